@@ -1,0 +1,75 @@
+import { availableParallelism } from 'node:os'
+import { decryptNotes, deriveKeys, type EncryptedTransaction, encryptNotes, getPrimitives, initCrypto, MerkleTree, NoteScanner, noteCommitment, randomFieldElement } from '../src/index.ts'
+
+export type Row = { key: string; label: string; value: number; unit: string; target?: string }
+
+const seconds = (t0: number) => (performance.now() - t0) / 1000
+
+/** Tree appends and wallet-sync trial decryption (issue: foundation). */
+export async function benchCrypto(log: (line: string) => void): Promise<Row[]> {
+  await initCrypto()
+  const rows: Row[] = []
+
+  // Note tree: 1,000,000 leaves in one append (a first sync collects its leaves, then appends),
+  // and in ten appends of 100,000 (a sync that builds the tree page by page).
+  const leaves = Array.from({ length: 1_000_000 }, (_, i) => BigInt(i + 1) * 0x9e3779b97f4a7c15n)
+  await new MerkleTree().insertManyParallel(leaves.slice(0, 20_000)) // starts the workers
+  let t0 = performance.now()
+  await new MerkleTree().insertManyParallel(leaves)
+  const treeSeconds = seconds(t0)
+  rows.push({ key: 'tree.append1M.seconds', label: 'Tree: append 1,000,000 leaves at once', value: treeSeconds, unit: 's', target: '≤ 30' })
+  rows.push({ key: 'tree.append1M.leavesPerSecond', label: 'Tree: bulk append rate', value: leaves.length / treeSeconds, unit: 'leaves/s' })
+  const paged = new MerkleTree()
+  t0 = performance.now()
+  for (let i = 0; i < leaves.length; i += 100_000) await paged.insertManyParallel(leaves.slice(i, i + 100_000))
+  const pagedSeconds = seconds(t0)
+  rows.push({ key: 'tree.append1MPaged.seconds', label: 'Tree: append 1,000,000 leaves, 100,000 at a time', value: pagedSeconds, unit: 's' })
+  log(`tree: 1M leaves in ${treeSeconds.toFixed(1)} s at once, ${pagedSeconds.toFixed(1)} s in pages of 100k`)
+
+  const serial = new MerkleTree()
+  t0 = performance.now()
+  serial.insertMany(leaves.slice(0, 100_000))
+  rows.push({ key: 'tree.serial.leavesPerSecond', label: 'Tree: bulk append rate, one thread', value: 100_000 / seconds(t0), unit: 'leaves/s' })
+  t0 = performance.now()
+  for (let i = 0; i < 1000; i++) serial.insert(leaves[i]!)
+  rows.push({ key: 'tree.insert.perSecond', label: 'Tree: single inserts (16 hashes each)', value: 1000 / seconds(t0), unit: 'inserts/s' })
+  t0 = performance.now()
+  for (let i = 0; i < 1000; i++) serial.path(i * 97)
+  rows.push({ key: 'tree.path.perSecond', label: 'Tree: Merkle paths', value: 1000 / seconds(t0), unit: 'paths/s' })
+
+  // Trial decryption of 2-output transactions that are not ours: the wallet-sync hot path.
+  const sender = deriveKeys(new Uint8Array(32).fill(1))
+  const scanner = deriveKeys(new Uint8Array(32).fill(2))
+  const txs: EncryptedTransaction[] = Array.from({ length: 20_000 }, () => {
+    const notes = [1n, 2n].map((amount) => ({ asset: 0n, amount, ownerPk: sender.ownerPk, blinding: randomFieldElement() }))
+    const { epk, ciphertexts } = encryptNotes(
+      notes.map((note) => ({ note })),
+      [sender.vpk, sender.vpk],
+    )
+    return { epk, ciphertexts, commitments: notes.map(noteCommitment) }
+  })
+  const outputs = txs.length * 2
+  for (const tx of txs.slice(0, 2000)) decryptNotes({ ...scanner, ...tx })
+  t0 = performance.now()
+  for (const tx of txs) decryptNotes({ ...scanner, ...tx })
+  const single = outputs / seconds(t0)
+  rows.push({ key: 'sync.trialDecrypt.oneThread', label: 'Sync: trial decryption, one thread', value: single, unit: 'outputs/s' })
+  const pool = new NoteScanner()
+  await pool.scan(scanner, txs.slice(0, 4000))
+  let best = 0
+  for (let r = 0; r < 3; r++) {
+    t0 = performance.now()
+    await pool.scan(scanner, txs)
+    best = Math.max(best, outputs / seconds(t0))
+  }
+  await pool.close()
+  rows.push({ key: 'sync.trialDecrypt.allCores', label: `Sync: trial decryption, ${availableParallelism()} worker threads (best of 3)`, value: best, unit: 'outputs/s', target: '≥ 20,000' })
+  log(`sync: ${single.toFixed(0)} outputs/s on one thread, ${best.toFixed(0)} on workers (${getPrimitives().name})`)
+
+  const p = getPrimitives()
+  const esk = new Uint8Array(32).fill(3)
+  t0 = performance.now()
+  for (let i = 0; i < 5000; i++) p.x25519(esk, scanner.vpk)
+  rows.push({ key: 'x25519.perSecond', label: `x25519 ECDH (${p.name})`, value: 5000 / seconds(t0), unit: 'ECDH/s' })
+  return rows
+}

@@ -1,0 +1,41 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { benchCrypto, type Row } from './crypto.ts'
+
+/**
+ * `npm run bench [suite…]`: runs the benchmark suites (all by default), merges their figures
+ * into bench/results.json (suites not run keep their last figures) and rewrites the table in
+ * bench/README.md. Figures, not pass/fail: tests never assert timings.
+ */
+const suites: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
+  crypto: benchCrypto,
+}
+
+const chosen = process.argv.slice(2)
+const resultsUrl = new URL('./results.json', import.meta.url)
+type Results = { machine: string; suites: Record<string, { date: string; rows: Row[] }> }
+const results: Results = existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : { machine: '', suites: {} }
+results.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+
+for (const [name, run] of Object.entries(suites)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue
+  console.log(`== ${name}`)
+  const rows = await run((line) => console.log(`   ${line}`))
+  results.suites[name] = { date: new Date().toISOString().slice(0, 10), rows }
+}
+writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
+
+const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))
+const lines = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (see bench/run.ts); the figures below are the last run on',
+  `${results.machine}.`,
+  '',
+  '| suite | measure | value | target |',
+  '|---|---|---|---|',
+  ...Object.entries(results.suites).flatMap(([suite, { rows }]) => rows.map((r) => `| ${suite} | ${r.label} | ${fmt(r.value)} ${r.unit} | ${r.target ?? ''} |`)),
+  '',
+]
+writeFileSync(new URL('./README.md', import.meta.url), lines.join('\n'))
+console.log(lines.slice(5).join('\n'))

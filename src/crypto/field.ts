@@ -1,0 +1,59 @@
+import { randomBytes } from '@noble/hashes/utils.js'
+import { InvalidParameterError } from '../errors/index.ts'
+
+/** The BN254 scalar field modulus r: every circuit signal and Poseidon input lives below it. */
+export const FIELD_SIZE = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
+
+/** A field element as the fixed-width hex string used in JSON, SQL and logs (Tornado's `toFixedHex`). */
+export type Hex32 = `0x${string}`
+
+const HEX32 = /^0x[0-9a-fA-F]{64}$/
+
+/** `x mod r`, always non-negative: how signed amounts (withdrawals) enter the field. */
+export function toField(x: bigint): bigint {
+  const m = x % FIELD_SIZE
+  return m < 0n ? m + FIELD_SIZE : m
+}
+
+export function isFieldElement(x: unknown): x is bigint {
+  return typeof x === 'bigint' && x >= 0n && x < FIELD_SIZE
+}
+
+/** Throws an error naming `parameter` unless `x` is a field element. */
+export function assertFieldElement(x: unknown, parameter: string): asserts x is bigint {
+  if (!isFieldElement(x)) throw new InvalidParameterError(parameter, 'expected a bigint field element in [0, r)')
+}
+
+/** Fixed-width 0x hex (64 digits) of a field element or any value below 2^256. */
+export function toHex32(x: bigint): Hex32 {
+  if (x < 0n || x >= 1n << 256n) throw new InvalidParameterError('value', 'expected a non-negative integer below 2^256')
+  return `0x${x.toString(16).padStart(64, '0')}`
+}
+
+/** Parses a fixed-width 0x hex field element; `parameter` names it in the error. */
+export function fromHex32(s: string, parameter = 'value'): bigint {
+  if (!HEX32.test(s)) throw new InvalidParameterError(parameter, 'expected 0x followed by 64 hex digits')
+  const x = BigInt(s)
+  if (x >= FIELD_SIZE) throw new InvalidParameterError(parameter, 'expected a field element below r')
+  return x
+}
+
+/** Big-endian bytes → bigint. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n
+  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
+}
+
+/** bigint → big-endian bytes of fixed `length`; throws if it does not fit. */
+export function bigIntToBytes(x: bigint, length: number): Uint8Array {
+  if (x < 0n || x >= 1n << BigInt(8 * length)) throw new InvalidParameterError('value', `expected a non-negative integer that fits in ${length} bytes`)
+  return new Uint8Array(Buffer.from(x.toString(16).padStart(2 * length, '0'), 'hex'))
+}
+
+/**
+ * A uniformly random field element: 64 random bytes reduced mod r (bias below 2^-250), used
+ * for note blindings so that a commitment reveals nothing about its note.
+ */
+export function randomFieldElement(): bigint {
+  return bytesToBigInt(randomBytes(64)) % FIELD_SIZE
+}

@@ -1,0 +1,31 @@
+export { ADDRESS_PREFIX, ADDRESS_VERSION, decodeAddress, encodeAddress, type Network, type PaymentAddress } from './address.ts'
+export { type ExtData, encodeExtData, extDataAbiParameters, extDataHash } from './extData.ts'
+export {
+  assertFieldElement,
+  bigIntToBytes,
+  bytesToBigInt,
+  FIELD_SIZE,
+  fromHex32,
+  type Hex32,
+  isFieldElement,
+  randomFieldElement,
+  toField,
+  toHex32,
+} from './field.ts'
+export { AccountKeys, deriveKeys, generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './keys.ts'
+export { type MerklePath, MerkleTree, TREE_LEVELS, verifyMerklePath, zeroHashes } from './merkleTree.ts'
+export { AMOUNT_LIMIT, ASSET_LIMIT, assertAmount, assertAsset, LEAF_INDEX_LIMIT, type Note, noteCommitment, noteNullifier } from './note.ts'
+export {
+  type DecryptedNote,
+  decryptNotes,
+  type EncryptedNotes,
+  encryptNotes,
+  MEMO_SIZE,
+  NOTE_CIPHERTEXT_SIZE,
+  NOTE_PLAINTEXT_SIZE,
+  type NoteOutput,
+} from './noteEncryption.ts'
+export { initCrypto, poseidon } from './poseidon.ts'
+export { getPrimitives, noblePrimitives, type Primitives, setPrimitives } from './primitives.ts'
+export { exportViewingKey, importViewingKey, type ViewingKey } from './viewingKeys.ts'
+export { type EncryptedTransaction, NoteScanner } from './noteScanner.ts'

@@ -1,0 +1,119 @@
+import { buildPoseidonWasm } from 'circomlibjs'
+import { getCurveFromName } from 'ffjavascript'
+import { CryptoNotReadyError, InvalidParameterError } from '../errors/index.ts'
+import { FIELD_SIZE } from './field.ts'
+
+/**
+ * Poseidon exactly as circomlib's circuits compute it (circomlibjs's optimised constants, run
+ * by its WebAssembly implementation). The wasm works on field elements in Montgomery form,
+ * 32 bytes little-endian; the Merkle tree keeps its nodes in that form so that a level can be
+ * hashed without converting every node to and from a bigint.
+ */
+type PoseidonEngine = {
+  /** wasm linear memory; re-read after anything that may grow it */
+  memory: () => Uint8Array
+  run: (nInputs: number) => void
+  pState: number
+  pIn: number
+  pOut: number
+}
+
+let engine: PoseidonEngine | undefined
+let ready: Promise<void> | undefined
+
+const R = (1n << 256n) % FIELD_SIZE
+const R_INV = modInverse(R, FIELD_SIZE)
+
+/**
+ * Builds the Poseidon engine once. Every other crypto call is synchronous after it resolves.
+ *
+ * @example
+ * await initCrypto()
+ * const h = poseidon([1n, 2n])
+ */
+export function initCrypto(): Promise<void> {
+  ready ??= (async () => {
+    // singleThread: hashing is a short synchronous call; worker threads would only add latency.
+    const curve = await getCurveFromName('bn128', true, buildPoseidonWasm)
+    const tm = curve.tm
+    const pState = tm.alloc(32) as number
+    const pIn = tm.alloc(32 * 16) as number
+    const pOut = tm.alloc(32) as number
+    const exports = tm.instance.exports
+    engine = {
+      memory: () => tm.u8 as Uint8Array,
+      run: (n) => exports.poseidon(pState, pIn, n, pOut, 1),
+      pState,
+      pIn,
+      pOut,
+    }
+    engine.memory().fill(0, pState, pState + 32) // capacity element: 0, as circomlib's Poseidon
+  })()
+  return ready
+}
+
+function getEngine(): PoseidonEngine {
+  if (!engine) throw new CryptoNotReadyError()
+  return engine
+}
+
+/** Field element → 32-byte little-endian Montgomery form, written at `out[offset]`. */
+export function toMontgomery(x: bigint, out: Uint8Array, offset: number): void {
+  const m = (x * R) % FIELD_SIZE
+  const view = new DataView(out.buffer, out.byteOffset + offset, 32)
+  view.setBigUint64(0, BigInt.asUintN(64, m), true)
+  view.setBigUint64(8, BigInt.asUintN(64, m >> 64n), true)
+  view.setBigUint64(16, BigInt.asUintN(64, m >> 128n), true)
+  view.setBigUint64(24, m >> 192n, true)
+}
+
+/** 32-byte little-endian Montgomery form at `buf[offset]` → field element. */
+export function fromMontgomery(buf: Uint8Array, offset: number): bigint {
+  const view = new DataView(buf.buffer, buf.byteOffset + offset, 32)
+  const m = view.getBigUint64(0, true) | (view.getBigUint64(8, true) << 64n) | (view.getBigUint64(16, true) << 128n) | (view.getBigUint64(24, true) << 192n)
+  return (m * R_INV) % FIELD_SIZE
+}
+
+/**
+ * Hashes `n` consecutive Montgomery-form elements starting at `src[srcOffset]` and writes the
+ * Montgomery-form digest to `dst[dstOffset]`. The Merkle tree's hot path.
+ */
+export function poseidonMontgomery(src: Uint8Array, srcOffset: number, n: number, dst: Uint8Array, dstOffset: number): void {
+  const e = getEngine()
+  let mem = e.memory()
+  mem.set(src.subarray(srcOffset, srcOffset + 32 * n), e.pIn)
+  e.run(n)
+  mem = e.memory()
+  dst.set(mem.subarray(e.pOut, e.pOut + 32), dstOffset)
+}
+
+/**
+ * `H(inputs…)`: circomlib Poseidon of 1 to 16 field elements.
+ *
+ * @example
+ * await initCrypto()
+ * poseidon([1n, 2n]) // 7853200120776062878684798364095072458815029376092732009249414926327459813530n
+ */
+export function poseidon(inputs: readonly bigint[]): bigint {
+  if (inputs.length < 1 || inputs.length > 16) throw new InvalidParameterError('inputs', 'Poseidon takes 1 to 16 field elements')
+  const e = getEngine()
+  const mem = e.memory()
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!
+    if (x < 0n || x >= FIELD_SIZE) throw new InvalidParameterError(`inputs[${i}]`, 'expected a field element in [0, r)')
+    toMontgomery(x, mem, e.pIn + 32 * i)
+  }
+  e.run(inputs.length)
+  return fromMontgomery(e.memory(), e.pOut)
+}
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [a % m, m]
+  let [oldS, s] = [1n, 0n]
+  while (r !== 0n) {
+    const q = oldR / r
+    ;[oldR, r] = [r, oldR - q * r]
+    ;[oldS, s] = [s, oldS - q * s]
+  }
+  return ((oldS % m) + m) % m
+}

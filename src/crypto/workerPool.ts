@@ -1,0 +1,108 @@
+import { parentPort, type Transferable, Worker } from 'node:worker_threads'
+
+const TS_ENTRY = new URL('./tsWorker.mjs', import.meta.url)
+
+/**
+ * Starts a worker thread running `url`. zkpay runs its TypeScript sources directly (tsx in the
+ * CLI, vite in vitest), so a `.ts` worker starts from a small JS entry that registers tsx in
+ * the new thread first.
+ */
+function spawnWorker(url: URL): Worker {
+  // ffjavascript (under circomlibjs and snarkjs) loads the `web-worker` package, which takes
+  // over any worker thread it is loaded in and imports `workerData.mod`: hand it an empty module.
+  const workerData = { mod: 'data:text/javascript,', name: 'zkpay', type: 'module', tsModule: url.href }
+  return new Worker(url.pathname.endsWith('.ts') ? TS_ENTRY : url, { workerData })
+}
+
+type Envelope<T> = { id: number; result?: T; error?: string } | { ready: true }
+
+/**
+ * A fixed set of worker threads running one module that answers requests (see `serveRequests`).
+ * Workers keep the process alive only while they have work, so an idle pool never blocks exit.
+ *
+ * @example
+ * const pool = new WorkerPool<Request, Response>(new URL('./my.worker.ts', import.meta.url), 2)
+ * const answers = await Promise.all(parts.map((p) => pool.run(p)))
+ * await pool.close()
+ */
+export class WorkerPool<Request, Response> {
+  private workers: Worker[] = []
+  private started: Promise<void> | undefined
+  private pending = new Map<number, { resolve: (r: Response) => void; reject: (e: unknown) => void }>()
+  private nextId = 0
+  private next = 0
+
+  constructor(
+    private readonly url: URL,
+    readonly size: number,
+  ) {}
+
+  /** Sends `request` to the next worker (round robin); `transfer` lists buffers to move, not copy. */
+  async run(request: Request, transfer: Transferable[] = []): Promise<Response> {
+    await this.start()
+    const worker = this.workers[this.next++ % this.workers.length]!
+    const id = this.nextId++
+    if (this.pending.size === 0) for (const w of this.workers) w.ref()
+    try {
+      return await new Promise<Response>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject })
+        worker.postMessage({ id, request }, transfer)
+      })
+    } finally {
+      if (this.pending.size === 0) for (const w of this.workers) w.unref()
+    }
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers
+    this.workers = []
+    this.started = undefined
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+
+  private start(): Promise<void> {
+    this.started ??= Promise.all(
+      Array.from({ length: this.size }, () => {
+        const worker = spawnWorker(this.url)
+        this.workers.push(worker)
+        return new Promise<void>((ready, fail) => {
+          worker.on('message', (m: Envelope<Response>) => {
+            if ('ready' in m) return ready()
+            const p = this.pending.get(m.id)
+            this.pending.delete(m.id)
+            if (m.error !== undefined) p?.reject(new Error(m.error))
+            else p?.resolve(m.result as Response)
+          })
+          worker.on('error', (e) => {
+            fail(e)
+            for (const p of this.pending.values()) p.reject(e)
+            this.pending.clear()
+          })
+        })
+      }),
+    ).then(() => undefined)
+    return this.started
+  }
+}
+
+/**
+ * The worker side of `WorkerPool`: answers each request with `handler`'s result (moving the
+ * buffers `transfer` picks out), then announces that it is ready. The announcement matters:
+ * messages that arrive before this listener exists are swallowed by the `web-worker` shim.
+ */
+export function serveRequests<Request, Response>(
+  handler: (request: Request) => Response | Promise<Response>,
+  transfer: (response: Response) => Transferable[] = () => [],
+): void {
+  const port = parentPort
+  if (!port) throw new Error('serveRequests() must run in a worker thread.')
+  port.on('message', async ({ id, request }: { id: number; request: Request }) => {
+    try {
+      const result = await handler(request)
+      port.postMessage({ id, result }, transfer(result))
+    } catch (e) {
+      port.postMessage({ id, error: e instanceof Error ? e.message : String(e) })
+    }
+  })
+  port.postMessage({ ready: true })
+}

@@ -1,0 +1,9 @@
+export { BaseError, type BaseErrorParameters } from './BaseError.ts'
+export {
+  CryptoNotReadyError,
+  InvalidAddressError,
+  type InvalidAddressReason,
+  InvalidParameterError,
+  InvalidViewingKeyError,
+  MerkleTreeError,
+} from './crypto.ts'

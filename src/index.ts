@@ -1,0 +1,2 @@
+export * from './crypto/index.ts'
+export * from './errors/index.ts'

@@ -1,0 +1,149 @@
+import fc from 'fast-check'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { FIELD_SIZE, initCrypto, MerkleTree, poseidon, TREE_LEVELS, verifyMerklePath, zeroHashes } from '../../src/index.ts'
+import { naiveRoot } from '../helpers/naiveTree.ts'
+
+beforeAll(() => initCrypto())
+
+const leavesOf = (n: number, salt = 1n) => Array.from({ length: n }, (_, i) => poseidon([BigInt(i), salt]))
+
+describe('MerkleTree', () => {
+  it('default: 16 levels, capacity 2^32, the empty root is zeros[16]', () => {
+    const tree = new MerkleTree()
+    expect(tree.levels).toBe(TREE_LEVELS)
+    expect(tree.capacity).toBe(2 ** 32)
+    expect(tree.size).toBe(0)
+    expect(tree.zeros[0]).toBe(0n)
+    expect(tree.zeros[1]).toBe(poseidon([0n, 0n, 0n, 0n]))
+    expect(tree.root).toBe(tree.zeros[16])
+  })
+
+  it.each([0, 1, 2, 3, 4, 5, 1000])('behavior: root equals a naive recomputation for %i leaves', (n) => {
+    const leaves = leavesOf(n)
+    const one = new MerkleTree({ levels: 6 })
+    for (const leaf of leaves.slice(0, 40)) one.insert(leaf)
+    one.insertMany(leaves.slice(40))
+    const many = new MerkleTree({ levels: 6 })
+    many.insertMany(leaves)
+    expect(one.root).toBe(naiveRoot(leaves, 6))
+    expect(many.root).toBe(one.root)
+    expect(many.size).toBe(n)
+  })
+
+  it('behavior: the root at full height matches the naive tree extended with zero subtrees', () => {
+    const leaves = leavesOf(7)
+    const tree = new MerkleTree()
+    tree.insertMany(leaves)
+    // above level 2 (16 leaves) the naive tree is the 16-leaf root hashed with empty siblings
+    let node = naiveRoot(leaves, 2)
+    const zeros = zeroHashes(16)
+    for (let l = 2; l < 16; l++) node = poseidon([node, zeros[l]!, zeros[l]!, zeros[l]!])
+    expect(tree.root).toBe(node)
+  })
+
+  it('behavior: every path verifies against the root, and fails with a wrong leaf or position', () => {
+    const tree = new MerkleTree({ levels: 5 })
+    tree.insertMany(leavesOf(70))
+    for (const index of [0, 1, 3, 4, 15, 16, 63, 64, 69]) {
+      const path = tree.path(index)
+      expect(path.siblings).toHaveLength(5)
+      expect(path.positions[0]).toBe(index % 4)
+      expect(path.positions[1]).toBe(Math.floor(index / 4) % 4)
+      expect(verifyMerklePath(path, tree.root)).toBe(true)
+      expect(verifyMerklePath({ ...path, leaf: path.leaf + 1n }, tree.root)).toBe(false)
+      expect(verifyMerklePath({ ...path, positions: [(path.positions[0]! + 1) % 4, ...path.positions.slice(1)] }, tree.root)).toBe(false)
+    }
+  })
+
+  it('behavior: any sequence of inserts and batches gives the naive root, paths verify (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.bigInt({ min: 0n, max: FIELD_SIZE - 1n }), { maxLength: 20 }), { maxLength: 6 }), (batches) => {
+        const tree = new MerkleTree({ levels: 4 })
+        const all: bigint[] = []
+        for (const batch of batches) {
+          if (batch.length === 1) tree.insert(batch[0]!)
+          else tree.insertMany(batch)
+          all.push(...batch)
+        }
+        expect(tree.root).toBe(naiveRoot(all, 4))
+        if (all.length > 0) {
+          const index = all.length - 1
+          expect(tree.leaf(index)).toBe(all[index])
+          expect(verifyMerklePath(tree.path(index), tree.root)).toBe(true)
+        }
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('behavior: a large parallel append gives the same tree as the serial one', async () => {
+    const leaves = leavesOf(6_000, 3n)
+    const serial = new MerkleTree({ levels: 8 })
+    serial.insertMany(leaves.slice(0, 5))
+    serial.insertMany(leaves.slice(5))
+    const parallel = new MerkleTree({ levels: 8 })
+    await parallel.insertManyParallel(leaves.slice(0, 5))
+    expect(await parallel.insertManyParallel(leaves.slice(5), { threads: 2 })).toBe(5)
+    expect(parallel.root).toBe(serial.root)
+    expect(parallel.size).toBe(6_000)
+    expect(parallel.path(5_999)).toEqual(serial.path(5_999))
+    await expect(parallel.insertManyParallel(leaves, { threads: 0 })).rejects.toThrow(/`threads`/)
+    await expect(parallel.insertManyParallel(Array<bigint>(60_000).fill(1n))).rejects.toThrow(expect.objectContaining({ code: 'TREE_FULL' }))
+    await expect(parallel.insertManyParallel([...Array<bigint>(5000).fill(1n), -1n])).rejects.toThrow(/`leaves\[5000\]`/)
+    expect(parallel.size).toBe(6_000)
+    expect(parallel.root).toBe(serial.root)
+  })
+
+  it('behavior: serialize / restore gives the same tree, which keeps growing alike', () => {
+    const tree = new MerkleTree({ levels: 6 })
+    tree.insertMany(leavesOf(123))
+    const copy = MerkleTree.restore(tree.serialize())
+    expect(copy.root).toBe(tree.root)
+    expect(copy.size).toBe(123)
+    expect(copy.path(77)).toEqual(tree.path(77))
+    const more = leavesOf(9, 2n)
+    tree.insertMany(more)
+    copy.insertMany(more)
+    expect(copy.root).toBe(tree.root)
+    expect(MerkleTree.restore(new MerkleTree({ levels: 3 }).serialize()).root).toBe(zeroHashes(3)[3])
+  })
+
+  it('error: a full tree refuses more leaves and keeps its state', () => {
+    const tree = new MerkleTree({ levels: 1 })
+    tree.insertMany(leavesOf(3))
+    const root = tree.root
+    expect(() => tree.insertMany(leavesOf(2))).toThrow(expect.objectContaining({ code: 'TREE_FULL' }))
+    expect(tree.root).toBe(root)
+    tree.insert(5n)
+    expect(() => tree.insert(6n)).toThrow(expect.objectContaining({ code: 'TREE_FULL' }))
+    expect(tree.size).toBe(4)
+  })
+
+  it('error: bad leaves are named and leave the tree unchanged', () => {
+    const tree = new MerkleTree({ levels: 3 })
+    tree.insert(1n)
+    const root = tree.root
+    expect(() => tree.insertMany([2n, FIELD_SIZE])).toThrow(/`leaves\[1\]`/)
+    expect(tree.size).toBe(1)
+    expect(tree.root).toBe(root)
+    expect(tree.path(0).leaf).toBe(1n)
+    expect(tree.path(0).siblings[0]).toEqual([0n, 0n, 0n]) // nothing of the refused batch was written
+    tree.insert(3n)
+    expect(tree.root).toBe(naiveRoot([1n, 3n], 3))
+  })
+
+  it('error: out-of-range paths, bad levels and damaged snapshots', () => {
+    const tree = new MerkleTree({ levels: 3 })
+    tree.insertMany(leavesOf(5))
+    for (const i of [-1, 5, 1.5]) expect(() => tree.path(i)).toThrow(expect.objectContaining({ code: 'TREE_INDEX_OUT_OF_RANGE' }))
+    for (const levels of [0, 17, 2.5]) expect(() => new MerkleTree({ levels })).toThrow(/`levels`/)
+    const snapshot = tree.serialize()
+    const damaged = snapshot.slice()
+    damaged[12]! ^= 1
+    const badLevels = snapshot.slice()
+    badLevels[5] = 4
+    for (const bad of [damaged, badLevels, snapshot.subarray(0, 40), new Uint8Array([1, 2, 3]), snapshot.slice(0, 10)]) {
+      expect(() => MerkleTree.restore(bad)).toThrow(expect.objectContaining({ code: 'TREE_BAD_SNAPSHOT' }))
+    }
+  })
+})
