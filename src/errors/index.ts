@@ -7,3 +7,4 @@ export {
   InvalidViewingKeyError,
   MerkleTreeError,
 } from './crypto.ts'
+export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from './circuits.ts'

@@ -1,0 +1,59 @@
+import { readFile } from 'node:fs/promises'
+import { describe, expect, it } from 'vitest'
+import { compileCircuit } from '../../src/circuits/compile.ts'
+
+// The production mains (16 levels; batch subtrees of height 3). Compiling them takes a
+// while on first run; compileCircuit caches the artifacts under .cache/circuits/ by a hash
+// of the sources, so later runs only read the manifests.
+const COMPILE_TIMEOUT = 20 * 60_000
+
+/** Names of the public signals, wires 1..count, from circom's .sym file (`label,wire,component,name`). */
+async function publicSignalNames(symPath: string, count: number): Promise<string[]> {
+  const names = new Map<number, string>()
+  for (const line of (await readFile(symPath, 'utf8')).split('\n')) {
+    const [, wire, , name] = line.split(',')
+    const index = Number(wire)
+    if (name !== undefined && index >= 1 && index <= count) names.set(index, name)
+  }
+  return Array.from({ length: count }, (_, i) => names.get(i + 1) ?? `<wire ${i + 1} missing>`)
+}
+
+describe('production circuits', () => {
+  it(
+    'default: transfer (16 levels) has at most 13,000 constraints and its public signals in protocol order',
+    async () => {
+      const circuit = await compileCircuit({ source: 'circuits/transfer.circom', outDir: '.cache/circuits/transfer' })
+      expect(circuit.constraints).toBeLessThanOrEqual(13_000)
+      expect(circuit.publicOutputs).toBe(0)
+      expect(circuit.publicInputs).toBe(8)
+      expect(await publicSignalNames(circuit.symPath, 8)).toEqual([
+        'main.root',
+        'main.publicAmount',
+        'main.publicAsset',
+        'main.extDataHash',
+        'main.inputNullifier[0]',
+        'main.inputNullifier[1]',
+        'main.outputCommitment[0]',
+        'main.outputCommitment[1]',
+      ])
+    },
+    COMPILE_TIMEOUT,
+  )
+
+  it(
+    'default: batch (16 levels, 64-leaf subtrees) has at most 20,000 constraints and its public signals in protocol order',
+    async () => {
+      const circuit = await compileCircuit({ source: 'circuits/batch.circom', outDir: '.cache/circuits/batch' })
+      expect(circuit.constraints).toBeLessThanOrEqual(20_000)
+      expect(circuit.publicOutputs).toBe(0)
+      expect(circuit.publicInputs).toBe(3 + 64)
+      expect(await publicSignalNames(circuit.symPath, 67)).toEqual([
+        'main.oldRoot',
+        'main.newRoot',
+        'main.startIndex',
+        ...Array.from({ length: 64 }, (_, i) => `main.leaves[${i}]`),
+      ])
+    },
+    COMPILE_TIMEOUT,
+  )
+})
