@@ -1,2 +1,3 @@
 export * from './crypto/index.ts'
 export * from './errors/index.ts'
+export * from './circuits/index.ts'

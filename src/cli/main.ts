@@ -1,4 +1,7 @@
 import { Command } from 'commander'
+import { terminateProver } from '../circuits/prove.ts'
+import { BaseError } from '../errors/index.ts'
+import { progressLogger } from './progress.ts'
 
 /**
  * The `zkpay` command line: the composition root, where configuration, stores and node parts
@@ -25,4 +28,90 @@ program
     )
   })
 
-await program.parseAsync(process.argv)
+program
+  .command('setup')
+  .description('compile the circuits and run the reproducible dev trusted setup (writes circuits/artifacts, contracts/verifiers)')
+  .action(async () => {
+    const { setup } = await import('../circuits/setup.ts')
+    const started = Date.now()
+    const manifest = await setup((stage, detail) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${stage}: ${detail ?? ''}`), progressLogger('setup'))
+    for (const c of manifest.circuits) console.log(`${c.name}: ${c.constraints} constraints, zkey ${c.zkeySha256.slice(0, 16)}…`)
+  })
+
+const ceremony = program
+  .command('ceremony')
+  .description('a multi-party phase-2 trusted setup that replaces the dev keys (init → contribute… → beacon → verify → install)')
+
+ceremony
+  .command('init <circuit> <out>')
+  .description('the first proving key of a circuit (transfer or batch) from its r1cs and the phase-1 file')
+  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .action(async (circuit: string, out: string, opts: { ptau?: string }) => {
+    const { ceremonyInit } = await import('../circuits/ceremony.ts')
+    const logger = progressLogger('init')
+    await ceremonyInit(circuit, out, { ptau: opts.ptau, logger })
+    logger.done()
+    console.log(`wrote ${out}`)
+  })
+
+ceremony
+  .command('contribute <in> <out>')
+  .description('add your contribution (fresh random entropy unless --entropy is given)')
+  .option('--name <name>', 'your name or handle, recorded in the key')
+  .option('--entropy <text>', 'extra entropy (random by default)')
+  .action(async (input: string, out: string, opts: { name?: string; entropy?: string }) => {
+    const { ceremonyContribute } = await import('../circuits/ceremony.ts')
+    const logger = progressLogger('contribute')
+    const hash = await ceremonyContribute(input, out, { name: opts.name, entropy: opts.entropy, logger })
+    logger.done()
+    console.log(`contribution hash (publish it): ${hash}`)
+  })
+
+ceremony
+  .command('beacon <in> <out> <beaconHex>')
+  .description('close the ceremony with a public random beacon')
+  .option('--iterations <exp>', 'hash iterations as a power of two', '10')
+  .action(async (input: string, out: string, beacon: string, opts: { iterations: string }) => {
+    const { ceremonyBeacon } = await import('../circuits/ceremony.ts')
+    const logger = progressLogger('beacon')
+    await ceremonyBeacon(input, out, beacon, { iterationsExp: Number(opts.iterations), logger })
+    logger.done()
+    console.log(`wrote ${out}`)
+  })
+
+ceremony
+  .command('verify <circuit> <zkey>')
+  .description('check a proving key against the circuit and phase-1 file, and every contribution in it')
+  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
+    const { ceremonyVerify } = await import('../circuits/ceremony.ts')
+    const logger = progressLogger('verify')
+    const ok = await ceremonyVerify(circuit, zkey, { ptau: opts.ptau, logger })
+    logger.done()
+    console.log(ok ? 'valid: the key matches the circuit and every contribution checks' : 'INVALID: do not use this key')
+    process.exitCode = ok ? 0 : 1
+  })
+
+ceremony
+  .command('install <circuit> <zkey>')
+  .description('verify, then install a ceremony key as the circuit proving key (updates circuits/manifest.json)')
+  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
+    const { ceremonyInstall } = await import('../circuits/ceremony.ts')
+    const logger = progressLogger('install')
+    await ceremonyInstall(circuit, zkey, { ptau: opts.ptau, logger })
+    logger.done()
+    console.log(`installed ${zkey} as the ${circuit} proving key`)
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (e) {
+  // Expected failures are BaseErrors with a code and a sentence: print those, not a stack.
+  if (e instanceof BaseError) {
+    console.error(`error ${e.code}: ${e.message}`)
+    process.exitCode = 2
+  } else throw e
+} finally {
+  await terminateProver()
+}

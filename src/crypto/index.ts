@@ -13,7 +13,7 @@ export {
   toHex32,
 } from './field.ts'
 export { AccountKeys, deriveKeys, generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './keys.ts'
-export { type MerklePath, MerkleTree, TREE_LEVELS, verifyMerklePath, zeroHashes } from './merkleTree.ts'
+export { type MerklePath, MerkleTree, rootFromPath, subtreeRoot, TREE_LEVELS, verifyMerklePath, zeroHashes } from './merkleTree.ts'
 export { AMOUNT_LIMIT, ASSET_LIMIT, assertAmount, assertAsset, LEAF_INDEX_LIMIT, type Note, noteCommitment, noteNullifier } from './note.ts'
 export {
   type DecryptedNote,

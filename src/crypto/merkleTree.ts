@@ -204,19 +204,34 @@ export class MerkleTree {
    */
   path(index: number): MerklePath {
     this.checkIndex(index, this.count)
+    return { index, leaf: this.leaf(index), ...this.siblingsFrom(0, index), root: this.root }
+  }
+
+  /**
+   * Siblings and positions from level `level` up for the node at `nodeIndex` of that level,
+   * filled or not: the batch circuit proves an empty subtree slot with this path, then fills it.
+   */
+  siblingsFrom(level: number, nodeIndex: number): { siblings: bigint[][]; positions: number[] } {
+    if (!Number.isInteger(level) || level < 0 || level > this.levels) throw new InvalidParameterError('level', `expected an integer from 0 to ${this.levels}`)
+    this.checkIndex(nodeIndex, ARITY ** (this.levels - level))
     const siblings: bigint[][] = []
     const positions: number[] = []
-    let i = index
-    for (let l = 0; l < this.levels; l++) {
+    let i = nodeIndex
+    for (let l = level; l < this.levels; l++) {
       const position = i % ARITY
       const group = i - position
-      const level: bigint[] = []
-      for (let j = 0; j < ARITY; j++) if (j !== position) level.push(fromMontgomery(this.layers[l]!, (group + j) * NODE))
-      siblings.push(level)
+      const layer = this.layers[l]!
+      const row: bigint[] = []
+      for (let j = 0; j < ARITY; j++) {
+        if (j === position) continue
+        const offset = (group + j) * NODE
+        row.push(offset < layer.length ? fromMontgomery(layer, offset) : this.zeros[l]!)
+      }
+      siblings.push(row)
       positions.push(position)
       i = Math.floor(i / ARITY)
     }
-    return { index, leaf: this.leaf(index), siblings, positions, root: this.root }
+    return { siblings, positions }
   }
 
   /**
@@ -303,14 +318,29 @@ export class MerkleTree {
  * given position at each level. The same computation the transfer circuit constrains.
  */
 export function verifyMerklePath(path: Pick<MerklePath, 'leaf' | 'siblings' | 'positions'>, root: bigint): boolean {
-  let node = path.leaf
+  return rootFromPath(path.leaf, path) === root
+}
+
+/** The root above `node` along a path (null if the path is malformed). */
+export function rootFromPath(node: bigint, path: Pick<MerklePath, 'siblings' | 'positions'>): bigint | null {
   for (let l = 0; l < path.siblings.length; l++) {
     const siblings = path.siblings[l]!
     const position = path.positions[l]!
-    if (siblings.length !== 3 || !Number.isInteger(position) || position < 0 || position > 3) return false
+    if (siblings.length !== 3 || !Number.isInteger(position) || position < 0 || position > 3) return null
     const children = [...siblings]
     children.splice(position, 0, node)
     node = poseidon(children)
   }
-  return node === root
+  return node
+}
+
+/** The root of a full 4-ary subtree over `leaves` (a power of 4 of them). */
+export function subtreeRoot(leaves: readonly bigint[]): bigint {
+  let level = [...leaves]
+  while (level.length > 1) {
+    const next: bigint[] = []
+    for (let i = 0; i < level.length; i += ARITY) next.push(poseidon(level.slice(i, i + ARITY)))
+    level = next
+  }
+  return level[0]!
 }

@@ -57,3 +57,34 @@ describe('production circuits', () => {
     COMPILE_TIMEOUT,
   )
 })
+
+describe('circuits/manifest.json', () => {
+  it(
+    'default: the circuit sources, the committed artifacts and the Solidity verifiers agree with the manifest',
+    async () => {
+      const { readManifest, artifactPaths, sha256File, CIRCUITS } = await import('../../src/circuits/artifacts.ts')
+      const manifest = readManifest()
+      expect(manifest.circuits.map((c) => c.name).sort()).toEqual(Object.keys(CIRCUITS).sort())
+      for (const entry of manifest.circuits) {
+        const spec = CIRCUITS[entry.name]
+        // Recompiling the sources must give the r1cs the keys were made for: a changed circuit
+        // with stale keys would prove nothing the verifier accepts.
+        const compiled = await compileCircuit({ source: spec.source, outDir: `.cache/circuits/${entry.name}`, name: entry.name })
+        expect(compiled.sourceHash, `${entry.name} sources changed: run npm run setup`).toBe(entry.sourceHash)
+        expect(sha256File(compiled.r1csPath)).toBe(entry.r1csSha256)
+        expect(compiled.constraints).toBe(entry.constraints)
+        const paths = artifactPaths(entry.name)
+        expect(sha256File(paths.wasm)).toBe(entry.wasmSha256)
+        expect(sha256File(paths.zkey)).toBe(entry.zkeySha256)
+        expect(sha256File(paths.vkey)).toBe(entry.vkeySha256)
+        const vkey = JSON.parse(await readFile(paths.vkey, 'utf8')) as { vk_alpha_1: string[]; vk_delta_2: string[][]; nPublic: number }
+        expect(vkey.nPublic).toBe(entry.publicInputs)
+        const solidity = await readFile(`contracts/verifiers/${spec.verifier}.sol`, 'utf8')
+        expect(solidity).toContain(`contract ${spec.verifier}`)
+        expect(solidity).toContain(vkey.vk_alpha_1[0]!)
+        expect(solidity).toContain(vkey.vk_delta_2[0]![1]!)
+      }
+    },
+    COMPILE_TIMEOUT,
+  )
+})

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CircuitArtifactError } from '../errors/index.ts'
+
+/** The project root (this file is src/circuits/artifacts.ts). */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/**
+ * The production circuits. Their proving keys, witness generators and verification keys are
+ * committed under circuits/artifacts/ (with hashes in circuits/manifest.json) so that a fresh
+ * clone proves without a trusted-setup run; `npm run setup` regenerates them, identically.
+ */
+export const CIRCUITS = {
+  transfer: { name: 'transfer', source: 'circuits/transfer.circom', verifier: 'TransferVerifier' },
+  batch: { name: 'batch', source: 'circuits/batch.circom', verifier: 'BatchVerifier', n: 32 },
+} as const
+
+export type CircuitName = keyof typeof CIRCUITS
+
+export type ManifestEntry = {
+  name: CircuitName
+  n?: number
+  constraints: number
+  publicInputs: number
+  sourceHash: string
+  r1csSha256: string
+  wasmSha256: string
+  zkeySha256: string
+  vkeySha256: string
+}
+
+export type Manifest = {
+  /** how the dev keys were made: reproducible, and not secure */
+  setup: { ptauPower: number; ptauSha256: string; beacon: string; beaconIterationsExp: number }
+  circuits: ManifestEntry[]
+}
+
+export const ARTIFACTS_DIR = path.join(projectRoot, 'circuits/artifacts')
+export const MANIFEST_PATH = path.join(projectRoot, 'circuits/manifest.json')
+
+export function artifactPaths(name: CircuitName, dir = ARTIFACTS_DIR) {
+  return {
+    wasm: path.join(dir, `${name}.wasm`),
+    zkey: path.join(dir, `${name}.zkey`),
+    vkey: path.join(dir, `${name}.vkey.json`),
+  }
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex')
+}
+
+export function readManifest(): Manifest {
+  if (!existsSync(MANIFEST_PATH)) throw new CircuitArtifactError('circuits/manifest.json is missing: run `npm run setup`.')
+  return JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as Manifest
+}
+
+const vkeys = new Map<CircuitName, unknown>()
+
+/** The verification key of a production circuit (parsed once). */
+export function loadVerificationKey(name: CircuitName): unknown {
+  let vkey = vkeys.get(name)
+  if (!vkey) {
+    const file = artifactPaths(name).vkey
+    if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} verification key is missing: run \`npm run setup\`.`, { details: file })
+    vkey = JSON.parse(readFileSync(file, 'utf8'))
+    vkeys.set(name, vkey)
+  }
+  return vkey
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import * as snarkjs from 'snarkjs'
+import { CircuitArtifactError, InvalidParameterError } from '../errors/index.ts'
+import { artifactPaths, CIRCUITS, type CircuitName, MANIFEST_PATH, projectRoot, readManifest, sha256File } from './artifacts.ts'
+import { compileCircuit } from './compile.ts'
+import { ensurePtau, type SnarkjsLogger } from './setup.ts'
+
+/**
+ * A multi-party phase-2 ceremony around snarkjs, to replace the dev keys in production:
+ * `init` makes the first proving key from the circuit and the phase-1 file; each participant
+ * `contribute`s (their entropy is destroyed with their process: one honest participant makes
+ * the keys safe); anyone can `verify` the chain of contributions against the circuit; a final
+ * `beacon` (a public random value chosen in advance) closes it; `install` puts the result in
+ * place of the committed artifacts. The phase-1 file should then come from a public ceremony
+ * (for example the Perpetual Powers of Tau) instead of the dev one: pass it as `ptau`.
+ */
+
+
+function checkCircuit(circuit: string): CircuitName {
+  if (!(circuit in CIRCUITS)) throw new InvalidParameterError('circuit', `expected one of ${Object.keys(CIRCUITS).join(', ')}`)
+  return circuit as CircuitName
+}
+
+function checkFile(file: string, parameter: string): void {
+  if (!existsSync(file)) throw new InvalidParameterError(parameter, `no such file: ${file}`)
+}
+
+async function compiled(name: CircuitName) {
+  return compileCircuit({ source: CIRCUITS[name].source, outDir: path.join(projectRoot, '.cache/circuits', name), name })
+}
+
+/** The first (contribution-free) proving key of a circuit. */
+export async function ceremonyInit(circuit: string, out: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
+  const name = checkCircuit(circuit)
+  const ptau = options.ptau ?? (await ensurePtau())
+  checkFile(ptau, 'ptau')
+  await snarkjs.zKey.newZKey!((await compiled(name)).r1csPath, ptau, out, options.logger)
+}
+
+/** Adds one participant's contribution; returns its hash, which the participant publishes. */
+export async function ceremonyContribute(input: string, out: string, options: { name?: string; entropy?: string; logger?: SnarkjsLogger } = {}): Promise<string> {
+  checkFile(input, 'input')
+  const entropy = options.entropy ?? randomBytes(64).toString('hex')
+  const hash: Uint8Array = await snarkjs.zKey.contribute!(input, out, options.name ?? 'zkpay participant', entropy, options.logger)
+  return Buffer.from(hash).toString('hex')
+}
+
+/** Applies the closing beacon (a public value fixed before the ceremony, e.g. a future block hash). */
+export async function ceremonyBeacon(input: string, out: string, beaconHex: string, options: { iterationsExp?: number; name?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
+  checkFile(input, 'input')
+  if (!/^[0-9a-fA-F]{2,}$/.test(beaconHex) || beaconHex.length % 2 !== 0) throw new InvalidParameterError('beacon', 'expected an even number of hex digits')
+  const exp = options.iterationsExp ?? 10
+  if (!Number.isInteger(exp) || exp < 1 || exp > 63) throw new InvalidParameterError('iterationsExp', 'expected an integer from 1 to 63')
+  await snarkjs.zKey.beacon!(input, out, options.name ?? 'zkpay final beacon', beaconHex, exp, options.logger)
+}
+
+/** Checks that a proving key belongs to the circuit and phase-1 file, and every contribution in it. */
+export async function ceremonyVerify(circuit: string, zkey: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<boolean> {
+  const name = checkCircuit(circuit)
+  checkFile(zkey, 'zkey')
+  const ptau = options.ptau ?? (await ensurePtau())
+  return snarkjs.zKey.verifyFromR1cs!((await compiled(name)).r1csPath, ptau, zkey, options.logger)
+}
+
+/**
+ * Installs a verified ceremony result as the circuit's proving key: copies it over the committed
+ * artifact, exports the verification key and updates the manifest. The Solidity verifier must
+ * then be regenerated (`zkpay setup` does both for the dev keys).
+ */
+export async function ceremonyInstall(circuit: string, zkey: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
+  const name = checkCircuit(circuit)
+  if (!(await ceremonyVerify(name, zkey, options))) throw new CircuitArtifactError('The proving key does not verify against the circuit: not installed.')
+  const paths = artifactPaths(name)
+  copyFileSync(zkey, paths.zkey)
+  writeFileSync(paths.vkey, `${JSON.stringify(await snarkjs.zKey.exportVerificationKey!(paths.zkey), null, 1)}\n`)
+  const manifest = readManifest()
+  const entry = manifest.circuits.find((c) => c.name === name)
+  if (entry) {
+    entry.zkeySha256 = sha256File(paths.zkey)
+    entry.vkeySha256 = sha256File(paths.vkey)
+  }
+  writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`)
+}

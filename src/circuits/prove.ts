@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs'
+import * as snarkjs from 'snarkjs'
+import { CircuitArtifactError, ProofGenerationError } from '../errors/index.ts'
+import { type CircuitName, artifactPaths, loadVerificationKey } from './artifacts.ts'
+import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
+
+/** A Groth16 proof as field elements, in the order the Solidity verifier takes them. */
+export type Proof = {
+  a: [bigint, bigint]
+  /** G2 point with each coordinate's two limbs swapped, as the EVM pairing precompile wants */
+  b: [[bigint, bigint], [bigint, bigint]]
+  c: [bigint, bigint]
+}
+
+export type ProofResult = { proof: Proof; publicSignals: bigint[] }
+
+type SnarkjsProof = snarkjs.Groth16Proof
+
+function fromSnarkjs(p: SnarkjsProof): Proof {
+  const n = (s: string | undefined) => BigInt(s!)
+  return {
+    a: [n(p.pi_a[0]), n(p.pi_a[1])],
+    b: [
+      [n(p.pi_b[0]![1]), n(p.pi_b[0]![0])],
+      [n(p.pi_b[1]![1]), n(p.pi_b[1]![0])],
+    ],
+    c: [n(p.pi_c[0]), n(p.pi_c[1])],
+  }
+}
+
+function toSnarkjs(p: Proof): SnarkjsProof {
+  const s = (x: bigint) => x.toString()
+  return {
+    pi_a: [s(p.a[0]), s(p.a[1]), '1'],
+    pi_b: [
+      [s(p.b[0][1]), s(p.b[0][0])],
+      [s(p.b[1][1]), s(p.b[1][0])],
+      ['1', '0'],
+    ],
+    pi_c: [s(p.c[0]), s(p.c[1]), '1'],
+    protocol: 'groth16',
+    curve: 'bn128',
+  }
+}
+
+/**
+ * Proves with snarkjs: witness generation (the circuit's wasm) then Groth16 over the committed
+ * proving key. snarkjs runs the MSMs and FFTs on its own worker threads (one per core); the
+ * witness is computed on the calling thread. Rejects with PROOF_GENERATION_FAILED when the
+ * inputs violate a constraint.
+ */
+async function prove(name: CircuitName, input: CircuitInput, expected: bigint[]): Promise<ProofResult> {
+  const paths = artifactPaths(name)
+  for (const file of [paths.wasm, paths.zkey]) {
+    if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} proving artifacts are missing: run \`npm run setup\`.`, { details: file })
+  }
+  let out: { proof: SnarkjsProof; publicSignals: string[] }
+  try {
+    out = await snarkjs.groth16.fullProve(input, paths.wasm, paths.zkey)
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
+    throw new ProofGenerationError(`The ${name} inputs do not satisfy the circuit.`, { details: reason, cause })
+  }
+  const publicSignals = out.publicSignals.map(BigInt)
+  if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
+    throw new ProofGenerationError(`The ${name} proof's public signals differ from the witness builder's.`)
+  }
+  return { proof: fromSnarkjs(out.proof), publicSignals }
+}
+
+/**
+ * A transfer proof for a witness from `buildTransferWitness`.
+ *
+ * @example
+ * const { proof, publicSignals } = await proveTransfer(buildTransferWitness({ … }))
+ */
+export function proveTransfer(witness: TransferWitness): Promise<ProofResult> {
+  return prove('transfer', witness.input, witness.publicSignals)
+}
+
+/**
+ * A batch (tree append) proof for a witness from `buildBatchWitness`.
+ *
+ * @example
+ * const { proof } = await proveBatch(buildBatchWitness(tree, commitments))
+ */
+export function proveBatch(witness: BatchWitness): Promise<ProofResult> {
+  return prove('batch', witness.input, witness.publicSignals)
+}
+
+async function verify(name: CircuitName, proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
+  try {
+    return await snarkjs.groth16.verify(loadVerificationKey(name), publicSignals.map(String), toSnarkjs(proof))
+  } catch {
+    return false // a malformed proof (a point off the curve) is simply not valid
+  }
+}
+
+/** Checks a transfer proof against its public signals (root, publicAmount, publicAsset, extDataHash, nf[2], cm[2]). */
+export function verifyTransfer(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
+  return verify('transfer', proof, publicSignals)
+}
+
+/** Checks a batch proof against its public signals (oldRoot, newRoot, startIndex, leaves). */
+export function verifyBatch(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
+  return verify('batch', proof, publicSignals)
+}
+
+/**
+ * Stops snarkjs's worker threads (its shared bn128 curve) so that Node can exit. Proving after
+ * this starts them again.
+ */
+export async function terminateProver(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } }
+  const curve = g.curve_bn128
+  g.curve_bn128 = undefined
+  await curve?.terminate()
+}

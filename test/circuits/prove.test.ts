@@ -1,0 +1,176 @@
+import { zeroAddress } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  buildBatchWitness,
+  buildTransferWitness,
+  deriveKeys,
+  extDataHash,
+  FIELD_SIZE,
+  initCrypto,
+  MerkleTree,
+  type Note,
+  noteCommitment,
+  type Proof,
+  proveBatch,
+  proveTransfer,
+  randomFieldElement,
+  terminateProver,
+  toField,
+  verifyBatch,
+  verifyTransfer,
+} from '../../src/index.ts'
+
+// Full-size circuits (16 levels, 64-leaf batches) with the committed dev keys: real proofs.
+beforeAll(() => initCrypto())
+afterAll(() => terminateProver())
+
+const alice = () => deriveKeys(new Uint8Array(32).fill(0xa1))
+const bob = () => deriveKeys(new Uint8Array(32).fill(0xb0))
+const ext = extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x'] })
+const note = (ownerPk: bigint, amount: bigint): Note => ({ asset: 0n, amount, ownerPk, blinding: randomFieldElement() })
+
+describe('proveTransfer / verifyTransfer', () => {
+  it('default: a private transfer of two notes proves and verifies; any changed public signal fails', async () => {
+    const [a, b] = [alice(), bob()]
+    const tree = new MerkleTree()
+    const inputs = [note(a.ownerPk, 70n), note(a.ownerPk, 30n)]
+    tree.insertMany([123n, ...inputs.map(noteCommitment)])
+    const witness = buildTransferWitness({
+      keys: a,
+      root: tree.root,
+      inputs: [
+        { note: inputs[0]!, leafIndex: 1, path: tree.path(1) },
+        { note: inputs[1]!, leafIndex: 2, path: tree.path(2) },
+      ],
+      outputs: [note(b.ownerPk, 90n), note(a.ownerPk, 10n)],
+      publicAmount: 0n,
+      publicAsset: 0n,
+      extDataHash: ext,
+    })
+    const { proof, publicSignals } = await proveTransfer(witness)
+    expect(publicSignals).toEqual(witness.publicSignals)
+    expect(publicSignals).toHaveLength(8)
+    expect(await verifyTransfer(proof, publicSignals)).toBe(true)
+    for (const i of [0, 1, 3, 4, 7]) {
+      const tampered = [...publicSignals]
+      tampered[i] = (tampered[i]! + 1n) % FIELD_SIZE
+      expect(await verifyTransfer(proof, tampered), `signal ${i}`).toBe(false)
+    }
+    const badProof: Proof = { ...proof, a: [proof.a[0], (proof.a[1] + 1n) % FIELD_SIZE] }
+    expect(await verifyTransfer(badProof, publicSignals)).toBe(false)
+    expect(await verifyBatch(proof, publicSignals)).toBe(false)
+  })
+
+  it('behavior: a deposit (two dummy inputs, publicAmount > 0) and a withdrawal (publicAmount = r − x) prove', async () => {
+    const a = alice()
+    const tree = new MerkleTree()
+    const deposit = buildTransferWitness({
+      keys: a,
+      root: tree.root,
+      inputs: [
+        { note: note(a.ownerPk, 0n), leafIndex: 0 },
+        { note: note(a.ownerPk, 0n), leafIndex: 0 },
+      ],
+      outputs: [note(a.ownerPk, 500n), note(a.ownerPk, 0n)],
+      publicAmount: 500n,
+      publicAsset: 0n,
+      extDataHash: ext,
+    })
+    const d = await proveTransfer(deposit)
+    expect(await verifyTransfer(d.proof, d.publicSignals)).toBe(true)
+    tree.insertMany(deposit.commitments)
+    const spent = { note: { ...deposit.input, asset: 0n, amount: 500n, ownerPk: a.ownerPk, blinding: (deposit.input.outBlinding as bigint[])[0]! }, leafIndex: 0 }
+    const withdrawal = buildTransferWitness({
+      keys: a,
+      root: tree.root,
+      inputs: [
+        { note: spent.note, leafIndex: 0, path: tree.path(0) },
+        { note: note(a.ownerPk, 0n), leafIndex: 5 },
+      ],
+      outputs: [note(a.ownerPk, 200n), note(a.ownerPk, 0n)],
+      publicAmount: toField(-300n),
+      publicAsset: 0n,
+      extDataHash: ext,
+    })
+    const w = await proveTransfer(withdrawal)
+    expect(w.publicSignals[1]).toBe(FIELD_SIZE - 300n)
+    expect(await verifyTransfer(w.proof, w.publicSignals)).toBe(true)
+  })
+
+  it('error: the witness builder names what the circuit would reject', () => {
+    const [a, b] = [alice(), bob()]
+    const tree = new MerkleTree()
+    const mine = note(a.ownerPk, 10n)
+    tree.insert(noteCommitment(mine))
+    const base = {
+      keys: a,
+      root: tree.root,
+      inputs: [
+        { note: mine, leafIndex: 0, path: tree.path(0) },
+        { note: note(a.ownerPk, 0n), leafIndex: 0 },
+      ] as const,
+      outputs: [note(b.ownerPk, 10n), note(a.ownerPk, 0n)] as const,
+      publicAmount: 0n,
+      publicAsset: 0n,
+      extDataHash: ext,
+    }
+    expect(buildTransferWitness(base).publicSignals).toHaveLength(8)
+    const theirs = note(b.ownerPk, 10n)
+    expect(() => buildTransferWitness({ ...base, inputs: [{ note: theirs, leafIndex: 0, path: tree.path(0) }, base.inputs[1]] })).toThrow(/`inputs\[0\].note.ownerPk`/)
+    expect(() => buildTransferWitness({ ...base, root: base.root + 1n })).toThrow(/`inputs\[0\].path`/)
+    expect(() => buildTransferWitness({ ...base, inputs: [{ note: mine, leafIndex: 0 }, base.inputs[1]] })).toThrow(/`inputs\[0\].path`/)
+    expect(() => buildTransferWitness({ ...base, inputs: [base.inputs[0], base.inputs[0]] })).toThrow(/same note/)
+    expect(() => buildTransferWitness({ ...base, outputs: [{ ...base.outputs[0], asset: 5n }, base.outputs[1]] })).toThrow(/`outputs\[0\].asset`/)
+    expect(() => buildTransferWitness({ ...base, publicAmount: 1n, publicAsset: 9n })).toThrow(/`publicAsset`/)
+    expect(() => buildTransferWitness({ ...base, extDataHash: FIELD_SIZE })).toThrow(/`extDataHash`/)
+  })
+
+  it('error: an unbalanced transfer fails to prove with PROOF_GENERATION_FAILED', async () => {
+    const a = alice()
+    const witness = buildTransferWitness({
+      keys: a,
+      root: new MerkleTree().root,
+      inputs: [
+        { note: note(a.ownerPk, 0n), leafIndex: 0 },
+        { note: note(a.ownerPk, 0n), leafIndex: 1 },
+      ],
+      outputs: [note(a.ownerPk, 5n), note(a.ownerPk, 0n)], // 5 out of nothing
+      publicAmount: 0n,
+      publicAsset: 0n,
+      extDataHash: ext,
+    })
+    await expect(proveTransfer(witness)).rejects.toMatchObject({ code: 'PROOF_GENERATION_FAILED' })
+  })
+})
+
+describe('proveBatch / verifyBatch', () => {
+  it('default: a partial batch at index 0 and a full one at index 64 prove, verify and match the tree', async () => {
+    const tree = new MerkleTree()
+    const first = buildBatchWitness(tree, [11n, 22n, 33n])
+    expect(first.startIndex).toBe(0)
+    const p1 = await proveBatch(first)
+    expect(await verifyBatch(p1.proof, p1.publicSignals)).toBe(true)
+    tree.insertMany(first.publicSignals.slice(3))
+    expect(tree.root).toBe(first.newRoot)
+    const second = buildBatchWitness(
+      tree,
+      Array.from({ length: 64 }, (_, i) => BigInt(i + 100)),
+    )
+    expect(second.startIndex).toBe(64)
+    expect(second.oldRoot).toBe(first.newRoot)
+    const p2 = await proveBatch(second)
+    expect(await verifyBatch(p2.proof, p2.publicSignals)).toBe(true)
+    const tampered = [...p2.publicSignals]
+    tampered[10] = 0n
+    expect(await verifyBatch(p2.proof, tampered)).toBe(false)
+    tree.insertMany(second.publicSignals.slice(3))
+    expect(tree.root).toBe(second.newRoot)
+  })
+
+  it('error: too many leaves, or a tree not at a batch boundary', () => {
+    const tree = new MerkleTree()
+    expect(() => buildBatchWitness(tree, Array(65).fill(1n))).toThrow(/`leaves`/)
+    tree.insert(1n)
+    expect(() => buildBatchWitness(tree, [2n])).toThrow(/`tree`/)
+  })
+})
