@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
+import { benchCircuits } from './circuits.ts'
 import { benchCrypto, type Row } from './crypto.ts'
 
 /**
@@ -9,6 +10,7 @@ import { benchCrypto, type Row } from './crypto.ts'
  */
 const suites: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
   crypto: benchCrypto,
+  circuits: benchCircuits,
 }
 
 const chosen = process.argv.slice(2)

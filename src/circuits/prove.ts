@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
 import { CircuitArtifactError, ProofGenerationError } from '../errors/index.ts'
 import { type CircuitName, artifactPaths, loadVerificationKey } from './artifacts.ts'
+import { groth16Prove, type LoadedCircuit, loadCircuit } from './groth16Prover.ts'
 import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
 
 /** A Groth16 proof as field elements, in the order the Solidity verifier takes them. */
@@ -44,19 +45,33 @@ function toSnarkjs(p: Proof): SnarkjsProof {
 }
 
 /**
- * Proves with snarkjs: witness generation (the circuit's wasm) then Groth16 over the committed
- * proving key. snarkjs runs the MSMs and FFTs on its own worker threads (one per core); the
- * witness is computed on the calling thread. Rejects with PROOF_GENERATION_FAILED when the
- * inputs violate a constraint.
+ * Proves with the in-memory Groth16 prover (groth16Prover.ts): witness generation (the
+ * circuit's wasm) on the calling thread, FFTs and multi-exponentiations on ffjavascript's
+ * worker threads (one per core). Rejects with PROOF_GENERATION_FAILED when the inputs
+ * violate a constraint.
  */
-async function prove(name: CircuitName, input: CircuitInput, expected: bigint[]): Promise<ProofResult> {
-  const paths = artifactPaths(name)
-  for (const file of [paths.wasm, paths.zkey]) {
-    if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} proving artifacts are missing: run \`npm run setup\`.`, { details: file })
+const loaded = new Map<CircuitName, Promise<LoadedCircuit>>()
+
+/** The circuit's witness generator and proving key, read once per process. */
+function circuit(name: CircuitName): Promise<LoadedCircuit> {
+  let c = loaded.get(name)
+  if (!c) {
+    const paths = artifactPaths(name)
+    for (const file of [paths.wasm, paths.zkey]) {
+      if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} proving artifacts are missing: run \`npm run setup\`.`, { details: file })
+    }
+    c = loadCircuit(paths.wasm, paths.zkey)
+    c.catch(() => loaded.delete(name))
+    loaded.set(name, c)
   }
+  return c
+}
+
+async function prove(name: CircuitName, input: CircuitInput, expected: bigint[]): Promise<ProofResult> {
+  const c = await circuit(name)
   let out: { proof: SnarkjsProof; publicSignals: string[] }
   try {
-    out = await snarkjs.groth16.fullProve(input, paths.wasm, paths.zkey)
+    out = await groth16Prove(c, input)
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
     throw new ProofGenerationError(`The ${name} inputs do not satisfy the circuit.`, { details: reason, cause })
@@ -114,5 +129,6 @@ export async function terminateProver(): Promise<void> {
   const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } }
   const curve = g.curve_bn128
   g.curve_bn128 = undefined
+  loaded.clear() // the loaded keys hold points of the terminated curve
   await curve?.terminate()
 }

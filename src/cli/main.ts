@@ -115,3 +115,6 @@ try {
 } finally {
   await terminateProver()
 }
+// Commands that start long-lived workers (servers, devnets) never reach this line; for the
+// rest, leftover snarkjs/ffjavascript threads must not keep a finished command alive.
+process.exit()

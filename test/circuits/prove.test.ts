@@ -143,6 +143,28 @@ describe('proveTransfer / verifyTransfer', () => {
   })
 })
 
+describe('groth16Prove', () => {
+  it('error: a proving key of another circuit is refused before any proving', async () => {
+    const { loadCircuit, groth16Prove } = await import('../../src/circuits/groth16Prover.ts')
+    const { artifactPaths } = await import('../../src/circuits/artifacts.ts')
+    const mismatched = await loadCircuit(artifactPaths('transfer').wasm, artifactPaths('batch').zkey)
+    const a = alice()
+    const w = buildTransferWitness({
+      keys: a,
+      root: new MerkleTree().root,
+      inputs: [
+        { note: note(a.ownerPk, 0n), leafIndex: 0 },
+        { note: note(a.ownerPk, 0n), leafIndex: 1 },
+      ],
+      outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
+      publicAmount: 0n,
+      publicAsset: 0n,
+      extDataHash: ext,
+    })
+    await expect(groth16Prove(mismatched, w.input)).rejects.toThrow(/the proving key expects/)
+  })
+})
+
 describe('proveBatch / verifyBatch', () => {
   it('default: a partial batch at index 0 and a full one at index 64 prove, verify and match the tree', async () => {
     const tree = new MerkleTree()
