@@ -43,7 +43,8 @@ export async function ceremonyInit(circuit: string, out: string, options: { ptau
 export async function ceremonyContribute(input: string, out: string, options: { name?: string; entropy?: string; logger?: SnarkjsLogger } = {}): Promise<string> {
   checkFile(input, 'input')
   const entropy = options.entropy ?? randomBytes(64).toString('hex')
-  const hash: Uint8Array = await snarkjs.zKey.contribute!(input, out, options.name ?? 'zkpay participant', entropy, options.logger)
+  const hash: Uint8Array | false = await snarkjs.zKey.contribute!(input, out, options.name ?? 'zkpay participant', entropy, options.logger)
+  if (!hash) throw new CircuitArtifactError('The contribution could not be made: the input is not a valid proving key.', { details: input })
   return Buffer.from(hash).toString('hex')
 }
 
@@ -52,8 +53,10 @@ export async function ceremonyBeacon(input: string, out: string, beaconHex: stri
   checkFile(input, 'input')
   if (!/^[0-9a-fA-F]{2,}$/.test(beaconHex) || beaconHex.length % 2 !== 0) throw new InvalidParameterError('beacon', 'expected an even number of hex digits')
   const exp = options.iterationsExp ?? 10
-  if (!Number.isInteger(exp) || exp < 1 || exp > 63) throw new InvalidParameterError('iterationsExp', 'expected an integer from 1 to 63')
-  await snarkjs.zKey.beacon!(input, out, options.name ?? 'zkpay final beacon', beaconHex, exp, options.logger)
+  if (!Number.isInteger(exp) || exp < 10 || exp > 63) throw new InvalidParameterError('iterationsExp', 'expected an integer from 10 to 63')
+  // snarkjs reports some failures by returning false instead of throwing
+  const ok = await snarkjs.zKey.beacon!(input, out, options.name ?? 'zkpay final beacon', beaconHex, exp, options.logger)
+  if (ok === false) throw new CircuitArtifactError('The beacon could not be applied to this proving key.', { details: input })
 }
 
 /** Checks that a proving key belongs to the circuit and phase-1 file, and every contribution in it. */

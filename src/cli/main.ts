@@ -69,7 +69,7 @@ ceremony
 
 ceremony
   .command('beacon <in> <out> <beaconHex>')
-  .description('close the ceremony with a public random beacon')
+  .description('close the ceremony with a public random beacon (iterations: 10 to 63)')
   .option('--iterations <exp>', 'hash iterations as a power of two', '10')
   .action(async (input: string, out: string, beacon: string, opts: { iterations: string }) => {
     const { ceremonyBeacon } = await import('../circuits/ceremony.ts')

@@ -4,6 +4,7 @@ import path from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { sha256File } from '../../src/circuits/artifacts.ts'
+import { ceremonyBeacon, ceremonyContribute, ceremonyInit, ceremonyInstall, ceremonyVerify } from '../../src/circuits/ceremony.ts'
 import { makePtau, phase2 } from '../../src/circuits/setup.ts'
 import { terminateProver } from '../../src/index.ts'
 import { compileTestCircuit } from '../helpers/circuit.ts'
@@ -35,5 +36,31 @@ describe('dev trusted setup', () => {
     const input = { leaf: 5n, leafIndex: 9n, pathElements: Array.from({ length: 3 }, () => [1n, 2n, 3n]) }
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(input, circuit.wasmPath, path.join(a, 'k.zkey'))
     expect(await snarkjs.groth16.verify(vkA, publicSignals, proof)).toBe(true)
+
+    // A ceremony on the same small key: two contributions and a beacon keep a verifiable chain.
+    const k0 = path.join(a, 'k0.zkey')
+    await snarkjs.zKey.newZKey!(circuit.r1csPath, ptau, k0)
+    const h1 = await ceremonyContribute(k0, path.join(a, 'k1.zkey'), { name: 'alice' })
+    const h2 = await ceremonyContribute(path.join(a, 'k1.zkey'), path.join(a, 'k2.zkey'), { name: 'bob', entropy: 'dice rolls' })
+    expect(h1).toMatch(/^[0-9a-f]{128}$/)
+    expect(h2).not.toBe(h1)
+    await ceremonyBeacon(path.join(a, 'k2.zkey'), path.join(a, 'k3.zkey'), 'ab'.repeat(32), { iterationsExp: 10 })
+    expect(await snarkjs.zKey.verifyFromR1cs!(circuit.r1csPath, ptau, path.join(a, 'k3.zkey'))).toBe(true)
+    const vk3 = await snarkjs.zKey.exportVerificationKey!(path.join(a, 'k3.zkey'))
+    expect(vk3).not.toEqual(vkA) // contributions change the key
   }, 300_000)
+
+  it('error: ceremony commands name a bad circuit, a missing file or a malformed beacon', async () => {
+    const missing = path.join(tmpdir(), 'zkpay-no-such.zkey')
+    await expect(ceremonyVerify('mint', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
+    await expect(ceremonyVerify('transfer', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
+    await expect(ceremonyInit('mint', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
+    await expect(ceremonyContribute(missing, missing)).rejects.toThrow(expect.objectContaining({ parameter: 'input' }))
+    const existing = path.resolve('circuits/manifest.json')
+    await expect(ceremonyBeacon(existing, missing, 'xyz')).rejects.toThrow(expect.objectContaining({ parameter: 'beacon' }))
+    await expect(ceremonyBeacon(existing, missing, 'abc')).rejects.toThrow(expect.objectContaining({ parameter: 'beacon' }))
+    await expect(ceremonyBeacon(existing, missing, 'abcd', { iterationsExp: 9 })).rejects.toThrow(expect.objectContaining({ parameter: 'iterationsExp' }))
+    await expect(ceremonyContribute(existing, missing)).rejects.toThrow() // not a zkey
+    await expect(ceremonyInstall('batch', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
+  })
 })
