@@ -128,6 +128,11 @@ export class MerkleTree {
     return start
   }
 
+  /** Stops the worker threads of parallel appends (they start again when needed). */
+  static closeWorkers(): Promise<void> {
+    return pool?.close() ?? Promise.resolve()
+  }
+
   /**
    * `insertMany` for large appends (a wallet's first sync, an operator rebuilding from L1): the
    * levels where thousands of nodes change are hashed on worker threads, one per core unless
@@ -147,28 +152,36 @@ export class MerkleTree {
     this.ensureCapacity(0, end)
     const layer0 = this.layers[0]!
     leaves.forEach((leaf, i) => toMontgomery(leaf, layer0, (start + i) * NODE))
-    let lo = start
-    let hi = end
-    for (let l = 0; l < this.levels; l++) {
-      const [parentLo, parentHi] = this.parentRange(l, lo, hi)
-      if (parentHi - parentLo < PARALLEL_MIN_NODES) {
-        this.rehashLevels(l, lo, hi)
-        break
+    try {
+      let lo = start
+      let hi = end
+      for (let l = 0; l < this.levels; l++) {
+        const [parentLo, parentHi] = this.parentRange(l, lo, hi)
+        if (parentHi - parentLo < PARALLEL_MIN_NODES) {
+          this.rehashLevels(l, lo, hi)
+          break
+        }
+        const child = this.layers[l]!
+        const parent = this.layers[l + 1]!
+        const per = Math.ceil((parentHi - parentLo) / threads)
+        await Promise.all(
+          Array.from({ length: threads }, async (_, t) => {
+            const a = parentLo + t * per
+            const b = Math.min(parentHi, a + per)
+            if (a >= b) return
+            const parents = await pool.run(child.slice(a * ARITY * NODE, b * ARITY * NODE))
+            parent.set(parents, a * NODE)
+          }),
+        )
+        lo = parentLo
+        hi = parentHi
       }
-      const child = this.layers[l]!
-      const parent = this.layers[l + 1]!
-      const per = Math.ceil((parentHi - parentLo) / threads)
-      await Promise.all(
-        Array.from({ length: threads }, async (_, t) => {
-          const a = parentLo + t * per
-          const b = Math.min(parentHi, a + per)
-          if (a >= b) return
-          const parents = await pool.run(child.slice(a * ARITY * NODE, b * ARITY * NODE))
-          parent.set(parents, a * NODE)
-        }),
-      )
-      lo = parentLo
-      hi = parentHi
+    } catch (e) {
+      // A worker failed: put the tree back as it was (empty leaves hash to the old ancestors).
+      this.count = start
+      layer0.fill(0, start * NODE, end * NODE)
+      this.rehashLevels(0, start, end)
+      throw e
     }
     return start
   }

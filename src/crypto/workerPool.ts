@@ -40,7 +40,8 @@ export class WorkerPool<Request, Response> {
   /** Sends `request` to the next worker (round robin); `transfer` lists buffers to move, not copy. */
   async run(request: Request, transfer: Transferable[] = []): Promise<Response> {
     await this.start()
-    const worker = this.workers[this.next++ % this.workers.length]!
+    const worker = this.workers[this.next++ % this.workers.length]
+    if (!worker) throw new Error('The worker pool was closed.')
     const id = this.nextId++
     if (this.pending.size === 0) for (const w of this.workers) w.ref()
     try {
@@ -53,11 +54,21 @@ export class WorkerPool<Request, Response> {
     }
   }
 
+  /** Stops the workers; requests still running are rejected. The next `run` starts new ones. */
   async close(): Promise<void> {
+    const workers = this.workers
+    this.reset(new Error('The worker pool was closed.'))
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+
+  /** Forgets the workers and fails every request in flight: after a crash, or on close. */
+  private reset(reason: Error): void {
     const workers = this.workers
     this.workers = []
     this.started = undefined
-    await Promise.all(workers.map((w) => w.terminate()))
+    for (const p of this.pending.values()) p.reject(reason)
+    this.pending.clear()
+    for (const w of workers) void w.terminate()
   }
 
   private start(): Promise<void> {
@@ -75,8 +86,14 @@ export class WorkerPool<Request, Response> {
           })
           worker.on('error', (e) => {
             fail(e)
-            for (const p of this.pending.values()) p.reject(e)
-            this.pending.clear()
+            if (this.workers.includes(worker)) this.reset(e)
+          })
+          // A worker that dies (killed, out of memory) takes its requests with it: fail them
+          // instead of leaving their promises pending forever.
+          worker.on('exit', (code) => {
+            const e = new Error(`A worker thread stopped (exit code ${code}).`)
+            fail(e)
+            if (this.workers.includes(worker)) this.reset(e)
           })
         })
       }),

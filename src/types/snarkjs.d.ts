@@ -24,10 +24,3 @@ declare module 'snarkjs' {
   export const powersOfTau: Record<string, (...args: any[]) => Promise<any>>
   export const zKey: Record<string, (...args: any[]) => Promise<any>>
 }
-declare module '@iden3/binfileutils' {
-  export function readBinFile(file: string, type: string, maxVersion: number): Promise<{ fd: unknown; sections: unknown }>
-  export function readSection(fd: unknown, sections: unknown, id: number): Promise<any>
-}
-declare module 'circom_runtime' {
-  export function WitnessCalculatorBuilder(code: Uint8Array): Promise<{ calculateWitness(input: unknown, sanityCheck: boolean): Promise<bigint[]> }>
-}

@@ -94,6 +94,21 @@ describe('MerkleTree', () => {
     expect(parallel.root).toBe(serial.root)
   })
 
+  it('error: a parallel append whose workers stop fails and leaves the tree as it was', async () => {
+    const tree = new MerkleTree({ levels: 8 })
+    tree.insertMany([1n, 2n, 3n])
+    const root = tree.root
+    const appending = expect(tree.insertManyParallel(Array<bigint>(8000).fill(7n), { threads: 2 })).rejects.toThrow(/worker/)
+    await MerkleTree.closeWorkers()
+    await appending
+    expect(tree.size).toBe(3)
+    expect(tree.root).toBe(root)
+    expect(tree.path(2).siblings[0]).toEqual([1n, 2n, 0n])
+    tree.insert(4n)
+    expect(tree.root).toBe(naiveRoot([1n, 2n, 3n, 4n], 8))
+    expect(await tree.insertManyParallel(Array<bigint>(5000).fill(9n), { threads: 2 })).toBe(4) // new workers start
+  })
+
   it('behavior: serialize / restore gives the same tree, which keeps growing alike', () => {
     const tree = new MerkleTree({ levels: 6 })
     tree.insertMany(leavesOf(123))

@@ -1,0 +1,8 @@
+// @iden3/binfileutils and circom_runtime ship no types; only what the prover uses is declared.
+declare module '@iden3/binfileutils' {
+  export function readBinFile(file: string, type: string, maxVersion: number): Promise<{ fd: unknown; sections: unknown }>
+  export function readSection(fd: unknown, sections: unknown, id: number): Promise<any>
+}
+declare module 'circom_runtime' {
+  export function WitnessCalculatorBuilder(code: Uint8Array): Promise<{ calculateWitness(input: unknown, sanityCheck: boolean): Promise<bigint[]> }>
+}
