@@ -8,3 +8,4 @@ export {
   MerkleTreeError,
 } from './crypto.ts'
 export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from './circuits.ts'
+export { ContractCompileError, DevnetError } from './settlement.ts'
