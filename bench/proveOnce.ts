@@ -1,6 +1,6 @@
-import * as snarkjs from 'snarkjs'
 import { zeroAddress } from 'viem'
 import { artifactPaths } from '../src/circuits/artifacts.ts'
+import { loadCircuit } from '../src/circuits/groth16Prover.ts'
 import { buildBatchWitness, buildTransferWitness, deriveKeys, extDataHash, initCrypto, MerkleTree, noteCommitment, proveBatch, proveTransfer, randomFieldElement, terminateProver } from '../src/index.ts'
 
 /**
@@ -52,9 +52,11 @@ for (let i = 0; i < runs; i++) {
   await prove()
   timesMs.push(performance.now() - t)
 }
-const wtns = { type: 'mem' as const }
+const paths = artifactPaths(circuit === 'batch' ? 'batch' : 'transfer')
+const loaded = await loadCircuit(paths.wasm, paths.zkey)
+await loaded.witness.calculateWitness(witness.input, true)
 t = performance.now()
-await snarkjs.wtns.calculate(witness.input, artifactPaths(circuit === 'batch' ? 'batch' : 'transfer').wasm, wtns)
+await loaded.witness.calculateWitness(witness.input, true)
 const witnessMs = performance.now() - t
 await terminateProver()
 const sorted = [...timesMs].sort((a, b) => a - b)

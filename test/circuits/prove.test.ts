@@ -28,6 +28,12 @@ const alice = () => deriveKeys(new Uint8Array(32).fill(0xa1))
 const bob = () => deriveKeys(new Uint8Array(32).fill(0xb0))
 const ext = extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x'] })
 const note = (ownerPk: bigint, amount: bigint): Note => ({ asset: 0n, amount, ownerPk, blinding: randomFieldElement() })
+/** Two zero-amount inputs (no membership needed): a deposit's, or any test's. */
+const dummies = (ownerPk: bigint) =>
+  [
+    { note: note(ownerPk, 0n), leafIndex: 0 },
+    { note: note(ownerPk, 0n), leafIndex: 1 },
+  ] as const
 
 describe('proveTransfer / verifyTransfer', () => {
   it('default: a private transfer of two notes proves and verifies; any changed public signal fails', async () => {
@@ -67,10 +73,7 @@ describe('proveTransfer / verifyTransfer', () => {
     const deposit = buildTransferWitness({
       keys: a,
       root: tree.root,
-      inputs: [
-        { note: note(a.ownerPk, 0n), leafIndex: 0 },
-        { note: note(a.ownerPk, 0n), leafIndex: 0 },
-      ],
+      inputs: dummies(a.ownerPk),
       outputs: [note(a.ownerPk, 500n), note(a.ownerPk, 0n)],
       publicAmount: 500n,
       publicAsset: 0n,
@@ -130,10 +133,7 @@ describe('proveTransfer / verifyTransfer', () => {
     const witness = buildTransferWitness({
       keys: a,
       root: new MerkleTree().root,
-      inputs: [
-        { note: note(a.ownerPk, 0n), leafIndex: 0 },
-        { note: note(a.ownerPk, 0n), leafIndex: 1 },
-      ],
+      inputs: dummies(a.ownerPk),
       outputs: [note(a.ownerPk, 5n), note(a.ownerPk, 0n)], // 5 out of nothing
       publicAmount: 0n,
       publicAsset: 0n,
@@ -152,10 +152,7 @@ describe('groth16Prove', () => {
     const w = buildTransferWitness({
       keys: a,
       root: new MerkleTree().root,
-      inputs: [
-        { note: note(a.ownerPk, 0n), leafIndex: 0 },
-        { note: note(a.ownerPk, 0n), leafIndex: 1 },
-      ],
+      inputs: dummies(a.ownerPk),
       outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
       publicAmount: 0n,
       publicAsset: 0n,
