@@ -31,7 +31,12 @@ const PLATFORM_PACKAGES: Record<string, string> = {
   'win32-x64': '@foundry-rs/anvil-win32-amd64',
 }
 
-/** Path of the anvil binary that npm installed for this platform (an optional dependency of @foundry-rs/anvil). */
+/**
+ * Path of the anvil binary for this platform. package.json lists only the linux-x64 build as
+ * an optional dependency: npm here records other platforms' optional packages in neither the
+ * lockfile nor `npm ci`'s view of it, so listing them all breaks `npm ci`. On another
+ * platform, `npm i --no-save <package>` from the table below adds its build.
+ */
 export function anvilBinary(): string {
   const pkg = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`]
   if (!pkg) throw new DevnetError(`No anvil build for ${process.platform}-${process.arch}: pass an RPC URL instead of the embedded devnet.`)
@@ -39,7 +44,7 @@ export function anvilBinary(): string {
     const require = createRequire(import.meta.url)
     return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil')
   } catch (cause) {
-    throw new DevnetError(`The anvil binary (${pkg}) is not installed: run \`npm ci\`.`, { cause })
+    throw new DevnetError(`The anvil binary for this platform is not installed: run \`npm i --no-save ${pkg}@1.7.1\`, or pass an RPC URL.`, { cause })
   }
 }
 
