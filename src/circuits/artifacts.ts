@@ -52,21 +52,21 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex')
 }
 
-export function readManifest(): Manifest {
-  if (!existsSync(MANIFEST_PATH)) throw new CircuitArtifactError('circuits/manifest.json is missing: run `npm run setup`.')
-  return JSON.parse(readFileSync(MANIFEST_PATH, 'utf8')) as Manifest
+export function readManifest(file = MANIFEST_PATH): Manifest {
+  if (!existsSync(file)) throw new CircuitArtifactError('circuits/manifest.json is missing: run `npm run setup`.', { details: file })
+  return JSON.parse(readFileSync(file, 'utf8')) as Manifest
 }
 
-const vkeys = new Map<CircuitName, unknown>()
+const vkeys = new Map<string, unknown>()
 
-/** The verification key of a production circuit (parsed once). */
-export function loadVerificationKey(name: CircuitName): unknown {
-  let vkey = vkeys.get(name)
+/** The verification key of a production circuit (parsed once per folder). */
+export function loadVerificationKey(name: CircuitName, dir = ARTIFACTS_DIR): unknown {
+  const file = artifactPaths(name, dir).vkey
+  let vkey = vkeys.get(file)
   if (!vkey) {
-    const file = artifactPaths(name).vkey
     if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} verification key is missing: run \`npm run setup\`.`, { details: file })
     vkey = JSON.parse(readFileSync(file, 'utf8'))
-    vkeys.set(name, vkey)
+    vkeys.set(file, vkey)
   }
   return vkey
 }

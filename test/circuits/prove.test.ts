@@ -162,6 +162,16 @@ describe('groth16Prove', () => {
   })
 })
 
+describe('artifacts', () => {
+  it('error: missing keys or manifest are CIRCUIT_ARTIFACT_INVALID and say to run the setup', async () => {
+    const { loadVerificationKey, readManifest } = await import('../../src/circuits/artifacts.ts')
+    const nowhere = '.cache/no-artifacts-here'
+    expect(() => loadVerificationKey('transfer', nowhere)).toThrow(expect.objectContaining({ code: 'CIRCUIT_ARTIFACT_INVALID', message: expect.stringContaining('npm run setup') }))
+    expect(() => readManifest(`${nowhere}/manifest.json`)).toThrow(expect.objectContaining({ code: 'CIRCUIT_ARTIFACT_INVALID' }))
+    expect(loadVerificationKey('transfer')).toMatchObject({ protocol: 'groth16', nPublic: 8 })
+  })
+})
+
 describe('proveBatch / verifyBatch', () => {
   it('default: a partial batch at index 0 and a full one at index 64 prove, verify and match the tree', async () => {
     const tree = new MerkleTree()
