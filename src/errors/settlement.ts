@@ -15,3 +15,29 @@ export class ContractCompileError extends BaseError {
     super('CONTRACT_COMPILE_FAILED', shortMessage, options)
   }
 }
+
+/**
+ * The rollup contract rejected a call with one of its custom errors (`Rollup__UnknownRoot`…).
+ * `txIndex`, when the error has one, names the offending transaction of a batch.
+ */
+export class RollupRevertedError extends BaseError {
+  override name = 'RollupRevertedError' as const
+  readonly errorName: string
+  readonly args: Record<string, bigint | string>
+  readonly txIndex: number | undefined
+  constructor(errorName: string, args: Record<string, bigint | string>, options: { cause?: unknown } = {}) {
+    const shown = Object.entries(args).map(([k, v]) => `${k} ${v}`).join(', ')
+    super('ROLLUP_REVERTED', `The rollup contract rejected the call: ${errorName}${shown ? ` (${shown})` : ''}.`, options)
+    this.errorName = errorName
+    this.args = args
+    this.txIndex = typeof args.txIndex === 'bigint' ? Number(args.txIndex) : undefined
+  }
+}
+
+/** An L1 transaction failed for a reason other than a rollup error (RPC down, out of gas, reverted receipt). */
+export class SettlementError extends BaseError {
+  override name = 'SettlementError' as const
+  constructor(shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
+    super('SETTLEMENT_FAILED', shortMessage, options)
+  }
+}

@@ -1,0 +1,32 @@
+import type { Setting } from './setting.ts'
+
+export const REDACTED = '[redacted]'
+
+/**
+ * How a setting's value prints in JSON, logs and `--help`: secrets as `[redacted]`, redacted
+ * settings through their `redact`, bigints as decimal strings (JSON has no bigint).
+ */
+export function displayValue(declaration: Setting, value: unknown): unknown {
+  if (value === undefined) return undefined
+  if (declaration.secret) return REDACTED
+  if (declaration.redact) return declaration.redact(value)
+  if (typeof value === 'bigint') return value.toString()
+  return value
+}
+
+/**
+ * An http(s)/ws(s) URL reduced to its origin: RPC providers put API tokens in the path, the
+ * query or the user info, and none of those belong in a log line.
+ *
+ * @example
+ * redactUrl('https://mainnet.example.io/v3/0123abcd') // 'https://mainnet.example.io/[redacted]'
+ */
+export function redactUrl(value: string): string {
+  try {
+    const url = new URL(value)
+    const hidden = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname.length > 1
+    return hidden ? `${url.protocol}//${url.host}/${REDACTED}` : `${url.protocol}//${url.host}`
+  } catch {
+    return REDACTED
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod'
+import { redactUrl } from './display.ts'
+import type { Config } from './loadConfig.ts'
+import { type ConfigSchema, setting } from './setting.ts'
+
+/** pino's levels, plus `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** The batch circuit is built for N = 32 transfers (64 leaves, a whole height-3 subtree). */
+export const MAX_BATCH_SIZE = 32
+
+// One message per parser: zod reports it for any failing check, so the operator reads the rule.
+const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
+
+/**
+ * The operator node's settings (`zkpay node`). Values come from flags, then `ZKPAY_*` variables,
+ * then these defaults. The operator key is not here: only the NAME of the variable that holds
+ * it, so the key never passes through flags, config files or this object.
+ *
+ * @example
+ * const config = loadConfig(nodeConfig, { overrides: { rollupAddress } })
+ * const store = await openNodeStore({ path: join(config.dataDir, 'node.sqlite') })
+ */
+export const nodeConfig = {
+  rpcUrl: setting({
+    env: 'ZKPAY_RPC_URL',
+    description: 'The JSON-RPC URL of the settlement chain; it may carry a provider token, so it prints as its origin only.',
+    parser: z.url({ protocol: /^(https?|wss?)$/, error: 'expected an http(s) or ws(s) URL' }),
+    default: 'http://127.0.0.1:8545',
+    redact: redactUrl,
+  }),
+  rollupAddress: setting({
+    env: 'ZKPAY_ROLLUP_ADDRESS',
+    description: 'The address of the Rollup contract on the settlement chain.',
+    parser: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected 0x followed by 40 hex digits' })
+      .transform((s) => s as `0x${string}`),
+  }),
+  operatorKeyEnv: setting({
+    env: 'ZKPAY_OPERATOR_KEY_ENV',
+    description: "The NAME of the environment variable that holds the operator's private key, not the key itself.",
+    parser: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: 'expected the name of an environment variable (letters, digits and _), not the key itself',
+    }),
+    default: 'ZKPAY_OPERATOR_KEY',
+    // Someone will paste the key here by mistake: never echo a rejected value into the error.
+    echoInvalid: false,
+  }),
+  batchSize: setting({
+    env: 'ZKPAY_BATCH_SIZE',
+    description: `The number of pending transactions that seals a batch (the batch circuit holds ${MAX_BATCH_SIZE}).`,
+    parser: integer(1, MAX_BATCH_SIZE, `expected an integer from 1 to ${MAX_BATCH_SIZE}`),
+    default: MAX_BATCH_SIZE,
+  }),
+  batchMaxAgeMs: setting({
+    env: 'ZKPAY_BATCH_MAX_AGE_MS',
+    description: 'The age in milliseconds at which the oldest pending transaction seals a batch that is not full.',
+    parser: integer(1, 3_600_000, 'expected an integer number of milliseconds from 1 to 3600000'),
+    default: 2_000,
+  }),
+  minFee: setting({
+    env: 'ZKPAY_MIN_FEE',
+    description: 'The lowest fee, in base units of the asset, that a transaction must pay to be admitted.',
+    parser: z.coerce.bigint({ error: 'expected a non-negative integer in base units' }).min(0n),
+    default: 0n,
+  }),
+  confirmations: setting({
+    env: 'ZKPAY_CONFIRMATIONS',
+    description: 'The number of blocks, the including one counted, after which a settled batch is trusted.',
+    parser: integer(1, 10_000, 'expected an integer from 1 to 10000'),
+    default: 1,
+  }),
+  apiPort: setting({
+    env: 'ZKPAY_API_PORT',
+    description: 'The TCP port of the HTTP API; 0 picks a free port.',
+    parser: integer(0, 65_535, 'expected a port number from 0 to 65535'),
+    default: 8080,
+  }),
+  dataDir: setting({
+    env: 'ZKPAY_DATA_DIR',
+    description: "The directory that holds the node's SQLite database.",
+    parser: z.string().min(1, { error: 'expected a directory path' }),
+    default: '.zkpay/node',
+  }),
+  logLevel: setting({
+    env: 'ZKPAY_LOG_LEVEL',
+    description: `The lowest level written to the JSON log: one of ${LOG_LEVELS.join(', ')}.`,
+    parser: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }),
+    default: 'info',
+  }),
+} satisfies ConfigSchema
+
+export type NodeConfig = Config<typeof nodeConfig>

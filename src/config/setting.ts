@@ -1,0 +1,50 @@
+import type { z } from 'zod'
+
+/**
+ * One setting of one component: where it comes from, what it means, how it parses, what it
+ * defaults to. Declaring all four together (Aztec's config mappings) keeps `--help`, the README
+ * and the parser from drifting apart.
+ */
+export type Setting<P extends z.ZodType = z.ZodType> = {
+  /** The environment variable that sets it; every zkpay variable starts with `ZKPAY_`. */
+  env: `ZKPAY_${string}`
+  /** One or two sentences for an operator: what it is and its unit. */
+  description: string
+  /** Parses the raw value (a string from the environment, or a typed override). */
+  parser: P
+  /** Used when neither an override nor the environment sets it; absent means required. */
+  default?: z.output<P>
+  /** Prints as `[redacted]` in JSON, `util.inspect` and errors: keys, passwords, tokens. */
+  secret?: boolean
+  /** Prints what this returns instead of the value, e.g. an RPC URL without its API token. */
+  redact?(value: z.output<P>): string
+  /**
+   * Whether an invalid raw value may be echoed in the error. Off for secrets and redacted
+   * settings, and for settings where a confused operator may paste a secret by mistake.
+   */
+  echoInvalid?: boolean
+}
+
+/** A component's settings by config key. */
+export type ConfigSchema = Record<string, Setting>
+
+/** The typed, parsed values of a schema. */
+export type ConfigOf<S extends ConfigSchema> = { readonly [K in keyof S]: z.output<S[K]['parser']> }
+
+/** What may override a setting (a CLI flag, a test): anything its parser accepts. */
+export type ConfigOverrides<S extends ConfigSchema> = { [K in keyof S]?: z.input<S[K]['parser']> | undefined }
+
+/**
+ * Declares one setting, inferring its type from the parser so that `default` is checked against it.
+ *
+ * @example
+ * const batchSize = setting({
+ *   env: 'ZKPAY_BATCH_SIZE',
+ *   description: 'Transactions per batch.',
+ *   parser: z.coerce.number().int().min(1).max(32),
+ *   default: 32,
+ * })
+ */
+export function setting<P extends z.ZodType>(declaration: Setting<P>): Setting<P> {
+  return declaration
+}

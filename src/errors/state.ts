@@ -1,0 +1,33 @@
+import { BaseError } from './BaseError.ts'
+
+/**
+ * A batch was asked to move to a state its state machine does not allow from where it is
+ * (`sealed → submitted` skips proving). This is a bug in the caller, never a user error.
+ */
+export class BatchTransitionError extends BaseError {
+  override name = 'BatchTransitionError' as const
+  readonly batchNumber: number
+  readonly from: string
+  readonly to: string
+
+  constructor(batchNumber: number, from: string, to: string, allowed: readonly string[]) {
+    const next = allowed.length > 0 ? `it can only move to ${allowed.join(', ')}` : `${from} is a final state`
+    super('BATCH_TRANSITION_INVALID', `Batch ${batchNumber} cannot move from ${from} to ${to}: ${next}.`)
+    this.batchNumber = batchNumber
+    this.from = from
+    this.to = to
+  }
+}
+
+/** The node's database refused an operation: an unknown record, or a state that forbids it. */
+export class StoreError extends BaseError {
+  override name = 'StoreError' as const
+
+  constructor(
+    code: 'STORE_NOT_FOUND' | 'STORE_CONFLICT' | 'STORE_OPEN_FAILED',
+    shortMessage: string,
+    options: { details?: string; cause?: unknown } = {},
+  ) {
+    super(code, shortMessage, options)
+  }
+}

@@ -1,0 +1,168 @@
+import type { BatchState, Hash, Json, TxStatus } from './schema.ts'
+
+/** Rejections the store itself decides, with the sentence the API returns as-is. */
+export const STORE_REJECTIONS = {
+  NULLIFIER_SPENT: 'The note was already spent.',
+  NULLIFIER_PENDING: 'The note is already being spent by a pending transaction.',
+  TRANSACTION_KNOWN: 'This transaction was already submitted.',
+} as const
+export type StoreRejectionCode = keyof typeof STORE_REJECTIONS
+
+/** An admitted transaction as the sequencer hands it to the store. */
+export type NewTransaction = {
+  /** Stable id the user polls with, e.g. a hash of the payload. */
+  id: string
+  /** The transaction as submitted, JSON with field elements as hex. */
+  payload: Json
+  nullifiers: readonly bigint[]
+  commitments: readonly bigint[]
+  extDataHash: bigint
+  /** The root the proof is against. */
+  root: bigint
+  /** Admission time; the store's clock by default. */
+  createdAt?: Date
+}
+
+export type StoredTransaction = {
+  id: string
+  status: TxStatus
+  rejectCode: string | null
+  rejectMessage: string | null
+  payload: Json
+  nullifiers: bigint[]
+  commitments: bigint[]
+  extDataHash: bigint
+  root: bigint
+  createdAt: Date
+  batchNumber: number | null
+  position: number | null
+}
+
+/** A rejection is a value (CONVENTIONS "Code" 3): the API returns `code` and `message` as-is. */
+export type InsertTransactionResult =
+  | { ok: true; transaction: StoredTransaction }
+  | { ok: false; code: StoreRejectionCode; message: string; nullifier?: bigint }
+
+export type StoredBatch = {
+  number: number
+  state: BatchState
+  attempts: number
+  proof: Json | null
+  oldRoot: bigint | null
+  newRoot: bigint | null
+  startIndex: number | null
+  l1TxHash: Hash | null
+  l1Block: number | null
+  error: string | null
+  createdAt: Date
+  updatedAt: Date
+  settledAt: Date | null
+}
+
+/** Fields that may be written along with a state change. */
+export type BatchPatch = {
+  proof?: Json
+  oldRoot?: bigint
+  newRoot?: bigint
+  startIndex?: number
+  l1TxHash?: Hash
+  l1Block?: number
+  error?: string | null
+}
+
+export type SealBatchOptions = {
+  /** At most this many of the oldest pending transactions go in (the batch size N). */
+  maxTransactions: number
+  oldRoot?: bigint
+  newRoot?: bigint
+  startIndex?: number
+}
+
+export type NewLeaf = {
+  commitment: bigint
+  ciphertext: Uint8Array
+  epk: Uint8Array
+  /** Position in the note tree; `startIndex + i` by default. */
+  leafIndex?: number
+}
+
+export type SettledBatch = {
+  /** Our batch that settled; absent for one someone else settled (escape hatch), recorded as new. */
+  batchNumber?: number
+  oldRoot?: bigint
+  newRoot: bigint
+  startIndex: number
+  /** The tree's leaf count after the batch, zero padding included. */
+  leafCount: number
+  /** The real notes; zero padding is not stored (a missing index is a zero leaf). */
+  leaves: readonly NewLeaf[]
+  /** Every nullifier the batch spent on L1. */
+  nullifiers: readonly bigint[]
+  l1TxHash?: Hash
+  l1Block?: number
+}
+
+export type StoredLeaf = {
+  leafIndex: number
+  commitment: bigint
+  ciphertext: Uint8Array
+  epk: Uint8Array
+  batchNumber: number
+}
+
+export type StoredRoot = { root: bigint; leafCount: number; batchNumber: number | null }
+
+export type SyncCursor = { block: bigint; blockHash: Hash | null }
+
+/**
+ * Everything the sequencer, prover and settlement loop persist. Every method is one SQL
+ * transaction: it happens entirely or not at all, so a kill -9 between any two calls restarts
+ * from a consistent state. Implementations must pass the shared suite in
+ * test/helpers/nodeStoreSuite.ts.
+ */
+export interface NodeStore {
+  /**
+   * Admits a transaction as `pending`, reserving its nullifiers in the same SQL transaction so
+   * that of two transactions spending one note exactly one gets in. A taken nullifier or a
+   * known id is a rejection value, not an exception.
+   */
+  insertPendingTransaction(tx: NewTransaction): Promise<InsertTransactionResult>
+  getTransaction(id: string): Promise<StoredTransaction | undefined>
+  /**
+   * Marks a not yet settled transaction `rejected` with a code and sentence, and releases its
+   * pending nullifiers so the notes can be spent again. Rejecting twice keeps the first reason.
+   */
+  rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction>
+  /** How many transactions wait, and since when the oldest has: the batcher's size and age rule. */
+  getPendingSummary(): Promise<{ count: number; oldestCreatedAt: Date | null }>
+
+  /** Puts the oldest pending transactions into a new `sealed` batch; undefined when none wait. */
+  sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined>
+  getBatch(number: number): Promise<StoredBatch | undefined>
+  /** A batch's transactions by position, rejected ones included. */
+  listBatchTransactions(number: number): Promise<StoredTransaction[]>
+  /** Batches in any of `states`, oldest first: what to resume after a restart. */
+  listBatches(states: readonly BatchState[]): Promise<StoredBatch[]>
+  /** Moves a batch along its state machine (`BATCH_TRANSITIONS`), updating its transactions' status. */
+  setBatchState(number: number, to: BatchState, patch?: BatchPatch): Promise<StoredBatch>
+  /**
+   * Records a batch settled on L1: its leaves, its new root, its nullifiers spent. Pending local
+   * transactions that spend one of those nullifiers are rejected with `NULLIFIER_SPENT`; their ids
+   * are returned.
+   */
+  recordSettledBatch(batch: SettledBatch): Promise<{ batchNumber: number; rejected: string[] }>
+
+  /** Records the empty tree's root once; the same root again is a no-op. */
+  recordGenesisRoot(root: bigint): Promise<void>
+  /** Whether `root` was ever the tree's root: a transaction may prove against any of them. */
+  knownRoot(root: bigint): Promise<boolean>
+  latestRoot(): Promise<StoredRoot | undefined>
+  /** Settled notes from `fromLeafIndex` in leaf order, at most `limit`: what wallets sync. */
+  listNotes(fromLeafIndex: number, limit: number): Promise<StoredLeaf[]>
+
+  getCursor(key: string): Promise<SyncCursor | undefined>
+  setCursor(key: string, cursor: { block: bigint; blockHash?: Hash | null }): Promise<void>
+
+  /** Closes the database; the store is unusable afterwards. */
+  close(): Promise<void>
+}

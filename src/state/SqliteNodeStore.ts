@@ -1,0 +1,409 @@
+import type { Database } from 'better-sqlite3'
+import { and, asc, count, desc, eq, gte, inArray, min, ne } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { Hex32 } from '../crypto/field.ts'
+import { InvalidParameterError } from '../errors/index.ts'
+import { BatchTransitionError, StoreError } from '../errors/state.ts'
+import type {
+  BatchPatch,
+  InsertTransactionResult,
+  NewTransaction,
+  NodeStore,
+  SealBatchOptions,
+  SettledBatch,
+  StoredBatch,
+  StoredLeaf,
+  StoredRoot,
+  StoredTransaction,
+  SyncCursor,
+} from './NodeStore.ts'
+import { STORE_REJECTIONS } from './NodeStore.ts'
+import { fieldToHex, hexToField, toStoredBatch, toStoredLeaf, toStoredTransaction } from './rows.ts'
+import * as schema from './schema.ts'
+import { type BatchState, batches, type Hash, leaves, nullifiers, roots, syncCursors, transactions } from './schema.ts'
+import { BATCH_TRANSITIONS, canTransition, TX_STATUS_OF_BATCH } from './transitions.ts'
+
+type Db = BetterSQLite3Database<typeof schema>
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+
+const HASH = /^0x[0-9a-fA-F]{64}$/
+
+/**
+ * `NodeStore` over SQLite (better-sqlite3 + drizzle), in a file or `:memory:`. Open it with
+ * `openNodeStore`, which applies the migrations first.
+ *
+ * better-sqlite3 is synchronous, so each method runs its SQL transaction to completion before
+ * returning its promise: calls from one process never interleave. Writes use `BEGIN IMMEDIATE`
+ * so that a second connection (another process on the same file) waits for the write lock up
+ * to `busy_timeout` instead of failing halfway through a read-then-write.
+ *
+ * @example
+ * const store = await openNodeStore({ path: ':memory:' }) // a SqliteNodeStore behind NodeStore
+ * const sealed = await store.sealBatch({ maxTransactions: config.batchSize })
+ */
+export class SqliteNodeStore implements NodeStore {
+  readonly #db: Db
+  readonly #client: Database
+  readonly #now: () => Date
+
+  constructor(db: Db, client: Database, clock: () => number = Date.now) {
+    this.#db = db
+    this.#client = client
+    this.#now = () => new Date(clock())
+  }
+
+  #write<T>(fn: (tx: Tx) => T): T {
+    return this.#db.transaction(fn, { behavior: 'immediate' })
+  }
+
+  async insertPendingTransaction(input: NewTransaction): Promise<InsertTransactionResult> {
+    if (typeof input.id !== 'string' || input.id.length === 0) throw new InvalidParameterError('id', 'expected a non-empty string')
+    const nullifierHex = input.nullifiers.map((n, i) => fieldToHex(n, `nullifiers[${i}]`))
+    if (new Set(nullifierHex).size !== nullifierHex.length) throw new InvalidParameterError('nullifiers', 'expected distinct nullifiers')
+    const row = {
+      id: input.id,
+      status: 'pending' as const,
+      payload: input.payload,
+      nullifiers: nullifierHex,
+      commitments: input.commitments.map((c, i) => fieldToHex(c, `commitments[${i}]`)),
+      extDataHash: fieldToHex(input.extDataHash, 'extDataHash'),
+      root: fieldToHex(input.root, 'root'),
+      createdAt: input.createdAt ?? this.#now(),
+    }
+
+    return this.#write((tx): InsertTransactionResult => {
+      if (tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.id, input.id)).get()) {
+        return { ok: false, code: 'TRANSACTION_KNOWN', message: STORE_REJECTIONS.TRANSACTION_KNOWN }
+      }
+      if (nullifierHex.length > 0) {
+        const taken = tx.select().from(nullifiers).where(inArray(nullifiers.value, nullifierHex)).all()
+        // Spent outranks pending: a spent note can never come back, a pending one might.
+        const hit = taken.find((n) => n.status === 'spent') ?? taken[0]
+        if (hit) {
+          const code = hit.status === 'spent' ? 'NULLIFIER_SPENT' : 'NULLIFIER_PENDING'
+          return { ok: false, code, message: STORE_REJECTIONS[code], nullifier: hexToField(hit.value) }
+        }
+      }
+      const stored = tx.insert(transactions).values(row).returning().get()
+      if (nullifierHex.length > 0) {
+        tx.insert(nullifiers)
+          .values(nullifierHex.map((value) => ({ value, status: 'pending' as const, txId: input.id })))
+          .run()
+      }
+      return { ok: true, transaction: toStoredTransaction(stored) }
+    })
+  }
+
+  async getTransaction(id: string): Promise<StoredTransaction | undefined> {
+    const row = this.#db.select().from(transactions).where(eq(transactions.id, id)).get()
+    return row && toStoredTransaction(row)
+  }
+
+  async rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction> {
+    if (!reason.code || !reason.message) throw new InvalidParameterError('reason', 'expected a code and a message')
+    return this.#write((tx) => {
+      const row = tx.select().from(transactions).where(eq(transactions.id, id)).get()
+      if (!row) throw new StoreError('STORE_NOT_FOUND', `Transaction ${id} is not in the store.`)
+      if (row.status === 'rejected') return toStoredTransaction(row)
+      if (row.status === 'settled' || row.status === 'final') {
+        throw new StoreError('STORE_CONFLICT', `Transaction ${id} is already ${row.status} on L1 and cannot be rejected.`)
+      }
+      return toStoredTransaction(rejectIn(tx, id, reason))
+    })
+  }
+
+  async getPendingSummary(): Promise<{ count: number; oldestCreatedAt: Date | null }> {
+    const row = this.#db
+      .select({ count: count(), oldest: min(transactions.createdAt) })
+      .from(transactions)
+      .where(eq(transactions.status, 'pending'))
+      .get()
+    return { count: row?.count ?? 0, oldestCreatedAt: row?.oldest ?? null }
+  }
+
+  async sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined> {
+    const { maxTransactions } = options
+    if (!Number.isSafeInteger(maxTransactions) || maxTransactions < 1) throw new InvalidParameterError('maxTransactions', 'expected a positive integer')
+    const patch = batchColumns(options)
+    return this.#write((tx) => {
+      const pending = tx
+        .select({ id: transactions.id })
+        .from(transactions)
+        .where(eq(transactions.status, 'pending'))
+        .orderBy(asc(transactions.seq))
+        .limit(maxTransactions)
+        .all()
+      if (pending.length === 0) return undefined
+      const now = this.#now()
+      const batch = tx
+        .insert(batches)
+        .values({ ...patch, state: 'sealed', attempts: 1, createdAt: now, updatedAt: now })
+        .returning()
+        .get()
+      const sealed = pending.map(({ id }, position) =>
+        tx
+          .update(transactions)
+          .set({ status: TX_STATUS_OF_BATCH.sealed, batchNumber: batch.number, position })
+          .where(eq(transactions.id, id))
+          .returning()
+          .get(),
+      )
+      return { batch: toStoredBatch(batch), transactions: sealed.map((row) => toStoredTransaction(row!)) }
+    })
+  }
+
+  async getBatch(number: number): Promise<StoredBatch | undefined> {
+    const row = this.#db.select().from(batches).where(eq(batches.number, number)).get()
+    return row && toStoredBatch(row)
+  }
+
+  async listBatchTransactions(number: number): Promise<StoredTransaction[]> {
+    const rows = this.#db.select().from(transactions).where(eq(transactions.batchNumber, number)).orderBy(asc(transactions.position)).all()
+    return rows.map(toStoredTransaction)
+  }
+
+  async listBatches(states: readonly BatchState[]): Promise<StoredBatch[]> {
+    if (states.length === 0) return []
+    const rows = this.#db
+      .select()
+      .from(batches)
+      .where(inArray(batches.state, [...states]))
+      .orderBy(asc(batches.number))
+      .all()
+    return rows.map(toStoredBatch)
+  }
+
+  async setBatchState(number: number, to: BatchState, patch: BatchPatch = {}): Promise<StoredBatch> {
+    if (to === 'settled') {
+      throw new StoreError('STORE_CONFLICT', `Batch ${number} settles through recordSettledBatch, which records its leaves, root and nullifiers with it.`)
+    }
+    const columns = batchColumns(patch)
+    return this.#write((tx) => {
+      const batch = getBatchIn(tx, number)
+      if (!canTransition(batch.state, to)) throw new BatchTransitionError(number, batch.state, to, BATCH_TRANSITIONS[batch.state])
+      // A retry starts the batch over: count it, so a batch that keeps failing can be noticed.
+      const attempts = batch.state === 'failed' && to === 'sealed' ? batch.attempts + 1 : batch.attempts
+      const updated = tx
+        .update(batches)
+        .set({ ...columns, state: to, attempts, updatedAt: this.#now() })
+        .where(eq(batches.number, number))
+        .returning()
+        .get()
+      setBatchTransactionsStatus(tx, number, to)
+      return toStoredBatch(updated!)
+    })
+  }
+
+  async recordSettledBatch(settled: SettledBatch): Promise<{ batchNumber: number; rejected: string[] }> {
+    const { startIndex, leafCount } = settled
+    if (!Number.isSafeInteger(startIndex) || startIndex < 0) throw new InvalidParameterError('startIndex', 'expected a non-negative integer')
+    if (!Number.isSafeInteger(leafCount) || leafCount < startIndex + settled.leaves.length) {
+      throw new InvalidParameterError('leafCount', 'expected an integer at least startIndex plus the number of leaves')
+    }
+    const columns = batchColumns({ oldRoot: settled.oldRoot, newRoot: settled.newRoot, startIndex, l1TxHash: settled.l1TxHash, l1Block: settled.l1Block })
+    const leafRows = settled.leaves.map((leaf, i) => ({
+      leafIndex: leaf.leafIndex ?? startIndex + i,
+      commitment: fieldToHex(leaf.commitment, `leaves[${i}].commitment`),
+      ciphertext: bytes(leaf.ciphertext, `leaves[${i}].ciphertext`),
+      epk: bytes(leaf.epk, `leaves[${i}].epk`),
+    }))
+    const spent = settled.nullifiers.map((n, i) => fieldToHex(n, `nullifiers[${i}]`))
+
+    return this.#write((tx) => {
+      const now = this.#now()
+      let batchNumber: number
+      if (settled.batchNumber === undefined) {
+        // Someone else's batch (the escape hatch): it enters our records already settled.
+        batchNumber = tx
+          .insert(batches)
+          .values({ ...columns, state: 'settled', attempts: 0, createdAt: now, updatedAt: now, settledAt: now })
+          .returning({ number: batches.number })
+          .get().number
+      } else {
+        batchNumber = settled.batchNumber
+        const batch = getBatchIn(tx, batchNumber)
+        if (!canTransition(batch.state, 'settled')) throw new BatchTransitionError(batchNumber, batch.state, 'settled', BATCH_TRANSITIONS[batch.state])
+        tx.update(batches)
+          .set({ ...columns, state: 'settled', updatedAt: now, settledAt: now })
+          .where(eq(batches.number, batchNumber))
+          .run()
+        setBatchTransactionsStatus(tx, batchNumber, 'settled')
+      }
+
+      if (leafRows.length > 0) {
+        const clash = tx
+          .select({ leafIndex: leaves.leafIndex })
+          .from(leaves)
+          .where(
+            inArray(
+              leaves.leafIndex,
+              leafRows.map((l) => l.leafIndex),
+            ),
+          )
+          .get()
+        if (clash) throw new StoreError('STORE_CONFLICT', `Leaf ${clash.leafIndex} is already recorded: batch ${batchNumber} overlaps a settled batch.`)
+        tx.insert(leaves)
+          .values(leafRows.map((l) => ({ ...l, batchNumber })))
+          .run()
+      }
+      const newRoot = fieldToHex(settled.newRoot, 'newRoot')
+      if (tx.select().from(roots).where(eq(roots.root, newRoot)).get()) {
+        throw new StoreError('STORE_CONFLICT', `Root ${newRoot} is already recorded: batch ${batchNumber} was recorded before.`)
+      }
+      tx.insert(roots).values({ root: newRoot, leafCount, batchNumber }).run()
+
+      const rejected = spendNullifiers(tx, spent, batchNumber)
+      return { batchNumber, rejected }
+    })
+  }
+
+  async recordGenesisRoot(root: bigint): Promise<void> {
+    const hex = fieldToHex(root, 'root')
+    this.#write((tx) => {
+      const genesis = tx.select().from(roots).where(eq(roots.leafCount, 0)).get()
+      if (genesis && genesis.root !== hex) {
+        throw new StoreError('STORE_CONFLICT', `The store already holds genesis root ${genesis.root}: this database belongs to another rollup.`)
+      }
+      if (!genesis) tx.insert(roots).values({ root: hex, leafCount: 0, batchNumber: null }).run()
+    })
+  }
+
+  async knownRoot(root: bigint): Promise<boolean> {
+    const hex = fieldToHex(root, 'root')
+    return this.#db.select({ root: roots.root }).from(roots).where(eq(roots.root, hex)).get() !== undefined
+  }
+
+  async latestRoot(): Promise<StoredRoot | undefined> {
+    const row = this.#db.select().from(roots).orderBy(desc(roots.leafCount)).limit(1).get()
+    return row && { root: hexToField(row.root), leafCount: row.leafCount, batchNumber: row.batchNumber }
+  }
+
+  async listNotes(fromLeafIndex: number, limit: number): Promise<StoredLeaf[]> {
+    if (!Number.isSafeInteger(fromLeafIndex) || fromLeafIndex < 0) throw new InvalidParameterError('fromLeafIndex', 'expected a non-negative integer')
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidParameterError('limit', 'expected a positive integer')
+    const rows = this.#db.select().from(leaves).where(gte(leaves.leafIndex, fromLeafIndex)).orderBy(asc(leaves.leafIndex)).limit(limit).all()
+    return rows.map(toStoredLeaf)
+  }
+
+  async getCursor(key: string): Promise<SyncCursor | undefined> {
+    const row = this.#db.select().from(syncCursors).where(eq(syncCursors.key, key)).get()
+    return row && { block: BigInt(row.block), blockHash: row.blockHash }
+  }
+
+  async setCursor(key: string, cursor: { block: bigint; blockHash?: Hash | null }): Promise<void> {
+    const { block } = cursor
+    if (typeof block !== 'bigint' || block < 0n || block > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new InvalidParameterError('block', 'expected a non-negative bigint block number')
+    }
+    const blockHash = cursor.blockHash ?? null
+    if (blockHash !== null && !HASH.test(blockHash)) throw new InvalidParameterError('blockHash', 'expected 0x followed by 64 hex digits')
+    const values = { block: Number(block), blockHash: blockHash?.toLowerCase() as Hash | null, updatedAt: this.#now() }
+    this.#write((tx) =>
+      tx
+        .insert(syncCursors)
+        .values({ key, ...values })
+        .onConflictDoUpdate({ target: syncCursors.key, set: values })
+        .run(),
+    )
+  }
+
+  async close(): Promise<void> {
+    if (this.#client.open) this.#client.close()
+  }
+}
+
+function getBatchIn(tx: Tx, number: number) {
+  const batch = tx.select().from(batches).where(eq(batches.number, number)).get()
+  if (!batch) throw new StoreError('STORE_NOT_FOUND', `Batch ${number} is not in the store.`)
+  return batch
+}
+
+/** Keeps what users see of a batch's transactions in step with the batch; rejected ones stay so. */
+function setBatchTransactionsStatus(tx: Tx, number: number, state: BatchState): void {
+  tx.update(transactions)
+    .set({ status: TX_STATUS_OF_BATCH[state] })
+    .where(and(eq(transactions.batchNumber, number), ne(transactions.status, 'rejected')))
+    .run()
+}
+
+function rejectIn(tx: Tx, id: string, reason: { code: string; message: string }) {
+  // Releasing the reservations is what lets the owner spend those notes in a new transaction.
+  tx.delete(nullifiers)
+    .where(and(eq(nullifiers.txId, id), eq(nullifiers.status, 'pending')))
+    .run()
+  return tx
+    .update(transactions)
+    .set({ status: 'rejected', rejectCode: reason.code, rejectMessage: reason.message })
+    .where(eq(transactions.id, id))
+    .returning()
+    .get()!
+}
+
+/**
+ * Marks the batch's nullifiers spent. A nullifier that a still-pending local transaction holds
+ * was spent by someone else's batch: that transaction can never settle, so it is rejected here,
+ * in the same SQL transaction, rather than left to fail on L1.
+ */
+function spendNullifiers(tx: Tx, spent: readonly Hex32[], batchNumber: number): string[] {
+  if (spent.length === 0) return []
+  const existing = new Map(
+    tx
+      .select()
+      .from(nullifiers)
+      .where(inArray(nullifiers.value, [...spent]))
+      .all()
+      .map((n) => [n.value, n]),
+  )
+  const ownTxIds = new Set(
+    tx
+      .select({ id: transactions.id })
+      .from(transactions)
+      .where(eq(transactions.batchNumber, batchNumber))
+      .all()
+      .map((t) => t.id),
+  )
+  const rejected: string[] = []
+  for (const value of spent) {
+    const row = existing.get(value)
+    if (row?.status === 'spent') throw new StoreError('STORE_CONFLICT', `Nullifier ${value} is already spent: L1 cannot spend it twice, so this batch was recorded before.`)
+    if (row?.txId && !ownTxIds.has(row.txId)) {
+      const holder = tx.select().from(transactions).where(eq(transactions.id, row.txId)).get()
+      if (holder?.status === 'pending') {
+        rejectIn(tx, holder.id, { code: 'NULLIFIER_SPENT', message: STORE_REJECTIONS.NULLIFIER_SPENT })
+        rejected.push(holder.id)
+      }
+    }
+    const txId = row?.txId && ownTxIds.has(row.txId) ? row.txId : null
+    tx.insert(nullifiers)
+      .values({ value, status: 'spent', txId })
+      .onConflictDoUpdate({ target: nullifiers.value, set: { status: 'spent', txId } })
+      .run()
+  }
+  return rejected
+}
+
+function bytes(value: Uint8Array, parameter: string): Buffer {
+  if (!(value instanceof Uint8Array)) throw new InvalidParameterError(parameter, 'expected a Uint8Array')
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+}
+
+function batchColumns(patch: BatchPatch) {
+  const columns: Partial<typeof batches.$inferInsert> = {}
+  if (patch.proof !== undefined) columns.proof = patch.proof
+  if (patch.oldRoot !== undefined) columns.oldRoot = fieldToHex(patch.oldRoot, 'oldRoot')
+  if (patch.newRoot !== undefined) columns.newRoot = fieldToHex(patch.newRoot, 'newRoot')
+  if (patch.startIndex !== undefined) {
+    if (!Number.isSafeInteger(patch.startIndex) || patch.startIndex < 0) throw new InvalidParameterError('startIndex', 'expected a non-negative integer')
+    columns.startIndex = patch.startIndex
+  }
+  if (patch.l1TxHash !== undefined) {
+    if (!HASH.test(patch.l1TxHash)) throw new InvalidParameterError('l1TxHash', 'expected 0x followed by 64 hex digits')
+    columns.l1TxHash = patch.l1TxHash.toLowerCase() as Hash
+  }
+  if (patch.l1Block !== undefined) {
+    if (!Number.isSafeInteger(patch.l1Block) || patch.l1Block < 0) throw new InvalidParameterError('l1Block', 'expected a non-negative integer')
+    columns.l1Block = patch.l1Block
+  }
+  if (patch.error !== undefined) columns.error = patch.error
+  return columns
+}

@@ -1,0 +1,293 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FIELD_SIZE } from '../../src/crypto/field.ts'
+import { BatchTransitionError, InvalidParameterError, StoreError } from '../../src/errors/index.ts'
+import type { NodeStore } from '../../src/state/index.ts'
+import { field, hash, leavesOf, makeTransaction } from './storeFixtures.ts'
+
+export type StoreHandle = { store: NodeStore; dispose(): Promise<void> }
+
+/**
+ * The behaviour every `NodeStore` implementation must have (CONVENTIONS: stores share one suite).
+ * `open` gives a fresh, empty store for each test.
+ */
+export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): void {
+  describe(`NodeStore: ${name}`, () => {
+    let handle: StoreHandle
+    let store: NodeStore
+    beforeEach(async () => {
+      handle = await open()
+      store = handle.store
+    })
+    afterEach(() => handle.dispose())
+
+    /** Admits `n` transactions, seals them into one batch and walks it to `submitted`. */
+    async function submittedBatch(ids: number[], startIndex = 0) {
+      for (const n of ids) expect((await store.insertPendingTransaction(makeTransaction(n))).ok).toBe(true)
+      const sealed = await store.sealBatch({ maxTransactions: ids.length, oldRoot: field(7), startIndex })
+      if (!sealed) throw new Error('nothing sealed')
+      const number = sealed.batch.number
+      await store.setBatchState(number, 'proving')
+      await store.setBatchState(number, 'proven', { proof: { pi_a: ['0x01'] }, newRoot: field(8 + startIndex) })
+      await store.setBatchState(number, 'submitted', { l1TxHash: hash(0xbeef) })
+      return sealed
+    }
+
+    it('default: a new store is empty', async () => {
+      expect(await store.getTransaction('tx-1')).toBeUndefined()
+      expect(await store.getPendingSummary()).toEqual({ count: 0, oldestCreatedAt: null })
+      expect(await store.sealBatch({ maxTransactions: 32 })).toBeUndefined()
+      expect(await store.listBatches(['open', 'sealed', 'proving', 'proven', 'submitted', 'settled', 'final', 'failed'])).toEqual([])
+      expect(await store.latestRoot()).toBeUndefined()
+      expect(await store.knownRoot(field(7))).toBe(false)
+      expect(await store.listNotes(0, 100)).toEqual([])
+      expect(await store.getCursor('l1-events')).toBeUndefined()
+    })
+
+    it('default: an admitted transaction is pending and reads back equal, field elements included', async () => {
+      const input = makeTransaction(1, { nullifiers: [0n, FIELD_SIZE - 1n], extDataHash: FIELD_SIZE - 2n })
+      const result = await store.insertPendingTransaction(input)
+      const expected = {
+        id: 'tx-1',
+        status: 'pending',
+        rejectCode: null,
+        rejectMessage: null,
+        payload: input.payload,
+        nullifiers: [0n, FIELD_SIZE - 1n],
+        commitments: input.commitments,
+        extDataHash: FIELD_SIZE - 2n,
+        root: field(7),
+        createdAt: input.createdAt,
+        batchNumber: null,
+        position: null,
+      }
+      expect(result).toEqual({ ok: true, transaction: expected })
+      expect(await store.getTransaction('tx-1')).toEqual(expected)
+      expect(await store.getPendingSummary()).toEqual({ count: 1, oldestCreatedAt: input.createdAt })
+    })
+
+    it('behavior: a nullifier reserved by a pending transaction rejects the next one as a value, storing nothing of it', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      const other = field(424242)
+      const second = makeTransaction(2, { nullifiers: [other, field(1003)] }) // field(1003) is tx-1's second
+      expect(await store.insertPendingTransaction(second)).toEqual({
+        ok: false,
+        code: 'NULLIFIER_PENDING',
+        message: 'The note is already being spent by a pending transaction.',
+        nullifier: field(1003),
+      })
+      expect(await store.getTransaction('tx-2')).toBeUndefined()
+      // The rejected transaction's other nullifier was not left reserved.
+      expect((await store.insertPendingTransaction(makeTransaction(3, { nullifiers: [other] }))).ok).toBe(true)
+    })
+
+    it('behavior: 20 concurrent submissions spending one note admit exactly one', async () => {
+      const shared = field(31337)
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => store.insertPendingTransaction(makeTransaction(n, { nullifiers: [shared, field(50_000 + n)] }))),
+      )
+      const admitted = results.filter((r) => r.ok)
+      expect(admitted).toHaveLength(1)
+      expect(results.filter((r) => !r.ok && r.code === 'NULLIFIER_PENDING')).toHaveLength(19)
+      expect((await store.getPendingSummary()).count).toBe(1)
+    })
+
+    it('behavior: a transaction id already submitted is rejected with TRANSACTION_KNOWN', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      await store.rejectTransaction('tx-1', { code: 'PROOF_INVALID', message: 'The proof does not verify.' })
+      // Its nullifiers are free again, so only the id check can refuse it.
+      expect(await store.insertPendingTransaction(makeTransaction(1))).toEqual({
+        ok: false,
+        code: 'TRANSACTION_KNOWN',
+        message: 'This transaction was already submitted.',
+      })
+    })
+
+    it('behavior: rejecting a transaction records the reason once and frees its notes', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      const rejected = await store.rejectTransaction('tx-1', { code: 'FEE_TOO_LOW', message: 'The fee is below the minimum.' })
+      expect(rejected).toMatchObject({ status: 'rejected', rejectCode: 'FEE_TOO_LOW', rejectMessage: 'The fee is below the minimum.' })
+      const again = await store.rejectTransaction('tx-1', { code: 'OTHER', message: 'Other.' })
+      expect(again.rejectCode).toBe('FEE_TOO_LOW')
+      expect(await store.getPendingSummary()).toEqual({ count: 0, oldestCreatedAt: null })
+      // The same notes in a new transaction are admitted.
+      expect((await store.insertPendingTransaction(makeTransaction(2, { nullifiers: makeTransaction(1).nullifiers }))).ok).toBe(true)
+    })
+
+    it('behavior: sealBatch takes the oldest pending transactions in admission order, up to maxTransactions', async () => {
+      const sameTime = new Date(1_700_000_000_000)
+      for (const n of [0, 1, 2, 3, 4]) expect((await store.insertPendingTransaction(makeTransaction(n, { createdAt: sameTime }))).ok).toBe(true)
+      const first = await store.sealBatch({ maxTransactions: 3, oldRoot: field(7), newRoot: field(8), startIndex: 64 })
+      expect(first?.transactions.map((t) => [t.id, t.position, t.status])).toEqual([
+        ['tx-0', 0, 'batched'],
+        ['tx-1', 1, 'batched'],
+        ['tx-2', 2, 'batched'],
+      ])
+      expect(first?.batch).toMatchObject({ state: 'sealed', attempts: 1, oldRoot: field(7), newRoot: field(8), startIndex: 64, proof: null })
+      expect(await store.getPendingSummary()).toEqual({ count: 2, oldestCreatedAt: sameTime })
+      const second = await store.sealBatch({ maxTransactions: 32 })
+      expect(second?.batch.number).toBeGreaterThan(first!.batch.number)
+      expect(second?.transactions.map((t) => t.id)).toEqual(['tx-3', 'tx-4'])
+      expect(await store.sealBatch({ maxTransactions: 32 })).toBeUndefined()
+      expect((await store.listBatchTransactions(first!.batch.number)).map((t) => t.id)).toEqual(['tx-0', 'tx-1', 'tx-2'])
+      expect((await store.getTransaction('tx-4'))?.batchNumber).toBe(second!.batch.number)
+    })
+
+    it("behavior: each batch state shows in its transactions' status, with the fields written along", async () => {
+      const { batch } = (await submittedBatch([1, 2]))!
+      expect((await store.getTransaction('tx-1'))?.status).toBe('submitted')
+      expect(await store.getBatch(batch.number)).toMatchObject({
+        state: 'submitted',
+        proof: { pi_a: ['0x01'] },
+        oldRoot: field(7),
+        newRoot: field(8),
+        l1TxHash: hash(0xbeef),
+      })
+      // A fee bump replaces the L1 transaction: submitted → submitted with the new hash.
+      await store.setBatchState(batch.number, 'submitted', { l1TxHash: hash(0xcafe) })
+      expect((await store.getBatch(batch.number))?.l1TxHash).toBe(hash(0xcafe))
+      expect((await store.listBatches(['submitted'])).map((b) => b.number)).toEqual([batch.number])
+      await store.recordSettledBatch({ batchNumber: batch.number, newRoot: field(8), startIndex: 0, leafCount: 64, leaves: [], nullifiers: [], l1Block: 12 })
+      expect((await store.getTransaction('tx-2'))?.status).toBe('settled')
+      await store.setBatchState(batch.number, 'final')
+      expect((await store.getTransaction('tx-2'))?.status).toBe('final')
+      expect(await store.getBatch(batch.number)).toMatchObject({ state: 'final', l1Block: 12 })
+    })
+
+    it('behavior: a failed batch is retried through sealed, counting attempts, and keeps its error', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      const { batch } = (await store.sealBatch({ maxTransactions: 32 }))!
+      await store.setBatchState(batch.number, 'proving')
+      expect((await store.getTransaction('tx-1'))?.status).toBe('proving')
+      const failed = await store.setBatchState(batch.number, 'failed', { error: 'The prover ran out of memory.' })
+      expect(failed).toMatchObject({ state: 'failed', attempts: 1, error: 'The prover ran out of memory.' })
+      expect((await store.getTransaction('tx-1'))?.status).toBe('batched')
+      const retried = await store.setBatchState(batch.number, 'sealed')
+      expect(retried).toMatchObject({ state: 'sealed', attempts: 2, error: 'The prover ran out of memory.' })
+    })
+
+    it('error: an illegal batch transition throws BatchTransitionError and changes nothing', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      const { batch } = (await store.sealBatch({ maxTransactions: 32 }))!
+      const error = await store.setBatchState(batch.number, 'submitted').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(BatchTransitionError)
+      expect(error).toMatchObject({
+        name: 'BatchTransitionError',
+        code: 'BATCH_TRANSITION_INVALID',
+        from: 'sealed',
+        to: 'submitted',
+        message: `Batch ${batch.number} cannot move from sealed to submitted: it can only move to proving, failed.`,
+      })
+      expect((await store.getBatch(batch.number))?.state).toBe('sealed')
+      expect((await store.getTransaction('tx-1'))?.status).toBe('batched')
+      // Settling goes through recordSettledBatch only, so leaves and nullifiers cannot be forgotten.
+      await expect(store.setBatchState(batch.number, 'settled')).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_CONFLICT' })
+      await expect(store.recordSettledBatch({ batchNumber: batch.number, newRoot: field(8), startIndex: 0, leafCount: 64, leaves: [], nullifiers: [] })).rejects.toThrow(
+        `Batch ${batch.number} cannot move from sealed to settled`,
+      )
+      await expect(store.setBatchState(999, 'proving')).rejects.toMatchObject({ code: 'STORE_NOT_FOUND', message: 'Batch 999 is not in the store.' })
+    })
+
+    it('error: a final batch cannot move at all', async () => {
+      const { batch } = (await submittedBatch([1]))!
+      await store.recordSettledBatch({ batchNumber: batch.number, newRoot: field(8), startIndex: 0, leafCount: 64, leaves: [], nullifiers: [] })
+      await store.setBatchState(batch.number, 'final')
+      for (const to of ['failed', 'sealed', 'submitted'] as const) {
+        await expect(store.setBatchState(batch.number, to)).rejects.toThrow(`Batch ${batch.number} cannot move from final to ${to}: final is a final state.`)
+      }
+    })
+
+    it('behavior: a settled batch records its notes, its root and its spent nullifiers', async () => {
+      await store.recordGenesisRoot(field(7))
+      const { batch, transactions } = (await submittedBatch([1, 2]))!
+      const leaves = leavesOf(transactions)
+      const spent = transactions.flatMap((t) => t.nullifiers)
+      const result = await store.recordSettledBatch({ batchNumber: batch.number, oldRoot: field(7), newRoot: field(8), startIndex: 0, leafCount: 64, leaves, nullifiers: spent, l1Block: 5 })
+      expect(result).toEqual({ batchNumber: batch.number, rejected: [] })
+      const notes = await store.listNotes(0, 100)
+      expect(notes).toEqual(leaves.map((l, leafIndex) => ({ ...l, leafIndex, batchNumber: batch.number })))
+      expect(await store.listNotes(1, 2)).toEqual(notes.slice(1, 3))
+      expect(await store.listNotes(4, 10)).toEqual([])
+      expect(await store.knownRoot(field(7))).toBe(true)
+      expect(await store.knownRoot(field(8))).toBe(true)
+      expect(await store.latestRoot()).toEqual({ root: field(8), leafCount: 64, batchNumber: batch.number })
+      expect(await store.getBatch(batch.number)).toMatchObject({ state: 'settled', l1Block: 5 })
+      expect((await store.getBatch(batch.number))?.settledAt).toBeInstanceOf(Date)
+      // A spent note can never be spent again, and says so.
+      expect(await store.insertPendingTransaction(makeTransaction(9, { nullifiers: [spent[0]!] }))).toEqual({
+        ok: false,
+        code: 'NULLIFIER_SPENT',
+        message: 'The note was already spent.',
+        nullifier: spent[0],
+      })
+      await expect(store.rejectTransaction('tx-1', { code: 'X', message: 'X.' })).rejects.toThrow('Transaction tx-1 is already settled on L1 and cannot be rejected.')
+    })
+
+    it('behavior: a batch someone else settled rejects the local pending transactions it spends from under them', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      expect((await store.insertPendingTransaction(makeTransaction(2))).ok).toBe(true)
+      const stolen = makeTransaction(1).nullifiers[0]!
+      const external = await store.recordSettledBatch({
+        newRoot: field(8),
+        startIndex: 0,
+        leafCount: 64,
+        leaves: [{ commitment: field(77), ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }],
+        nullifiers: [stolen, field(88)],
+      })
+      expect(external.rejected).toEqual(['tx-1'])
+      expect(await store.getBatch(external.batchNumber)).toMatchObject({ state: 'settled', attempts: 0 })
+      expect(await store.getTransaction('tx-1')).toMatchObject({ status: 'rejected', rejectCode: 'NULLIFIER_SPENT' })
+      expect((await store.getTransaction('tx-2'))?.status).toBe('pending')
+      // tx-1's other note was released; the stolen one is spent.
+      const [, other] = makeTransaction(1).nullifiers
+      expect((await store.insertPendingTransaction(makeTransaction(3, { nullifiers: [other!] }))).ok).toBe(true)
+      expect(await store.insertPendingTransaction(makeTransaction(4, { nullifiers: [stolen] }))).toMatchObject({ ok: false, code: 'NULLIFIER_SPENT' })
+    })
+
+    it('error: recording a settled batch twice throws and leaves the first record intact', async () => {
+      const { batch, transactions } = (await submittedBatch([1]))!
+      const leaves = leavesOf(transactions)
+      await store.recordSettledBatch({ batchNumber: batch.number, newRoot: field(8), startIndex: 0, leafCount: 64, leaves, nullifiers: transactions[0]!.nullifiers })
+      const replay = store.recordSettledBatch({ newRoot: field(9), startIndex: 0, leafCount: 64, leaves, nullifiers: [] })
+      await expect(replay).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_CONFLICT', message: `Leaf 0 is already recorded: batch ${batch.number + 1} overlaps a settled batch.` })
+      // The failed call's SQL transaction rolled back entirely: no batch, no root.
+      expect(await store.getBatch(batch.number + 1)).toBeUndefined()
+      expect(await store.knownRoot(field(9))).toBe(false)
+      expect(await store.listNotes(0, 10)).toHaveLength(2)
+    })
+
+    it('behavior: the genesis root is recorded once and a different one is refused', async () => {
+      await store.recordGenesisRoot(field(7))
+      await store.recordGenesisRoot(field(7))
+      expect(await store.latestRoot()).toEqual({ root: field(7), leafCount: 0, batchNumber: null })
+      await expect(store.recordGenesisRoot(field(6))).rejects.toBeInstanceOf(StoreError)
+      expect(await store.knownRoot(field(6))).toBe(false)
+    })
+
+    it('behavior: sync cursors are stored per key and overwritten', async () => {
+      await store.setCursor('l1-events', { block: 10n })
+      await store.setCursor('deposits', { block: 3n, blockHash: hash(0xabc) })
+      await store.setCursor('l1-events', { block: 12n, blockHash: hash(0xdef) })
+      expect(await store.getCursor('l1-events')).toEqual({ block: 12n, blockHash: hash(0xdef) })
+      expect(await store.getCursor('deposits')).toEqual({ block: 3n, blockHash: hash(0xabc) })
+    })
+
+    it('error: bad arguments are refused naming the parameter, before touching the database', async () => {
+      const cases: [Promise<unknown>, string][] = [
+        [store.insertPendingTransaction(makeTransaction(1, { nullifiers: [FIELD_SIZE] })), 'nullifiers[0]'],
+        [store.insertPendingTransaction(makeTransaction(1, { nullifiers: [field(1), field(1)] })), 'nullifiers'],
+        [store.insertPendingTransaction(makeTransaction(1, { root: -1n })), 'root'],
+        [store.insertPendingTransaction(makeTransaction(1, { id: '' })), 'id'],
+        [store.sealBatch({ maxTransactions: 0 }), 'maxTransactions'],
+        [store.listNotes(-1, 10), 'fromLeafIndex'],
+        [store.listNotes(0, 0), 'limit'],
+        [store.setCursor('k', { block: -1n }), 'block'],
+      ]
+      for (const [call, parameter] of cases) {
+        const error = await call.catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(InvalidParameterError)
+        expect((error as InvalidParameterError).parameter).toBe(parameter)
+      }
+      expect(await store.getTransaction('tx-1')).toBeUndefined()
+    })
+  })
+}

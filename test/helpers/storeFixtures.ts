@@ -1,0 +1,33 @@
+// Fixtures for the NodeStore tests, free of vitest so worker threads can load them too.
+import type { NewTransaction, StoredTransaction } from '../../src/state/index.ts'
+
+/** Distinct, deterministic field elements. */
+export const field = (i: number): bigint => BigInt(i) * 1_000_003n
+
+/** A 32-byte hash such as an L1 transaction hash. */
+export const hash = (i: number) => `0x${i.toString(16).padStart(64, '0')}` as const
+
+/** A transaction spending `nullifiers` (two fresh ones by default), as the sequencer would admit it. */
+export function makeTransaction(n: number, overrides: Partial<NewTransaction> = {}): NewTransaction {
+  return {
+    id: `tx-${n}`,
+    payload: { proof: { a: [hash(n), hash(n + 1)] }, extData: { recipient: `0x${'ab'.repeat(20)}`, fee: '10' } },
+    nullifiers: [field(1000 + 2 * n), field(1001 + 2 * n)],
+    commitments: [field(5000 + 2 * n), field(5001 + 2 * n)],
+    extDataHash: field(9000 + n),
+    root: field(7),
+    createdAt: new Date(1_700_000_000_000 + n),
+    ...overrides,
+  }
+}
+
+/** The leaves a settled batch of these transactions adds, two per transaction. */
+export function leavesOf(txs: readonly StoredTransaction[]) {
+  return txs.flatMap((tx) =>
+    tx.commitments.map((commitment, i) => ({
+      commitment,
+      ciphertext: new Uint8Array(214).fill((Number(commitment % 251n) + i) % 256),
+      epk: new Uint8Array(32).fill(Number(commitment % 256n)),
+    })),
+  )
+}
