@@ -2,27 +2,33 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchCircuits } from './circuits.ts'
 import { benchCrypto, type Row } from './crypto.ts'
+import { benchSettlement } from './settlement.ts'
 
 /**
  * `npm run bench [suite…]`: runs the benchmark suites (all by default), merges their figures
  * into bench/results.json (suites not run keep their last figures) and rewrites the table in
  * bench/README.md. Figures, not pass/fail: tests never assert timings.
  */
-const suites: Record<string, (log: (line: string) => void) => Promise<Row[]>> = {
+type SuiteResult = Row[] | { rows: Row[]; extra: Record<string, unknown> }
+const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResult>> = {
   crypto: benchCrypto,
   circuits: benchCircuits,
+  settlement: benchSettlement,
 }
 
 const chosen = process.argv.slice(2)
 const resultsUrl = new URL('./results.json', import.meta.url)
-type Results = { machine: string; suites: Record<string, { date: string; rows: Row[] }> }
+/** Suites may add top-level keys (e.g. `gasPerTransfer`) for figures an issue names. */
+type Results = { machine: string; suites: Record<string, { date: string; rows: Row[] }>; [key: string]: unknown }
 const results: Results = existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : { machine: '', suites: {} }
 results.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
 
 for (const [name, run] of Object.entries(suites)) {
   if (chosen.length > 0 && !chosen.includes(name)) continue
   console.log(`== ${name}`)
-  const rows = await run((line) => console.log(`   ${line}`))
+  const result = await run((line) => console.log(`   ${line}`))
+  const rows = Array.isArray(result) ? result : result.rows
+  if (!Array.isArray(result)) Object.assign(results, result.extra)
   results.suites[name] = { date: new Date().toISOString().slice(0, 10), rows }
 }
 writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)

@@ -13,8 +13,8 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * clone proves without a trusted-setup run; `npm run setup` regenerates them, identically.
  */
 export const CIRCUITS = {
-  transfer: { name: 'transfer', source: 'circuits/transfer.circom', verifier: 'TransferVerifier' },
-  batch: { name: 'batch', source: 'circuits/batch.circom', verifier: 'BatchVerifier', n: 32 },
+  transfer: { name: 'transfer', source: 'circuits/transfer.circom' },
+  batch: { name: 'batch', source: 'circuits/batch.circom', n: 32 },
 } as const
 
 export type CircuitName = keyof typeof CIRCUITS

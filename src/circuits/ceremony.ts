@@ -6,6 +6,7 @@ import { CircuitArtifactError, InvalidParameterError } from '../errors/index.ts'
 import { artifactPaths, CIRCUITS, type CircuitName, MANIFEST_PATH, projectRoot, readManifest, sha256File } from './artifacts.ts'
 import { compileCircuit } from './compile.ts'
 import { ensurePtau, type SnarkjsLogger } from './setup.ts'
+import { writeVerifyingKeys } from './solidityKeys.ts'
 
 /**
  * A multi-party phase-2 ceremony around snarkjs, to replace the dev keys in production:
@@ -69,8 +70,8 @@ export async function ceremonyVerify(circuit: string, zkey: string, options: { p
 
 /**
  * Installs a verified ceremony result as the circuit's proving key: copies it over the committed
- * artifact, exports the verification key and updates the manifest. The Solidity verifier must
- * then be regenerated (`zkpay setup` does both for the dev keys).
+ * artifact, exports the verification key, updates the manifest and regenerates the Solidity
+ * verifying keys (contracts/verifiers/VerifyingKeys.sol): Rollup.sol must then be redeployed.
  */
 export async function ceremonyInstall(circuit: string, zkey: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
   const name = checkCircuit(circuit)
@@ -85,4 +86,5 @@ export async function ceremonyInstall(circuit: string, zkey: string, options: { 
     entry.vkeySha256 = sha256File(paths.vkey)
   }
   writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`)
+  await writeVerifyingKeys()
 }

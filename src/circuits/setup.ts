@@ -3,6 +3,7 @@ import path from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { ARTIFACTS_DIR, artifactPaths, CIRCUITS, type CircuitName, MANIFEST_PATH, type Manifest, type ManifestEntry, projectRoot, sha256File } from './artifacts.ts'
 import { compileCircuit } from './compile.ts'
+import { VERIFYING_KEYS_SOL, writeVerifyingKeys } from './solidityKeys.ts'
 
 /**
  * The dev trusted setup, reproducible bit for bit: phase 1 is a fresh powers of tau finished
@@ -61,8 +62,8 @@ async function curve() {
 }
 
 /**
- * Builds one production circuit: compile, phase 2 with the beacon, export the verification key
- * and the Solidity verifier, copy the artifacts the runtime needs into circuits/artifacts/.
+ * Builds one production circuit: compile, phase 2 with the beacon, export the verification key,
+ * copy the artifacts the runtime needs into circuits/artifacts/.
  */
 export async function setupCircuit(name: CircuitName, ptau: string, progress: SetupProgress = () => {}, logger?: SnarkjsLogger): Promise<ManifestEntry> {
   const spec = CIRCUITS[name]
@@ -75,12 +76,6 @@ export async function setupCircuit(name: CircuitName, ptau: string, progress: Se
   const vkey = await snarkjs.zKey.exportVerificationKey!(out.zkey)
   writeFileSync(out.vkey, `${JSON.stringify(vkey, null, 1)}\n`)
   copyFileSync(compiled.wasmPath, out.wasm)
-  progress(name, 'exporting the Solidity verifier')
-  const template = readFileSync(path.join(projectRoot, 'node_modules/snarkjs/templates/verifier_groth16.sol.ejs'), 'utf8')
-  const solidity: string = await snarkjs.zKey.exportSolidityVerifier!(out.zkey, { groth16: template })
-  const verifiers = path.join(projectRoot, 'contracts/verifiers')
-  mkdirSync(verifiers, { recursive: true })
-  writeFileSync(path.join(verifiers, `${spec.verifier}.sol`), solidity.replace(/contract Groth16Verifier/, `contract ${spec.verifier}`))
   return {
     name,
     ...('n' in spec ? { n: spec.n } : {}),
@@ -104,6 +99,8 @@ export async function setup(progress: SetupProgress = () => {}, logger?: Snarkjs
     circuits,
   }
   writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`)
+  progress('contracts', `writing ${VERIFYING_KEYS_SOL}`)
+  await writeVerifyingKeys()
   const c = (await curve()) as { terminate?: () => Promise<void> }
   await c.terminate?.()
   return manifest

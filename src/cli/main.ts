@@ -30,12 +30,22 @@ program
 
 program
   .command('setup')
-  .description('compile the circuits and run the reproducible dev trusted setup (writes circuits/artifacts, contracts/verifiers)')
+  .description('compile the circuits and run the reproducible dev trusted setup (writes circuits/artifacts, contracts/verifiers, the contract bindings)')
   .action(async () => {
     const { setup } = await import('../circuits/setup.ts')
     const started = Date.now()
     const manifest = await setup((stage, detail) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${stage}: ${detail ?? ''}`), progressLogger('setup'))
     for (const c of manifest.circuits) console.log(`${c.name}: ${c.constraints} constraints, zkey ${c.zkeySha256.slice(0, 16)}…`)
+    const { buildContracts } = await import('../settlement/buildContracts.ts')
+    console.log(`contracts: wrote ${buildContracts()}`)
+  })
+
+program
+  .command('build-contracts')
+  .description('compile contracts/ with solc-js and write the ABIs and bytecode to src/settlement/generated/contracts.ts')
+  .action(async () => {
+    const { buildContracts } = await import('../settlement/buildContracts.ts')
+    console.log(`wrote ${buildContracts()}`)
   })
 
 const ceremony = program

@@ -26,18 +26,25 @@ const SETTINGS = {
  * .cache/contracts under a hash of the compiler version, settings and sources.
  *
  * @example
- * const { TransferVerifier } = compileContracts(['contracts/verifiers/TransferVerifier.sol'])
+ * const { Rollup } = compileContracts(['contracts/Rollup.sol', 'contracts/interfaces/IRollup.sol', 'contracts/verifiers/VerifyingKeys.sol'])
  */
 export function compileContracts(sources: readonly string[]): Record<string, CompiledContract> {
-  const solc = createRequire(import.meta.url)('solc') as { version(): string; compile(input: string): string }
+  const solc = createRequire(import.meta.url)('solc') as {
+    version(): string
+    compile(input: string, callbacks?: { import(file: string): { contents: string } | { error: string } }): string
+  }
   const contents = Object.fromEntries(sources.map((s) => [s, { content: readFileSync(path.join(projectRoot, s), 'utf8') }]))
   const key = createHash('sha256').update(solc.version()).update(JSON.stringify(SETTINGS)).update(JSON.stringify(contents)).digest('hex').slice(0, 32)
   const cacheFile = path.join(projectRoot, '.cache/contracts', `${key}.json`)
   if (existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, CompiledContract>
+  // Imports not listed in `sources` are read from the project (they are not part of the cache
+  // key, so list every file a compilation depends on).
+  const readImport = (file: string) => {
+    const full = path.join(projectRoot, file)
+    return existsSync(full) ? { contents: readFileSync(full, 'utf8') } : { error: `${file} not found` }
+  }
   const output = JSON.parse(
-    solc.compile(
-      JSON.stringify({ language: 'Solidity', sources: contents, settings: SETTINGS }),
-    ),
+    solc.compile(JSON.stringify({ language: 'Solidity', sources: contents, settings: SETTINGS }), { import: readImport }),
   ) as SolcOutput
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error')
   if (errors.length > 0) throw new ContractCompileError('The Solidity sources do not compile.', { details: errors.map((e) => e.formattedMessage).join('\n') })

@@ -1,0 +1,113 @@
+import { type Address, bytesToHex, type Hex, zeroAddress } from 'viem'
+import { type ExtData, extDataHash } from '../crypto/extData.ts'
+import { randomFieldElement, toField } from '../crypto/field.ts'
+import type { MerkleTree } from '../crypto/merkleTree.ts'
+import type { Note } from '../crypto/note.ts'
+import { encryptNotes } from '../crypto/noteEncryption.ts'
+import { InvalidParameterError } from '../errors/index.ts'
+import { type Proof, proveTransfer } from './prove.ts'
+import { buildTransferWitness, type TransferInput } from './witness.ts'
+
+/** One output of a transaction: the note and whom to encrypt it to. */
+export type TransactionOutput = {
+  note: Note
+  /** the recipient's x25519 viewing public key (from their address) */
+  vpk: Uint8Array
+  /** at most 128 bytes, encrypted with the note */
+  memo?: string | Uint8Array
+}
+
+export type ProveTransactionParameters = {
+  /** the spender's keys; `ownerPk` also owns the dummy inputs */
+  keys: { sk: bigint; nk: bigint; ownerPk: bigint }
+  /** the asset of every note of the transaction (0 for ETH, else the token address) */
+  asset: bigint
+  /** the note tree the inputs are in (its current root is proven against) */
+  tree: MerkleTree
+  /** 0 to 2 notes to spend, with their leaf indexes; missing inputs become zero-amount dummies */
+  inputs: readonly { note: Note; leafIndex: number }[]
+  /** exactly 2 outputs (a zero-amount output to oneself pads a single payment) */
+  outputs: readonly [TransactionOutput, TransactionOutput]
+  /** > 0 deposit, < 0 withdrawal, 0 (default) private transfer */
+  extAmount?: bigint
+  /** paid to the batch submitter in `asset` (default 0) */
+  fee?: bigint
+  /** L1 recipient of a withdrawal */
+  recipient?: Address
+}
+
+/**
+ * A proven shielded transaction, shaped as Rollup.sol's `Transfer` struct plus the ext data
+ * in the SDK's form: what a wallet sends to the sequencer and the sequencer to the chain.
+ */
+export type ShieldedTransaction = {
+  proof: Proof
+  root: bigint
+  publicAmount: bigint
+  publicAsset: bigint
+  extDataHash: bigint
+  nullifiers: [bigint, bigint]
+  commitments: [bigint, bigint]
+  extData: ExtData
+}
+
+/**
+ * Builds, encrypts and proves one 2-in-2-out transaction: picks dummies for missing inputs,
+ * encrypts the outputs to their recipients, computes `publicAmount = extAmount − fee (mod r)`
+ * and binds the ext data into the proof.
+ *
+ * @example
+ * const tx = await proveTransaction({ keys, asset: 0n, tree, inputs: [],
+ *   outputs: [{ note: { asset: 0n, amount: 10n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, vpk: keys.vpk }, zeroOutput],
+ *   extAmount: 10n })
+ */
+export async function proveTransaction(p: ProveTransactionParameters): Promise<ShieldedTransaction> {
+  if (!Array.isArray(p.inputs) || p.inputs.length > 2) throw new InvalidParameterError('inputs', 'expected at most 2 notes')
+  if (!Array.isArray(p.outputs) || p.outputs.length !== 2) throw new InvalidParameterError('outputs', 'expected exactly 2 outputs')
+  const extAmount = p.extAmount ?? 0n
+  const fee = p.fee ?? 0n
+  const publicAmount = toField(extAmount - fee)
+  const inputs: TransferInput[] = p.inputs.map(({ note, leafIndex }) => ({ note, leafIndex, path: p.tree.path(leafIndex) }))
+  while (inputs.length < 2) {
+    inputs.push({ note: { asset: p.asset, amount: 0n, ownerPk: p.keys.ownerPk, blinding: randomFieldElement() }, leafIndex: 0 })
+  }
+  const { epk, ciphertexts } = encryptNotes(
+    p.outputs.map(({ note, memo }) => ({ note, ...(memo === undefined ? {} : { memo }) })),
+    p.outputs.map((o) => o.vpk),
+  )
+  const extData: ExtData = {
+    recipient: p.recipient ?? zeroAddress,
+    extAmount,
+    fee,
+    epk: bytesToHex(epk),
+    ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [Hex, Hex],
+  }
+  const hash = extDataHash(extData)
+  const publicAsset = publicAmount === 0n ? 0n : p.asset
+  const witness = buildTransferWitness({
+    keys: p.keys,
+    root: p.tree.root,
+    inputs: [inputs[0]!, inputs[1]!],
+    outputs: [p.outputs[0].note, p.outputs[1].note],
+    publicAmount,
+    // A transaction without public flow hides its asset (the contract insists on 0).
+    publicAsset,
+    extDataHash: hash,
+  })
+  const { proof } = await proveTransfer(witness)
+  return {
+    proof,
+    root: p.tree.root,
+    publicAmount,
+    publicAsset,
+    extDataHash: hash,
+    nullifiers: witness.nullifiers,
+    commitments: witness.commitments,
+    extData,
+  }
+}
+
+/** A zero-amount output to `keys` itself, for transactions with one real output. */
+export function zeroOutput(keys: { ownerPk: bigint; vpk: Uint8Array }, asset: bigint): TransactionOutput {
+  return { note: { asset, amount: 0n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, vpk: keys.vpk }
+}

@@ -1,0 +1,25 @@
+import type { Address, Hash } from 'viem'
+import type { SettlementClients } from './clients.ts'
+import { rollupAbi } from './generated/contracts.ts'
+import { sendRollupTransaction } from './sendRollupTransaction.ts'
+
+/**
+ * Refunds an escrowed deposit that no batch consumed, once the deposit timeout has passed.
+ * Fails with `Rollup__DepositLocked(unlockBlock)` before that.
+ *
+ * @example
+ * await reclaimDeposit(clients, { rollup, asset: zeroAddress, amount, extDataHash })
+ */
+export async function reclaimDeposit(
+  clients: SettlementClients,
+  p: { rollup: Address; asset: Address; amount: bigint; extDataHash: bigint },
+): Promise<Hash> {
+  const { hash } = await sendRollupTransaction(clients, 'Reclaiming the deposit', {
+    address: p.rollup,
+    abi: rollupAbi,
+    functionName: 'reclaimDeposit',
+    args: [p.asset, p.amount, p.extDataHash],
+    gas: 120_000n,
+  })
+  return hash
+}

@@ -1,0 +1,122 @@
+// A rollup on a real anvil for contract tests and benchmarks: dev accounts, clients, the
+// deployed contracts, and shielded actors that prove real transactions against a local
+// mirror of the note tree.
+import { type Address, createPublicClient, createTestClient, createWalletClient, http, type PublicClient, type TestClient, zeroAddress } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { buildBatchWitness, proveBatch, proveTransaction, type ShieldedTransaction, zeroOutput } from '../../src/circuits/index.ts'
+import { randomFieldElement } from '../../src/crypto/field.ts'
+import { type AccountKeys, deriveKeys } from '../../src/crypto/keys.ts'
+import { MerkleTree } from '../../src/crypto/merkleTree.ts'
+import type { Note } from '../../src/crypto/note.ts'
+import type { SettlementClients } from '../../src/settlement/clients.ts'
+import { deployRollup } from '../../src/settlement/deployRollup.ts'
+import { type Anvil, startAnvil } from '../../src/settlement/startAnvil.ts'
+import type { SubmitBatchParameters } from '../../src/settlement/submitBatch.ts'
+
+/** anvil's well-known dev mnemonic: its first accounts hold 10,000 ETH each */
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+
+export type Devnet = {
+  anvil: Anvil
+  publicClient: PublicClient
+  testClient: TestClient
+  /** clients per dev account; [0] is the sequencer */
+  accounts: SettlementClients[]
+  rollup: Address
+  deployBlock: bigint
+  stop(): Promise<void>
+}
+
+export async function startDevnet(options: { escapeDelay?: bigint; depositTimeout?: bigint } = {}): Promise<Devnet> {
+  const anvil = await startAnvil()
+  const transport = http(anvil.rpcUrl)
+  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient
+  const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport })
+  const accounts = [0, 1, 2].map((addressIndex) => ({
+    publicClient,
+    walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex }), chain: foundry, transport }),
+  }))
+  const deployed = await deployRollup(accounts[0]!, options)
+  return { anvil, publicClient, testClient, accounts, rollup: deployed.address, deployBlock: deployed.blockNumber, stop: () => anvil.stop() }
+}
+
+/** A shielded user: keys and the notes it owns, with their leaf indexes. */
+export class Actor {
+  readonly keys: AccountKeys
+  constructor(seedByte: number) {
+    this.keys = deriveKeys(new Uint8Array(32).fill(seedByte))
+  }
+
+  note(asset: bigint, amount: bigint): Note {
+    return { asset, amount, ownerPk: this.keys.ownerPk, blinding: randomFieldElement() }
+  }
+
+  /**
+   * Proves a transaction of `asset` spending `inputs`, paying `pay` (amount to someone) and the
+   * change back to itself.
+   */
+  async transact(
+    tree: MerkleTree,
+    p: {
+      asset: bigint
+      inputs?: { note: Note; leafIndex: number }[]
+      pay?: { to: Actor; amount: bigint }
+      extAmount?: bigint
+      fee?: bigint
+      recipient?: Address
+    },
+  ): Promise<{ tx: ShieldedTransaction; payment: Note; change: Note }> {
+    const inputs = p.inputs ?? []
+    const extAmount = p.extAmount ?? 0n
+    const fee = p.fee ?? 0n
+    const total = inputs.reduce((s, i) => s + i.note.amount, 0n) + extAmount - fee
+    const paid = p.pay?.amount ?? 0n
+    const payment = p.pay ? { note: p.pay.to.note(p.asset, paid), vpk: p.pay.to.keys.vpk } : zeroOutput(this.keys, p.asset)
+    const change = { note: this.note(p.asset, total - paid), vpk: this.keys.vpk }
+    const tx = await proveTransaction({
+      keys: this.keys,
+      asset: p.asset,
+      tree,
+      inputs,
+      outputs: [payment, change],
+      extAmount,
+      fee,
+      recipient: p.recipient ?? zeroAddress,
+    })
+    return { tx, payment: payment.note, change: change.note }
+  }
+}
+
+/** Where the payment (first) and change (second) of the `position`-th transaction of a batch land. */
+export function leafIndexes(startIndex: number, position: number): [number, number] {
+  return [startIndex + 2 * position, startIndex + 2 * position + 1]
+}
+
+/**
+ * Proves the batch update for `transactions` on top of `tree` (not modified) and returns the
+ * submitBatch parameters plus a `commit()` that appends the leaves to the tree after the
+ * contract accepted the batch.
+ */
+export async function proveBatchFor(
+  tree: MerkleTree,
+  rollup: Address,
+  transactions: ShieldedTransaction[],
+): Promise<SubmitBatchParameters & { startIndex: number; commit(): void }> {
+  const leaves = transactions.flatMap((t) => t.commitments)
+  const witness = buildBatchWitness(tree, leaves)
+  const { proof } = await proveBatch(witness)
+  return {
+    rollup,
+    oldRoot: witness.oldRoot,
+    newRoot: witness.newRoot,
+    transactions,
+    batchProof: proof,
+    startIndex: witness.startIndex,
+    commit: () => {
+      tree.insertMany(witness.input.leaves as bigint[])
+    },
+  }
+}
+
+export { MerkleTree }
