@@ -48,6 +48,63 @@ program
     console.log(`wrote ${buildContracts()}`)
   })
 
+/** Resolves on SIGINT or SIGTERM: long-running commands await it, then shut down cleanly. */
+const untilSignal = () =>
+  new Promise<string>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal))
+  })
+
+program
+  .command('node')
+  .description('run an operator node: sequencer, in-process prover, settlement loop and HTTP API (settings: ZKPAY_* or flags)')
+  .option('--rpc-url <url>', 'JSON-RPC URL of the settlement chain (ZKPAY_RPC_URL)')
+  .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
+  .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
+  .option('--operator-key-env <name>', 'NAME of the variable holding the operator key (ZKPAY_OPERATOR_KEY_ENV)')
+  .option('--batch-size <n>', 'transactions per batch, 1 to 32 (ZKPAY_BATCH_SIZE)')
+  .option('--batch-max-age-ms <ms>', 'seal a smaller batch after this wait (ZKPAY_BATCH_MAX_AGE_MS)')
+  .option('--min-fee <units>', 'lowest fee admitted (ZKPAY_MIN_FEE)')
+  .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
+  .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
+  .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const { loadConfig, nodeConfig, readSecretEnv } = await import('../config/index.ts')
+    const { runNode } = await import('./runNode.ts')
+    const overrides = Object.fromEntries(
+      Object.entries({
+        rpcUrl: opts.rpcUrl,
+        rollupAddress: opts.rollup,
+        fromBlock: opts.fromBlock,
+        operatorKeyEnv: opts.operatorKeyEnv,
+        batchSize: opts.batchSize,
+        batchMaxAgeMs: opts.batchMaxAgeMs,
+        minFee: opts.minFee,
+        confirmations: opts.confirmations,
+        apiPort: opts.port,
+        dataDir: opts.dataDir,
+      }).filter(([, v]) => v !== undefined),
+    )
+    const config = loadConfig(nodeConfig, { overrides })
+    const key = readSecretEnv(config.operatorKeyEnv, { purpose: 'sign batch submissions' }).reveal() as `0x${string}`
+    const node = await runNode(config, key)
+    const signal = await untilSignal()
+    node.logger.info({ signal }, 'stopping')
+    await node.stop()
+  })
+
+program
+  .command('devnet')
+  .description('start anvil, deploy the rollup and a test token, run a node on loopback; writes .zkpay/devnet.json')
+  .option('--dir <dir>', 'where devnet.json and the node data go', '.zkpay')
+  .option('--batch-size <n>', 'transactions per batch', '32')
+  .action(async (opts: { dir: string; batchSize: string }) => {
+    const { startDevnet } = await import('./devnet.ts')
+    const devnet = await startDevnet({ dir: opts.dir, batchSize: Number(opts.batchSize) })
+    console.error(`devnet up: RPC ${devnet.info.rpcUrl}, sequencer ${devnet.info.sequencerUrl}, rollup ${devnet.info.rollupAddress}; details in ${opts.dir}/devnet.json. Ctrl-C stops it.`)
+    await untilSignal()
+    await devnet.stop()
+  })
+
 const ceremony = program
   .command('ceremony')
   .description('a multi-party phase-2 trusted setup that replaces the dev keys (init → contribute… → beacon → verify → install)')

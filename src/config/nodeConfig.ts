@@ -38,6 +38,12 @@ export const nodeConfig = {
       .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected 0x followed by 40 hex digits' })
       .transform((s) => s as `0x${string}`),
   }),
+  fromBlock: setting({
+    env: 'ZKPAY_FROM_BLOCK',
+    description: "The rollup's deployment block: where a node with an empty data directory starts reading L1.",
+    parser: z.coerce.bigint({ error: 'expected a block number' }).min(0n),
+    default: 0n,
+  }),
   operatorKeyEnv: setting({
     env: 'ZKPAY_OPERATOR_KEY_ENV',
     description: "The NAME of the environment variable that holds the operator's private key, not the key itself.",

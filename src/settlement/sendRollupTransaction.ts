@@ -33,6 +33,8 @@ export async function sendRollupTransaction(
   clients: SettlementClients,
   action: string,
   request: { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint; gas: bigint },
+  /** called once the transaction is sent, before it is mined (to record its hash) */
+  onSent?: (hash: Hash) => void | Promise<void>,
 ): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
   const { publicClient, walletClient } = clients
   let hash: Hash
@@ -42,6 +44,7 @@ export async function sendRollupTransaction(
   } catch (error) {
     throw toSettlementError(error, action)
   }
+  await onSent?.(hash)
   const receipt = await publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success') {
     throw new SettlementError(`${action} reverted on chain in transaction ${hash}.`, { details: `gas used ${receipt.gasUsed} of ${request.gas}` })

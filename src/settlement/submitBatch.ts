@@ -20,6 +20,8 @@ export type SubmitBatchParameters = {
   feeRecipient?: Address
   /** overrides {@link batchGasLimit} */
   gas?: bigint
+  /** called with the L1 transaction hash as soon as it is sent, before it is mined */
+  onSent?: (hash: Hash) => void | Promise<void>
 }
 
 /**
@@ -77,6 +79,6 @@ export async function submitBatch(
     functionName: 'submitBatch',
     args: [p.oldRoot, p.newRoot, p.transactions.map(toRollupTransfer), p.batchProof, p.feeRecipient ?? clients.walletClient.account.address],
     gas: p.gas ?? batchGasLimit(p.transactions),
-  })
+  }, p.onSent)
   return { hash, receipt, gasUsed: receipt.gasUsed }
 }

@@ -146,6 +146,12 @@ export interface NodeStore {
   /** Moves a batch along its state machine (`BATCH_TRANSITIONS`), updating its transactions' status. */
   setBatchState(number: number, to: BatchState, patch?: BatchPatch): Promise<StoredBatch>
   /**
+   * Gives up on a batch (it becomes `failed` with `error`) and puts its transactions that are not
+   * rejected back to `pending`, to be sealed into a new batch: what the sequencer does after the
+   * contract refused one transaction of the batch, or after the root moved under it.
+   */
+  releaseBatch(number: number, error: string): Promise<StoredTransaction[]>
+  /**
    * Records a batch settled on L1: its leaves, its new root, its nullifiers spent. Pending local
    * transactions that spend one of those nullifiers are rejected with `NULLIFIER_SPENT`; their ids
    * are returned.

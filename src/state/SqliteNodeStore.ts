@@ -194,6 +194,22 @@ export class SqliteNodeStore implements NodeStore {
     })
   }
 
+  async releaseBatch(number: number, error: string): Promise<StoredTransaction[]> {
+    return this.#write((tx) => {
+      const batch = getBatchIn(tx, number)
+      if (!canTransition(batch.state, 'failed')) throw new BatchTransitionError(number, batch.state, 'failed', BATCH_TRANSITIONS[batch.state])
+      tx.update(batches).set({ state: 'failed', error, updatedAt: this.#now() }).where(eq(batches.number, number)).run()
+      // Back in the queue in their admission order (seq), their nullifiers still reserved.
+      return tx
+        .update(transactions)
+        .set({ status: 'pending', batchNumber: null, position: null })
+        .where(and(eq(transactions.batchNumber, number), ne(transactions.status, 'rejected')))
+        .returning()
+        .all()
+        .map(toStoredTransaction)
+    })
+  }
+
   async recordSettledBatch(settled: SettledBatch): Promise<{ batchNumber: number; rejected: string[] }> {
     const { startIndex, leafCount } = settled
     if (!Number.isSafeInteger(startIndex) || startIndex < 0) throw new InvalidParameterError('startIndex', 'expected a non-negative integer')

@@ -32,6 +32,27 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       return sealed
     }
 
+    it('behavior: releasing a batch fails it and puts its unrejected transactions back in the queue, in order', async () => {
+      const sealed = await submittedBatch([1, 2, 3])
+      const number = sealed.batch.number
+      await store.rejectTransaction('tx-2', { code: 'UNKNOWN_ROOT', message: 'The root is not known.' })
+      const released = await store.releaseBatch(number, 'The contract refused transaction 1.')
+      expect(released.map((t) => [t.id, t.status, t.batchNumber])).toEqual([
+        ['tx-1', 'pending', null],
+        ['tx-3', 'pending', null],
+      ])
+      expect(await store.getBatch(number)).toMatchObject({ state: 'failed', error: 'The contract refused transaction 1.' })
+      expect((await store.getTransaction('tx-2'))?.status).toBe('rejected')
+      const again = await store.sealBatch({ maxTransactions: 32 })
+      expect(again?.transactions.map((t) => t.id)).toEqual(['tx-1', 'tx-3'])
+      // The released transactions keep their notes reserved: a double spend still bounces.
+      expect(await store.insertPendingTransaction({ ...makeTransaction(9), nullifiers: (await store.getTransaction('tx-1'))!.nullifiers })).toMatchObject({
+        ok: false,
+        code: 'NULLIFIER_PENDING',
+      })
+      await expect(store.releaseBatch(number, 'twice')).rejects.toBeInstanceOf(BatchTransitionError)
+    })
+
     it('default: a new store is empty', async () => {
       expect(await store.getTransaction('tx-1')).toBeUndefined()
       expect(await store.getPendingSummary()).toEqual({ count: 0, oldestCreatedAt: null })

@@ -24,6 +24,7 @@ describe('loadConfig(nodeConfig)', () => {
     expect({ ...config }).toEqual({
       rpcUrl: 'http://127.0.0.1:8545',
       rollupAddress,
+      fromBlock: 0n,
       operatorKeyEnv: 'ZKPAY_OPERATOR_KEY',
       batchSize: 32,
       batchMaxAgeMs: 2000,

@@ -1,0 +1,207 @@
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { streamSSE } from 'hono/streaming'
+import { bytesToHex } from 'viem'
+import { z } from 'zod'
+import type { TransactionJson } from '../circuits/index.ts'
+import { toHex32 } from '../crypto/field.ts'
+import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
+import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
+import { batchParamSchema, notesQuerySchema, transactionSchema } from './schemas.ts'
+
+export type AppOptions = {
+  sequencer: Sequencer
+  /** requests per client per window (default 600 per 60 s) */
+  rateLimit?: { max: number; windowMs: number }
+  /** who a request comes from: by default the socket's address (node-server), else "local" */
+  clientKey?: (c: Context) => string
+}
+
+const MAX_BODY = 1024 * 1024
+
+/**
+ * The sequencer's HTTP API (Hono). Every rejection is a 4xx with `{ code, message }` from the
+ * one table in src/sequencer/rejections.ts; bad input never yields a 500.
+ *
+ * @example
+ * serve({ fetch: createApp({ sequencer }).fetch, port: 8080 })
+ */
+export function createApp(options: AppOptions) {
+  const { sequencer } = options
+  const store = sequencer.options.store
+  const limit = options.rateLimit ?? { max: 600, windowMs: 60_000 }
+  const windows = new Map<string, { start: number; count: number }>()
+  const clientKey =
+    options.clientKey ??
+    ((c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local')
+  const fail = (c: Context, status: 400 | 404 | 409 | 413 | 429, code: RejectionCode, message: string = REJECTIONS[code]) => c.json({ code, message }, status)
+
+  const app = new Hono()
+    .use('*', async (c, next) => {
+      const key = clientKey(c)
+      const now = Date.now()
+      const w = windows.get(key)
+      if (!w || now - w.start >= limit.windowMs) windows.set(key, { start: now, count: 1 })
+      else if (++w.count > limit.max) {
+        c.header('Retry-After', String(Math.ceil((w.start + limit.windowMs - now) / 1000)))
+        return fail(c, 429, 'RATE_LIMITED')
+      }
+      await next()
+    })
+    .post(
+      '/v1/transactions',
+      bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, 413, 'PAYLOAD_TOO_LARGE') }),
+      async (c) => {
+        let body: unknown
+        try {
+          body = await c.req.json()
+        } catch {
+          return fail(c, 400, 'INVALID_SCHEMA', 'The body is not JSON.')
+        }
+        const parsed = transactionSchema.safeParse(body)
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!
+          return fail(c, 400, 'INVALID_SCHEMA', `${REJECTIONS.INVALID_SCHEMA} ${issue.path.join('.') || 'body'}: ${issue.message}.`)
+        }
+        const verdict = await sequencer.submit(parsed.data as TransactionJson)
+        if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
+        return c.json({ id: verdict.id, status: verdict.status }, 202)
+      },
+    )
+    .get('/v1/transactions/:id', async (c) => {
+      const tx = await store.getTransaction(c.req.param('id'))
+      if (!tx) return fail(c, 404, 'NOT_FOUND', 'No transaction with this id.')
+      return c.json({
+        id: tx.id,
+        status: tx.status,
+        ...(tx.rejectCode ? { code: tx.rejectCode, message: tx.rejectMessage } : {}),
+        batchNumber: tx.batchNumber,
+        position: tx.position,
+      })
+    })
+    .get('/v1/notes', async (c) => {
+      const q = notesQuerySchema.safeParse(c.req.query())
+      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', 'from and limit must be non-negative integers (limit at most 10,000).')
+      const notes = await store.listNotes(q.data.from, q.data.limit)
+      const latest = await store.latestRoot()
+      return c.json({
+        notes: notes.map((n) => ({ leafIndex: n.leafIndex, commitment: toHex32(n.commitment), epk: bytesToHex(n.epk), ciphertext: bytesToHex(n.ciphertext), batchNumber: n.batchNumber })),
+        leafCount: latest?.leafCount ?? 0,
+        root: latest ? toHex32(latest.root) : null,
+      })
+    })
+    .get('/v1/batches/:number', async (c) => {
+      const p = batchParamSchema.safeParse(c.req.param())
+      if (!p.success) return fail(c, 400, 'INVALID_SCHEMA', 'The batch number must be a positive integer.')
+      const batch = await store.getBatch(p.data.number)
+      if (!batch) return fail(c, 404, 'NOT_FOUND', 'No batch with this number.')
+      const txs = await store.listBatchTransactions(batch.number)
+      return c.json({
+        number: batch.number,
+        state: batch.state,
+        attempts: batch.attempts,
+        oldRoot: batch.oldRoot === null ? null : toHex32(batch.oldRoot),
+        newRoot: batch.newRoot === null ? null : toHex32(batch.newRoot),
+        startIndex: batch.startIndex,
+        l1TxHash: batch.l1TxHash,
+        l1Block: batch.l1Block,
+        error: batch.error,
+        transactions: txs.map((t) => ({ id: t.id, status: t.status })),
+      })
+    })
+    .get('/v1/status', async (c) => {
+      const s = await sequencer.status()
+      return c.json({
+        root: toHex32(s.root),
+        leafCount: s.leafCount,
+        l1: { ...s.l1, block: s.l1.block?.toString(), syncedToBlock: s.l1.syncedToBlock.toString() },
+        queue: s.queue,
+        prover: s.prover,
+        batchSize: s.batchSize,
+      })
+    })
+    .get('/v1/events', (c) =>
+      streamSSE(c, async (stream) => {
+        const queue: SequencerEvent[] = []
+        let wake: (() => void) | undefined
+        const listener = (e: SequencerEvent) => {
+          queue.push(e)
+          wake?.()
+        }
+        sequencer.on('event', listener)
+        stream.onAbort(() => {
+          sequencer.off('event', listener)
+          wake?.()
+        })
+        while (!stream.aborted) {
+          const next = queue.shift()
+          if (next) await stream.writeSSE({ event: next.type, data: JSON.stringify(next) })
+          else await new Promise<void>((resolve) => (wake = resolve))
+        }
+      }),
+    )
+    .get('/metrics', async (c) => {
+      const s = await sequencer.status()
+      const m = sequencer.metrics
+      const lines = [
+        '# HELP zkpay_transactions_admitted_total Transactions admitted to the mempool.',
+        '# TYPE zkpay_transactions_admitted_total counter',
+        `zkpay_transactions_admitted_total ${m.admitted}`,
+        '# HELP zkpay_transactions_rejected_total Transactions turned away at admission, by code.',
+        '# TYPE zkpay_transactions_rejected_total counter',
+        ...[...m.rejected].map(([code, n]) => `zkpay_transactions_rejected_total{code="${code}"} ${n}`),
+        '# HELP zkpay_transactions_settled_total Transactions settled on L1 (any submitter).',
+        '# TYPE zkpay_transactions_settled_total counter',
+        `zkpay_transactions_settled_total ${m.transactionsSettled}`,
+        '# HELP zkpay_batches_settled_total Batches settled on L1 (any submitter).',
+        '# TYPE zkpay_batches_settled_total counter',
+        `zkpay_batches_settled_total ${m.batchesSettled}`,
+        '# HELP zkpay_l1_gas_used_total Gas used by this node’s batch submissions.',
+        '# TYPE zkpay_l1_gas_used_total counter',
+        `zkpay_l1_gas_used_total ${m.gasUsed}`,
+        '# HELP zkpay_mempool_pending Transactions waiting for a batch.',
+        '# TYPE zkpay_mempool_pending gauge',
+        `zkpay_mempool_pending ${s.queue.pending}`,
+        '# HELP zkpay_tree_leaves Leaves in the note tree.',
+        '# TYPE zkpay_tree_leaves gauge',
+        `zkpay_tree_leaves ${s.leafCount}`,
+        '# HELP zkpay_l1_healthy Whether the last L1 sync succeeded.',
+        '# TYPE zkpay_l1_healthy gauge',
+        `zkpay_l1_healthy ${s.l1.ok ? 1 : 0}`,
+        '',
+      ]
+      return c.text(lines.join('\n'), 200, { 'content-type': 'text/plain; version=0.0.4' })
+    })
+    .get('/openapi.json', (c) => c.json(openApiDocument()))
+    .notFound((c) => fail(c, 404, 'NOT_FOUND'))
+    .onError((error, c) => {
+      sequencer.options.logger.error({ err: error }, 'request failed')
+      return c.json({ code: 'INTERNAL', message: 'The node failed to handle the request; it has been logged.' }, 500)
+    })
+  return app
+}
+
+export type AppType = ReturnType<typeof createApp>
+
+function openApiDocument() {
+  const error = { description: 'Rejected', content: { 'application/json': { schema: z.toJSONSchema(z.object({ code: z.enum(Object.keys(REJECTIONS) as [RejectionCode]), message: z.string() })) } } }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'zkpay sequencer', version: '1', description: 'Submit shielded transactions and follow them to settlement on L1.' },
+    paths: {
+      '/v1/transactions': {
+        post: {
+          summary: 'Submit a proven shielded transaction',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(transactionSchema, { io: 'input' }) } } },
+          responses: { 202: { description: 'Admitted: `{ id, status: "pending" }`' }, 400: error, 409: error, 413: error, 429: error },
+        },
+      },
+      '/v1/transactions/{id}': { get: { summary: 'A transaction’s status: pending, batched, proving, submitted, settled, final or rejected (with code and message)', responses: { 200: { description: 'The status' }, 404: error } } },
+      '/v1/notes': { get: { summary: 'Settled notes from a leaf index, in order: commitment, epk, ciphertext', parameters: [{ name: 'from', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: { description: 'Notes' }, 400: error } } },
+      '/v1/batches/{number}': { get: { summary: 'A batch, its state and transactions', responses: { 200: { description: 'The batch' }, 404: error } } },
+      '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health', responses: { 200: { description: 'Status' } } } },
+      '/v1/events': { get: { summary: 'Server-sent events: transaction and batch state changes', responses: { 200: { description: 'text/event-stream' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
+    },
+  }
+}

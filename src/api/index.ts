@@ -1,0 +1,2 @@
+export { type AppOptions, type AppType, createApp } from './createApp.ts'
+export { transactionSchema } from './schemas.ts'

@@ -1,0 +1,98 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { type Address, createPublicClient, createWalletClient, type Hex, http, type PublicClient, toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { loadConfig, nodeConfig } from '../config/index.ts'
+import { createLogger, type Logger } from '../log/index.ts'
+import { deployRollup } from '../settlement/deployRollup.ts'
+import { deployTestToken } from '../settlement/deployTestToken.ts'
+import { testTokenAbi } from '../settlement/generated/contracts.ts'
+import { type Anvil, startAnvil } from '../settlement/startAnvil.ts'
+import { type RunningNode, runNode } from './runNode.ts'
+
+/** anvil's public dev mnemonic: its accounts are funded with 10,000 ETH each. Never use on a real chain. */
+export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+
+export type DevnetInfo = {
+  rpcUrl: string
+  sequencerUrl: string
+  rollupAddress: Address
+  tokenAddress: Address
+  chainId: number
+  deployBlock: string
+  /** dev accounts with ETH and test tokens; [0] is the operator */
+  accounts: { address: Address; privateKey: Hex }[]
+}
+
+export type Devnet = { info: DevnetInfo; anvil: Anvil; node: RunningNode; stop(): Promise<void> }
+
+const devAccount = (addressIndex: number) => {
+  const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex })
+  return { account, privateKey: toHex(account.getHdKey().privateKey!) }
+}
+
+/**
+ * The embedded devnet: anvil on a free port, the rollup and a test ERC-20 deployed, dev accounts
+ * funded with tokens, and an operator node on loopback. Writes `<dir>/devnet.json`.
+ *
+ * @example
+ * const devnet = await startDevnet({ dir: '.zkpay' })
+ * console.log(devnet.info.sequencerUrl)
+ */
+export async function startDevnet(options: { dir?: string; batchSize?: number; batchMaxAgeMs?: number; logger?: Logger; accounts?: number } = {}): Promise<Devnet> {
+  const dir = options.dir ?? '.zkpay'
+  const logger = options.logger ?? createLogger('devnet')
+  const anvil = await startAnvil()
+  try {
+    const transport = http(anvil.rpcUrl)
+    const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 100 }) as PublicClient
+    const accounts = Array.from({ length: options.accounts ?? 4 }, (_, i) => devAccount(i))
+    const operator = { publicClient, walletClient: createWalletClient({ account: accounts[0]!.account, chain: foundry, transport }) }
+    // Short delays suit a devnet: a deposit can be reclaimed, and the hatch opens, after 100 blocks.
+    const rollup = await deployRollup(operator, { escapeDelay: 100n, depositTimeout: 100n })
+    const tokenAddress = await deployTestToken(operator, { name: 'Test Dollar', symbol: 'TUSD' })
+    for (const { account } of accounts) {
+      const hash = await operator.walletClient.writeContract({ address: tokenAddress, abi: testTokenAbi, functionName: 'mint', args: [account.address, 10n ** 24n], gas: 100_000n })
+      await publicClient.waitForTransactionReceipt({ hash })
+    }
+    const dataDir = path.join(dir, 'devnet-node')
+    rmSync(dataDir, { recursive: true, force: true }) // a fresh chain needs a fresh node
+    const config = loadConfig(nodeConfig, {
+      env: {},
+      overrides: {
+        rpcUrl: anvil.rpcUrl,
+        rollupAddress: rollup.address,
+        fromBlock: rollup.blockNumber,
+        apiPort: 0,
+        dataDir,
+        batchSize: options.batchSize ?? 32,
+        batchMaxAgeMs: options.batchMaxAgeMs ?? 1_000,
+      },
+    })
+    const node = await runNode(config, accounts[0]!.privateKey, { logger })
+    const info: DevnetInfo = {
+      rpcUrl: anvil.rpcUrl,
+      sequencerUrl: node.url,
+      rollupAddress: rollup.address,
+      tokenAddress,
+      chainId: foundry.id,
+      deployBlock: rollup.blockNumber.toString(),
+      accounts: accounts.map(({ account, privateKey }) => ({ address: account.address, privateKey })),
+    }
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(path.join(dir, 'devnet.json'), `${JSON.stringify(info, null, 2)}\n`)
+    return {
+      info,
+      anvil,
+      node,
+      async stop() {
+        await node.stop()
+        await anvil.stop()
+      },
+    }
+  } catch (error) {
+    await anvil.stop()
+    throw error
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { serve } from '@hono/node-server'
+import { createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { createApp } from '../api/index.ts'
+import type { NodeConfig } from '../config/index.ts'
+import { initCrypto } from '../crypto/poseidon.ts'
+import { createLogger, type Logger } from '../log/index.ts'
+import { createLocalProver } from '../prover/index.ts'
+import { Sequencer } from '../sequencer/index.ts'
+import { createRollupClient } from '../settlement/createRollupClient.ts'
+import { openNodeStore } from '../state/index.ts'
+
+export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; stop(): Promise<void> }
+
+/**
+ * Wires an operator node from its config: the SQLite store in `dataDir`, the L1 clients, the
+ * in-process prover, the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
+ */
+export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger } = {}): Promise<RunningNode> {
+  const logger = options.logger ?? createLogger('node', { level: config.logLevel })
+  await initCrypto()
+  mkdirSync(config.dataDir, { recursive: true })
+  const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
+  const transport = http(config.rpcUrl)
+  const probe = createPublicClient({ transport })
+  const chainId = await probe.getChainId()
+  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } })
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient
+  const walletClient = createWalletClient({ account: privateKeyToAccount(operatorKey), chain, transport })
+  const sequencer = await Sequencer.start({
+    store,
+    l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
+    prover: createLocalProver(),
+    logger: logger.child({ module: 'sequencer' }),
+    batchSize: config.batchSize,
+    batchMaxAgeMs: config.batchMaxAgeMs,
+    minFee: config.minFee,
+    confirmations: config.confirmations,
+    fromBlock: config.fromBlock,
+  })
+  const app = createApp({ sequencer })
+  const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve())
+    server.once('error', reject)
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  logger.info({ url, rollup: config.rollupAddress, chainId, operator: walletClient.account.address, batchSize: config.batchSize }, 'node listening')
+  return {
+    url,
+    sequencer,
+    logger,
+    async stop() {
+      await sequencer.stop()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await store.close()
+    },
+  }
+}

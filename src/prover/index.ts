@@ -1,0 +1,2 @@
+export type { BatchProver } from './BatchProver.ts'
+export { createLocalProver } from './createLocalProver.ts'

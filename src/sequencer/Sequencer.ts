@@ -1,0 +1,363 @@
+import { EventEmitter } from 'node:events'
+import { hexToBytes, keccak256, stringToHex } from 'viem'
+import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
+import { MerkleTree } from '../crypto/merkleTree.ts'
+import { BaseError, RollupRevertedError } from '../errors/index.ts'
+import type { Logger } from '../log/index.ts'
+import type { BatchProver } from '../prover/index.ts'
+import type { RollupClient } from '../settlement/createRollupClient.ts'
+import type { SyncedBatch } from '../settlement/syncFromL1.ts'
+import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
+import { validateTransaction } from './validateTransaction.ts'
+
+export type SequencerOptions = {
+  store: NodeStore
+  l1: RollupClient
+  prover: BatchProver
+  logger: Logger
+  /** transactions per batch, 1 to 32 */
+  batchSize: number
+  /** seal a non-empty batch after its oldest transaction waited this long */
+  batchMaxAgeMs: number
+  minFee: bigint
+  /** blocks, the including one counted, after which a settled batch is final (at least 1) */
+  confirmations: number
+  /** the rollup's deployment block: where L1 sync starts on a fresh store */
+  fromBlock: bigint
+  /** how often the loop looks for work (default 200 ms) */
+  pollMs?: number
+}
+
+export type SequencerEvent =
+  | { type: 'transaction'; id: string; status: string; code?: string; message?: string }
+  | { type: 'batch'; number: number; state: string; l1TxHash?: string; error?: string }
+
+const CURSOR = 'l1'
+
+/**
+ * The operator node's core: admits transactions, seals them into batches, has each batch
+ * proven, posts it to L1 and follows L1 to settlement. One loop drives every batch through
+ * the state machine of src/sequencer/README.md; every transition is committed to the store
+ * before the side effect it announces, and on start the loop resumes from whatever state the
+ * store and L1 say (L1 is the truth).
+ *
+ * @example
+ * const sequencer = await Sequencer.start({ store, l1, prover: createLocalProver(), logger, batchSize: 32, ... })
+ * const verdict = await sequencer.submit(json)
+ */
+export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
+  readonly options: SequencerOptions
+  readonly tree = new MerkleTree()
+  #cursor = 0n
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #stopped = false
+  #stage: 'idle' | 'proving' | 'submitting' = 'idle'
+  #l1: { ok: boolean; error?: string; block?: bigint; checkedAt?: Date } = { ok: false }
+  readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n }
+
+  private constructor(options: SequencerOptions) {
+    super()
+    this.options = options
+  }
+
+  /** Opens the sequencer: rebuilds the tree from the store, catches up with L1 and starts the loop. */
+  static async start(options: SequencerOptions): Promise<Sequencer> {
+    const s = new Sequencer(options)
+    await s.#restore()
+    s.#schedule(0)
+    return s
+  }
+
+  /** Stops the loop after the step in progress; the store stays open (its owner closes it). */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
+  async submit(json: TransactionJson): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
+    let tx: ShieldedTransaction
+    try {
+      tx = fromTransactionJson(json)
+    } catch (error) {
+      return this.#rejected(reject('INVALID_SCHEMA', error instanceof BaseError ? error.shortMessage : undefined))
+    }
+    const { store, l1, minFee } = this.options
+    const verdict = await validateTransaction(tx, {
+      minFee,
+      knownRoot: (root) => store.knownRoot(root),
+      isEscrowed: (asset, amount, hash) => l1.isEscrowed(asset, amount, hash),
+    })
+    if (!verdict.ok) return this.#rejected(verdict)
+    const canonical = toTransactionJson(tx)
+    const id = transactionId(canonical)
+    const inserted = await store.insertPendingTransaction({
+      id,
+      payload: canonical as unknown as Json,
+      nullifiers: tx.nullifiers,
+      commitments: tx.commitments,
+      extDataHash: tx.extDataHash,
+      root: tx.root,
+    })
+    if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
+    this.metrics.admitted++
+    this.#emit({ type: 'transaction', id, status: 'pending' })
+    this.#schedule(0)
+    return { ok: true, id, status: 'pending' }
+  }
+
+  /** What `/v1/status` shows. */
+  async status() {
+    const pending = await this.options.store.getPendingSummary()
+    const open = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
+    return {
+      root: this.tree.root,
+      leafCount: this.tree.size,
+      l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n, operator: this.options.l1.account },
+      queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length },
+      prover: { name: this.options.prover.name, stage: this.#stage },
+      batchSize: this.options.batchSize,
+    }
+  }
+
+  // ------------------------------------------------------------------ the loop
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => {
+      if (this.#running) return this.#schedule(this.options.pollMs ?? 200)
+      this.#running = this.#step()
+        .catch((error) => this.options.logger.error({ err: error }, 'sequencer step failed; retrying'))
+        .finally(() => {
+          this.#running = undefined
+          this.#schedule(this.options.pollMs ?? 200)
+        })
+    }, ms)
+  }
+
+  /** One pass: follow L1, then move the batch in flight (or a new one) as far as it goes. */
+  async #step(): Promise<void> {
+    await this.#syncL1()
+    const [inFlight] = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
+    const batch = inFlight ?? (await this.#maybeSeal())
+    if (batch) await this.#advance(batch)
+  }
+
+  async #maybeSeal(): Promise<StoredBatch | undefined> {
+    const { store, batchSize, batchMaxAgeMs } = this.options
+    const { count, oldestCreatedAt } = await store.getPendingSummary()
+    if (count === 0) return undefined
+    if (count < batchSize && Date.now() - (oldestCreatedAt?.getTime() ?? Date.now()) < batchMaxAgeMs) return undefined
+    const sealed = await store.sealBatch({ maxTransactions: batchSize, oldRoot: this.tree.root, startIndex: this.tree.size })
+    if (!sealed) return undefined
+    this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
+    for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })
+    return sealed.batch
+  }
+
+  async #advance(batch: StoredBatch): Promise<void> {
+    const { store, logger } = this.options
+    const transactions = (await store.listBatchTransactions(batch.number)).filter((t) => t.status !== 'rejected')
+    if (transactions.length === 0) {
+      await store.releaseBatch(batch.number, 'Every transaction of the batch was rejected.')
+      return
+    }
+    let state = batch.state
+    // The root moved under a batch not yet on L1 (another submitter, or a rejected batch before
+    // it): its proof is stale, so its transactions go back to the queue.
+    if (state !== 'submitted' && batch.oldRoot !== null && batch.oldRoot !== this.tree.root) {
+      await this.#release(batch, 'The note tree changed before this batch was posted.')
+      return
+    }
+    if (state === 'sealed' || state === 'proving') {
+      this.#stage = 'proving'
+      // A batch found `proving` after a restart is proven again from the start.
+      if (state === 'sealed') await store.setBatchState(batch.number, 'proving')
+      this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
+      const witness = buildBatchWitness(this.tree, transactions.flatMap((t) => t.commitments))
+      const started = Date.now()
+      const proof = await this.options.prover.prove(witness)
+      logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
+      batch = await store.setBatchState(batch.number, 'proven', {
+        proof: proofToJson(proof),
+        oldRoot: witness.oldRoot,
+        newRoot: witness.newRoot,
+        startIndex: witness.startIndex,
+      })
+      this.#emit({ type: 'batch', number: batch.number, state: 'proven' })
+      state = 'proven'
+    }
+    if (state === 'proven') {
+      this.#stage = 'submitting'
+      // Recorded before sending: a crash after the send finds `submitted` and asks L1.
+      batch = await store.setBatchState(batch.number, 'submitted')
+      this.#emit({ type: 'batch', number: batch.number, state: 'submitted' })
+      try {
+        const { hash, gasUsed } = await this.options.l1.submitBatch({
+          oldRoot: batch.oldRoot!,
+          newRoot: batch.newRoot!,
+          transactions: transactions.map((t) => fromTransactionJson(t.payload as unknown as TransactionJson)),
+          batchProof: proofFromJson(batch.proof),
+          onSent: async (sent) => {
+            await store.setBatchState(batch.number, 'submitted', { l1TxHash: sent })
+            this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
+          },
+        })
+        this.metrics.gasUsed += gasUsed
+        logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
+        await this.#syncL1()
+      } catch (error) {
+        await this.#onSubmitError(batch, transactions, error)
+      } finally {
+        this.#stage = 'idle'
+      }
+      return
+    }
+    if (state === 'submitted') await this.#reconcileSubmitted(batch)
+  }
+
+  /** The contract refused the batch: reject the transaction it names, requeue the others. */
+  async #onSubmitError(batch: StoredBatch, transactions: StoredTransaction[], error: unknown): Promise<void> {
+    const { store, logger } = this.options
+    if (error instanceof RollupRevertedError) {
+      logger.warn({ batch: batch.number, error: error.errorName, args: String(Object.values(error.args)) }, 'the rollup refused the batch')
+      const code = CONTRACT_REJECTIONS[error.errorName]
+      const offender = error.txIndex === undefined ? undefined : transactions[error.txIndex]
+      if (code && offender) await this.#rejectStored(offender.id, reject(code, `(${error.errorName})`))
+      await this.#release(batch, error.shortMessage)
+      return
+    }
+    // Not the contract's verdict (RPC down, gas, nonce): the batch stays posted-or-not; the next
+    // step asks L1 which.
+    logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
+    this.#l1 = { ...this.#l1, ok: false, error: error instanceof BaseError ? error.shortMessage : String(error) }
+  }
+
+  /** A batch marked submitted but not seen settled: posted and pending, lost, or overtaken. */
+  async #reconcileSubmitted(batch: StoredBatch): Promise<void> {
+    // Our transaction may be on its way (sent just before a crash, or waiting for a block):
+    // posting again would only make the second one revert.
+    if (await this.options.l1.hasPendingTransactions()) return
+    const l1Root = await this.options.l1.currentRoot()
+    if (l1Root === batch.oldRoot) {
+      // Not on L1 (never sent, dropped, or reverted): post again.
+      await this.options.store.setBatchState(batch.number, 'proven')
+      this.#emit({ type: 'batch', number: batch.number, state: 'proven' })
+    } else if (l1Root !== batch.newRoot) {
+      await this.#release(batch, 'L1 moved on without this batch.')
+    }
+    // l1Root === newRoot: settled on L1; the next sync records it.
+  }
+
+  async #release(batch: StoredBatch, reason: string): Promise<void> {
+    const released = await this.options.store.releaseBatch(batch.number, reason)
+    this.#emit({ type: 'batch', number: batch.number, state: 'failed', error: reason })
+    for (const t of released) this.#emit({ type: 'transaction', id: t.id, status: 'pending' })
+  }
+
+  // ------------------------------------------------------------------ L1
+
+  /** Appends every batch L1 has settled since the cursor (ours or anyone's) to the tree and store. */
+  async #syncL1(): Promise<void> {
+    const { store, l1, logger, confirmations } = this.options
+    try {
+      const head = await l1.blockNumber()
+      if (head >= this.#cursor) {
+        const { batches, nextBlock } = await l1.sync({ fromBlock: this.#cursor, toBlock: head, tree: this.tree })
+        for (const b of batches) await this.#recordSettled(b)
+        await store.setCursor(CURSOR, { block: nextBlock })
+        this.#cursor = nextBlock
+      }
+      for (const b of await store.listBatches(['settled'])) {
+        // `confirmations` counts the including block: 1 means final as soon as it is mined.
+        if (b.l1Block !== null && BigInt(b.l1Block) + BigInt(confirmations) - 1n <= head) {
+          await store.setBatchState(b.number, 'final')
+          this.#emit({ type: 'batch', number: b.number, state: 'final' })
+          for (const t of await store.listBatchTransactions(b.number)) if (t.status === 'final') this.#emit({ type: 'transaction', id: t.id, status: 'final' })
+        }
+      }
+      this.#l1 = { ok: true, block: head, checkedAt: new Date() }
+    } catch (error) {
+      this.#l1 = { ok: false, error: error instanceof BaseError ? error.shortMessage : String(error), checkedAt: new Date() }
+      logger.error({ err: error }, 'L1 sync failed')
+    }
+  }
+
+  async #recordSettled(b: SyncedBatch): Promise<void> {
+    const { store } = this.options
+    const [ours] = (await store.listBatches(['proven', 'submitted'])).filter((x) => x.newRoot === b.newRoot && x.oldRoot === b.oldRoot)
+    const { batchNumber, rejected } = await store.recordSettledBatch({
+      ...(ours ? { batchNumber: ours.number } : {}),
+      oldRoot: b.oldRoot,
+      newRoot: b.newRoot,
+      startIndex: b.startIndex,
+      leafCount: b.startIndex + 64,
+      leaves: b.transactions.flatMap((t) =>
+        t.commitments.map((commitment, k) => ({ commitment, ciphertext: hexToBytes(t.ciphertexts[k]!), epk: hexToBytes(t.epk), leafIndex: t.leafIndex + k })),
+      ),
+      nullifiers: b.transactions.flatMap((t) => t.nullifiers),
+      l1TxHash: b.transactionHash,
+      l1Block: Number(b.blockNumber),
+    })
+    this.metrics.batchesSettled++
+    this.metrics.transactionsSettled += b.transactions.length
+    this.options.logger.info({ batch: batchNumber, ours: Boolean(ours), transactions: b.transactions.length, l1Block: Number(b.blockNumber) }, 'batch settled on L1')
+    this.#emit({ type: 'batch', number: batchNumber, state: 'settled', l1TxHash: b.transactionHash })
+    for (const t of await store.listBatchTransactions(batchNumber)) this.#emit({ type: 'transaction', id: t.id, status: t.status })
+    for (const id of rejected) this.#emit({ type: 'transaction', id, status: 'rejected', code: 'NULLIFIER_SPENT', message: REJECTIONS.NULLIFIER_SPENT })
+  }
+
+  /** Rebuilds the tree from the store's settled leaves, then catches up with L1. */
+  async #restore(): Promise<void> {
+    const { store, fromBlock } = this.options
+    await store.recordGenesisRoot(this.tree.root)
+    const latest = await store.latestRoot()
+    if (latest && latest.leafCount > 0) {
+      const leaves = new Array<bigint>(latest.leafCount).fill(0n)
+      for (let from = 0; from < latest.leafCount; ) {
+        const page = await store.listNotes(from, 10_000)
+        if (page.length === 0) break
+        for (const leaf of page) leaves[leaf.leafIndex] = leaf.commitment
+        from = page.at(-1)!.leafIndex + 1
+      }
+      this.tree.insertMany(leaves)
+      if (this.tree.root !== latest.root) throw new BaseError('STATE_CORRUPT', 'The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
+    }
+    this.#cursor = (await store.getCursor(CURSOR))?.block ?? fromBlock
+    await this.#syncL1()
+  }
+
+  async #rejectStored(id: string, rejection: Rejection): Promise<void> {
+    await this.options.store.rejectTransaction(id, { code: rejection.code, message: rejection.message })
+    this.#emit({ type: 'transaction', id, status: 'rejected', code: rejection.code, message: rejection.message })
+  }
+
+  #rejected(rejection: Rejection): Rejection {
+    this.metrics.rejected.set(rejection.code, (this.metrics.rejected.get(rejection.code) ?? 0) + 1)
+    return rejection
+  }
+
+  #emit(event: SequencerEvent): void {
+    this.emit('event', event)
+  }
+}
+
+/** A transaction's id: keccak of its canonical JSON (the same transaction always gets the same id). */
+export function transactionId(canonical: TransactionJson): string {
+  return keccak256(stringToHex(JSON.stringify(canonical)))
+}
+
+function proofToJson(proof: Proof): Json {
+  const s = (p: readonly bigint[]) => p.map((x) => `0x${x.toString(16)}`)
+  return { a: s(proof.a), b: [s(proof.b[0]), s(proof.b[1])], c: s(proof.c) }
+}
+
+function proofFromJson(json: Json | null): Proof {
+  const p = json as { a: string[]; b: string[][]; c: string[] }
+  const b = (x: string[]) => [BigInt(x[0]!), BigInt(x[1]!)] as [bigint, bigint]
+  return { a: b(p.a), b: [b(p.b[0]!), b(p.b[1]!)], c: b(p.c) }
+}

@@ -1,0 +1,3 @@
+export { CONTRACT_REJECTIONS, type Rejection, type RejectionCode, REJECTIONS } from './rejections.ts'
+export { Sequencer, type SequencerEvent, type SequencerOptions, transactionId } from './Sequencer.ts'
+export { type ValidationContext, validateTransaction } from './validateTransaction.ts'

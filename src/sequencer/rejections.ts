@@ -1,0 +1,46 @@
+import { STORE_REJECTIONS } from '../state/index.ts'
+
+/**
+ * Every reason the node turns a transaction away, with the sentence the API returns as-is
+ * (`{ code, message }`). Codes are stable: clients may branch on them.
+ */
+export const REJECTIONS = {
+  INVALID_SCHEMA: 'The transaction is malformed.',
+  INVALID_PROOF: 'The proof does not verify against the public inputs.',
+  UNKNOWN_ROOT: 'The transaction proves against a root the rollup never had: sync and prove again.',
+  ...STORE_REJECTIONS,
+  EXT_DATA_MISMATCH: 'extDataHash is not the hash of the ext data.',
+  PUBLIC_AMOUNT_MISMATCH: 'publicAmount is not extAmount − fee (mod r).',
+  AMOUNT_OUT_OF_RANGE: 'extAmount and fee must be below 2^128 in absolute value.',
+  INVALID_ASSET: 'publicAsset must be an address, and 0 for a transaction without public flow.',
+  INVALID_RECIPIENT: 'A withdrawal needs a recipient other than the zero address.',
+  FEE_TOO_LOW: 'The fee is below this sequencer’s minimum.',
+  DEPOSIT_NOT_ESCROWED: 'The deposit’s funds are not escrowed on L1: call deposit() on the rollup first.',
+  PAYLOAD_TOO_LARGE: 'The request body is larger than 1 MB.',
+  RATE_LIMITED: 'Too many requests from this client: slow down and retry.',
+  NOT_FOUND: 'No such resource.',
+} as const
+
+export type RejectionCode = keyof typeof REJECTIONS
+
+/** A rejection is a value, not an exception (CONVENTIONS, Code 3). */
+export type Rejection = { ok: false; code: RejectionCode; message: string }
+
+export const reject = (code: RejectionCode, detail?: string): Rejection => ({
+  ok: false,
+  code,
+  message: detail ? `${REJECTIONS[code]} ${detail}` : REJECTIONS[code],
+})
+
+/** The contract's custom errors that concern one transaction, and the code each one means. */
+export const CONTRACT_REJECTIONS: Readonly<Record<string, RejectionCode>> = {
+  Rollup__FieldOverflow: 'INVALID_SCHEMA',
+  Rollup__UnknownRoot: 'UNKNOWN_ROOT',
+  Rollup__NullifierSpent: 'NULLIFIER_SPENT',
+  Rollup__ExtDataMismatch: 'EXT_DATA_MISMATCH',
+  Rollup__PublicAmountMismatch: 'PUBLIC_AMOUNT_MISMATCH',
+  Rollup__AmountOutOfRange: 'AMOUNT_OUT_OF_RANGE',
+  Rollup__InvalidAsset: 'INVALID_ASSET',
+  Rollup__InvalidRecipient: 'INVALID_RECIPIENT',
+  Rollup__DepositNotEscrowed: 'DEPOSIT_NOT_ESCROWED',
+}

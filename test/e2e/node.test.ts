@@ -1,0 +1,167 @@
+import { zeroAddress } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../../src/api/index.ts'
+import { type ShieldedTransaction, terminateProver, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
+import { extDataHash } from '../../src/crypto/extData.ts'
+import { FIELD_SIZE, randomFieldElement, toHex32 } from '../../src/crypto/field.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { deposit } from '../../src/settlement/deposit.ts'
+import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
+import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+
+// The operator node on a real anvil with real proofs: admission through the HTTP API (every
+// rejection code), batching, proving, posting and settlement, double spends racing each other.
+
+let devnet: Devnet
+let node: TestNode
+let alice: Actor
+let bob: Actor
+let tree: MerkleTree
+let depositTx: ShieldedTransaction
+let aliceNote: { note: ReturnType<Actor['note']>; leafIndex: number }
+let spends: ShieldedTransaction[]
+
+const json = (tx: ShieldedTransaction) => toTransactionJson(tx)
+const request = (body: unknown, app = node.app) =>
+  app.request('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+async function expectRejected(body: unknown, status: number, code: string, app = node.app) {
+  const res = await request(body, app)
+  const payload = (await res.json()) as { code: string; message: string }
+  expect({ status: res.status, code: payload.code }).toEqual({ status, code })
+  expect(payload.message).toMatch(/\.$/)
+}
+/** A copy with the ext data changed and its hash recomputed, so only the intended check fails. */
+function rehashed(tx: ShieldedTransaction, extData: Partial<ShieldedTransaction['extData']>, change: Partial<ShieldedTransaction> = {}): TransactionJson {
+  const out = { ...tx, ...change, extData: { ...tx.extData, ...extData } }
+  return json({ ...out, extDataHash: extDataHash(out.extData) })
+}
+
+beforeAll(async () => {
+  await initCrypto()
+  devnet = await startDevnet()
+  node = await startTestNode(devnet)
+  alice = new Actor(1)
+  bob = new Actor(2)
+  tree = new MerkleTree()
+})
+
+afterAll(async () => {
+  await node?.stop()
+  await devnet?.stop()
+  await terminateProver()
+})
+
+describe('operator node', () => {
+  it('default: a deposit is admitted once escrowed, batched, proven, posted and settled; wallets read its notes', async () => {
+    const made = await alice.transact(tree, { asset: 0n, extAmount: 1000n })
+    depositTx = made.tx
+    await expectRejected(json(depositTx), 400, 'DEPOSIT_NOT_ESCROWED')
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 1000n, extDataHash: depositTx.extDataHash })
+
+    const { status, body } = await node.post(json(depositTx))
+    expect(status).toBe(202)
+    expect(body).toMatchObject({ status: 'pending' })
+    const settled = await node.waitFor(body.id!, ['settled', 'final'])
+    expect(['settled', 'final']).toContain(settled.status)
+
+    const { currentRoot, nextLeafIndex } = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
+    const status2 = await node.get<{ root: string; leafCount: number; l1: { ok: boolean } }>('/v1/status')
+    expect(status2).toMatchObject({ root: toHex32(currentRoot), leafCount: Number(nextLeafIndex), l1: { ok: true } })
+    const notes = await node.get<{ notes: { leafIndex: number; commitment: string; ciphertext: string }[]; leafCount: number }>('/v1/notes?from=0')
+    expect(notes.notes.map((n) => [n.leafIndex, n.commitment])).toEqual([
+      [0, toHex32(depositTx.commitments[0])],
+      [1, toHex32(depositTx.commitments[1])],
+    ])
+    expect(notes.notes[1]!.ciphertext).toBe(depositTx.extData.ciphertexts[1])
+    await syncFromL1(devnet.publicClient, { rollup: devnet.rollup, fromBlock: devnet.deployBlock, tree })
+    expect(tree.root).toBe(currentRoot)
+    aliceNote = { note: made.change, leafIndex: 1 }
+    const batch = await node.get<{ state: string; transactions: { id: string }[] }>('/v1/batches/1')
+    expect(batch).toMatchObject({ state: expect.stringMatching(/settled|final/), transactions: [{ id: body.id }] })
+  })
+
+  it('behavior: of 20 concurrent submissions spending one note, exactly one is admitted', async () => {
+    spends = []
+    for (let i = 0; i < 3; i++) spends.push((await alice.transact(tree, { asset: 0n, inputs: [aliceNote], pay: { to: bob, amount: 100n + BigInt(i) } })).tx)
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => node.post(json(spends[i % 3]!))))
+    const admitted = results.filter((r) => r.status === 202)
+    expect(admitted).toHaveLength(1)
+    expect(new Set(results.filter((r) => r.status !== 202).map((r) => `${r.status} ${r.body.code}`))).toEqual(
+      new Set(['409 NULLIFIER_PENDING', '409 TRANSACTION_KNOWN']),
+    )
+    await node.waitFor(admitted[0]!.body.id!, ['settled', 'final'])
+  })
+
+  it('error: every admission check answers 4xx with its code and a sentence, never 500', async () => {
+    // The note is spent on L1 now: the two that lost the race are double spends.
+    const replies = await Promise.all(spends.map((s) => request(json(s))))
+    const codes = await Promise.all(replies.map(async (r) => `${r.status} ${((await r.json()) as { code: string }).code}`))
+    expect(codes.sort()).toEqual(['400 NULLIFIER_SPENT', '400 NULLIFIER_SPENT', '409 TRANSACTION_KNOWN'].sort())
+
+    await expectRejected('{ not json', 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), root: 'nope' }, 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), root: toHex32(FIELD_SIZE) }, 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), surprise: 1 }, 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), extData: { ...json(spends[0]!).extData, ciphertexts: ['0x00', '0x00'] } }, 400, 'INVALID_SCHEMA')
+
+    const fresh = (await alice.transact(tree, { asset: 0n, extAmount: 500n })).tx
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 500n, extDataHash: fresh.extDataHash })
+    await expectRejected({ ...json(fresh), root: toHex32(randomFieldElement()) }, 400, 'UNKNOWN_ROOT')
+    await expectRejected({ ...json(fresh), extDataHash: toHex32(fresh.extDataHash ^ 1n) }, 400, 'EXT_DATA_MISMATCH')
+    await expectRejected(rehashed(fresh, { fee: 1n << 128n }), 400, 'AMOUNT_OUT_OF_RANGE')
+    await expectRejected({ ...json(fresh), publicAmount: toHex32(fresh.publicAmount + 1n) }, 400, 'PUBLIC_AMOUNT_MISMATCH')
+    await expectRejected(rehashed(fresh, {}, { publicAsset: 1n << 160n }), 400, 'INVALID_ASSET')
+    await expectRejected(rehashed(fresh, { extAmount: -500n, recipient: zeroAddress }, { publicAmount: FIELD_SIZE - 500n }), 400, 'INVALID_RECIPIENT')
+    // A proof from another transaction: every public check passes, the proof does not.
+    await expectRejected({ ...json(fresh), proof: json(depositTx).proof }, 400, 'INVALID_PROOF')
+    node.sequencer.options.minFee = 1n
+    await expectRejected(json(fresh), 400, 'FEE_TOO_LOW')
+    node.sequencer.options.minFee = 0n
+
+    const big = await node.app.request('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1024 * 1024 + 1) })
+    expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE'])
+    const missing = await node.app.request('/v1/transactions/0x1234')
+    expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND'])
+    const badBatch = await node.app.request('/v1/batches/zero')
+    expect(badBatch.status).toBe(400)
+    const badNotes = await node.app.request('/v1/notes?from=-1')
+    expect(badNotes.status).toBe(400)
+
+    // The valid deposit is still admitted after all that.
+    const ok = await node.post(json(fresh))
+    expect(ok.status).toBe(202)
+    await node.waitFor(ok.body.id!, ['settled', 'final'])
+  })
+
+  it('error: a client over its rate limit gets 429 with Retry-After', async () => {
+    const limited = createApp({ sequencer: node.sequencer, rateLimit: { max: 3, windowMs: 60_000 }, clientKey: () => 'client-a' })
+    for (let i = 0; i < 3; i++) expect((await limited.request('/v1/status')).status).toBe(200)
+    const res = await limited.request('/v1/status')
+    expect(res.status).toBe(429)
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/)
+    expect(((await res.json()) as { code: string }).code).toBe('RATE_LIMITED')
+  })
+
+  it('default: /metrics, /openapi.json and the event stream describe the node', async () => {
+    const metrics = await (await node.app.request('/metrics')).text()
+    expect(metrics).toMatch(/^zkpay_transactions_settled_total 3$/m)
+    expect(metrics).toMatch(/^zkpay_transactions_rejected_total\{code="NULLIFIER_SPENT"\} 2$/m)
+    const doc = (await (await node.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toContain('/v1/transactions')
+
+    const controller = new AbortController()
+    const res = await fetch(`${node.url}/v1/events`, { signal: controller.signal })
+    const reader = res.body!.getReader()
+    const next = (await alice.transact(tree, { asset: 0n, extAmount: 7n })).tx
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 7n, extDataHash: next.extDataHash })
+    const { body } = await node.post(json(next))
+    let text = ''
+    while (!text.includes('"status":"settled"')) text += new TextDecoder().decode((await reader.read()).value)
+    controller.abort()
+    expect(text).toContain(`"id":"${body.id}","status":"pending"`)
+    expect(text).toContain('event: batch')
+  })
+})

@@ -1,0 +1,56 @@
+// `zkpay node` as a child process, for tests that kill it (-9) and start it again.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export type NodeProcess = { url: string; child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
+
+/** Starts `zkpay node` with `env` (ZKPAY_* settings) and resolves once its API answers. */
+export async function spawnNode(env: Record<string, string>, timeoutMs = 60_000): Promise<NodeProcess> {
+  const port = env.ZKPAY_API_PORT ?? String(await freePort())
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'node'], {
+    cwd: root,
+    env: { ...process.env, ZKPAY_LOG_LEVEL: 'info', ...env, ZKPAY_API_PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`zkpay node exited with ${child.exitCode}:\n${output}`)
+    try {
+      if ((await fetch(`${url}/v1/status`)).ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`zkpay node did not answer:\n${output}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    url,
+    child,
+    output: () => output,
+    async kill9() {
+      child.kill('SIGKILL')
+      await exited
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
