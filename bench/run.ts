@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchCircuits } from './circuits.ts'
 import { benchCrypto, type Row } from './crypto.ts'
+import { benchNode } from './node.ts'
 import { benchSettlement } from './settlement.ts'
 
 /**
@@ -14,6 +15,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   crypto: benchCrypto,
   circuits: benchCircuits,
   settlement: benchSettlement,
+  node: benchNode,
 }
 
 const chosen = process.argv.slice(2)

@@ -115,6 +115,7 @@ export function createApp(options: AppOptions) {
         root: toHex32(s.root),
         leafCount: s.leafCount,
         l1: { ...s.l1, block: s.l1.block?.toString(), syncedToBlock: s.l1.syncedToBlock.toString() },
+        operator: { ...s.operator, balance: s.operator.balance?.toString() ?? null },
         queue: s.queue,
         prover: s.prover,
         batchSize: s.batchSize,

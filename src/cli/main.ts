@@ -67,6 +67,7 @@ program
   .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
+  .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .action(async (opts: Record<string, string | undefined>) => {
     const { loadConfig, nodeConfig, readSecretEnv } = await import('../config/index.ts')
     const { runNode } = await import('./runNode.ts')
@@ -82,6 +83,7 @@ program
         confirmations: opts.confirmations,
         apiPort: opts.port,
         dataDir: opts.dataDir,
+        proverUrls: opts.proverUrls,
       }).filter(([, v]) => v !== undefined),
     )
     const config = loadConfig(nodeConfig, { overrides })
@@ -90,6 +92,22 @@ program
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
+  })
+
+program
+  .command('prover')
+  .description('run a batch prover service over HTTP (POST /v1/prove); nodes use it through ZKPAY_PROVER_URLS')
+  .requiredOption('--listen <port>', 'TCP port to listen on')
+  .option('--host <host>', 'interface to bind', '127.0.0.1')
+  .action(async (opts: { listen: string; host: string }) => {
+    const { serve } = await import('@hono/node-server')
+    const { createLocalProver, createProverApp } = await import('../prover/index.ts')
+    const { initCrypto } = await import('../crypto/poseidon.ts')
+    await initCrypto()
+    const server = serve({ fetch: createProverApp(createLocalProver()).fetch, port: Number(opts.listen), hostname: opts.host })
+    console.error(`prover listening on http://${opts.host}:${opts.listen}`)
+    await untilSignal()
+    await new Promise((resolve) => server.close(resolve))
   })
 
 program

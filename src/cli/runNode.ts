@@ -8,7 +8,7 @@ import { createApp } from '../api/index.ts'
 import type { NodeConfig } from '../config/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
-import { createLocalProver } from '../prover/index.ts'
+import { createLocalProver, createRemoteProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { openNodeStore } from '../state/index.ts'
@@ -33,7 +33,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
   const sequencer = await Sequencer.start({
     store,
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
-    prover: createLocalProver(),
+    prover: config.proverUrls.length > 0 ? createRemoteProver(config.proverUrls) : createLocalProver(),
     logger: logger.child({ module: 'sequencer' }),
     batchSize: config.batchSize,
     batchMaxAgeMs: config.batchMaxAgeMs,

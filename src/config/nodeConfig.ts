@@ -11,6 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export const MAX_BATCH_SIZE = 32
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
+const proverUrlList = z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' }))
 const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
 
 /**
@@ -89,6 +90,18 @@ export const nodeConfig = {
     description: "The directory that holds the node's SQLite database.",
     parser: z.string().min(1, { error: 'expected a directory path' }),
     default: '.zkpay/node',
+  }),
+  proverUrls: setting({
+    env: 'ZKPAY_PROVER_URLS',
+    description: 'Comma-separated URLs of `zkpay prover` services to prove batches; empty proves in this process.',
+    parser: z.union([
+      proverUrlList,
+      z
+        .string()
+        .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
+        .pipe(proverUrlList),
+    ]),
+    default: [],
   }),
   logLevel: setting({
     env: 'ZKPAY_LOG_LEVEL',

@@ -1,2 +1,5 @@
 export type { BatchProver } from './BatchProver.ts'
 export { createLocalProver } from './createLocalProver.ts'
+export { createProverApp } from './createProverApp.ts'
+export { createRemoteProver } from './createRemoteProver.ts'
+export { fromWire, toWire } from './wire.ts'

@@ -55,6 +55,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #stopped = false
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
   #l1: { ok: boolean; error?: string; block?: bigint; checkedAt?: Date } = { ok: false }
+  /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
+  #submitError: { message: string; at: Date } | undefined
   readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n }
 
   private constructor(options: SequencerOptions) {
@@ -113,10 +115,12 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async status() {
     const pending = await this.options.store.getPendingSummary()
     const open = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
+    const balance = await this.options.l1.operatorBalance().catch(() => undefined)
     return {
       root: this.tree.root,
       leafCount: this.tree.size,
-      l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n, operator: this.options.l1.account },
+      l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n },
+      operator: { address: this.options.l1.account, balance, lastError: this.#submitError },
       queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length },
       prover: { name: this.options.prover.name, stage: this.#stage },
       batchSize: this.options.batchSize,
@@ -208,6 +212,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
           },
         })
         this.metrics.gasUsed += gasUsed
+        this.#submitError = undefined
         logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
         await this.#syncL1()
       } catch (error) {
@@ -234,7 +239,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     // Not the contract's verdict (RPC down, gas, nonce): the batch stays posted-or-not; the next
     // step asks L1 which.
     logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
-    this.#l1 = { ...this.#l1, ok: false, error: error instanceof BaseError ? error.shortMessage : String(error) }
+    this.#submitError = { message: error instanceof BaseError ? error.shortMessage : String(error), at: new Date() }
   }
 
   /** A batch marked submitted but not seen settled: posted and pending, lost, or overtaken. */

@@ -25,6 +25,8 @@ export type RollupClient = {
   blockNumber(): Promise<bigint>
   /** whether the operator account has transactions sent but not yet mined */
   hasPendingTransactions(): Promise<boolean>
+  /** the operator account's balance in wei */
+  operatorBalance(): Promise<bigint>
 }
 
 /**
@@ -58,6 +60,7 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
       ])
       return pending > latest
     },
+    operatorBalance: () => publicClient.getBalance({ address: clients.walletClient.account.address }),
   }
 }
 

@@ -11,7 +11,7 @@ import { MerkleTree } from '../../src/crypto/merkleTree.ts'
 import type { Note } from '../../src/crypto/note.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deployRollup } from '../../src/settlement/deployRollup.ts'
-import { type Anvil, startAnvil } from '../../src/settlement/startAnvil.ts'
+import { type Anvil, type StartAnvilParameters, startAnvil } from '../../src/settlement/startAnvil.ts'
 import type { SubmitBatchParameters } from '../../src/settlement/submitBatch.ts'
 
 /** anvil's well-known dev mnemonic: its first accounts hold 10,000 ETH each */
@@ -28,8 +28,8 @@ export type Devnet = {
   stop(): Promise<void>
 }
 
-export async function startDevnet(options: { escapeDelay?: bigint; depositTimeout?: bigint } = {}): Promise<Devnet> {
-  const anvil = await startAnvil()
+export async function startDevnet(options: { escapeDelay?: bigint; depositTimeout?: bigint; anvil?: StartAnvilParameters } = {}): Promise<Devnet> {
+  const anvil = await startAnvil(options.anvil)
   const transport = http(anvil.rpcUrl)
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient
   const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport })
@@ -37,7 +37,7 @@ export async function startDevnet(options: { escapeDelay?: bigint; depositTimeou
     publicClient,
     walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex }), chain: foundry, transport }),
   }))
-  const deployed = await deployRollup(accounts[0]!, options)
+  const deployed = await deployRollup(accounts[0]!, { escapeDelay: options.escapeDelay, depositTimeout: options.depositTimeout })
   return { anvil, publicClient, testClient, accounts, rollup: deployed.address, deployBlock: deployed.blockNumber, stop: () => anvil.stop() }
 }
 

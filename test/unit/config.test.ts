@@ -32,6 +32,7 @@ describe('loadConfig(nodeConfig)', () => {
       confirmations: 1,
       apiPort: 8080,
       dataDir: '.zkpay/node',
+      proverUrls: [],
       logLevel: 'info',
     })
   })

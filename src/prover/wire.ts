@@ -1,0 +1,25 @@
+import type { BatchWitness, Proof } from '../circuits/index.ts'
+
+type Wire = string | number | Wire[] | { [key: string]: Wire }
+
+/** bigints as `0x` hex strings, recursively: how witnesses and proofs cross the wire. */
+export function toWire(value: unknown): Wire {
+  if (typeof value === 'bigint') return `0x${value.toString(16)}`
+  if (Array.isArray(value)) return value.map(toWire)
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]))
+  return value as Wire
+}
+
+/** The inverse of {@link toWire}: every `0x` hex string becomes a bigint. */
+export function fromWire<T>(value: unknown): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string' && /^0x[0-9a-fA-F]+$/.test(v)) return BigInt(v)
+    if (Array.isArray(v)) return v.map(walk)
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+    return v
+  }
+  return walk(value) as T
+}
+
+export type ProveRequest = { witness: BatchWitness }
+export type ProveResponse = { proof: Proof; ms: number }

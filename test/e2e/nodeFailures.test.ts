@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createWalletClient, http, zeroAddress } from 'viem'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
+import { deposit } from '../../src/settlement/deposit.ts'
+import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
+import { startAnvil } from '../../src/settlement/startAnvil.ts'
+import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { freePort } from '../helpers/nodeProcess.ts'
+import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+
+// The node when things go wrong outside it: the contract refuses one transaction of a batch,
+// the operator has no ETH for gas, the chain goes away and comes back.
+
+let alice: Actor
+const cleanups: (() => Promise<void>)[] = []
+
+beforeAll(async () => {
+  await initCrypto()
+  alice = new Actor(1)
+})
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+  await terminateProver()
+})
+
+async function escrowed(devnet: Devnet, amount: bigint) {
+  const { tx } = await alice.transact(new MerkleTree(), { asset: 0n, extAmount: amount })
+  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash })
+  return tx
+}
+
+type Status = { l1: { ok: boolean; error?: string }; operator: { address: string; balance: string | null; lastError?: { message: string } } }
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe('operator node under failures', () => {
+  it('behavior: when the contract refuses one transaction of a batch, that one is rejected and the others settle in the next batch', async () => {
+    const devnet = await startDevnet({ depositTimeout: 2n })
+    cleanups.push(() => devnet.stop())
+    const node = await startTestNode(devnet, { batchSize: 2, batchMaxAgeMs: 4_000 })
+    cleanups.push(() => node.stop())
+    const doomed = await escrowed(devnet, 10n)
+    const fine = await escrowed(devnet, 20n)
+    const first = await node.post(toTransactionJson(doomed))
+    expect(first.status).toBe(202)
+    // After admission, the depositor takes the escrow back: the batch will name this transaction.
+    await devnet.testClient.mine({ blocks: 2 })
+    await reclaimDeposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 10n, extDataHash: doomed.extDataHash })
+    const second = await node.post(toTransactionJson(fine))
+    expect(second.status).toBe(202)
+
+    const rejected = await node.waitFor(first.body.id!, ['rejected'])
+    expect(rejected).toMatchObject({ status: 'rejected', code: 'DEPOSIT_NOT_ESCROWED' })
+    await node.waitFor(second.body.id!, ['settled', 'final'])
+    expect(await node.get('/v1/batches/1')).toMatchObject({ state: 'failed', error: expect.stringContaining('Rollup__DepositNotEscrowed') })
+    expect(await node.get('/v1/batches/2')).toMatchObject({ state: expect.stringMatching(/settled|final/), transactions: [{ id: second.body.id }] })
+  })
+
+  it('behavior: an operator without ETH for gas shows in status, keeps the transaction, and posts once funded', async () => {
+    const devnet = await startDevnet({ escapeDelay: 5n })
+    cleanups.push(() => devnet.stop())
+    const broke = createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain: foundry, transport: http(devnet.anvil.rpcUrl) })
+    const node = await startTestNode(devnet, { l1: createRollupClient({ publicClient: devnet.publicClient, walletClient: broke }, devnet.rollup) })
+    cleanups.push(() => node.stop())
+    // The rollup's sequencer is another account: the escape hatch (open after 5 blocks) lets
+    // this operator submit.
+    await devnet.testClient.mine({ blocks: 5 })
+    const tx = await escrowed(devnet, 30n)
+    const { body } = await node.post(toTransactionJson(tx))
+    const status = await until('the funding error in status', async () => {
+      const s = await node.get<Status>('/v1/status')
+      return s.operator.lastError ? s : undefined
+    })
+    expect(status.operator).toMatchObject({ address: broke.account.address, balance: '0' })
+    expect(status.operator.lastError!.message).toMatch(/balance|fund/i)
+    expect((await node.get<{ status: string }>(`/v1/transactions/${body.id}`)).status).not.toBe('rejected')
+
+    await devnet.testClient.setBalance({ address: broke.account.address, value: 10n ** 18n })
+    await node.waitFor(body.id!, ['settled', 'final'])
+    expect((await node.get<Status>('/v1/status')).operator.lastError).toBeUndefined()
+  })
+
+  it('behavior: when anvil stops under the node, status reports L1 down; when it is back, the node carries on', async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), 'zkpay-anvil-'))
+    cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }))
+    const port = await freePort()
+    const anvilOptions = { port, state: path.join(stateDir, 'state.json'), stateInterval: 1 }
+    const devnet = await startDevnet({ anvil: anvilOptions })
+    const node = await startTestNode(devnet)
+    cleanups.push(() => node.stop())
+    const before = await escrowed(devnet, 40n)
+    await node.waitFor((await node.post(toTransactionJson(before))).body.id!, ['settled', 'final'])
+
+    await devnet.anvil.stop()
+    await until('L1 reported down', async () => ((await node.get<Status>('/v1/status')).l1.ok ? undefined : true))
+    const restarted = await startAnvil(anvilOptions)
+    cleanups.push(() => restarted.stop())
+    await until('L1 reported up', async () => ((await node.get<Status>('/v1/status')).l1.ok ? true : undefined))
+
+    const after = await escrowed(devnet, 50n)
+    await node.waitFor((await node.post(toTransactionJson(after))).body.id!, ['settled', 'final'])
+    const notes = await node.get<{ notes: unknown[]; leafCount: number }>('/v1/notes')
+    expect(notes).toMatchObject({ leafCount: 128 })
+    expect(notes.notes).toHaveLength(4)
+  })
+})
