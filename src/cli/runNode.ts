@@ -39,6 +39,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     batchMaxAgeMs: config.batchMaxAgeMs,
     minFee: config.minFee,
     confirmations: config.confirmations,
+    feeBumpAfterMs: config.feeBumpAfterMs,
     fromBlock: config.fromBlock,
   })
   const app = createApp({ sequencer })

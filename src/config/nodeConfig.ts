@@ -79,6 +79,12 @@ export const nodeConfig = {
     parser: integer(1, 10_000, 'expected an integer from 1 to 10000'),
     default: 1,
   }),
+  feeBumpAfterMs: setting({
+    env: 'ZKPAY_FEE_BUMP_AFTER_MS',
+    description: 'How long a posted batch may wait to be mined before it is sent again with the same nonce and fees raised by a quarter.',
+    parser: integer(1_000, 3_600_000, 'expected an integer number of milliseconds from 1000 to 3600000'),
+    default: 60_000,
+  }),
   apiPort: setting({
     env: 'ZKPAY_API_PORT',
     description: 'The TCP port of the HTTP API; 0 picks a free port.',

@@ -8,6 +8,6 @@ export {
   MerkleTreeError,
 } from './crypto.ts'
 export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from './circuits.ts'
-export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError } from './settlement.ts'
+export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { BatchTransitionError, StoreError } from './state.ts'

@@ -41,3 +41,13 @@ export class SettlementError extends BaseError {
     super('SETTLEMENT_FAILED', shortMessage, options)
   }
 }
+
+/** An L1 transaction was sent but not mined in the time allowed: it may still be; replace it with higher fees or wait. */
+export class TransactionPendingError extends BaseError {
+  override name = 'TransactionPendingError' as const
+  readonly hash: `0x${string}`
+  constructor(hash: `0x${string}`, options: { cause?: unknown } = {}) {
+    super('L1_TRANSACTION_PENDING', `Transaction ${hash} was sent but is not mined yet.`, options)
+    this.hash = hash
+  }
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { hexToBytes, keccak256, stringToHex } from 'viem'
 import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, RollupRevertedError } from '../errors/index.ts'
+import { BaseError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
@@ -27,6 +27,8 @@ export type SequencerOptions = {
   fromBlock: bigint
   /** how often the loop looks for work (default 200 ms) */
   pollMs?: number
+  /** a posted batch not mined after this long is sent again with the same nonce and higher fees (default 60 s) */
+  feeBumpAfterMs?: number
 }
 
 export type SequencerEvent =
@@ -196,38 +198,58 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       state = 'proven'
     }
     if (state === 'proven') {
-      this.#stage = 'submitting'
       // Recorded before sending: a crash after the send finds `submitted` and asks L1.
       batch = await store.setBatchState(batch.number, 'submitted')
       this.#emit({ type: 'batch', number: batch.number, state: 'submitted' })
-      try {
-        const { hash, gasUsed } = await this.options.l1.submitBatch({
-          oldRoot: batch.oldRoot!,
-          newRoot: batch.newRoot!,
-          transactions: transactions.map((t) => fromTransactionJson(t.payload as unknown as TransactionJson)),
-          batchProof: proofFromJson(batch.proof),
-          onSent: async (sent) => {
-            await store.setBatchState(batch.number, 'submitted', { l1TxHash: sent })
-            this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
-          },
-        })
-        this.metrics.gasUsed += gasUsed
-        this.#submitError = undefined
-        logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
-        await this.#syncL1()
-      } catch (error) {
-        await this.#onSubmitError(batch, transactions, error)
-      } finally {
-        this.#stage = 'idle'
-      }
+      await this.#post(batch, transactions)
       return
     }
-    if (state === 'submitted') await this.#reconcileSubmitted(batch)
+    if (state === 'submitted') await this.#reconcileSubmitted(batch, transactions)
+  }
+
+  /**
+   * Sends the batch to L1 (or, with `replace`, the same call again with the pending one's nonce
+   * and higher fees) and waits up to `feeBumpAfterMs` for it to be mined.
+   */
+  async #post(batch: StoredBatch, transactions: StoredTransaction[], replace?: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<void> {
+    const { store, logger } = this.options
+    this.#stage = 'submitting'
+    try {
+      const { hash, gasUsed } = await this.options.l1.submitBatch({
+        oldRoot: batch.oldRoot!,
+        newRoot: batch.newRoot!,
+        transactions: transactions.map((t) => fromTransactionJson(t.payload as unknown as TransactionJson)),
+        batchProof: proofFromJson(batch.proof),
+        receiptTimeoutMs: this.#feeBumpAfterMs,
+        ...(replace ? { replace } : {}),
+        onSent: async (sent) => {
+          await store.setBatchState(batch.number, 'submitted', { l1TxHash: sent })
+          this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
+        },
+      })
+      this.metrics.gasUsed += gasUsed
+      this.#submitError = undefined
+      logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
+      await this.#syncL1()
+    } catch (error) {
+      await this.#onSubmitError(batch, transactions, error)
+    } finally {
+      this.#stage = 'idle'
+    }
+  }
+
+  get #feeBumpAfterMs(): number {
+    return this.options.feeBumpAfterMs ?? 60_000
   }
 
   /** The contract refused the batch: reject the transaction it names, requeue the others. */
   async #onSubmitError(batch: StoredBatch, transactions: StoredTransaction[], error: unknown): Promise<void> {
     const { store, logger } = this.options
+    if (error instanceof TransactionPendingError) {
+      // Sent, not mined yet: the next steps wait for it, and raise its fees if it stays stuck.
+      logger.info({ batch: batch.number, l1TxHash: error.hash }, 'batch sent, waiting to be mined')
+      return
+    }
     if (error instanceof RollupRevertedError) {
       logger.warn({ batch: batch.number, error: error.errorName, args: String(Object.values(error.args)) }, 'the rollup refused the batch')
       const code = CONTRACT_REJECTIONS[error.errorName]
@@ -243,10 +265,13 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   }
 
   /** A batch marked submitted but not seen settled: posted and pending, lost, or overtaken. */
-  async #reconcileSubmitted(batch: StoredBatch): Promise<void> {
+  async #reconcileSubmitted(batch: StoredBatch, transactions: StoredTransaction[]): Promise<void> {
     // Our transaction may be on its way (sent just before a crash, or waiting for a block):
-    // posting again would only make the second one revert.
-    if (await this.options.l1.hasPendingTransactions()) return
+    // posting again would only make the second one revert. Stuck too long, it is replaced.
+    if (await this.options.l1.hasPendingTransactions()) {
+      if (batch.l1TxHash && Date.now() - batch.updatedAt.getTime() >= this.#feeBumpAfterMs) await this.#bumpFees(batch, transactions)
+      return
+    }
     const l1Root = await this.options.l1.currentRoot()
     if (l1Root === batch.oldRoot) {
       // Not on L1 (never sent, dropped, or reverted): post again.
@@ -256,6 +281,18 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       await this.#release(batch, 'L1 moved on without this batch.')
     }
     // l1Root === newRoot: settled on L1; the next sync records it.
+  }
+
+  /** Replaces the batch's pending L1 transaction: same nonce, fees raised by a quarter (or to the market's). */
+  async #bumpFees(batch: StoredBatch, transactions: StoredTransaction[]): Promise<void> {
+    const { l1, logger } = this.options
+    const sent = await l1.sentTransaction(batch.l1TxHash!)
+    if (!sent || sent.mined) return
+    const market = await l1.currentFees()
+    const raise = (old: bigint, now: bigint) => (old + old / 4n + 1n > now ? old + old / 4n + 1n : now)
+    const replace = { nonce: sent.nonce, maxFeePerGas: raise(sent.maxFeePerGas, market.maxFeePerGas), maxPriorityFeePerGas: raise(sent.maxPriorityFeePerGas, market.maxPriorityFeePerGas) }
+    logger.warn({ batch: batch.number, l1TxHash: batch.l1TxHash, nonce: sent.nonce, maxFeePerGas: replace.maxFeePerGas.toString() }, 'batch stuck; replacing it with higher fees')
+    await this.#post(batch, transactions, replace)
   }
 
   async #release(batch: StoredBatch, reason: string): Promise<void> {

@@ -18,7 +18,13 @@ export type RollupClient = {
     transactions: readonly ShieldedTransaction[]
     batchProof: Proof
     onSent?: (hash: Hash) => void | Promise<void>
+    receiptTimeoutMs?: number
+    replace?: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
   }): Promise<{ hash: Hash; blockNumber: bigint; gasUsed: bigint }>
+  /** the nonce and fees of a sent transaction, while it is known to the node (undefined once dropped) */
+  sentTransaction(hash: Hash): Promise<{ nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; mined: boolean } | undefined>
+  /** the fees a transaction sent now would offer */
+  currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }>
   sync(p: { fromBlock: bigint; toBlock?: bigint; tree: MerkleTree }): Promise<SyncFromL1Result>
   isEscrowed(asset: bigint, amount: bigint, extDataHash: bigint): Promise<boolean>
   currentRoot(): Promise<bigint>
@@ -61,6 +67,18 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
       return pending > latest
     },
     operatorBalance: () => publicClient.getBalance({ address: clients.walletClient.account.address }),
+    async sentTransaction(hash) {
+      try {
+        const tx = await publicClient.getTransaction({ hash })
+        return { nonce: tx.nonce, maxFeePerGas: tx.maxFeePerGas ?? tx.gasPrice ?? 0n, maxPriorityFeePerGas: tx.maxPriorityFeePerGas ?? 0n, mined: tx.blockNumber !== null }
+      } catch {
+        return undefined
+      }
+    },
+    async currentFees() {
+      const fees = await publicClient.estimateFeesPerGas()
+      return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
+    },
   }
 }
 

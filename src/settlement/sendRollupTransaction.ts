@@ -1,5 +1,5 @@
-import { type Abi, type Address, BaseError as ViemBaseError, ContractFunctionRevertedError, type Hash, type TransactionReceipt } from 'viem'
-import { RollupRevertedError, SettlementError } from '../errors/index.ts'
+import { type Abi, type Address, BaseError as ViemBaseError, ContractFunctionRevertedError, type Hash, type TransactionReceipt, WaitForTransactionReceiptTimeoutError } from 'viem'
+import { RollupRevertedError, SettlementError, TransactionPendingError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
 
 /**
@@ -32,9 +32,24 @@ export function toSettlementError(error: unknown, action: string): RollupReverte
 export async function sendRollupTransaction(
   clients: SettlementClients,
   action: string,
-  request: { address: Address; abi: Abi; functionName: string; args: readonly unknown[]; value?: bigint; gas: bigint },
-  /** called once the transaction is sent, before it is mined (to record its hash) */
-  onSent?: (hash: Hash) => void | Promise<void>,
+  request: {
+    address: Address
+    abi: Abi
+    functionName: string
+    args: readonly unknown[]
+    value?: bigint
+    gas: bigint
+    /** to replace a pending transaction: its nonce and higher fees */
+    nonce?: number
+    maxFeePerGas?: bigint
+    maxPriorityFeePerGas?: bigint
+  },
+  options: {
+    /** called once the transaction is sent, before it is mined (to record its hash) */
+    onSent?: (hash: Hash) => void | Promise<void>
+    /** give up waiting for the receipt after this long with a TransactionPendingError */
+    receiptTimeoutMs?: number
+  } = {},
 ): Promise<{ hash: Hash; receipt: TransactionReceipt }> {
   const { publicClient, walletClient } = clients
   let hash: Hash
@@ -44,8 +59,14 @@ export async function sendRollupTransaction(
   } catch (error) {
     throw toSettlementError(error, action)
   }
-  await onSent?.(hash)
-  const receipt = await publicClient.waitForTransactionReceipt({ hash })
+  await options.onSent?.(hash)
+  let receipt: TransactionReceipt
+  try {
+    receipt = await publicClient.waitForTransactionReceipt({ hash, ...(options.receiptTimeoutMs ? { timeout: options.receiptTimeoutMs } : {}) })
+  } catch (error) {
+    if (error instanceof WaitForTransactionReceiptTimeoutError) throw new TransactionPendingError(hash, { cause: error })
+    throw toSettlementError(error, action)
+  }
   if (receipt.status !== 'success') {
     throw new SettlementError(`${action} reverted on chain in transaction ${hash}.`, { details: `gas used ${receipt.gasUsed} of ${request.gas}` })
   }

@@ -22,6 +22,10 @@ export type SubmitBatchParameters = {
   gas?: bigint
   /** called with the L1 transaction hash as soon as it is sent, before it is mined */
   onSent?: (hash: Hash) => void | Promise<void>
+  /** stop waiting for the receipt after this long (TransactionPendingError) */
+  receiptTimeoutMs?: number
+  /** replace a pending submission: its nonce and higher fees */
+  replace?: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
 }
 
 /**
@@ -79,6 +83,7 @@ export async function submitBatch(
     functionName: 'submitBatch',
     args: [p.oldRoot, p.newRoot, p.transactions.map(toRollupTransfer), p.batchProof, p.feeRecipient ?? clients.walletClient.account.address],
     gas: p.gas ?? batchGasLimit(p.transactions),
-  }, p.onSent)
+    ...(p.replace ?? {}),
+  }, { ...(p.onSent ? { onSent: p.onSent } : {}), ...(p.receiptTimeoutMs ? { receiptTimeoutMs: p.receiptTimeoutMs } : {}) })
   return { hash, receipt, gasUsed: receipt.gasUsed }
 }

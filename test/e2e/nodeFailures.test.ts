@@ -96,6 +96,36 @@ describe('operator node under failures', () => {
     expect((await node.get<Status>('/v1/status')).operator.lastError).toBeUndefined()
   })
 
+  it('behavior: a batch stuck in the mempool is replaced with the same nonce and higher fees, and settles once', async () => {
+    const devnet = await startDevnet()
+    cleanups.push(() => devnet.stop())
+    const node = await startTestNode(devnet, { feeBumpAfterMs: 1_500 })
+    cleanups.push(() => node.stop())
+    const tx = await escrowed(devnet, 60n)
+    await devnet.testClient.setAutomine(false)
+    const { body } = await node.post(toTransactionJson(tx))
+    type Batch = { state: string; l1TxHash: `0x${string}` | null }
+    const first = await until('the batch to be sent', async () => {
+      const b = await node.get<Batch>('/v1/batches/1')
+      return b.l1TxHash ? b.l1TxHash : undefined
+    })
+    const original = await devnet.publicClient.getTransaction({ hash: first })
+    const second = await until('the replacement', async () => {
+      const b = await node.get<Batch>('/v1/batches/1')
+      return b.l1TxHash && b.l1TxHash !== first ? b.l1TxHash : undefined
+    })
+    const replacement = await devnet.publicClient.getTransaction({ hash: second })
+    expect(replacement.nonce).toBe(original.nonce)
+    expect(replacement.maxFeePerGas! > original.maxFeePerGas!).toBe(true)
+    await devnet.testClient.mine({ blocks: 1 })
+    await devnet.testClient.setAutomine(true)
+    await node.waitFor(body.id!, ['settled', 'final'])
+    expect(await node.get<Batch>('/v1/batches/1')).toMatchObject({ state: expect.stringMatching(/settled|final/), l1TxHash: second })
+    expect((await devnet.publicClient.getTransactionReceipt({ hash: second })).status).toBe('success')
+    // The original was replaced, never mined: one nonce, one batch.
+    await expect(devnet.publicClient.getTransactionReceipt({ hash: first })).rejects.toThrow(/could not be found/)
+  })
+
   it('behavior: when anvil stops under the node, status reports L1 down; when it is back, the node carries on', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'zkpay-anvil-'))
     cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }))

@@ -30,6 +30,7 @@ describe('loadConfig(nodeConfig)', () => {
       batchMaxAgeMs: 2000,
       minFee: 0n,
       confirmations: 1,
+      feeBumpAfterMs: 60000,
       apiPort: 8080,
       dataDir: '.zkpay/node',
       proverUrls: [],
