@@ -69,20 +69,23 @@ export async function benchNode(log: (line: string) => void): Promise<Row[]> {
       if (e.type === 'transaction' && (e.status === 'settled' || e.status === 'final') && !settledAt.has(e.id)) settledAt.set(e.id, Date.now())
     })
 
-    // 1. Admission: 256 POSTs, 16 at a time.
+    // 1. Admission: 256 POSTs from 32 clients, each sending its next as soon as one is answered.
     const ids: string[] = []
     let t0 = performance.now()
-    for (let i = 0; i < load.length; i += 16) {
-      const replies = await Promise.all(load.slice(i, i + 16).map((j) => node.post(j)))
-      for (const r of replies) {
-        if (r.status !== 202) throw new Error(`admission failed: ${JSON.stringify(r.body)}`)
-        ids.push(r.body.id!)
-      }
-    }
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < load.length) {
+          const r = await node.post(load[next++]!)
+          if (r.status !== 202) throw new Error(`admission failed: ${JSON.stringify(r.body)}`)
+          ids.push(r.body.id!)
+        }
+      }),
+    )
     const admissionSeconds = (performance.now() - t0) / 1000
     const admissionRate = load.length / admissionSeconds
     log(`admission: ${load.length} transactions in ${admissionSeconds.toFixed(2)} s = ${admissionRate.toFixed(1)} tx/s`)
-    rows.push({ key: 'node.admissionPerSecond', label: 'Admission through HTTP with proof verification', value: admissionRate, unit: 'tx/s', target: '≥ 40' })
+    rows.push({ key: 'node.admissionPerSecond', label: 'Admission through HTTP with proof verification (32 clients)', value: admissionRate, unit: 'tx/s', target: '≥ 40' })
 
     // 2. Throughput: open the prover and wait until all 256 settle.
     t0 = performance.now()

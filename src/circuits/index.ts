@@ -3,3 +3,4 @@ export { type Proof, type ProofResult, proveBatch, proveTransfer, terminateProve
 export { type BatchWitness, buildBatchWitness, buildTransferWitness, type TransferInput, type TransferWitness, type TransferWitnessParameters } from './witness.ts'
 export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, zeroOutput } from './proveTransaction.ts'
 export { fromTransactionJson, type TransactionJson, toTransactionJson } from './transactionJson.ts'
+export { verifyTransfers } from './verifyTransfers.ts'

@@ -14,18 +14,10 @@ const program = new Command()
 
 program
   .command('demo')
-  .description('run the scripted payment demo on an embedded devnet')
-  .action(() => {
-    console.log(
-      [
-        'zkpay demo: not built yet.',
-        '',
-        'Built so far: the cryptographic core (keys, addresses, notes, note encryption, the',
-        'note tree) and the Circom circuits. Still to come: the settlement contracts, the',
-        'operator node, the SDK wallet and merchant, and this demo on an embedded devnet.',
-        'Run `npm test` to check what exists, `npm run bench` to measure it.',
-      ].join('\n'),
-    )
+  .description('the scripted payment demo on an embedded devnet: deposit, a private payment for an invoice, a withdrawal')
+  .action(async () => {
+    const { runDemo } = await import('./demo.ts')
+    await runDemo()
   })
 
 program

@@ -8,6 +8,7 @@ import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
 import type { SyncedBatch } from '../settlement/syncFromL1.ts'
 import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { validateTransaction } from './validateTransaction.ts'
 
@@ -51,6 +52,7 @@ const CURSOR = 'l1'
 export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly options: SequencerOptions
   readonly tree = new MerkleTree()
+  readonly #proofs = new ProofBatcher()
   #cursor = 0n
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
@@ -94,6 +96,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       minFee,
       knownRoot: (root) => store.knownRoot(root),
       isEscrowed: (asset, amount, hash) => l1.isEscrowed(asset, amount, hash),
+      verifyProof: (t) => this.#proofs.verify(t),
     })
     if (!verdict.ok) return this.#rejected(verdict)
     const canonical = toTransactionJson(tx)

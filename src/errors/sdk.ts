@@ -1,0 +1,27 @@
+import { BaseError } from './BaseError.ts'
+
+/** The wallet's unspent notes of the asset do not cover the amount (and fee). */
+export class InsufficientBalanceError extends BaseError {
+  override name = 'InsufficientBalanceError' as const
+  constructor(shortMessage: string, options: { details?: string } = {}) {
+    super('INSUFFICIENT_BALANCE', shortMessage, options)
+  }
+}
+
+/** The sequencer turned the transaction away; `reason` is its rejection code (e.g. NULLIFIER_SPENT). */
+export class TransactionRejectedError extends BaseError {
+  override name = 'TransactionRejectedError' as const
+  readonly reason: string
+  constructor(reason: string, message: string) {
+    super('TRANSACTION_REJECTED', `The sequencer rejected the transaction (${reason}): ${message}`)
+    this.reason = reason
+  }
+}
+
+/** The sequencer could not be reached or answered something that is not its API. */
+export class NodeUnreachableError extends BaseError {
+  override name = 'NodeUnreachableError' as const
+  constructor(url: string, options: { cause?: unknown } = {}) {
+    super('NODE_UNREACHABLE', `The sequencer at ${url} cannot be reached: check the URL and that the node runs.`, options)
+  }
+}
