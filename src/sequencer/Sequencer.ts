@@ -189,7 +189,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
       const witness = buildBatchWitness(this.tree, transactions.flatMap((t) => t.commitments))
       const started = Date.now()
-      const proof = await this.options.prover.prove(witness)
+      const proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
       logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
       batch = await store.setBatchState(batch.number, 'proven', {
         proof: proofToJson(proof),
