@@ -107,6 +107,11 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
   }
 }
 
+/** A transaction's public inputs in the transfer circuit's order: root, publicAmount, publicAsset, extDataHash, nullifiers, commitments. */
+export function transferPublicSignals(tx: ShieldedTransaction): bigint[] {
+  return [tx.root, tx.publicAmount, tx.publicAsset, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
+}
+
 /** A zero-amount output to `keys` itself, for transactions with one real output. */
 export function zeroOutput(keys: { ownerPk: bigint; vpk: Uint8Array }, asset: bigint): TransactionOutput {
   return { note: { asset, amount: 0n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, vpk: keys.vpk }

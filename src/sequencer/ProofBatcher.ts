@@ -1,7 +1,6 @@
-import { type ShieldedTransaction, verifyTransfer } from '../circuits/index.ts'
+import { type ShieldedTransaction, transferPublicSignals as signals, verifyTransfer } from '../circuits/index.ts'
 import { verifyTransfers } from '../circuits/verifyTransfers.ts'
 
-const signals = (t: ShieldedTransaction) => [t.root, t.publicAmount, t.publicAsset, t.extDataHash, ...t.nullifiers, ...t.commitments]
 
 /**
  * Admission's proof check, batched: proofs that arrive within `windowMs` of each other are

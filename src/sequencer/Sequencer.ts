@@ -6,7 +6,7 @@ import { BaseError, RollupRevertedError, TransactionPendingError } from '../erro
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
-import type { SyncedBatch } from '../settlement/syncFromL1.ts'
+import { BATCH_LEAVES, type SyncedBatch } from '../settlement/syncFromL1.ts'
 import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
@@ -340,7 +340,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       oldRoot: b.oldRoot,
       newRoot: b.newRoot,
       startIndex: b.startIndex,
-      leafCount: b.startIndex + 64,
+      leafCount: b.startIndex + BATCH_LEAVES,
       leaves: b.transactions.flatMap((t) =>
         t.commitments.map((commitment, k) => ({ commitment, ciphertext: hexToBytes(t.ciphertexts[k]!), epk: hexToBytes(t.epk), leafIndex: t.leafIndex + k })),
       ),

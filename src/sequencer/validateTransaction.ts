@@ -1,5 +1,5 @@
 import { zeroAddress } from 'viem'
-import { type ShieldedTransaction, verifyTransfer } from '../circuits/index.ts'
+import { type ShieldedTransaction, transferPublicSignals, verifyTransfer } from '../circuits/index.ts'
 import { extDataHash } from '../crypto/extData.ts'
 import { toField } from '../crypto/field.ts'
 import { AMOUNT_LIMIT, ASSET_LIMIT } from '../crypto/note.ts'
@@ -14,8 +14,6 @@ export type ValidationContext = {
   /** defaults to snarkjs verification of the transfer proof */
   verifyProof?(tx: ShieldedTransaction): Promise<boolean>
 }
-
-const publicSignals = (tx: ShieldedTransaction) => [tx.root, tx.publicAmount, tx.publicAsset, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
 
 /**
  * The admission checks, cheapest first and the proof last: everything Rollup.sol will check,
@@ -40,7 +38,7 @@ export async function validateTransaction(tx: ShieldedTransaction, ctx: Validati
   if (fee < ctx.minFee) return reject('FEE_TOO_LOW', `The minimum is ${ctx.minFee}.`)
   if (!(await ctx.knownRoot(tx.root))) return reject('UNKNOWN_ROOT')
   if (extAmount > 0n && !(await ctx.isEscrowed(tx.publicAsset, extAmount, tx.extDataHash))) return reject('DEPOSIT_NOT_ESCROWED')
-  const verify = ctx.verifyProof ?? ((t: ShieldedTransaction) => verifyTransfer(t.proof, publicSignals(t)))
+  const verify = ctx.verifyProof ?? ((t: ShieldedTransaction) => verifyTransfer(t.proof, transferPublicSignals(t)))
   if (!(await verify(tx))) return reject('INVALID_PROOF')
   return { ok: true }
 }

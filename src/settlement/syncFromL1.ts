@@ -4,7 +4,7 @@ import { SettlementError } from '../errors/index.ts'
 import { rollupAbi } from './generated/contracts.ts'
 
 /** Leaves per batch: every batch takes a whole height-3 subtree, zero-padded. */
-const BATCH_LEAVES = 64
+export const BATCH_LEAVES = 64
 
 export type SyncedTransaction = {
   /** leaf of the first output; the second is at leafIndex + 1 */

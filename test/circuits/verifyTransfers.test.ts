@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ShieldedTransaction, terminateProver, verifyTransfers } from '../../src/circuits/index.ts'
+import { type ShieldedTransaction, terminateProver, transferPublicSignals, verifyTransfers } from '../../src/circuits/index.ts'
 import { FIELD_SIZE } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { ProofBatcher } from '../../src/sequencer/index.ts'
@@ -8,7 +8,7 @@ import { Actor, MerkleTree } from '../helpers/rollup.ts'
 // Batched verification of transfer proofs (one multi-pairing for many), as admission uses it.
 
 let txs: ShieldedTransaction[]
-const item = (t: ShieldedTransaction) => ({ proof: t.proof, publicSignals: [t.root, t.publicAmount, t.publicAsset, t.extDataHash, ...t.nullifiers, ...t.commitments] })
+const item = (t: ShieldedTransaction) => ({ proof: t.proof, publicSignals: transferPublicSignals(t) })
 
 beforeAll(async () => {
   await initCrypto()

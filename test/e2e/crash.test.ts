@@ -9,7 +9,7 @@ import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
-import { type NodeProcess, spawnNode } from '../helpers/nodeProcess.ts'
+import { type NodeProcess, spawnNode, until } from '../helpers/nodeProcess.ts'
 import { Actor, DEV_MNEMONIC, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 
 // kill -9 of a `zkpay node` child process while it proves and while its batch is on the way to
@@ -26,15 +26,7 @@ type Status = { root: string; leafCount: number; prover: { stage: string }; queu
 const get = async <T>(path: string): Promise<T> => (await (await fetch(`${node.url}${path}`)).json()) as T
 const post = async (tx: ShieldedTransaction) =>
   (await (await fetch(`${node.url}/v1/transactions`, { method: 'POST', body: JSON.stringify(toTransactionJson(tx)), headers: { 'content-type': 'application/json' } })).json()) as { id: string }
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${node.output().slice(-3000)}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => until(what, probe, { context: () => node.output().slice(-3000) })
 async function escrowedDeposit(amount: bigint) {
   const { tx } = await alice.transact(new MerkleTree(), { asset: 0n, extAmount: amount })
   await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash })
@@ -75,12 +67,12 @@ describe('crash safety of zkpay node', () => {
   it('behavior: killed with -9 while proving, the restarted node proves again and settles the batch once', async () => {
     const tx = await escrowedDeposit(100n)
     const { id } = await post(tx)
-    await until('the prover to start', async () => ((await get<Status>('/v1/status')).prover.stage === 'proving' ? true : undefined))
+    await waitFor('the prover to start', async () => ((await get<Status>('/v1/status')).prover.stage === 'proving' ? true : undefined))
     await node.kill9()
     expect((await readRollupState(devnet.publicClient, { rollup: devnet.rollup })).batchCount).toBe(0n)
 
     node = await spawnNode(env)
-    const settled = await until('settlement', async () => {
+    const settled = await waitFor('settlement', async () => {
       const t = await get<{ status: string }>(`/v1/transactions/${id}`)
       return ['settled', 'final'].includes(t.status) ? t : undefined
     })
@@ -93,7 +85,7 @@ describe('crash safety of zkpay node', () => {
     await devnet.testClient.setAutomine(false)
     const { id } = await post(tx)
     // The batch is posted (its L1 hash recorded) but no block includes it yet.
-    const batchNumber = await until('the batch to be posted', async () => {
+    const batchNumber = await waitFor('the batch to be posted', async () => {
       const t = await get<{ batchNumber: number | null }>(`/v1/transactions/${id}`)
       if (t.batchNumber === null) return undefined
       const b = await get<{ state: string; l1TxHash: string | null }>(`/v1/batches/${t.batchNumber}`)
@@ -105,7 +97,7 @@ describe('crash safety of zkpay node', () => {
     await new Promise((r) => setTimeout(r, 1_500))
     await devnet.testClient.mine({ blocks: 1 })
     await devnet.testClient.setAutomine(true)
-    await until('settlement', async () => {
+    await waitFor('settlement', async () => {
       const t = await get<{ status: string }>(`/v1/transactions/${id}`)
       return ['settled', 'final'].includes(t.status) ? t : undefined
     })

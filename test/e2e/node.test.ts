@@ -126,6 +126,8 @@ describe('operator node', () => {
     expect([missing.status, ((await missing.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND'])
     const badBatch = await node.app.request('/v1/batches/zero')
     expect(badBatch.status).toBe(400)
+    const noBatch = await node.app.request('/v1/batches/999')
+    expect([noBatch.status, ((await noBatch.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND'])
     const badNotes = await node.app.request('/v1/notes?from=-1')
     expect(badNotes.status).toBe(400)
 

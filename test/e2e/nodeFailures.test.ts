@@ -12,7 +12,7 @@ import { deposit } from '../../src/settlement/deposit.ts'
 import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 import { startAnvil } from '../../src/settlement/startAnvil.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
-import { freePort } from '../helpers/nodeProcess.ts'
+import { freePort, until } from '../helpers/nodeProcess.ts'
 import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 
 // The node when things go wrong outside it: the contract refuses one transaction of a batch,
@@ -38,16 +38,6 @@ async function escrowed(devnet: Devnet, amount: bigint) {
 }
 
 type Status = { l1: { ok: boolean; error?: string }; operator: { address: string; balance: string | null; lastError?: { message: string } } }
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe('operator node under failures', () => {
   it('behavior: when the contract refuses one transaction of a batch, that one is rejected and the others settle in the next batch', async () => {

@@ -14,6 +14,17 @@ export async function freePort(): Promise<number> {
   return port
 }
 
+/** Polls `probe` until it returns a value; `context` adds to the timeout message (e.g. a node's log). */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, options: { timeoutMs?: number; context?: () => string } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000)
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.context ? `:\n${options.context()}` : ''}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 export type NodeProcess = { url: string; child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
 
 /** Starts `zkpay node` with `env` (ZKPAY_* settings) and resolves once its API answers. */

@@ -14,8 +14,9 @@ import { deployRollup } from '../../src/settlement/deployRollup.ts'
 import { type Anvil, type StartAnvilParameters, startAnvil } from '../../src/settlement/startAnvil.ts'
 import type { SubmitBatchParameters } from '../../src/settlement/submitBatch.ts'
 
-/** anvil's well-known dev mnemonic: its first accounts hold 10,000 ETH each */
-export const DEV_MNEMONIC = 'test test test test test test test test test test test junk'
+import { DEV_MNEMONIC } from '../../src/cli/devnet.ts'
+
+export { DEV_MNEMONIC }
 
 export type Devnet = {
   anvil: Anvil
