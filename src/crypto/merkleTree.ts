@@ -164,15 +164,20 @@ export class MerkleTree {
         const child = this.layers[l]!
         const parent = this.layers[l + 1]!
         const per = Math.ceil((parentHi - parentLo) / threads)
-        await Promise.all(
+        // Wait for every part, failed or not, before writing any: a part that arrives after
+        // another failed must not write into the tree being rolled back.
+        const parts = await Promise.allSettled(
           Array.from({ length: threads }, async (_, t) => {
             const a = parentLo + t * per
             const b = Math.min(parentHi, a + per)
-            if (a >= b) return
-            const parents = await pool.run(child.slice(a * ARITY * NODE, b * ARITY * NODE))
-            parent.set(parents, a * NODE)
+            return { a, parents: a < b ? await pool.run(child.slice(a * ARITY * NODE, b * ARITY * NODE)) : undefined }
           }),
         )
+        for (const part of parts) if (part.status === 'rejected') throw part.reason
+        for (const part of parts) {
+          const { a, parents } = (part as PromiseFulfilledResult<{ a: number; parents: Uint8Array | undefined }>).value
+          if (parents) parent.set(parents, a * NODE)
+        }
         lo = parentLo
         hi = parentHi
       }
