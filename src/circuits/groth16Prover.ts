@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { readBinFile, readSection } from '@iden3/binfileutils'
 import { WitnessCalculatorBuilder } from 'circom_runtime'
-import { getCurveFromName } from 'ffjavascript'
 import { FIELD_SIZE } from '../crypto/field.ts'
+import { bn128 } from './curve.ts'
 
 /**
  * A Groth16 prover over snarkjs's zkey format, with the circuit's witness generator, the
@@ -85,7 +85,7 @@ async function section(fd: unknown, sections: unknown, id: number): Promise<Uint
 
 /** Reads a zkey and the circuit's witness generator into memory (once per circuit). */
 export async function loadCircuit(wasmPath: string, zkeyPath: string): Promise<LoadedCircuit> {
-  const curve = await getCurveFromName('bn128')
+  const curve = await bn128()
   const { fd, sections } = await readBinFile(zkeyPath, 'zkey', 2)
   const header = await section(fd, sections, 2)
   const n8q = readU32(header, 0)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import * as snarkjs from 'snarkjs'
 import { CircuitArtifactError, ProofGenerationError } from '../errors/index.ts'
 import { type CircuitName, artifactPaths, loadVerificationKey } from './artifacts.ts'
+import { terminateCurve } from './curve.ts'
 import { groth16Prove, type LoadedCircuit, loadCircuit } from './groth16Prover.ts'
 import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
 
@@ -126,9 +127,6 @@ export function verifyBatch(proof: Proof, publicSignals: readonly bigint[]): Pro
  * this starts them again.
  */
 export async function terminateProver(): Promise<void> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } }
-  const curve = g.curve_bn128
-  g.curve_bn128 = undefined
   loaded.clear() // the loaded keys hold points of the terminated curve
-  await curve?.terminate()
+  await terminateCurve()
 }

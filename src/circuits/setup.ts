@@ -57,8 +57,8 @@ export async function phase2(r1cs: string, ptau: string, out: string, name: stri
 }
 
 async function curve() {
-  const { getCurveFromName } = await import('ffjavascript')
-  return getCurveFromName('bn128')
+  const { bn128 } = await import('./curve.ts')
+  return bn128()
 }
 
 /**

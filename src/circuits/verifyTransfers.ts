@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { getCurveFromName } from 'ffjavascript'
 import { FIELD_SIZE } from '../crypto/field.ts'
 import { loadVerificationKey } from './artifacts.ts'
+import { bn128 } from './curve.ts'
 import type { Proof } from './prove.ts'
 
 type VerificationKey = { vk_alpha_1: string[]; vk_beta_2: string[][]; vk_gamma_2: string[][]; vk_delta_2: string[][]; IC: string[][] }
@@ -19,7 +19,7 @@ type VerificationKey = { vk_alpha_1: string[]; vk_beta_2: string[][]; vk_gamma_2
 export async function verifyTransfers(items: readonly { proof: Proof; publicSignals: readonly bigint[] }[]): Promise<boolean> {
   if (items.length === 0) return true
   const vk = loadVerificationKey('transfer') as VerificationKey
-  const curve = await getCurveFromName('bn128')
+  const curve = await bn128()
   const { G1, G2, Fr } = curve
   let sumR = 0n
   const folded = new Array<bigint>(vk.IC.length - 1).fill(0n)

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { hexToBytes, keccak256, stringToHex } from 'viem'
+import { createHash } from 'node:crypto'
+import { hexToBytes } from 'viem'
 import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
 import { BaseError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
@@ -391,9 +392,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   }
 }
 
-/** A transaction's id: keccak of its canonical JSON (the same transaction always gets the same id). */
+/** A transaction's id: SHA-256 of its canonical JSON (the same transaction always gets the same id). */
 export function transactionId(canonical: TransactionJson): string {
-  return keccak256(stringToHex(JSON.stringify(canonical)))
+  return `0x${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`
 }
 
 function proofToJson(proof: Proof): Json {
