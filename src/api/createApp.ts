@@ -18,6 +18,8 @@ export type AppOptions = {
 }
 
 const MAX_BODY = 1024 * 1024
+/** The most unsettled transactions `/v1/mempool` lists: a few batches' worth. */
+const MEMPOOL_LIMIT = 1_000
 
 /**
  * The sequencer's HTTP API (Hono). Every rejection is a 4xx with `{ code, message }` from the
@@ -88,6 +90,17 @@ export function createApp(options: AppOptions) {
         notes: notes.map((n) => ({ leafIndex: n.leafIndex, commitment: toHex32(n.commitment), epk: bytesToHex(n.epk), ciphertext: bytesToHex(n.ciphertext), batchNumber: n.batchNumber })),
         leafCount: latest?.leafCount ?? 0,
         root: latest ? toHex32(latest.root) : null,
+      })
+    })
+    .get('/v1/mempool', async (c) => {
+      // Outputs of admitted, not yet settled transactions: public on L1 soon anyway, and what a
+      // watch-only merchant trial-decrypts to see a payment the moment it is sequenced.
+      const txs = await store.listUnsettledTransactions(MEMPOOL_LIMIT)
+      return c.json({
+        transactions: txs.map((t) => {
+          const { extData } = t.payload as unknown as TransactionJson
+          return { id: t.id, status: t.status, commitments: t.commitments.map(toHex32), epk: extData.epk, ciphertexts: extData.ciphertexts }
+        }),
       })
     })
     .get('/v1/batches/:number', async (c) => {
@@ -201,6 +214,7 @@ function openApiDocument() {
       '/v1/notes': { get: { summary: 'Settled notes from a leaf index, in order: commitment, epk, ciphertext', parameters: [{ name: 'from', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: { description: 'Notes' }, 400: error } } },
       '/v1/batches/{number}': { get: { summary: 'A batch, its state and transactions', responses: { 200: { description: 'The batch' }, 404: error } } },
       '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health', responses: { 200: { description: 'Status' } } } },
+      '/v1/mempool': { get: { summary: 'Outputs (commitments, epk, ciphertexts) of admitted transactions not yet settled, oldest first', responses: { 200: { description: 'Transactions' } } } },
       '/v1/events': { get: { summary: 'Server-sent events: transaction and batch state changes', responses: { 200: { description: 'text/event-stream' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
     },

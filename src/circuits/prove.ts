@@ -68,11 +68,28 @@ function circuit(name: CircuitName): Promise<LoadedCircuit> {
   return c
 }
 
+/**
+ * Proofs of one circuit run one at a time: its witness generator is one wasm instance whose
+ * memory two interleaved witness computations would corrupt (seen as wrong public signals when
+ * a wallet proved three deposits at once). Parallel proofs would not be faster anyway: each
+ * already uses every core for its multi-exponentiations.
+ */
+const queues = new Map<CircuitName, Promise<unknown>>()
+
+function oneAtATime<T>(name: CircuitName, job: () => Promise<T>): Promise<T> {
+  const run = (queues.get(name) ?? Promise.resolve()).then(job, job)
+  queues.set(
+    name,
+    run.catch(() => undefined),
+  )
+  return run
+}
+
 async function prove(name: CircuitName, input: CircuitInput, expected: bigint[]): Promise<ProofResult> {
   const c = await circuit(name)
   let out: { proof: SnarkjsProof; publicSignals: string[] }
   try {
-    out = await groth16Prove(c, input)
+    out = await oneAtATime(name, () => groth16Prove(c, input))
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
     throw new ProofGenerationError(`The ${name} inputs do not satisfy the circuit.`, { details: reason, cause })

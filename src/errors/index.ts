@@ -11,4 +11,4 @@ export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from 
 export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
-export { InsufficientBalanceError, NodeUnreachableError, TransactionRejectedError } from './sdk.ts'
+export { InsufficientBalanceError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'

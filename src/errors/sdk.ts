@@ -25,3 +25,14 @@ export class NodeUnreachableError extends BaseError {
     super('NODE_UNREACHABLE', `The sequencer at ${url} cannot be reached: check the URL and that the node runs.`, options)
   }
 }
+
+/**
+ * The wallet and what it talks to disagree about the network: a wallet database made for another
+ * rollup or chain, or an address of the other network (mainnet `zkp1…` against testnet `zkpt1…`).
+ */
+export class WrongNetworkError extends BaseError {
+  override name = 'WrongNetworkError' as const
+  constructor(shortMessage: string) {
+    super('WRONG_NETWORK', shortMessage)
+  }
+}

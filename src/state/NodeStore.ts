@@ -133,6 +133,11 @@ export interface NodeStore {
    * pending nullifiers so the notes can be spent again. Rejecting twice keeps the first reason.
    */
   rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction>
+  /**
+   * Admitted transactions not yet settled on L1 (pending, batched, proving, submitted), oldest
+   * first: what watch-only merchants trial-decrypt to see a payment before it settles.
+   */
+  listUnsettledTransactions(limit: number): Promise<StoredTransaction[]>
   /** How many transactions wait, and since when the oldest has: the batcher's size and age rule. */
   getPendingSummary(): Promise<{ count: number; oldestCreatedAt: Date | null }>
 

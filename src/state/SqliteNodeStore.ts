@@ -112,6 +112,18 @@ export class SqliteNodeStore implements NodeStore {
     })
   }
 
+  async listUnsettledTransactions(limit: number): Promise<StoredTransaction[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidParameterError('limit', 'expected a positive integer')
+    return this.#db
+      .select()
+      .from(transactions)
+      .where(inArray(transactions.status, ['pending', 'batched', 'proving', 'submitted']))
+      .orderBy(asc(transactions.seq))
+      .limit(limit)
+      .all()
+      .map(toStoredTransaction)
+  }
+
   async getPendingSummary(): Promise<{ count: number; oldestCreatedAt: Date | null }> {
     const row = this.#db
       .select({ count: count(), oldest: min(transactions.createdAt) })

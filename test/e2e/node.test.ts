@@ -63,7 +63,10 @@ describe('operator node', () => {
     const { status, body } = await node.post(json(depositTx))
     expect(status).toBe(202)
     expect(body).toMatchObject({ status: 'pending' })
+    const mempool = await node.get<{ transactions: { id: string; commitments: string[]; epk: string; ciphertexts: string[] }[] }>('/v1/mempool')
+    expect(mempool.transactions).toEqual([{ id: body.id, status: expect.any(String), commitments: depositTx.commitments.map(toHex32), epk: depositTx.extData.epk, ciphertexts: depositTx.extData.ciphertexts }])
     const settled = await node.waitFor(body.id!, ['settled', 'final'])
+    expect((await node.get<{ transactions: unknown[] }>('/v1/mempool')).transactions).toEqual([])
     expect(['settled', 'final']).toContain(settled.status)
 
     const { currentRoot, nextLeafIndex } = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })

@@ -1,10 +1,14 @@
-import { parseEther } from 'viem'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseEther, zeroAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
+import { encodeAddress } from '../../src/crypto/address.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createWallet, type Wallet } from '../../src/sdk/index.ts'
+import { createWallet, openWalletStore, type Wallet, type WalletStore } from '../../src/sdk/index.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -14,8 +18,8 @@ let devnet: Devnet
 let node: TestNode
 let mnemonic: string
 let alice: Wallet
-const open = (m: string, sequencerUrl = node.url) =>
-  createWallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+const open = (m: string, sequencerUrl = node.url, store?: WalletStore) =>
+  createWallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, ...(store ? { store } : {}) })
 
 beforeAll(async () => {
   await initCrypto()
@@ -69,5 +73,80 @@ describe('SDK wallet', () => {
     await first.wait('settled')
     await alice.sync()
     expect(alice.balance()).toBe(parseEther('0.5'))
+  })
+
+  it('behavior: with no two notes enough, a payment merges notes first; a wallet file keeps notes and history across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkpay-wallet-'))
+    try {
+      const m = generateMnemonic()
+      const carol = open(m, node.url, openWalletStore({ path: join(dir, 'carol.db') }))
+      // Three deposits of 0.1 in one batch: no two of them cover 0.25.
+      const deposits = await Promise.all([1, 2, 3].map(() => carol.deposit({ amount: parseEther('0.1') })))
+      await Promise.all(deposits.map((h) => h.wait('settled')))
+      expect(carol.notes().map((n) => n.note.amount)).toEqual(Array(3).fill(parseEther('0.1')))
+      const dave = open(generateMnemonic())
+      const paid = await (await carol.transfer({ to: dave.address, amount: parseEther('0.25'), memo: 'three notes' })).wait('settled')
+      expect(paid.status).toMatch(/settled|final/)
+      expect(carol.balance()).toBe(parseEther('0.05'))
+      await dave.sync()
+      expect(dave.balance()).toBe(parseEther('0.25'))
+      const kinds = carol.history().map((h) => [h.kind, h.amount, h.status])
+      expect(kinds).toEqual([
+        ['deposit', parseEther('0.1'), 'settled'],
+        ['deposit', parseEther('0.1'), 'settled'],
+        ['deposit', parseEther('0.1'), 'settled'],
+        ['merge', 0n, 'settled'],
+        ['send', parseEther('0.25'), 'settled'],
+      ])
+      expect(carol.history().at(-1)).toMatchObject({ counterparty: dave.address, memo: 'three notes', l1TxHash: paid.l1TxHash })
+      const carolHistory = carol.history()
+      carol.store.close()
+
+      // Reopened from its file: the same notes and history before any sync, and the next sync
+      // starts where the last one ended (from the deployment block, its saved tree would not
+      // match the first batch and the sync would fail).
+      const again = open(m, node.url, openWalletStore({ path: join(dir, 'carol.db') }))
+      expect(again.balance()).toBe(parseEther('0.05'))
+      expect(again.history()).toEqual(carolHistory)
+      const { newNotes } = await again.sync()
+      expect(newNotes).toEqual([])
+      expect(again.balance()).toBe(parseEther('0.05'))
+      again.store.close()
+
+      // The history of a wallet restored from its mnemonic alone, from what the chain shows.
+      const restored = open(m)
+      await restored.sync()
+      expect(restored.balance()).toBe(parseEther('0.05'))
+      expect(restored.history().map((h) => [h.kind, h.amount])).toEqual([
+        ['receive', parseEther('0.1')],
+        ['receive', parseEther('0.1')],
+        ['receive', parseEther('0.1')],
+        ['send', 0n],
+        ['send', parseEther('0.25')],
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('error: a wallet file of another account or rollup, and an address of the other network, are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkpay-wallet-'))
+    try {
+      const path = join(dir, 'w.db')
+      const store = openWalletStore({ path })
+      open(generateMnemonic(), node.url, store)
+      expect(() => open(generateMnemonic(), node.url, store)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
+      store.close()
+      const other = openWalletStore({ path: join(dir, 'other.db') })
+      other.setMeta('rollup', zeroAddress)
+      other.setMeta('address', alice.address)
+      expect(() => open(mnemonic, node.url, other)).toThrow(expect.objectContaining({ code: 'WRONG_NETWORK' }))
+      other.close()
+      const mainnet = encodeAddress({ ownerPk: alice.keys.ownerPk, vpk: alice.keys.vpk }, 'mainnet')
+      await expect(alice.transfer({ to: mainnet, amount: 1n })).rejects.toMatchObject({ code: 'WRONG_NETWORK' })
+      expect(() => openWalletStore({ path: join(path, 'inside-a-file.db') })).toThrow(expect.objectContaining({ code: 'STORE_OPEN_FAILED' }))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

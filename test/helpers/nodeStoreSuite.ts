@@ -84,6 +84,10 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect(result).toEqual({ ok: true, transaction: expected })
       expect(await store.getTransaction('tx-1')).toEqual(expected)
       expect(await store.getPendingSummary()).toEqual({ count: 1, oldestCreatedAt: input.createdAt })
+      expect(await store.listUnsettledTransactions(10)).toEqual([expected])
+      await store.rejectTransaction('tx-1', { code: 'INVALID_PROOF', message: 'no' })
+      expect(await store.listUnsettledTransactions(10)).toEqual([])
+      await expect(store.listUnsettledTransactions(0)).rejects.toThrow(/limit/)
     })
 
     it('behavior: a nullifier reserved by a pending transaction rejects the next one as a value, storing nothing of it', async () => {

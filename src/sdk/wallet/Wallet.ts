@@ -4,12 +4,13 @@ import { decodeAddress, encodeAddress, type Network } from '../../crypto/address
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
 import { assertAmount, type Note, noteNullifier } from '../../crypto/note.ts'
-import { randomFieldElement } from '../../crypto/field.ts'
+import { type Hex32, randomFieldElement, toHex32 } from '../../crypto/field.ts'
 import { decryptNotes } from '../../crypto/noteEncryption.ts'
-import { InsufficientBalanceError, InvalidParameterError, NodeUnreachableError, TransactionRejectedError } from '../../errors/index.ts'
+import { InsufficientBalanceError, InvalidParameterError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from '../../errors/index.ts'
 import type { SettlementClients } from '../../settlement/clients.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
 import { syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletStore, openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
   /** 24 words (or `seed`, the 32 bytes they stand for) */
@@ -22,10 +23,26 @@ export type WalletOptions = {
   /** L1 clients: reads for sync, and the account that escrows deposits */
   l1: SettlementClients
   network?: Network
+  /** where notes, the tree and history persist (`openWalletStore`); in memory by default */
+  store?: WalletStore
 }
 
 /** A note the wallet owns, where it sits, and whether it is spent or being spent. */
-export type OwnedNote = { note: Note; leafIndex: number; commitment: bigint; nullifier: bigint; memo: string; spent: boolean; pending: boolean }
+export type OwnedNote = {
+  note: Note
+  leafIndex: number
+  commitment: bigint
+  nullifier: bigint
+  memo: string
+  spent: boolean
+  pending: boolean
+  /** the transaction that created it: its first output commitment */
+  txKey: Hex32
+  receivedBlock: bigint
+}
+
+/** Sync progress: L1 blocks read so far, and the outputs trial-decrypted. */
+export type SyncProgress = { block: bigint; toBlock: bigint; outputs: number }
 
 export type TransactionStage = 'sequenced' | 'settled' | 'final'
 
@@ -42,9 +59,10 @@ const asset = (a: Address) => BigInt(a)
  * A shielded wallet: its keys, its notes and a local copy of the note tree, rebuilt from L1
  * events (never from the operator's word: a wallet finds its money without the operator and
  * never asks a server for the path of its own note). Proofs are made here, so keys never leave.
+ * With a store file, notes, tree and history persist and the next sync reads only new blocks.
  *
  * @example
- * const wallet = createWallet({ mnemonic, sequencerUrl, rollupAddress, fromBlock, l1 })
+ * const wallet = createWallet({ mnemonic, sequencerUrl, rollupAddress, fromBlock, l1, store: openWalletStore({ path: 'wallet.db' }) })
  * await wallet.sync()
  * const handle = await wallet.transfer({ to: 'zkpt1…', amount: 10n ** 17n, asset: zeroAddress, memo: 'invoice 42' })
  * await handle.wait('settled')
@@ -52,36 +70,84 @@ const asset = (a: Address) => BigInt(a)
 export class Wallet {
   readonly keys: AccountKeys
   readonly address: string
+  readonly network: Network
+  readonly store: WalletStore
   readonly #options: WalletOptions
-  readonly #tree = new MerkleTree()
+  #tree: MerkleTree
   readonly #notes = new Map<number, OwnedNote>()
-  readonly #spent = new Set<bigint>()
+  /** our notes by nullifier: a spend on L1 is found with one lookup */
+  readonly #byNullifier = new Map<bigint, OwnedNote>()
   #cursor: bigint
+  #syncing: Promise<{ newNotes: OwnedNote[] }> | undefined
 
   constructor(options: WalletOptions) {
     const seed = options.seed ?? (options.mnemonic ? seedFromMnemonic(options.mnemonic) : undefined)
     if (!seed) throw new InvalidParameterError('mnemonic', 'expected a mnemonic or a seed')
+    if (!isAddress(options.rollupAddress)) throw new InvalidParameterError('rollupAddress', 'expected an L1 address (0x and 40 hex digits)')
     this.keys = deriveKeys(seed)
-    this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, options.network ?? 'testnet')
+    this.network = options.network ?? 'testnet'
+    this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, this.network)
     this.#options = options
-    this.#cursor = options.fromBlock
+    this.store = options.store ?? openWalletStore({ path: ':memory:' })
+    this.#bindStore()
+    const snapshot = this.store.treeSnapshot()
+    this.#tree = snapshot ? MerkleTree.restore(snapshot) : new MerkleTree()
+    this.#cursor = BigInt(this.store.getMeta('cursor') ?? options.fromBlock)
+    for (const n of this.store.notes()) this.#remember(this.#fromStored(n))
+  }
+
+  /** A store belongs to one account on one rollup: using it for another would mix their notes. */
+  #bindStore(): void {
+    const rollup = getAddress(this.#options.rollupAddress)
+    const owner = this.store.getMeta('address')
+    const bound = this.store.getMeta('rollup')
+    if (owner === undefined) {
+      this.store.setMeta('address', this.address)
+      this.store.setMeta('rollup', rollup)
+      return
+    }
+    if (owner !== this.address) throw new InvalidParameterError('store', 'this wallet database belongs to another account (another mnemonic)')
+    if (bound !== rollup) throw new WrongNetworkError(`This wallet database belongs to the rollup at ${bound}, not ${rollup}: use another database for another network.`)
   }
 
   /**
-   * Reads every settled batch since the last sync from L1: appends its leaves to the local tree,
-   * trial-decrypts its outputs, and marks notes whose nullifiers it spent.
+   * Reads every settled batch since the last sync from L1: appends its leaves to the local tree
+   * (checking each batch's root), trial-decrypts its outputs, and marks notes whose nullifiers
+   * it sees spent; then frees notes locked by transactions the sequencer rejected. Resumable:
+   * a store file keeps the cursor, and an interrupted sync leaves the last complete one.
    */
-  async sync(onProgress?: (p: { block: bigint; toBlock: bigint }) => void): Promise<{ newNotes: OwnedNote[] }> {
-    const { batches, nextBlock } = await syncFromL1(this.#options.l1.publicClient, {
+  sync(onProgress?: (p: SyncProgress) => void): Promise<{ newNotes: OwnedNote[] }> {
+    // One sync at a time: two would append the same batches to the tree.
+    this.#syncing ??= this.#sync(onProgress).finally(() => {
+      this.#syncing = undefined
+    })
+    return this.#syncing
+  }
+
+  async #sync(onProgress?: (p: SyncProgress) => void): Promise<{ newNotes: OwnedNote[] }> {
+    const { publicClient } = this.#options.l1
+    await this.#checkChain()
+    let outputs = 0
+    const tree = MerkleTree.restore(this.#tree.serialize()) // a failed sync leaves the wallet's tree as it was
+    const { batches, nextBlock } = await syncFromL1(publicClient, {
       rollup: this.#options.rollupAddress,
       fromBlock: this.#cursor,
-      tree: this.#tree,
-      ...(onProgress ? { onProgress } : {}),
+      tree,
+      ...(onProgress ? { onProgress: (p) => onProgress({ block: p.block, toBlock: p.toBlock, outputs }) } : {}),
     })
     const newNotes: OwnedNote[] = []
+    const spent: { nullifier: bigint; block: bigint }[] = []
+    const history: HistoryEntry[] = []
+    const known = new Map(this.store.history().map((h) => [h.txKey, h]))
     for (const batch of batches) {
       for (const t of batch.transactions) {
-        for (const n of t.nullifiers) this.#spent.add(n)
+        const txKey = toHex32(t.commitments[0])
+        const spentHere = t.nullifiers.map((n) => this.#byNullifier.get(n)).filter((n): n is OwnedNote => n !== undefined && !n.spent)
+        for (const n of spentHere) {
+          n.spent = true
+          n.pending = false
+          spent.push({ nullifier: n.nullifier, block: t.blockNumber })
+        }
         const found = decryptNotes({
           vsk: this.keys.vsk,
           ownerPk: this.keys.ownerPk,
@@ -89,9 +155,12 @@ export class Wallet {
           ciphertexts: t.ciphertexts.map((c) => hexToBytes(c)),
           commitments: t.commitments,
         })
+        outputs += t.commitments.length
+        const mine: OwnedNote[] = []
         for (const d of found) {
           if (!d || d.note.amount === 0n) continue
           const leafIndex = t.leafIndex + d.index
+          if (this.#notes.has(leafIndex)) continue
           const owned: OwnedNote = {
             note: d.note,
             leafIndex,
@@ -100,20 +169,58 @@ export class Wallet {
             memo: new TextDecoder().decode(d.memo),
             spent: false,
             pending: false,
+            txKey,
+            receivedBlock: t.blockNumber,
           }
-          this.#notes.set(leafIndex, owned)
+          this.#remember(owned)
           newNotes.push(owned)
+          mine.push(owned)
         }
+        const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, mine, t.blockNumber, t.transactionHash)
+        if (entry) history.push(entry)
       }
     }
-    for (const owned of this.#notes.values()) {
-      if (this.#spent.has(owned.nullifier)) {
-        owned.spent = true
-        owned.pending = false
-      }
-    }
+    this.store.writeSync({ cursor: nextBlock, tree: tree.serialize(), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
+    this.#tree = tree
     this.#cursor = nextBlock
+    await this.#releaseRejected()
     return { newNotes }
+  }
+
+  /** The history row for a transaction seen on L1 that touched the wallet, if it did. */
+  #settledEntry(known: HistoryEntry | undefined, txKey: Hex32, spent: OwnedNote[], mine: OwnedNote[], block: bigint, l1TxHash: string): HistoryEntry | undefined {
+    if (known) return { ...known, status: 'settled', block, l1TxHash }
+    if (spent.length === 0 && mine.length === 0) return undefined
+    const asset = (spent[0] ?? mine[0])!.note.asset
+    const sum = (ns: OwnedNote[]) => ns.reduce((s, n) => s + n.note.amount, 0n)
+    // Made elsewhere (another copy of the wallet, or before a restore): what the chain shows.
+    const kind: HistoryKind = spent.length > 0 ? 'send' : 'receive'
+    const amount = spent.length > 0 ? sum(spent) - sum(mine) : sum(mine)
+    const memo = spent.length === 0 ? (mine.find((n) => n.memo !== '')?.memo ?? null) : null
+    return { txKey, kind, asset, amount, counterparty: null, memo, txId: null, status: 'settled', createdAt: new Date(), block, l1TxHash }
+  }
+
+  /** The L1 chain must be the one the rollup address was given for. */
+  async #checkChain(): Promise<void> {
+    const { publicClient } = this.#options.l1
+    const chainId = String(await publicClient.getChainId())
+    const bound = this.store.getMeta('chainId')
+    if (bound === undefined) this.store.setMeta('chainId', chainId)
+    else if (bound !== chainId) throw new WrongNetworkError(`This wallet database belongs to chain ${bound}, but the RPC serves chain ${chainId}.`)
+  }
+
+  /** Frees notes locked by transactions the sequencer rejected (or forgot) while we were away. */
+  async #releaseRejected(): Promise<void> {
+    const url = this.#options.sequencerUrl
+    for (const id of this.store.pendingTransactions()) {
+      const res = await fetch(`${url}/v1/transactions/${id}`).catch(() => undefined)
+      if (!res) return // the node is unreachable: keep the locks, try next sync
+      const body = (await res.json().catch(() => ({}))) as { status?: string }
+      if (res.status === 404 || body.status === 'rejected') {
+        const locked = new Set(this.store.notes().filter((n) => n.pendingTx === id).map((n) => n.leafIndex))
+        this.#release([...this.#notes.values()].filter((n) => locked.has(n.leafIndex)), id)
+      }
+    }
   }
 
   /** Unspent notes of `assetAddress` (zero address: ETH), pending spends excluded. */
@@ -127,6 +234,17 @@ export class Wallet {
   }
 
   /**
+   * Every transaction that touched the wallet, oldest first: what it sent (with the recipient
+   * and memo, when this wallet made it), received, deposited or withdrew, and its status.
+   *
+   * @example
+   * for (const h of wallet.history()) console.log(h.kind, formatEther(h.amount), h.status)
+   */
+  history(): HistoryEntry[] {
+    return this.store.history()
+  }
+
+  /**
    * Shields `amount` from the L1 account: escrows it on the rollup, then sends the shielded
    * deposit to the sequencer.
    */
@@ -135,15 +253,20 @@ export class Wallet {
     const a = p.asset ?? zeroAddress
     const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a))], extAmount: p.amount })
     await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: p.amount, extDataHash: tx.extDataHash })
-    return this.#submit(tx, [])
+    return this.#submit(tx, [], { kind: 'deposit', asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null })
   }
 
-  /** Pays `amount` to a shielded address, with an encrypted memo the recipient reads. */
+  /**
+   * Pays `amount` to a shielded address, with an encrypted memo the recipient reads. When no two
+   * notes cover it, the wallet first merges notes (two at a time, in parallel rounds, each round
+   * settled before the next) and then pays: this call returns once the payment is submitted.
+   */
   async transfer(p: { to: string; amount: bigint; asset?: Address; memo?: string }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
     const recipient = decodeAddress(p.to)
-    const inputs = this.#select(a, p.amount)
+    if (recipient.network !== this.network) throw new WrongNetworkError(`The address is for ${recipient.network}, but this wallet is on ${this.network}.`)
+    const inputs = await this.#select(a, p.amount)
     const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount
     const payment: TransactionOutput = {
       note: { asset: asset(a), amount: p.amount, ownerPk: recipient.ownerPk, blinding: randomFieldElement() },
@@ -151,32 +274,51 @@ export class Wallet {
       ...(p.memo === undefined ? {} : { memo: p.memo }),
     }
     const tx = await this.#prove({ asset: a, inputs, outputs: [payment, this.#self(a, change)] })
-    return this.#submit(tx, inputs)
+    return this.#submit(tx, inputs, { kind: 'send', asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
   }
 
-  /** Unshields `amount` to an L1 address. */
+  /** Unshields `amount` to an L1 address (merging notes first when two do not cover it). */
   async withdraw(p: { to: Address; amount: bigint; asset?: Address }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     if (!isAddress(p.to)) throw new InvalidParameterError('to', 'expected an L1 address (0x and 40 hex digits)')
     const a = p.asset ?? zeroAddress
-    const inputs = this.#select(a, p.amount)
+    const inputs = await this.#select(a, p.amount)
     const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount
     const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, change), zeroOutput(this.keys, asset(a))], extAmount: -p.amount, recipient: getAddress(p.to) })
-    return this.#submit(tx, inputs)
+    return this.#submit(tx, inputs, { kind: 'withdraw', asset: asset(a), amount: p.amount, counterparty: getAddress(p.to), memo: null })
   }
 
-  /** Up to two unspent notes that cover `amount`, largest first. */
-  #select(a: Address, amount: bigint): OwnedNote[] {
-    const candidates = this.notes(a).sort((x, y) => (y.note.amount > x.note.amount ? 1 : -1))
-    const chosen = candidates.slice(0, 2)
-    const covered = chosen.reduce((s, n) => s + n.note.amount, 0n)
-    if (covered < amount) {
-      const total = this.balance(a)
-      throw new InsufficientBalanceError(
-        total < amount ? `The shielded balance is ${total}, less than ${amount}.` : `No two notes cover ${amount}; merge notes first.`,
-      )
+  /**
+   * Up to two unspent notes that cover `amount`, largest first. When more are needed, merges
+   * the smallest notes that suffice, pairwise, in rounds (all merges of a round share a batch),
+   * until two notes cover it.
+   */
+  async #select(a: Address, amount: bigint): Promise<OwnedNote[]> {
+    const total = this.balance(a)
+    if (total < amount) throw new InsufficientBalanceError(`The shielded balance is ${total}, less than ${amount}.`)
+    for (;;) {
+      const candidates = this.notes(a).sort((x, y) => (y.note.amount > x.note.amount ? 1 : y.note.amount < x.note.amount ? -1 : 0))
+      const chosen = candidates.slice(0, 2)
+      if (chosen.reduce((s, n) => s + n.note.amount, 0n) >= amount) return chosen
+      // The fewest largest notes that cover the amount, merged two by two.
+      let covered = 0n
+      const needed: OwnedNote[] = []
+      for (const n of candidates) {
+        needed.push(n)
+        covered += n.note.amount
+        if (covered >= amount) break
+      }
+      const handles: TransactionHandle[] = []
+      for (let i = 0; i + 1 < needed.length; i += 2) handles.push(await this.#merge(a, [needed[i]!, needed[i + 1]!]))
+      for (const h of handles) await h.wait('settled')
     }
-    return chosen
+  }
+
+  /** Spends two notes into one of their sum, to the wallet itself. */
+  async #merge(a: Address, inputs: OwnedNote[]): Promise<TransactionHandle> {
+    const sum = inputs.reduce((s, n) => s + n.note.amount, 0n)
+    const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, sum), zeroOutput(this.keys, asset(a))] })
+    return this.#submit(tx, inputs, { kind: 'merge', asset: asset(a), amount: 0n, counterparty: null, memo: null })
   }
 
   #self(a: Address, amount: bigint): TransactionOutput {
@@ -195,26 +337,46 @@ export class Wallet {
     })
   }
 
-  async #submit(tx: ShieldedTransaction, inputs: OwnedNote[]): Promise<TransactionHandle> {
+  #remember(n: OwnedNote): void {
+    this.#notes.set(n.leafIndex, n)
+    this.#byNullifier.set(n.nullifier, n)
+  }
+
+  #release(inputs: OwnedNote[], txId: string | null): void {
+    const free = inputs.filter((n) => !n.spent)
+    for (const n of free) n.pending = false
+    this.store.setPending(
+      free.map((n) => n.leafIndex),
+      null,
+    )
+    if (txId !== null) {
+      const entry = this.store.history().find((h) => h.txId === txId)
+      if (entry && entry.status === 'pending') this.store.putHistory({ ...entry, status: 'rejected' })
+    }
+  }
+
+  async #submit(tx: ShieldedTransaction, inputs: OwnedNote[], record: Pick<HistoryEntry, 'kind' | 'asset' | 'amount' | 'counterparty' | 'memo'>): Promise<TransactionHandle> {
     const url = this.#options.sequencerUrl
     // Pending notes are never selected twice; a rejection releases them.
     for (const n of inputs) n.pending = true
-    const release = () => {
-      for (const n of inputs) if (!n.spent) n.pending = false
-    }
     let res: Response
     try {
       res = await fetch(`${url}/v1/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toTransactionJson(tx)) })
     } catch (cause) {
-      release()
+      this.#release(inputs, null)
       throw new NodeUnreachableError(url, { cause })
     }
     const body = (await res.json().catch(() => ({}))) as { id?: string; code?: string; message?: string }
     if (res.status !== 202 || !body.id) {
-      release()
+      this.#release(inputs, null)
       throw new TransactionRejectedError(body.code ?? `HTTP_${res.status}`, body.message ?? 'no reason given')
     }
     const id = body.id
+    this.store.setPending(
+      inputs.map((n) => n.leafIndex),
+      id,
+    )
+    this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: id, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
     return {
       id,
       wait: async (stage = 'settled', options = {}) => {
@@ -225,7 +387,7 @@ export class Wallet {
           })
           const t = (await r.json()) as { status: string; code?: string; message?: string; batchNumber: number | null }
           if (t.status === 'rejected') {
-            release()
+            this.#release(inputs, id)
             throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
           }
           if (STAGES[stage].includes(t.status)) {
@@ -237,6 +399,36 @@ export class Wallet {
           await new Promise((resolve) => setTimeout(resolve, 150))
         }
       },
+    }
+  }
+
+  #fromStored(n: StoredNote): OwnedNote {
+    return {
+      note: { asset: n.asset, amount: n.amount, ownerPk: this.keys.ownerPk, blinding: n.blinding },
+      leafIndex: n.leafIndex,
+      commitment: n.commitment,
+      nullifier: n.nullifier,
+      memo: n.memo,
+      spent: n.spentBlock !== null,
+      pending: n.pendingTx !== null,
+      txKey: n.txKey,
+      receivedBlock: n.receivedBlock,
+    }
+  }
+
+  #toStored(n: OwnedNote): StoredNote {
+    return {
+      leafIndex: n.leafIndex,
+      commitment: n.commitment,
+      nullifier: n.nullifier,
+      asset: n.note.asset,
+      amount: n.note.amount,
+      blinding: n.note.blinding,
+      memo: n.memo,
+      txKey: n.txKey,
+      receivedBlock: n.receivedBlock,
+      spentBlock: null,
+      pendingTx: null,
     }
   }
 }

@@ -1,0 +1,220 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { eq, isNotNull } from 'drizzle-orm'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { type Hex32, toHex32 } from '../../crypto/field.ts'
+import { StoreError } from '../../errors/state.ts'
+import * as schema from './schema.ts'
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
+
+/** A note as the wallet stores it. */
+export type StoredNote = {
+  leafIndex: number
+  commitment: bigint
+  nullifier: bigint
+  asset: bigint
+  amount: bigint
+  blinding: bigint
+  memo: string
+  txKey: Hex32
+  receivedBlock: bigint
+  spentBlock: bigint | null
+  pendingTx: string | null
+}
+
+export type HistoryKind = (typeof schema.history.$inferSelect)['kind']
+export type HistoryStatus = (typeof schema.history.$inferSelect)['status']
+
+/** One transaction that touched the wallet. */
+export type HistoryEntry = {
+  /** the transaction's first output commitment */
+  txKey: Hex32
+  kind: HistoryKind
+  asset: bigint
+  /** what left the wallet (send, withdraw), or arrived (deposit, receive); 0 for a merge */
+  amount: bigint
+  counterparty: string | null
+  memo: string | null
+  txId: string | null
+  status: HistoryStatus
+  createdAt: Date
+  block: bigint | null
+  l1TxHash: string | null
+}
+
+/** What one sync pass found, written in one SQL transaction. */
+export type SyncWrite = {
+  cursor: bigint
+  tree: Uint8Array
+  newNotes: StoredNote[]
+  spent: { nullifier: bigint; block: bigint }[]
+  history: HistoryEntry[]
+}
+
+const hex = (x: bigint) => toHex32(x)
+
+/**
+ * The wallet's local database: its notes, its copy of the note tree, its history and the L1
+ * cursor. A file keeps them across runs (the next sync reads only new blocks); `:memory:` keeps
+ * them for the process. SQLite through drizzle, migrations applied at open.
+ *
+ * @example
+ * const store = openWalletStore({ path: '.zkpay/wallet.db' })
+ * const wallet = createWallet({ mnemonic, store, ... })
+ */
+export class WalletStore {
+  readonly #db: BetterSQLite3Database<typeof schema>
+  readonly #client: Database.Database
+
+  private constructor(db: BetterSQLite3Database<typeof schema>, client: Database.Database) {
+    this.#db = db
+    this.#client = client
+  }
+
+  static open(path: string): WalletStore {
+    let client: Database.Database
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+      client = new Database(path)
+    } catch (cause) {
+      throw new StoreError('STORE_OPEN_FAILED', `Could not open the wallet database at ${path}: check the path and its permissions.`, { cause })
+    }
+    try {
+      if (path !== ':memory:') client.pragma('journal_mode = WAL')
+      const db = drizzle({ client, schema })
+      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+      return new WalletStore(db, client)
+    } catch (cause) {
+      client.close()
+      throw new StoreError('STORE_OPEN_FAILED', `Could not prepare the wallet database at ${path}: it may be from a newer zkpay or damaged.`, { cause })
+    }
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#db.select().from(schema.meta).where(eq(schema.meta.key, key)).get()?.value
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db.insert(schema.meta).values({ key, value }).onConflictDoUpdate({ target: schema.meta.key, set: { value } }).run()
+  }
+
+  treeSnapshot(): Uint8Array | undefined {
+    return this.#db.select().from(schema.tree).where(eq(schema.tree.id, 1)).get()?.snapshot
+  }
+
+  notes(): StoredNote[] {
+    return this.#db
+      .select()
+      .from(schema.notes)
+      .all()
+      .map((r) => ({
+        leafIndex: r.leafIndex,
+        commitment: BigInt(r.commitment),
+        nullifier: BigInt(r.nullifier),
+        asset: BigInt(r.asset),
+        amount: BigInt(r.amount),
+        blinding: BigInt(r.blinding),
+        memo: r.memo,
+        txKey: r.txKey as Hex32,
+        receivedBlock: BigInt(r.receivedBlock),
+        spentBlock: r.spentBlock === null ? null : BigInt(r.spentBlock),
+        pendingTx: r.pendingTx,
+      }))
+  }
+
+  history(): HistoryEntry[] {
+    return this.#db
+      .select()
+      .from(schema.history)
+      .all()
+      .map((r) => ({
+        ...r,
+        txKey: r.txKey as Hex32,
+        asset: BigInt(r.asset),
+        amount: BigInt(r.amount),
+        block: r.block === null ? null : BigInt(r.block),
+      }))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+  }
+
+  /** Everything one sync found, atomically: a crash leaves the previous sync's state whole. */
+  writeSync(w: SyncWrite): void {
+    this.#db.transaction((tx) => {
+      tx.insert(schema.tree).values({ id: 1, snapshot: Buffer.from(w.tree) }).onConflictDoUpdate({ target: schema.tree.id, set: { snapshot: Buffer.from(w.tree) } }).run()
+      for (const n of w.newNotes) {
+        tx.insert(schema.notes)
+          .values({
+            leafIndex: n.leafIndex,
+            commitment: hex(n.commitment),
+            nullifier: hex(n.nullifier),
+            asset: hex(n.asset),
+            amount: n.amount.toString(),
+            blinding: hex(n.blinding),
+            memo: n.memo,
+            txKey: n.txKey,
+            receivedBlock: Number(n.receivedBlock),
+            spentBlock: n.spentBlock === null ? null : Number(n.spentBlock),
+            pendingTx: n.pendingTx,
+          })
+          .onConflictDoNothing()
+          .run()
+      }
+      for (const s of w.spent) tx.update(schema.notes).set({ spentBlock: Number(s.block), pendingTx: null }).where(eq(schema.notes.nullifier, hex(s.nullifier))).run()
+      for (const h of w.history) this.#putHistory(tx, h)
+      tx.insert(schema.meta).values({ key: 'cursor', value: w.cursor.toString() }).onConflictDoUpdate({ target: schema.meta.key, set: { value: w.cursor.toString() } }).run()
+    })
+  }
+
+  /** Locks notes for a submitted transaction (`txId`), or frees them (`null`). */
+  setPending(leafIndexes: readonly number[], txId: string | null): void {
+    this.#db.transaction((tx) => {
+      for (const i of leafIndexes) tx.update(schema.notes).set({ pendingTx: txId }).where(eq(schema.notes.leafIndex, i)).run()
+    })
+  }
+
+  /** Sequencer ids of transactions that still lock notes. */
+  pendingTransactions(): string[] {
+    const rows = this.#db.selectDistinct({ id: schema.notes.pendingTx }).from(schema.notes).where(isNotNull(schema.notes.pendingTx)).all()
+    return rows.map((r) => r.id!).filter(Boolean)
+  }
+
+  putHistory(entry: HistoryEntry): void {
+    this.#putHistory(this.#db, entry)
+  }
+
+  #putHistory(db: Pick<BetterSQLite3Database<typeof schema>, 'insert'>, h: HistoryEntry): void {
+    const row = {
+      txKey: h.txKey,
+      kind: h.kind,
+      asset: hex(h.asset),
+      amount: h.amount.toString(),
+      counterparty: h.counterparty,
+      memo: h.memo,
+      txId: h.txId,
+      status: h.status,
+      createdAt: h.createdAt,
+      block: h.block === null ? null : Number(h.block),
+      l1TxHash: h.l1TxHash,
+    }
+    const { txKey: _, createdAt: __, ...update } = row
+    db.insert(schema.history).values(row).onConflictDoUpdate({ target: schema.history.txKey, set: update }).run()
+  }
+
+  close(): void {
+    this.#client.close()
+  }
+}
+
+/**
+ * Opens (or creates) a wallet database; `:memory:` for one that lives with the process.
+ *
+ * @example
+ * const store = openWalletStore({ path: join(homedir(), '.zkpay', 'wallet.db') })
+ */
+export function openWalletStore(options: { path: string }): WalletStore {
+  return WalletStore.open(options.path)
+}

@@ -1,0 +1,56 @@
+/**
+ * The wallet's SQLite schema (drizzle): what a wallet keeps between runs so that the next sync
+ * reads only new blocks. Amounts are decimal TEXT (they exceed 2^53); field elements are
+ * `0x` + 64 lowercase hex digits, as in the node's schema.
+ */
+import { blob, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+/** Small facts: the L1 cursor, and which rollup and network the wallet belongs to. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+/** The local note tree, as `MerkleTree.serialize()` (one row). */
+export const tree = sqliteTable('tree', {
+  id: integer('id').primaryKey(),
+  snapshot: blob('snapshot', { mode: 'buffer' }).notNull(),
+})
+
+/** Notes the wallet owns, spent or not. */
+export const notes = sqliteTable('notes', {
+  leafIndex: integer('leaf_index').primaryKey(),
+  commitment: text('commitment').notNull(),
+  nullifier: text('nullifier').notNull().unique(),
+  asset: text('asset').notNull(),
+  amount: text('amount').notNull(),
+  blinding: text('blinding').notNull(),
+  memo: text('memo').notNull(),
+  /** the transaction that created it (its first commitment), for history */
+  txKey: text('tx_key').notNull(),
+  receivedBlock: integer('received_block').notNull(),
+  /** set once its nullifier is seen on L1 */
+  spentBlock: integer('spent_block'),
+  /** the sequencer id of a submitted, not yet settled transaction spending it */
+  pendingTx: text('pending_tx'),
+})
+
+/**
+ * One row per transaction that touched the wallet, keyed by its first output commitment (known
+ * both when the wallet submits it and when it reads it back from L1).
+ */
+export const history = sqliteTable('history', {
+  txKey: text('tx_key').primaryKey(),
+  kind: text('kind', { enum: ['deposit', 'send', 'withdraw', 'merge', 'receive'] }).notNull(),
+  asset: text('asset').notNull(),
+  amount: text('amount').notNull(),
+  /** shielded address or L1 address of the other side, when the wallet made the transaction */
+  counterparty: text('counterparty'),
+  memo: text('memo'),
+  /** sequencer id, when the wallet submitted it */
+  txId: text('tx_id'),
+  status: text('status', { enum: ['pending', 'settled', 'rejected'] }).notNull(),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  block: integer('block'),
+  l1TxHash: text('l1_tx_hash'),
+})
