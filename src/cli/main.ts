@@ -115,6 +115,9 @@ program
     await devnet.stop()
   })
 
+program.addCommand((await import('./wallet.ts')).walletCommand())
+program.addCommand((await import('./merchant.ts')).merchantCommand())
+
 const ceremony = program
   .command('ceremony')
   .description('a multi-party phase-2 trusted setup that replaces the dev keys (init → contribute… → beacon → verify → install)')
@@ -187,6 +190,10 @@ try {
   // Expected failures are BaseErrors with a code and a sentence: print those, not a stack.
   if (e instanceof BaseError) {
     console.error(`error ${e.code}: ${e.message}`)
+    process.exitCode = 2
+  } else if (e instanceof Error && 'shortMessage' in e) {
+    // viem's errors (an RPC that refuses, an account without funds) carry a one-line summary.
+    console.error(`error L1_REQUEST_FAILED: ${String(e.shortMessage)}`)
     process.exitCode = 2
   } else throw e
 } finally {

@@ -11,4 +11,5 @@ export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from 
 export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
-export { InsufficientBalanceError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
+export { InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
+export { InvoiceNotFoundError, MerchantClosedError, MerchantStoreError, PaymentUriError, type PaymentUriReason } from './merchant.ts'

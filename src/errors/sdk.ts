@@ -36,3 +36,11 @@ export class WrongNetworkError extends BaseError {
     super('WRONG_NETWORK', shortMessage)
   }
 }
+
+/** The L1 JSON-RPC endpoint could not be reached. */
+export class L1UnreachableError extends BaseError {
+  override name = 'L1UnreachableError' as const
+  constructor(url: string, options: { cause?: unknown } = {}) {
+    super('L1_UNREACHABLE', `The L1 RPC at ${url} cannot be reached: check the URL and that the chain runs.`, options)
+  }
+}

@@ -1,2 +1,3 @@
 export { createWallet, type OwnedNote, type SyncProgress, type TransactionHandle, type TransactionStage, Wallet, type WalletOptions } from './wallet/Wallet.ts'
 export { type HistoryEntry, type HistoryKind, openWalletStore, type StoredNote, WalletStore } from './wallet/WalletStore.ts'
+export * from './merchant/index.ts'

@@ -1,0 +1,191 @@
+import { type Context, Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { streamSSE } from 'hono/streaming'
+import { z } from 'zod'
+import { BaseError, InvoiceNotFoundError } from '../../errors/index.ts'
+import { INVOICE_TEXT_SIZE } from './invoiceMemo.ts'
+import { type Invoice, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
+import { formatAmount } from './paymentUri.ts'
+
+/** POST /invoices: the amount in base units as a decimal string (integers above 2^53 do not survive JSON numbers). */
+export const createInvoiceSchema = z
+  .object({
+    amount: z.string().regex(/^[1-9][0-9]{0,38}$/, 'expected a positive integer in base units, as a decimal string'),
+    asset: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, 'expected an ERC-20 address (0x and 40 hex digits)')
+      .transform((s) => s as `0x${string}`)
+      .optional(),
+    memo: z.string().max(INVOICE_TEXT_SIZE, `expected at most ${INVOICE_TEXT_SIZE} characters`).optional(),
+    expiresIn: z.number().int('expected whole seconds').min(1, 'expected at least 1 second').max(366 * 24 * 3600, 'expected at most a year'),
+    label: z.string().max(200).optional(),
+    message: z.string().max(200).optional(),
+    decimals: z.number().int().min(0).max(36).optional(),
+  })
+  .strict()
+
+const HEARTBEAT_MS = 15_000
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+
+function displayAmount(invoice: Invoice): string {
+  const unit = invoice.asset === '0x0000000000000000000000000000000000000000' ? 'ETH' : `of token ${invoice.asset.slice(0, 6)}…${invoice.asset.slice(-4)}`
+  return `${formatAmount(invoice.amount, invoice.decimals)} ${unit}`
+}
+
+/**
+ * The merchant's HTTP app (Hono): create and read invoices, follow one's state as server-sent
+ * events, and a checkout page whose status line follows them live. Bad input is a 4xx with
+ * `{ code, message }`, never a 500.
+ *
+ * - `POST /invoices` `{ amount, asset?, memo?, expiresIn, label?, message? }` → 201 invoice JSON with `qr.svg`
+ * - `GET /invoices/:id` → invoice JSON
+ * - `GET /invoices/:id/events` → `text/event-stream`: `state` at once, then each `invoice.*` event
+ * - `GET /checkout/:id` → HTML page: QR code, amount, payment link, live status
+ *
+ * @example
+ * serve({ fetch: createMerchantApp(merchant).fetch, port: 8081 })
+ */
+export function createMerchantApp(merchant: Merchant) {
+  const fail = (c: Context, error: unknown) => {
+    if (error instanceof InvoiceNotFoundError) return c.json({ code: error.code, message: error.shortMessage }, 404)
+    if (error instanceof BaseError) return c.json({ code: error.code, message: error.shortMessage }, 400)
+    throw error
+  }
+  const find = (c: Context): Invoice | Response => {
+    try {
+      return merchant.getInvoice(c.req.param('id') ?? '')
+    } catch (error) {
+      return fail(c, error)
+    }
+  }
+
+  return new Hono()
+    .post(
+      '/invoices',
+      bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'The body is larger than 16 KiB.' }, 413) }),
+      async (c) => {
+        let body: unknown
+        try {
+          body = await c.req.json()
+        } catch {
+          return c.json({ code: 'INVALID_PARAMETER', message: 'The body is not JSON.' }, 400)
+        }
+        const parsed = createInvoiceSchema.safeParse(body)
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!
+          return c.json({ code: 'INVALID_PARAMETER', message: `Invalid \`${issue.path.join('.') || 'body'}\`: ${issue.message}.` }, 400)
+        }
+        const { amount, ...rest } = parsed.data
+        try {
+          const invoice = await merchant.createInvoice({ ...rest, amount: BigInt(amount) })
+          return c.json({ ...toInvoiceJson(invoice), qr: { svg: invoice.qr.svg }, checkoutPath: `/checkout/${invoice.id}` }, 201)
+        } catch (error) {
+          return fail(c, error)
+        }
+      },
+    )
+    .get('/invoices/:id', (c) => {
+      const invoice = find(c)
+      return invoice instanceof Response ? invoice : c.json(toInvoiceJson(invoice))
+    })
+    .get('/invoices/:id/events', (c) => {
+      const id = c.req.param('id')
+      // Subscribe before reading the state, so no change falls between the two.
+      const queue: MerchantEvent[] = []
+      let wake: (() => void) | undefined
+      const off = merchant.on('*', (e) => {
+        if (e.invoice.id !== id) return
+        queue.push(e)
+        wake?.()
+      })
+      const invoice = find(c)
+      if (invoice instanceof Response) {
+        off()
+        return invoice
+      }
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => {
+          off()
+          wake?.()
+        })
+        await stream.writeSSE({ event: 'state', data: JSON.stringify(toInvoiceJson(invoice)) })
+        while (!stream.aborted && !stream.closed) {
+          if (queue.length === 0) {
+            let timer: NodeJS.Timeout | undefined
+            await new Promise<void>((resolve) => {
+              wake = resolve
+              timer = setTimeout(resolve, HEARTBEAT_MS)
+            })
+            clearTimeout(timer)
+            wake = undefined
+          }
+          if (stream.aborted) break
+          const event = queue.shift()
+          if (event) await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event.invoice) })
+          else await stream.writeSSE({ event: 'ping', data: '' })
+        }
+        off()
+      })
+    })
+    .get('/checkout/:id', (c) => {
+      const invoice = find(c)
+      if (invoice instanceof Response) return invoice
+      return c.html(checkoutPage(invoice))
+    })
+}
+
+/** The checkout page: server-rendered, with a few lines of inline script that follow the SSE stream. */
+function checkoutPage(invoice: Invoice): string {
+  const json = JSON.stringify(toInvoiceJson(invoice)).replace(/</g, '\\u003c')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pay ${escapeHtml(displayAmount(invoice))}${invoice.label ? ` to ${escapeHtml(invoice.label)}` : ''}</title>
+<style>
+  body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 2rem auto; padding: 0 1rem; color: #111; }
+  #qr svg { width: 100%; max-width: 20rem; height: auto; display: block; margin: 1rem auto; }
+  #amount { font-size: 1.75rem; font-weight: 600; text-align: center; }
+  #status { text-align: center; padding: .75rem; border-radius: .5rem; background: #f3f3f3; }
+  #status[data-state="paid"], #status[data-state="settled"], #status[data-state="final"] { background: #dff5e1; }
+  #status[data-state="expired"], #status[data-state="late"] { background: #fde2e1; }
+  #uri { word-break: break-all; font-size: .8rem; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(invoice.label ?? 'Payment request')}</h1>
+${invoice.message ? `<p id="message">${escapeHtml(invoice.message)}</p>` : ''}
+<p id="amount">${escapeHtml(displayAmount(invoice))}</p>
+<div id="qr">${invoice.qr.svg}</div>
+<p><a id="uri" href="${escapeHtml(invoice.uri)}">${escapeHtml(invoice.uri)}</a></p>
+<p>Scan with a zkpay wallet, or open the link: it fills in the amount and the memo <code>${escapeHtml(invoice.memo)}</code> that identifies this payment.</p>
+<p id="status" data-state="${invoice.state}" role="status" aria-live="polite"></p>
+<script>
+  const TEXT = {
+    open: 'Waiting for payment',
+    underpaid: 'Partially paid: waiting for the rest',
+    paid: 'Paid: waiting for settlement on L1',
+    settled: 'Paid and settled on L1',
+    final: 'Paid: final',
+    expired: 'Expired: do not pay this invoice',
+    late: 'Paid after expiry: the merchant will contact you',
+  }
+  const status = document.getElementById('status')
+  const show = (invoice) => {
+    status.dataset.state = invoice.state
+    status.textContent = TEXT[invoice.state] + (invoice.overpaid ? ' (more than asked was received)' : '')
+  }
+  show(${json})
+  const events = new EventSource('../invoices/' + encodeURIComponent(${JSON.stringify(invoice.id)}) + '/events')
+  const update = (e) => show(JSON.parse(e.data))
+  // data-live tells a test (or a stylesheet) that updates are flowing; EventSource reconnects by itself.
+  events.onopen = () => (document.body.dataset.live = 'true')
+  events.onerror = () => (document.body.dataset.live = 'false')
+  for (const type of ['state', ${['underpaid', 'paid', 'overpaid', 'settled', 'final', 'expired', 'late'].map((t) => `'invoice.${t}'`).join(', ')}]) events.addEventListener(type, update)
+</script>
+</body>
+</html>
+`
+}

@@ -1,0 +1,21 @@
+export {
+  type CreateInvoiceParameters,
+  createMerchant,
+  type Invoice,
+  type InvoiceJson,
+  Merchant,
+  type MerchantEvent,
+  type MerchantOptions,
+  type ObservedOutput,
+  type Payment,
+  toInvoiceJson,
+  type WebhookOptions,
+} from './Merchant.ts'
+export { createMerchantApp } from './createMerchantApp.ts'
+export { INVOICE_ID_PATTERN, INVOICE_TEXT_SIZE, invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
+export { INVOICE_EVENT_TYPES, INVOICE_STATES, type InvoiceEventType, type InvoiceState, invoiceEvents, invoiceStatus } from './invoiceState.ts'
+export { MERCHANT_MIGRATIONS_FOLDER } from './openMerchantStore.ts'
+export { buildPaymentUri, formatAmount, PAYMENT_URI_SCHEME, parseAmount, type PaymentRequest, parsePaymentUri } from './paymentUri.ts'
+export { type PaymentQr, renderQr } from './renderQr.ts'
+export { type PaymentMatch } from './schema.ts'
+export { signWebhook, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, type WebhookVerification } from './webhookSignature.ts'

@@ -1,0 +1,103 @@
+/**
+ * The invoice state machine (README.md beside this file), as pure functions of the payments seen:
+ * the merchant recomputes an invoice's state from its payments and the clock, then turns the
+ * difference with the stored state into events. Recomputing instead of patching makes a re-sync,
+ * a restart or a payment seen twice harmless.
+ */
+
+export const INVOICE_STATES = ['open', 'underpaid', 'paid', 'settled', 'final', 'expired', 'late'] as const
+export type InvoiceState = (typeof INVOICE_STATES)[number]
+
+export const INVOICE_EVENT_TYPES = [
+  'invoice.underpaid',
+  'invoice.paid',
+  'invoice.overpaid',
+  'invoice.settled',
+  'invoice.final',
+  'invoice.expired',
+  'invoice.late',
+] as const
+export type InvoiceEventType = (typeof INVOICE_EVENT_TYPES)[number]
+
+/** A payment matched to the invoice (right id in the memo, right asset). */
+export type CountedPayment = {
+  commitment: string
+  amount: bigint
+  /** when the merchant first saw it (mempool), or its L1 block's time, in ms */
+  seenAt: number
+  /** the L1 block of its batch, once settled */
+  blockNumber: bigint | null
+}
+
+export type InvoiceStatus = { state: InvoiceState; received: bigint; overpaid: boolean }
+
+const RANK: Record<InvoiceState, number> = { open: 0, underpaid: 1, paid: 2, settled: 3, final: 4, expired: 5, late: 6 }
+
+/**
+ * The state an invoice is in, given every payment matched to it.
+ * - Until `expiresAt`: open (nothing) → underpaid (some) → paid (sequenced, total ≥ amount) →
+ *   settled (payments in L1 batches cover the amount) → final (those batches have
+ *   `confirmations` blocks on top).
+ * - At `expiresAt`, an invoice not paid in full is expired; a payment seen after that makes it late.
+ *   Expired and late never go back to paid: the merchant refunds or accepts by hand.
+ * - Paying more than asked is `overpaid`, a flag on paid/settled/final, not a state.
+ *
+ * @example
+ * invoiceStatus({ amount: 100n, expiresAt, previous: 'open', payments: [{ commitment, amount: 100n, seenAt: now, blockNumber: null }], now, tipBlock: null, confirmations: 2 })
+ * // { state: 'paid', received: 100n, overpaid: false }
+ */
+export function invoiceStatus(p: {
+  amount: bigint
+  expiresAt: number
+  previous: InvoiceState
+  payments: readonly CountedPayment[]
+  now: number
+  tipBlock: bigint | null
+  confirmations: number
+}): InvoiceStatus {
+  const received = p.payments.reduce((s, x) => s + x.amount, 0n)
+  const onTime = p.payments.filter((x) => x.seenAt < p.expiresAt).reduce((s, x) => s + x.amount, 0n)
+  const expiredBefore = p.previous === 'expired' || p.previous === 'late'
+  if (!expiredBefore && onTime >= p.amount) {
+    const settled = p.payments.filter((x) => x.blockNumber !== null)
+    const final = settled.filter((x) => p.tipBlock !== null && p.tipBlock - x.blockNumber! >= BigInt(p.confirmations))
+    const sum = (xs: CountedPayment[]) => xs.reduce((s, x) => s + x.amount, 0n)
+    const state = sum(final) >= p.amount ? 'final' : sum(settled) >= p.amount ? 'settled' : 'paid'
+    // Never step back (a tip read from a lagging RPC node must not undo `final`).
+    return { state: RANK[state] < RANK[p.previous] ? p.previous : state, received, overpaid: received > p.amount }
+  }
+  if (expiredBefore || p.now >= p.expiresAt) {
+    return { state: p.payments.some((x) => x.seenAt >= p.expiresAt) ? 'late' : 'expired', received, overpaid: false }
+  }
+  return { state: received > 0n ? 'underpaid' : 'open', received, overpaid: false }
+}
+
+/**
+ * The events between two statuses of one invoice, in order, each with a key that makes its id
+ * deterministic (see `eventId`). Milestones skipped over (a payment first seen already final, by a
+ * merchant that was offline) are all emitted, so receivers always see paid before settled before
+ * final. Each late payment is its own `invoice.late`, keyed by its commitment.
+ *
+ * @example
+ * invoiceEvents({ state: 'open', received: 0n, overpaid: false }, { state: 'settled', received: 150n, overpaid: true }, [])
+ * // [{ type: 'invoice.paid', key: '' }, { type: 'invoice.overpaid', key: '' }, { type: 'invoice.settled', key: '' }]
+ */
+export function invoiceEvents(
+  before: InvoiceStatus,
+  after: InvoiceStatus,
+  latePayments: readonly string[],
+): { type: InvoiceEventType; key: string }[] {
+  const events: { type: InvoiceEventType; key: string }[] = []
+  const from = RANK[before.state]
+  const to = RANK[after.state]
+  if (after.state === 'underpaid' && from < RANK.underpaid) events.push({ type: 'invoice.underpaid', key: '' })
+  if (to <= RANK.final) {
+    for (const s of ['paid', 'settled', 'final'] as const) {
+      if (from < RANK[s] && to >= RANK[s]) events.push({ type: `invoice.${s}`, key: '' })
+      if (s === 'paid' && after.overpaid && !before.overpaid) events.push({ type: 'invoice.overpaid', key: '' })
+    }
+  }
+  if (to >= RANK.expired && from < RANK.expired) events.push({ type: 'invoice.expired', key: '' })
+  if (after.state === 'late') for (const commitment of latePayments) events.push({ type: 'invoice.late', key: commitment })
+  return events
+}

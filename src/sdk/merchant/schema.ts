@@ -1,0 +1,94 @@
+/**
+ * The merchant's SQLite schema (drizzle). `npx drizzle-kit generate --config drizzle.merchant.config.ts`
+ * turns it into the committed SQL in `migrations/`, which `openMerchantStore` applies at open.
+ * Commitments are `0x` + 64 lowercase hex digits; amounts are decimal strings of base units (they
+ * are integers up to 2^128, not field elements); times are integer milliseconds since the epoch.
+ */
+import { sql } from 'drizzle-orm'
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { INVOICE_STATES } from './invoiceState.ts'
+
+export const PAYMENT_MATCHES = ['counted', 'wrong_asset', 'unknown_invoice', 'no_invoice_id'] as const
+export type PaymentMatch = (typeof PAYMENT_MATCHES)[number]
+
+export const DELIVERY_STATES = ['pending', 'delivered', 'none'] as const
+export type DeliveryState = (typeof DELIVERY_STATES)[number]
+
+const oneOf = (column: { name: string }, values: readonly string[]) => sql.raw(`"${column.name}" in (${values.map((v) => `'${v}'`).join(', ')})`)
+
+export const invoices = sqliteTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    amount: text('amount').notNull(),
+    /** ERC-20 address, lowercase; the zero address for ETH */
+    asset: text('asset').notNull(),
+    decimals: integer('decimals').notNull(),
+    /** the whole memo the payer sends: the id, then optionally a space and the merchant's text */
+    memo: text('memo').notNull(),
+    label: text('label'),
+    message: text('message'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    state: text('state', { enum: INVOICE_STATES }).notNull(),
+    received: text('received').notNull().default('0'),
+    overpaid: integer('overpaid', { mode: 'boolean' }).notNull().default(false),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [check('invoices_state_check', oneOf(t.state, INVOICE_STATES)), index('invoices_state_idx').on(t.state)],
+)
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    /** the note commitment: one payment per note, however often it is seen */
+    commitment: text('commitment').primaryKey(),
+    /** the invoice its memo names, when it names one that exists */
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    match: text('match', { enum: PAYMENT_MATCHES }).notNull(),
+    amount: text('amount').notNull(),
+    asset: text('asset').notNull(),
+    memo: text('memo').notNull(),
+    /** the sequencer's transaction id, when first seen in its mempool */
+    txId: text('tx_id'),
+    seenAt: integer('seen_at').notNull(),
+    leafIndex: integer('leaf_index'),
+    blockNumber: integer('block_number'),
+    l1TxHash: text('l1_tx_hash'),
+  },
+  (t) => [check('payments_match_check', oneOf(t.match, PAYMENT_MATCHES)), index('payments_invoice_idx').on(t.invoiceId)],
+)
+
+/**
+ * Every invoice event, and the webhook outbox: an event is written in the same transaction as the
+ * state change that caused it, and a delivery is `pending` until a 2xx answer, so a crash between
+ * the two can neither lose a delivery nor invent one.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    /** `evt_…`, derived from (invoice, type, key): the same event always has the same id */
+    id: text('id').primaryKey(),
+    /** insertion order, for replay */
+    seq: integer('seq').notNull().unique(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    type: text('type').notNull(),
+    createdAt: integer('created_at').notNull(),
+    /** the JSON body exactly as delivered, so retries send the same bytes */
+    body: text('body').notNull(),
+    delivery: text('delivery', { enum: DELIVERY_STATES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [check('events_delivery_check', oneOf(t.delivery, DELIVERY_STATES)), index('events_delivery_idx').on(t.delivery, t.nextAttemptAt)],
+)
+
+export const cursors = sqliteTable('cursors', {
+  key: text('key').primaryKey(),
+  /** the next L1 block to read */
+  block: integer('block').notNull(),
+})

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { createMerchant, createMerchantApp, type Merchant } from '../../src/sdk/merchant/index.ts'
+import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
+
+// The checkout page in headless Chromium: the QR code and the amount are shown, and the status
+// line turns to paid through the SSE stream, without a reload. The payment is fed to the merchant
+// as observed outputs (real note encryption, no proof), as the mempool would show it.
+
+// Debian's package puts it here; CHROMIUM_PATH points elsewhere.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium && process.env.CI) throw new Error(`The checkout browser test needs Chromium at ${CHROMIUM} (apt-get install chromium); CI must not skip it.`)
+
+let merchant: Merchant
+let browser: Browser | undefined
+let server: ReturnType<typeof serve>
+let base: string
+
+beforeAll(async () => {
+  if (!hasChromium) return
+  await initCrypto()
+  merchant = createMerchant(unitMerchantOptions(merchantKeys()))
+  server = serve({ fetch: createMerchantApp(merchant).fetch, port: 0, hostname: '127.0.0.1' })
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  if (server) {
+    ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+  await merchant?.close()
+})
+
+describe('checkout page', () => {
+  const name = 'behavior: shows the QR code and amount, and turns to paid live'
+  it.skipIf(!hasChromium)(hasChromium ? name : `${name} (skipped: no Chromium at ${CHROMIUM})`, async () => {
+    const invoice = await merchant.createInvoice({ amount: 250_000_000_000_000_000n, expiresIn: 600, label: 'Corner café' })
+    const page = await browser!.newPage()
+    let loads = 0
+    page.on('load', () => loads++)
+    await page.goto(`${base}/checkout/${invoice.id}`)
+    expect(await page.locator('#amount').textContent()).toBe('0.25 ETH')
+    const viewBox = await page.locator('#qr svg').getAttribute('viewBox')
+    expect(viewBox).toBe(`0 0 ${invoice.qr.size * 8} ${invoice.qr.size * 8}`)
+    expect(await page.locator('#qr svg').boundingBox()).toMatchObject({ width: expect.any(Number) })
+    expect(await page.locator('#uri').getAttribute('href')).toBe(invoice.uri)
+    await expect.poll(() => page.locator('#status').textContent()).toBe('Waiting for payment')
+    // The page's EventSource is connected: the change below can only reach it through the stream.
+    await page.waitForSelector('body[data-live="true"]', { timeout: 5_000 })
+
+    merchant.ingest(payment(merchantKeys(), { amount: invoice.amount, memo: invoice.memo }).mempool())
+    await page.waitForSelector('#status[data-state="paid"]', { timeout: 5_000 })
+    expect(await page.locator('#status').textContent()).toBe('Paid: waiting for settlement on L1')
+    expect(loads).toBe(1)
+    await page.close()
+  })
+})

@@ -1,0 +1,49 @@
+// Payments to a merchant without proofs: real note encryption (what a wallet's transaction
+// carries), handed to the merchant as observed outputs from the mempool or an L1 batch.
+import { createPublicClient, type Hex, http, type PublicClient, zeroAddress } from 'viem'
+import { type AccountKeys, deriveKeys } from '../../src/crypto/keys.ts'
+import { randomFieldElement } from '../../src/crypto/field.ts'
+import { noteCommitment } from '../../src/crypto/note.ts'
+import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
+import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
+import type { ObservedOutput } from '../../src/sdk/merchant/index.ts'
+
+export const merchantKeys = (seedByte = 7): AccountKeys => deriveKeys(new Uint8Array(32).fill(seedByte))
+export const incomingKey = (keys: AccountKeys) => exportViewingKey(keys, 'incoming', 'testnet')
+
+/** A client for a chain nobody runs: unit tests feed outputs with `ingest` and never reach it. */
+export const offlineClient = () => createPublicClient({ transport: http('http://127.0.0.1:9') }) as PublicClient
+export const unitMerchantOptions = (keys: AccountKeys) => ({
+  viewingKey: incomingKey(keys),
+  sequencerUrl: 'http://127.0.0.1:9',
+  publicClient: offlineClient(),
+  rollupAddress: zeroAddress,
+  fromBlock: 0n,
+})
+
+let txCounter = 0
+
+/**
+ * A two-output transaction paying `amount` of `asset` to `to` at output 0 with `memo`, change to a
+ * stranger at output 1, as the mempool shows it; `settle()` gives the same outputs as an L1 batch.
+ */
+export function payment(to: AccountKeys, p: { amount: bigint; memo?: string; asset?: bigint }) {
+  const stranger = deriveKeys(new Uint8Array(32).fill(99))
+  const notes = [
+    { asset: p.asset ?? 0n, amount: p.amount, ownerPk: to.ownerPk, blinding: randomFieldElement() },
+    { asset: p.asset ?? 0n, amount: 5n, ownerPk: stranger.ownerPk, blinding: randomFieldElement() },
+  ]
+  const { epk, ciphertexts } = encryptNotes(
+    notes.map((note, i) => ({ note, ...(i === 0 && p.memo !== undefined ? { memo: p.memo } : {}) })),
+    [to.vpk, stranger.vpk],
+  )
+  const txId = `tx_${++txCounter}`
+  const outputs = (extra: Partial<ObservedOutput> & Pick<ObservedOutput, 'source'>): ObservedOutput[] =>
+    notes.map((note, i) => ({ txId, outputIndex: i, commitment: noteCommitment(note), epk, ciphertext: ciphertexts[i]!, ...extra }))
+  return {
+    commitment: noteCommitment(notes[0]!),
+    mempool: () => outputs({ source: 'mempool' }),
+    settle: (blockNumber: bigint, extra: { timestamp?: number } = {}) =>
+      outputs({ source: 'l1', blockNumber, leafIndex: 64, l1TxHash: `0x${'ab'.repeat(32)}` as Hex, ...extra }).map((o, i) => ({ ...o, leafIndex: 64 + i })),
+  }
+}

@@ -1,0 +1,267 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { bytesToHex, type PublicClient, toHex } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { createMerchant, createMerchantApp, type Merchant, type ObservedOutput, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
+
+let keys: ReturnType<typeof merchantKeys>
+const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-app-'))
+const secret = 'whsec_unit_test_0123456789'
+
+beforeAll(async () => {
+  await initCrypto()
+  keys = merchantKeys()
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+type Delivery = { headers: IncomingHttpHeaders; body: string }
+
+/** A webhook receiver on loopback that answers `statuses` in turn (then 200). */
+async function startReceiver(port = 0, statuses: number[] = []) {
+  const deliveries: Delivery[] = []
+  const waiters: (() => void)[] = []
+  const server: Server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      deliveries.push({ headers: req.headers, body })
+      res.writeHead(statuses.shift() ?? 200).end()
+      for (const w of waiters.splice(0)) w()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    port: (server.address() as AddressInfo).port,
+    deliveries,
+    async until(n: number, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs
+      while (deliveries.length < n) {
+        if (Date.now() > deadline) throw new Error(`received ${deliveries.length} deliveries, expected ${n}`)
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve)
+          setTimeout(resolve, 50)
+        })
+      }
+      return deliveries
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** A loopback port with nothing listening (connection refused). */
+async function freePort(): Promise<number> {
+  const r = await startReceiver()
+  await r.close()
+  return r.port
+}
+
+const fastRetries = { initialMs: 50, maxMs: 200 }
+
+describe('createMerchantApp', () => {
+  let merchant: Merchant
+  let app: ReturnType<typeof createMerchantApp>
+  beforeAll(() => {
+    merchant = createMerchant(unitMerchantOptions(keys))
+    app = createMerchantApp(merchant)
+    return () => merchant.close()
+  })
+  const post = (body: unknown) => app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+
+  it('default: POST /invoices creates an invoice; GET /invoices/:id reads it', async () => {
+    const res = await post({ amount: '250000000000000000', memo: 'Order 7', expiresIn: 900, label: 'Shop' })
+    expect(res.status).toBe(201)
+    const created = (await res.json()) as Record<string, unknown> & { id: string; qr: { svg: string } }
+    expect(created).toMatchObject({ id: expect.stringMatching(/^inv_/), amount: '250000000000000000', state: 'open', received: '0', checkoutPath: `/checkout/${created.id}` })
+    expect(created.qr.svg).toMatch(/^<svg /)
+    const read = await app.request(`/invoices/${created.id}`)
+    expect(read.status).toBe(200)
+    const { qr: _qr, checkoutPath: _path, ...rest } = created
+    expect(await read.json()).toEqual(rest)
+  })
+
+  it('error: bad input is a 400 naming the field, an unknown invoice a 404, each with { code, message }', async () => {
+    const cases: [unknown, string][] = [
+      [{ amount: 1, expiresIn: 60 }, '`amount`'],
+      [{ amount: '0', expiresIn: 60 }, '`amount`'],
+      [{ amount: '10', expiresIn: 0 }, '`expiresIn`'],
+      [{ amount: '10', expiresIn: 60, asset: '0x12' }, '`asset`'],
+      [{ amount: '10', expiresIn: 60, color: 'red' }, '`body`'],
+      [{ amount: '10', expiresIn: 60, memo: 'é'.repeat(60) }, '`memo`'], // 60 characters, 120 bytes
+      ['{not json', 'JSON'],
+    ]
+    for (const [body, mention] of cases) {
+      const res = await post(body)
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      const json = (await res.json()) as { code: string; message: string }
+      expect(json.code).toBe('INVALID_PARAMETER')
+      expect(json.message).toContain(mention)
+    }
+    for (const path of ['/invoices/inv_aaaaaaaaaaaa', '/invoices/inv_aaaaaaaaaaaa/events', '/checkout/nope']) {
+      const res = await app.request(path)
+      expect(res.status).toBe(404)
+      expect(await res.json()).toMatchObject({ code: 'INVOICE_NOT_FOUND', message: expect.any(String) })
+    }
+  })
+
+  it('behavior: GET /invoices/:id/events streams the state, then each change', async () => {
+    const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+    const res = await app.request(`/invoices/${invoice.id}/events`)
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    const reader = res.body!.getReader()
+    let text = ''
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error(`stream ended before ${needle}`)
+        text += new TextDecoder().decode(value)
+      }
+    }
+    await readUntil('event: state')
+    merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
+    await readUntil('event: invoice.paid')
+    const paid = text.split('\n\n').find((block) => block.includes('event: invoice.paid'))!
+    expect(paid).toMatch(/^id: evt_/m)
+    expect(JSON.parse(paid.split('\n').find((l) => l.startsWith('data: '))!.slice(6))).toMatchObject({ id: invoice.id, state: 'paid' })
+    await reader.cancel()
+  })
+
+  it('default: GET /checkout/:id is an HTML page with the QR code, the amount and the payment link', async () => {
+    const invoice = await merchant.createInvoice({ amount: 250_000_000_000_000_000n, expiresIn: 60, label: '<Shop>' })
+    const res = await app.request(`/checkout/${invoice.id}`)
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+    const html = await res.text()
+    expect(html).toContain(invoice.qr.svg)
+    expect(html).toContain('<p id="amount">0.25 ETH</p>')
+    expect(html).toContain(`href="${invoice.uri.replaceAll('&', '&amp;')}"`)
+    expect(html).toContain('&lt;Shop&gt;')
+    expect(html).not.toContain('<Shop>')
+  })
+})
+
+describe('webhooks', () => {
+  it('behavior: a receiver that is down (connection refused) gets the delivery when it comes back, signed and with its idempotency key', async () => {
+    const port = await freePort()
+    const merchant = createMerchant({ ...unitMerchantOptions(keys), webhook: { url: `http://127.0.0.1:${port}/hooks`, secret, backoff: fastRetries } })
+    try {
+      const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+      merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
+      await merchant.deliverWebhooks()
+      const [failed] = merchant.listEvents()
+      expect(failed).toMatchObject({ type: 'invoice.paid', delivery: 'pending', attempts: 1 })
+
+      const receiver = await startReceiver(port)
+      const [delivery] = await receiver.until(1)
+      const event = JSON.parse(delivery!.body) as { id: string; type: string; createdAt: string; invoice: { id: string; state: string } }
+      expect(event).toMatchObject({ id: failed!.id, type: 'invoice.paid', invoice: { id: invoice.id, state: 'paid' } })
+      expect(Object.keys(event)).toEqual(['id', 'type', 'createdAt', 'invoice'])
+      expect(delivery!.headers['idempotency-key']).toBe(event.id)
+      expect(delivery!.headers['content-type']).toBe('application/json')
+      expect(verifyWebhookSignature({ body: delivery!.body, header: delivery!.headers['zkpay-signature'] as string, secret })).toMatchObject({ ok: true })
+      expect(verifyWebhookSignature({ body: delivery!.body, header: delivery!.headers['zkpay-signature'] as string, secret: `${secret}!` })).toMatchObject({ ok: false })
+      await expect.poll(() => merchant.listEvents()[0]!.delivery).toBe('delivered')
+      await receiver.close()
+    } finally {
+      await merchant.close()
+    }
+  })
+
+  it('behavior: a non-2xx answer is retried with the same id and body (at least once)', async () => {
+    const receiver = await startReceiver(0, [500, 503])
+    const merchant = createMerchant({ ...unitMerchantOptions(keys), webhook: { url: receiver.url, secret, backoff: fastRetries } })
+    try {
+      const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+      merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
+      const deliveries = await receiver.until(3)
+      expect(new Set(deliveries.map((d) => d.body)).size).toBe(1)
+      expect(new Set(deliveries.map((d) => d.headers['idempotency-key'])).size).toBe(1)
+      await expect.poll(() => merchant.listEvents()[0]).toMatchObject({ delivery: 'delivered', attempts: 3 })
+      await new Promise((r) => setTimeout(r, 300))
+      expect(receiver.deliveries).toHaveLength(3) // nothing more once acknowledged
+    } finally {
+      await merchant.close()
+      await receiver.close()
+    }
+  })
+
+  it('behavior: a merchant restarted from its SQLite file delivers what was still in the outbox, with the same event ids', async () => {
+    const store = join(dir, 'outbox.db')
+    const port = await freePort()
+    const options = { ...unitMerchantOptions(keys), store, webhook: { url: `http://127.0.0.1:${port}/hooks`, secret, backoff: fastRetries } }
+    const first = createMerchant(options)
+    const invoice = await first.createInvoice({ amount: 100n, expiresIn: 60 })
+    const pay = payment(keys, { amount: 100n, memo: invoice.id })
+    first.ingest(pay.mempool())
+    first.ingest(pay.settle(1n), { tipBlock: 1n })
+    await first.deliverWebhooks()
+    const pending = first.listEvents()
+    expect(pending.map((e) => [e.type, e.delivery])).toEqual([
+      ['invoice.paid', 'pending'],
+      ['invoice.settled', 'pending'],
+    ])
+    await first.close()
+
+    const receiver = await startReceiver(port)
+    const second = createMerchant(options)
+    try {
+      const deliveries = await receiver.until(2)
+      expect(deliveries.map((d) => JSON.parse(d.body).id)).toEqual(pending.map((e) => e.id))
+      // Seeing the same payment again after the restart makes no new event.
+      second.ingest([...pay.mempool(), ...pay.settle(1n)], { tipBlock: 1n })
+      await expect.poll(() => second.listEvents().map((e) => e.delivery)).toEqual(['delivered', 'delivered'])
+      expect(second.listEvents().map((e) => e.id)).toEqual(pending.map((e) => e.id))
+    } finally {
+      await second.close()
+      await receiver.close()
+    }
+  })
+})
+
+describe('sync and watch', () => {
+  /** A chain with no batches yet: `syncFromL1` finds no events up to block 5. */
+  const emptyChain = { getBlockNumber: async () => 5n, getContractEvents: async () => [] } as unknown as PublicClient
+
+  it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
+    let mempool: { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }[] = []
+    const node = createServer((req, res) => {
+      res.writeHead(req.url === '/v1/mempool' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ transactions: mempool }))
+    })
+    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(node.address() as AddressInfo).port}`
+    const merchant = createMerchant({ ...unitMerchantOptions(keys), sequencerUrl: url, publicClient: emptyChain })
+    try {
+      const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+      const outputs = payment(keys, { amount: 100n, memo: invoice.id }).mempool()
+      const hex = (o: ObservedOutput) => (typeof o.ciphertext === 'string' ? o.ciphertext : bytesToHex(o.ciphertext))
+      mempool = [
+        {
+          id: outputs[0]!.txId!,
+          status: 'pending',
+          commitments: outputs.map((o) => toHex(o.commitment as bigint, { size: 32 })),
+          epk: bytesToHex(outputs[0]!.epk as Uint8Array),
+          ciphertexts: outputs.map(hex),
+        },
+      ]
+      const paid = new Promise((resolve) => merchant.on('invoice.paid', resolve))
+      merchant.watch({ intervalMs: 20 })
+      await paid
+      expect(merchant.getInvoice(invoice.id).payments).toMatchObject([{ status: 'sequenced', txId: outputs[0]!.txId }])
+
+      const errors: unknown[] = []
+      merchant.on('error', (e) => errors.push(e))
+      await new Promise<void>((resolve) => node.close(() => resolve()))
+      await expect.poll(() => errors.length).toBeGreaterThan(0)
+      expect(errors[0]).toMatchObject({ code: 'NODE_UNREACHABLE' })
+      await merchant.stop()
+      await expect(merchant.sync()).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' })
+    } finally {
+      await merchant.close()
+      node.close()
+    }
+  })
+})
