@@ -4,6 +4,7 @@ import { benchCircuits } from './circuits.ts'
 import { benchCrypto, type Row } from './crypto.ts'
 import { benchNode } from './node.ts'
 import { benchSettlement } from './settlement.ts'
+import { benchSync } from './sync.ts'
 
 /**
  * `npm run bench [suite…]`: runs the benchmark suites (all by default), merges their figures
@@ -16,6 +17,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   circuits: benchCircuits,
   settlement: benchSettlement,
   node: benchNode,
+  sync: benchSync,
 }
 
 const chosen = process.argv.slice(2)

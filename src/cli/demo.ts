@@ -3,23 +3,53 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { generateMnemonic } from '../crypto/keys.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
-import { createLogger } from '../log/index.ts'
-import { createWallet } from '../sdk/index.ts'
+import { exportViewingKey } from '../crypto/viewingKeys.ts'
+import { createLogger, type Logger } from '../log/index.ts'
+import { createMerchant, createWallet, parsePaymentUri } from '../sdk/index.ts'
 import { startDevnet } from './devnet.ts'
 
+export type DemoOptions = {
+  /** where the devnet keeps devnet.json and the node's database (default .zkpay/demo) */
+  dir?: string
+  /** the devnet node's logger (default: errors only) */
+  logger?: Logger
+  print?: (line: string) => void
+}
+
+/** What the demo did: the private facts a privacy check looks for afterwards. */
+export type DemoResult = {
+  alice: string
+  shop: string
+  invoiceId: string
+  memo: string
+  paid: bigint
+  l1TxHashes: string[]
+}
+
+const BAR = 24
+
+/** A stage bar: `[########----------------] settled`. */
+function bar(done: number, total: number, label: string): string {
+  const filled = Math.round((BAR * done) / total)
+  return `[${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${label}`
+}
+
 /**
- * `zkpay demo` (what `npm start` runs): on an embedded devnet, Alice shields ETH, pays Bob
- * privately with an invoice number in the encrypted memo, Bob finds the payment with his keys
- * and withdraws part of it to L1. Every step is a real proof, a real batch and a real L1
- * transaction.
+ * `zkpay demo` (what `npm start` runs), on an embedded devnet with real proofs, batches and L1
+ * transactions:
+ * 1. Alice shields 1 ETH;
+ * 2. a shop (watch-only, from Bob's incoming viewing key) issues an invoice for 0.25 ETH;
+ * 3. Alice pays it from its payment URI; the shop sees it paid (sequenced), then settled on L1;
+ * 4. Bob, who owns the shop's keys, withdraws 0.1 ETH to L1.
  */
-export async function runDemo(print: (line: string) => void = console.log): Promise<void> {
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const print = options.print ?? console.log
   const started = Date.now()
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`
   const step = (line: string) => print(`[${elapsed()}] ${line}`)
   await initCrypto()
   step('starting the devnet: anvil, the rollup and a test token, an operator node')
-  const devnet = await startDevnet({ dir: '.zkpay/demo', batchSize: 4, batchMaxAgeMs: 500, logger: createLogger('devnet', { level: 'error' }) })
+  const devnet = await startDevnet({ dir: options.dir ?? '.zkpay/demo', batchSize: 4, batchMaxAgeMs: 500, logger: options.logger ?? createLogger('devnet', { level: 'error' }) })
   try {
     const { info } = devnet
     const transport = http(info.rpcUrl)
@@ -28,36 +58,63 @@ export async function runDemo(print: (line: string) => void = console.log): Prom
     const common = { sequencerUrl: info.sequencerUrl, rollupAddress: info.rollupAddress, fromBlock: BigInt(info.deployBlock) }
     const alice = createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[1]!.privateKey), ...common })
     const bob = createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[2]!.privateKey), ...common })
+    const shop = createMerchant({ viewingKey: exportViewingKey(bob.keys, 'incoming', 'testnet'), publicClient, ...common, confirmations: 2 })
+    const l1TxHashes: string[] = []
     step(`rollup ${info.rollupAddress} on chain ${info.chainId}, sequencer ${info.sequencerUrl}`)
-    step(`Alice ${alice.address.slice(0, 24)}…   Bob ${bob.address.slice(0, 24)}…`)
+    step(`Alice ${alice.address.slice(0, 24)}…   Bob's shop ${shop.address.slice(0, 24)}… (watch-only: it holds a viewing key, no spending key)`)
 
-    step('Alice shields 1 ETH: proving the deposit, escrowing it on L1, sending it to the sequencer')
-    const deposited = await (await alice.deposit({ amount: parseEther('1') })).wait('settled')
-    step(`  settled in batch ${deposited.batchNumber}, L1 transaction ${deposited.l1TxHash}`)
+    step('Alice shields 1 ETH')
+    print(`  ${bar(1, 3, 'proving the deposit and escrowing 1 ETH on L1')}`)
+    const deposit = await alice.deposit({ amount: parseEther('1') })
+    print(`  ${bar(2, 3, `sequenced (${deposit.id.slice(0, 12)}…)`)}`)
+    const deposited = await deposit.wait('settled')
+    print(`  ${bar(3, 3, `settled in batch ${deposited.batchNumber}, L1 transaction ${deposited.l1TxHash}`)}`)
+    l1TxHashes.push(deposited.l1TxHash!)
     step(`  Alice's shielded balance: ${formatEther(alice.balance())} ETH`)
 
-    const invoice = 'invoice #42'
-    step(`Alice pays Bob 0.25 ETH privately for "${invoice}" (the memo is encrypted to Bob)`)
-    const paid = await (await alice.transfer({ to: bob.address, amount: parseEther('0.25'), memo: invoice })).wait('settled')
-    step(`  settled in batch ${paid.batchNumber}, L1 transaction ${paid.l1TxHash}`)
-    const { newNotes } = await bob.sync()
-    const received = newNotes.find((n) => n.memo === invoice)
-    if (!received) throw new Error('Bob did not find the payment for the invoice.')
-    step(`  Bob finds it with his viewing key: ${formatEther(received.note.amount)} ETH, memo "${received.memo}"`)
-    print(`  ${invoice}: paid ${formatEther(received.note.amount)} ETH — settled on L1 (${paid.l1TxHash})`)
+    const invoice = await shop.createInvoice({ amount: parseEther('0.25'), memo: 'Coffee beans', expiresIn: 900 })
+    step(`Bob's shop issues invoice ${invoice.id} for 0.25 ETH`)
+    print(`  ${invoice.uri}`)
+    for (const line of invoice.qr.terminal.split('\n')) print(`  ${line}`)
+
+    step('Alice pays the invoice from its URI (amount, address and memo come from the URI; the memo is encrypted to the shop)')
+    const request = parsePaymentUri(invoice.uri)
+    print(`  ${bar(1, 4, 'proving the private transfer')}`)
+    const payment = await alice.transfer({ to: request.address, amount: request.amount!, asset: request.asset, ...(request.memo ? { memo: request.memo } : {}) })
+    print(`  ${bar(2, 4, `sequenced (${payment.id.slice(0, 12)}…)`)}`)
+    await shop.sync()
+    step(`  the shop sees invoice ${invoice.id}: ${shop.getInvoice(invoice.id).state} (sequenced, not yet on L1)`)
+    const paid = await payment.wait('settled')
+    l1TxHashes.push(paid.l1TxHash!)
+    print(`  ${bar(3, 4, `settled in batch ${paid.batchNumber}`)}`)
+    await shop.sync()
+    const settled = shop.getInvoice(invoice.id)
+    print(`  ${bar(4, 4, `the shop sees it ${settled.state}`)}`)
+    if (settled.state !== 'settled' && settled.state !== 'final') throw new Error(`The shop sees the invoice as ${settled.state}, not settled.`)
+    print(`  invoice ${invoice.id}: paid ${formatEther(settled.received)} ETH — settled on L1 (${paid.l1TxHash})`)
+
+    await bob.sync()
+    const received = bob.notes().find((n) => n.memo === request.memo)
+    if (!received) throw new Error("Bob's wallet did not find the payment.")
+    step(`  Bob's wallet holds it: ${formatEther(received.note.amount)} ETH, memo "${received.memo}"`)
 
     const bobL1 = info.accounts[2]!.address
     const before = await publicClient.getBalance({ address: bobL1 })
     step('Bob withdraws 0.1 ETH to his L1 account')
     const withdrawn = await (await bob.withdraw({ to: bobL1, amount: parseEther('0.1') })).wait('settled')
+    l1TxHashes.push(withdrawn.l1TxHash!)
     const after = await publicClient.getBalance({ address: bobL1 })
     step(`  settled in batch ${withdrawn.batchNumber}, L1 transaction ${withdrawn.l1TxHash}; Bob's L1 balance +${formatEther(after - before)} ETH`)
 
     print('')
     print('summary')
     print(`  Alice shielded: ${formatEther(alice.balance())} ETH   Bob shielded: ${formatEther(bob.balance())} ETH`)
-    print(`  the chain saw: a 1 ETH deposit, a private transfer (no amount, asset or parties), a 0.1 ETH withdrawal`)
+    print(`  invoice ${invoice.id}: ${settled.state}`)
+    print('  the chain saw: a 1 ETH deposit, a private transfer (no amount, asset, parties or memo), a 0.1 ETH withdrawal')
+    print(`  L1 transactions: ${l1TxHashes.join(', ')}`)
     print(`  done in ${elapsed().trim()}`)
+    await shop.close()
+    return { alice: alice.address, shop: shop.address, invoiceId: invoice.id, memo: request.memo!, paid: request.amount!, l1TxHashes }
   } finally {
     await devnet.stop()
   }

@@ -18,6 +18,7 @@ const secret = 'whsec_e2e_0123456789abcdef'
 let devnet: Devnet
 let node: TestNode
 let merchant: Merchant
+let alice: ReturnType<typeof createWallet>
 const deliveries: { headers: IncomingHttpHeaders; body: string }[] = []
 const receiver = createServer((req, res) => {
   let body = ''
@@ -55,7 +56,7 @@ afterAll(async () => {
 
 describe('merchant on a devnet', () => {
   it('default: a wallet pays an invoice from its URI; the merchant sees it paid, settled, then final, and webhooks follow', async () => {
-    const alice = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    alice = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
     await (await alice.deposit({ amount: parseEther('1') })).wait('settled')
 
     const invoice = await merchant.createInvoice({ amount: parseEther('0.25'), memo: 'Order 1042', expiresIn: 600 })
@@ -87,5 +88,21 @@ describe('merchant on a devnet', () => {
     }
     expect(deliveries.map((d) => JSON.parse(d.body) as MerchantEvent).map((e) => [e.id, e.type, e.invoice.state])).toEqual(events.map((e) => [e.id, e.type, e.invoice.state]))
     expect(deliveries.map((d) => d.headers['idempotency-key'])).toEqual(events.map((e) => e.id))
+  })
+
+  it('behavior: a payment short of the invoice leaves it underpaid; an invoice nobody pays expires', async () => {
+    const short = await merchant.createInvoice({ amount: parseEther('0.25'), expiresIn: 600 })
+    const unpaid = await merchant.createInvoice({ amount: parseEther('0.05'), expiresIn: 1 })
+    const request = parsePaymentUri(short.uri)
+    const handle = await alice.transfer({ to: request.address, amount: parseEther('0.1'), memo: request.memo! })
+    await merchant.sync()
+    expect(merchant.getInvoice(short.id)).toMatchObject({ state: 'underpaid', received: parseEther('0.1') })
+    await handle.wait('settled')
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    await merchant.sync()
+    expect(merchant.getInvoice(short.id)).toMatchObject({ state: 'underpaid', received: parseEther('0.1') })
+    expect(merchant.getInvoice(short.id).payments).toMatchObject([{ status: 'settled' }])
+    expect(merchant.getInvoice(unpaid.id)).toMatchObject({ state: 'expired', received: 0n })
+    expect(merchant.listEvents(unpaid.id).map((e) => e.type)).toEqual(['invoice.expired'])
   })
 })

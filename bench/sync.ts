@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto'
+import { type Address, bytesToHex, createPublicClient, createWalletClient, type Hex, http, type PublicClient } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { DEV_MNEMONIC } from '../src/cli/devnet.ts'
+import { randomFieldElement } from '../src/crypto/field.ts'
+import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../src/crypto/keys.ts'
+import { MerkleTree } from '../src/crypto/merkleTree.ts'
+import { noteCommitment } from '../src/crypto/note.ts'
+import { encryptNotes } from '../src/crypto/noteEncryption.ts'
+import { initCrypto } from '../src/crypto/poseidon.ts'
+import { createWallet } from '../src/sdk/index.ts'
+import { compileContracts } from '../src/settlement/compileContracts.ts'
+import { BATCH_LEAVES } from '../src/settlement/syncFromL1.ts'
+import { startAnvil } from '../src/settlement/startAnvil.ts'
+import type { Row } from './crypto.ts'
+
+const OUTPUTS = 10_000
+const PER_BATCH = BATCH_LEAVES / 2
+const OURS_EVERY = 250 // one transaction in 250 pays the restored wallet
+const RUNS = 3
+
+type Settled = { nullifiers: [bigint, bigint]; commitments: [bigint, bigint]; epk: Hex; ciphertext0: Hex; ciphertext1: Hex }
+
+/**
+ * Wallet restore (issue: SDK wallet): a wallet restored from its mnemonic into an empty store
+ * syncs 10,000 outputs from L1 events, on anvil through JSON-RPC: logs read and decoded, every
+ * batch root checked against the local tree, every output trial-decrypted. The batches are
+ * announced by a bench-only contract that emits the Rollup's events (proving 5,000 transfers
+ * would take hours); everything the wallet does is the real path.
+ */
+export async function benchSync(log: (line: string) => void): Promise<Row[]> {
+  await initCrypto()
+  const mnemonic = generateMnemonic()
+  const ours = deriveKeys(seedFromMnemonic(mnemonic))
+  const strangers = Array.from({ length: 16 }, () => deriveKeys(randomBytes(32)))
+
+  // 5,000 transactions in batches of 32, with their leaves' roots.
+  const txs: Settled[] = []
+  let expected = 0n
+  for (let i = 0; i < OUTPUTS / 2; i++) {
+    const mine = i % OURS_EVERY === 0
+    const to = mine ? ours : strangers[i % strangers.length]!
+    const amount = 1_000n + BigInt(i)
+    if (mine) expected += amount
+    const payment = { asset: 0n, amount, ownerPk: to.ownerPk, blinding: randomFieldElement() }
+    const change = { asset: 0n, amount: 7n, ownerPk: strangers[0]!.ownerPk, blinding: randomFieldElement() }
+    const { epk, ciphertexts } = encryptNotes([{ note: payment, memo: mine ? `payment ${i}` : undefined }, { note: change }], [to.vpk, strangers[0]!.vpk])
+    txs.push({
+      nullifiers: [randomFieldElement(), randomFieldElement()],
+      // Only the wallet's own notes are checked against their commitment; others may be random.
+      commitments: [mine ? noteCommitment(payment) : randomFieldElement(), randomFieldElement()],
+      epk: bytesToHex(epk),
+      ciphertext0: bytesToHex(ciphertexts[0]!),
+      ciphertext1: bytesToHex(ciphertexts[1]!),
+    })
+  }
+  log(`${txs.length} transactions, ${OUTPUTS} outputs, ${Math.ceil(txs.length / OURS_EVERY)} of them to the restored wallet`)
+
+  const anvil = await startAnvil()
+  try {
+    const transport = http(anvil.rpcUrl)
+    const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient
+    const walletClient = createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC), chain: foundry, transport })
+    const { EventReplay } = compileContracts(['bench/contracts/EventReplay.sol'])
+    const deployHash = await walletClient.deployContract({ abi: EventReplay!.abi, bytecode: EventReplay!.bytecode })
+    const deployed = await publicClient.waitForTransactionReceipt({ hash: deployHash })
+    const replay = deployed.contractAddress as Address
+    const tree = new MerkleTree()
+    for (let b = 0; b * PER_BATCH < txs.length; b++) {
+      const batch = txs.slice(b * PER_BATCH, (b + 1) * PER_BATCH)
+      const oldRoot = tree.root
+      const startIndex = tree.size
+      const leaves = new Array<bigint>(BATCH_LEAVES).fill(0n)
+      batch.forEach((t, i) => ((leaves[2 * i] = t.commitments[0]), (leaves[2 * i + 1] = t.commitments[1])))
+      tree.insertMany(leaves)
+      const hash = await walletClient.writeContract({
+        address: replay,
+        abi: EventReplay!.abi,
+        functionName: 'replay',
+        args: [BigInt(b + 1), oldRoot, tree.root, BigInt(startIndex), batch],
+        gas: 15_000_000n,
+      })
+      const receipt = await publicClient.waitForTransactionReceipt({ hash })
+      if (receipt.status !== 'success') throw new Error(`replaying batch ${b + 1} failed`)
+    }
+    log(`replayed ${Math.ceil(txs.length / PER_BATCH)} batches on anvil`)
+
+    const times: number[] = []
+    for (let run = 0; run < RUNS; run++) {
+      const wallet = createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: replay, fromBlock: deployed.blockNumber, l1: { publicClient, walletClient } })
+      const t0 = performance.now()
+      await wallet.sync()
+      const seconds = (performance.now() - t0) / 1000
+      if (wallet.balance() !== expected) throw new Error(`restored balance ${wallet.balance()}, expected ${expected}`)
+      times.push(seconds)
+      log(`restore ${run + 1}: ${seconds.toFixed(2)} s (${Math.round(OUTPUTS / seconds)} outputs/s), balance found`)
+      wallet.store.close()
+    }
+    const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!
+    return [
+      { key: 'sync.restore10k', label: `Wallet restore from L1 over ${OUTPUTS.toLocaleString('en-US')} outputs (median of ${RUNS})`, value: median, unit: 's', target: '≤ 2' },
+      { key: 'sync.restoreOutputsPerSecond', label: 'Wallet restore rate (logs, roots, trial decryption)', value: OUTPUTS / median, unit: 'outputs/s' },
+    ]
+  } finally {
+    await anvil.stop()
+  }
+}
