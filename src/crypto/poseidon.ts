@@ -1,5 +1,3 @@
-import { buildPoseidonWasm } from 'circomlibjs'
-import { getCurveFromName } from 'ffjavascript'
 import { CryptoNotReadyError, InvalidParameterError } from '../errors/index.ts'
 import { FIELD_SIZE } from './field.ts'
 
@@ -33,6 +31,9 @@ const R_INV = modInverse(R, FIELD_SIZE)
  */
 export function initCrypto(): Promise<void> {
   ready ??= (async () => {
+    // Loaded here, not at import: circomlibjs is slow to load, and code that never hashes (a
+    // trial-decryption worker that finds nothing) should not pay for it.
+    const [{ buildPoseidonWasm }, { getCurveFromName }] = await Promise.all([import('circomlibjs'), import('ffjavascript')])
     // singleThread: hashing is a short synchronous call; worker threads would only add latency.
     const curve = await getCurveFromName('bn128', true, buildPoseidonWasm)
     const tm = curve.tm

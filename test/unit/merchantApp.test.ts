@@ -224,7 +224,7 @@ describe('webhooks', () => {
 
 describe('sync and watch', () => {
   /** A chain with no batches yet: `syncFromL1` finds no events up to block 5. */
-  const emptyChain = { getBlockNumber: async () => 5n, getContractEvents: async () => [] } as unknown as PublicClient
+  const emptyChain = { getBlockNumber: async () => 5n, request: async () => [] /* eth_getLogs: no events */ } as unknown as PublicClient
 
   it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
     let mempool: { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }[] = []
