@@ -90,7 +90,10 @@ describe('merchant on a devnet', () => {
     expect(deliveries.map((d) => d.headers['idempotency-key'])).toEqual(events.map((e) => e.id))
   })
 
-  it('behavior: a payment short of the invoice leaves it underpaid; an invoice nobody pays expires', async () => {
+  it('behavior: a payment short of the invoice leaves it underpaid; an invoice nobody pays expires; webhooks wait for a receiver that was down', async () => {
+    const port = (receiver.address() as AddressInfo).port
+    await new Promise<void>((resolve) => receiver.close(() => resolve())) // the receiver goes down
+    const before = deliveries.length
     const short = await merchant.createInvoice({ amount: parseEther('0.25'), expiresIn: 600 })
     const unpaid = await merchant.createInvoice({ amount: parseEther('0.05'), expiresIn: 1 })
     const request = parsePaymentUri(short.uri)
@@ -104,5 +107,14 @@ describe('merchant on a devnet', () => {
     expect(merchant.getInvoice(short.id).payments).toMatchObject([{ status: 'settled' }])
     expect(merchant.getInvoice(unpaid.id)).toMatchObject({ state: 'expired', received: 0n })
     expect(merchant.listEvents(unpaid.id).map((e) => e.type)).toEqual(['invoice.expired'])
+    expect(deliveries.length).toBe(before)
+    expect(merchant.listEvents(short.id).map((e) => e.delivery)).toEqual(['pending'])
+
+    // Back up on the same port: the outbox delivers what waited, once each.
+    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve))
+    await expect.poll(() => deliveries.length - before, { timeout: 10_000 }).toBe(2)
+    const late = deliveries.slice(before).map((d) => JSON.parse(d.body) as MerchantEvent)
+    expect(late.map((e) => [e.type, e.invoice.id]).sort()).toEqual([['invoice.expired', unpaid.id], ['invoice.underpaid', short.id]].sort())
+    for (const d of deliveries.slice(before)) expect(verifyWebhookSignature({ body: d.body, header: d.headers['zkpay-signature'] as string, secret })).toMatchObject({ ok: true })
   })
 })
