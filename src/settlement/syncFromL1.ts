@@ -137,8 +137,13 @@ const malformed = () => new SettlementError('The rollup emitted an event that do
  * Appends the batches' leaves in one pass (in parallel when there are many) and checks the
  * result against the last batch's root: that root commits to every leaf, and the batches must
  * chain (each starts at the previous one's root and end), so one check covers them all.
+ * After a failed check the tree holds the unchecked leaves: append to a copy to carry on.
+ *
+ * @example
+ * const { batches } = await syncFromL1(publicClient, { rollup, fromBlock })
+ * await appendBatches(tree, batches)
  */
-async function appendBatches(tree: MerkleTree, batches: readonly SyncedBatch[]): Promise<void> {
+export async function appendBatches(tree: MerkleTree, batches: readonly SyncedBatch[]): Promise<void> {
   if (batches.length === 0) return
   const leaves = new Array<bigint>(batches.length * BATCH_LEAVES).fill(0n)
   let size = tree.size

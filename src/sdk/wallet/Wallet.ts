@@ -10,7 +10,7 @@ import { NoteScanner } from '../../crypto/noteScanner.ts'
 import { InsufficientBalanceError, InvalidParameterError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from '../../errors/index.ts'
 import type { SettlementClients } from '../../settlement/clients.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
-import { syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { appendBatches, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletStore, openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
@@ -140,13 +140,18 @@ export class Wallet {
     const { publicClient } = this.#options.l1
     await this.#checkChain()
     let outputs = 0
-    const tree = MerkleTree.restore(this.#tree.serialize()) // a failed sync leaves the wallet's tree as it was
     const { batches, nextBlock } = await syncFromL1(publicClient, {
       rollup: this.#options.rollupAddress,
       fromBlock: this.#cursor,
-      tree,
       ...(onProgress ? { onProgress: (p) => onProgress({ block: p.block, toBlock: p.toBlock, outputs }) } : {}),
     })
+    // New leaves go into a copy (a failed check leaves the wallet's tree as it was); a sync that
+    // finds no batch copies and writes nothing (each `wait('settled')` syncs).
+    let tree = this.#tree
+    if (batches.length > 0) {
+      tree = MerkleTree.restore(this.#tree.serialize())
+      await appendBatches(tree, batches)
+    }
     const newNotes: OwnedNote[] = []
     const spent: { nullifier: bigint; block: bigint }[] = []
     const history: HistoryEntry[] = []
@@ -192,7 +197,7 @@ export class Wallet {
       const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, mine, t.blockNumber, t.transactionHash)
       if (entry) history.push(entry)
     })
-    this.store.writeSync({ cursor: nextBlock, tree: tree.serialize(), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
+    this.store.writeSync({ cursor: nextBlock, ...(tree === this.#tree ? {} : { tree: tree.serialize() }), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
     this.#tree = tree
     this.#cursor = nextBlock
     await this.#releaseRejected()

@@ -49,7 +49,8 @@ export type HistoryEntry = {
 /** What one sync pass found, written in one SQL transaction. */
 export type SyncWrite = {
   cursor: bigint
-  tree: Uint8Array
+  /** the tree after the sync, when it grew */
+  tree?: Uint8Array
   newNotes: StoredNote[]
   spent: { nullifier: bigint; block: bigint }[]
   history: HistoryEntry[]
@@ -144,7 +145,10 @@ export class WalletStore {
   /** Everything one sync found, atomically: a crash leaves the previous sync's state whole. */
   writeSync(w: SyncWrite): void {
     this.#db.transaction((tx) => {
-      tx.insert(schema.tree).values({ id: 1, snapshot: Buffer.from(w.tree) }).onConflictDoUpdate({ target: schema.tree.id, set: { snapshot: Buffer.from(w.tree) } }).run()
+      if (w.tree) {
+        const snapshot = Buffer.from(w.tree)
+        tx.insert(schema.tree).values({ id: 1, snapshot }).onConflictDoUpdate({ target: schema.tree.id, set: { snapshot } }).run()
+      }
       for (const n of w.newNotes) {
         tx.insert(schema.notes)
           .values({
