@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseEther, zeroAddress } from 'viem'
@@ -62,6 +64,21 @@ describe('SDK wallet', () => {
     await offline.sync()
     await expect(offline.transfer({ to: alice.address, amount: 1n })).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' })
     expect(offline.balance()).toBe(parseEther('0.6')) // the note it tried to spend is free again
+
+    // A node that accepts the connection and never answers: the wallet gives up, and frees the note.
+    const hung = createServer(() => {})
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
+    try {
+      const hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`
+      const patient = createWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, requestTimeoutMs: 300 })
+      await patient.sync()
+      await expect(patient.transfer({ to: alice.address, amount: 1n })).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' })
+      expect(patient.balance()).toBe(parseEther('0.6'))
+      expect(() => createWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: 0n, l1: devnet.accounts[1]!, requestTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
+    } finally {
+      hung.closeAllConnections()
+      await new Promise<void>((resolve) => hung.close(() => resolve()))
+    }
 
     // A second copy of the wallet spends the same note first: the first copy's spend is refused
     // by the sequencer, and its note is released.

@@ -26,6 +26,8 @@ export type WalletOptions = {
   network?: Network
   /** where notes, the tree and history persist (`openWalletStore`); in memory by default */
   store?: WalletStore
+  /** how long one request to the sequencer may take before it counts as unreachable (15 s) */
+  requestTimeoutMs?: number
 }
 
 /** A note the wallet owns, where it sits, and whether it is spent or being spent. */
@@ -96,6 +98,8 @@ export class Wallet {
     const seed = options.seed ?? (options.mnemonic ? seedFromMnemonic(options.mnemonic) : undefined)
     if (!seed) throw new InvalidParameterError('mnemonic', 'expected a mnemonic or a seed')
     if (!isAddress(options.rollupAddress)) throw new InvalidParameterError('rollupAddress', 'expected an L1 address (0x and 40 hex digits)')
+    const timeout = options.requestTimeoutMs
+    if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 1)) throw new InvalidParameterError('requestTimeoutMs', 'expected a positive number of milliseconds')
     this.keys = deriveKeys(seed)
     this.network = options.network ?? 'testnet'
     this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, this.network)
@@ -228,9 +232,8 @@ export class Wallet {
 
   /** Frees notes locked by transactions the sequencer rejected (or forgot) while we were away. */
   async #releaseRejected(): Promise<void> {
-    const url = this.#options.sequencerUrl
     for (const id of this.store.pendingTransactions()) {
-      const res = await fetch(`${url}/v1/transactions/${id}`).catch(() => undefined)
+      const res = await this.#fetch(`/v1/transactions/${id}`).catch(() => undefined)
       if (!res) return // the node is unreachable: keep the locks, try next sync
       const body = (await res.json().catch(() => ({}))) as { status?: string }
       if (res.status === 404 || body.status === 'rejected') {
@@ -378,7 +381,9 @@ export class Wallet {
     for (const n of inputs) n.pending = true
     let res: Response
     try {
-      res = await fetch(`${url}/v1/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toTransactionJson(tx)) })
+      // A POST that times out may still have been admitted: releasing its notes is safe all the
+      // same, as the sequencer refuses a second spend of them (NULLIFIER_PENDING).
+      res = await this.#fetch('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toTransactionJson(tx)) })
     } catch (cause) {
       this.#release(inputs, null)
       throw new NodeUnreachableError(url, { cause })
@@ -399,7 +404,7 @@ export class Wallet {
       wait: async (stage = 'settled', options = {}) => {
         const deadline = Date.now() + (options.timeoutMs ?? 120_000)
         for (;;) {
-          const r = await fetch(`${url}/v1/transactions/${id}`).catch((cause) => {
+          const r = await this.#fetch(`/v1/transactions/${id}`).catch((cause) => {
             throw new NodeUnreachableError(url, { cause })
           })
           const t = (await r.json()) as { status: string; code?: string; message?: string; batchNumber: number | null }
@@ -408,7 +413,14 @@ export class Wallet {
             throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
           }
           if (STAGES[stage].includes(t.status)) {
-            const batch = t.batchNumber === null ? undefined : ((await (await fetch(`${url}/v1/batches/${t.batchNumber}`)).json()) as { l1TxHash: string | null })
+            const batch =
+              t.batchNumber === null
+                ? undefined
+                : ((await (
+                    await this.#fetch(`/v1/batches/${t.batchNumber}`).catch((cause) => {
+                      throw new NodeUnreachableError(url, { cause })
+                    })
+                  ).json()) as { l1TxHash: string | null })
             if (stage !== 'sequenced') await this.sync()
             return { status: t.status, batchNumber: t.batchNumber, l1TxHash: batch?.l1TxHash ?? null }
           }
@@ -417,6 +429,11 @@ export class Wallet {
         }
       },
     }
+  }
+
+  /** A request to the sequencer that gives up after `requestTimeoutMs`: a hung node must not hang the wallet. */
+  #fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.#options.sequencerUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 15_000) })
   }
 
   #fromStored(n: StoredNote): OwnedNote {
