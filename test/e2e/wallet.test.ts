@@ -90,6 +90,14 @@ describe('SDK wallet', () => {
     await first.wait('settled')
     await alice.sync()
     expect(alice.balance()).toBe(parseEther('0.5'))
+
+    // Two payments at once from one note: the second finds it locked while the first proves,
+    // instead of proving a double spend for the sequencer to refuse.
+    expect(alice.notes()).toHaveLength(1)
+    const [one, two] = await Promise.allSettled([alice.transfer({ to: alice.address, amount: 1n }), alice.transfer({ to: alice.address, amount: 1n })])
+    expect(one.status).toBe('fulfilled')
+    expect(two).toMatchObject({ status: 'rejected', reason: { code: 'INSUFFICIENT_BALANCE' } })
+    expect(alice.balance()).toBe(0n) // the one note is being spent
   })
 
   it('behavior: with no two notes enough, a payment merges notes first; a wallet file keeps notes and history across restarts', async () => {

@@ -319,7 +319,12 @@ export class Wallet {
     for (;;) {
       const candidates = this.notes(a).sort((x, y) => (y.note.amount > x.note.amount ? 1 : y.note.amount < x.note.amount ? -1 : 0))
       const chosen = candidates.slice(0, 2)
-      if (chosen.reduce((s, n) => s + n.note.amount, 0n) >= amount) return chosen
+      if (chosen.reduce((s, n) => s + n.note.amount, 0n) >= amount) {
+        // Locked from this moment, not from submission: a second call while this one proves
+        // must not pick the same notes.
+        for (const n of chosen) n.pending = true
+        return chosen
+      }
       // The fewest largest notes that cover the amount, merged two by two.
       let covered = 0n
       const needed: OwnedNote[] = []
@@ -336,6 +341,7 @@ export class Wallet {
 
   /** Spends two notes into one of their sum, to the wallet itself. */
   async #merge(a: Address, inputs: OwnedNote[]): Promise<TransactionHandle> {
+    for (const n of inputs) n.pending = true
     const sum = inputs.reduce((s, n) => s + n.note.amount, 0n)
     const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, sum), zeroOutput(this.keys, asset(a))] })
     return this.#submit(tx, inputs, { kind: 'merge', asset: asset(a), amount: 0n, counterparty: null, memo: null })
@@ -345,7 +351,17 @@ export class Wallet {
     return { note: { asset: asset(a), amount, ownerPk: this.keys.ownerPk, blinding: randomFieldElement() }, vpk: this.keys.vpk }
   }
 
-  #prove(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
+  /** Proves a transaction over locked `inputs`; a failed proof frees them. */
+  async #prove(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
+    try {
+      return await this.#proveUnlocked(p)
+    } catch (error) {
+      this.#release(p.inputs, null)
+      throw error
+    }
+  }
+
+  #proveUnlocked(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
     return proveTransaction({
       keys: this.keys,
       asset: asset(p.asset),
