@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import type { Address, Hex, PublicClient } from 'viem'
 import { InvalidParameterError } from '../errors/index.ts'
 import type { Wallet } from '../sdk/index.ts'
+import { formatAmount, parseAmount } from '../sdk/merchant/paymentUri.ts'
 import type { DevnetInfo } from './devnet.ts'
 
 const ETH = '0x0000000000000000000000000000000000000000' as const
@@ -99,13 +100,10 @@ async function assetOf(publicClient: PublicClient, asset: string | undefined): P
   return { address: asset, decimals, symbol }
 }
 
-/** A decimal amount ("0.25") in base units. */
-export function parseAmount(text: string, decimals: number): bigint {
-  if (!/^\d+(\.\d+)?$/.test(text)) throw new InvalidParameterError('amount', `expected a decimal number like 0.25, got "${text}"`)
-  if ((text.split('.')[1] ?? '').length > decimals) throw new InvalidParameterError('amount', `at most ${decimals} decimal places`)
-  const [whole = '0', fraction = ''] = text.split('.')
-  const amount = BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0')
-  if (amount === 0n) throw new InvalidParameterError('amount', 'expected more than zero')
+/** A decimal amount ("0.25") in base units, read as payment URIs read theirs. */
+function amountOf(text: string, decimals: number): bigint {
+  const amount = parseAmount(text, decimals)
+  if (amount === undefined) throw new InvalidParameterError('amount', `expected a positive decimal number with at most ${decimals} decimal places, like 0.25; got "${text}"`)
   return amount
 }
 
@@ -194,7 +192,7 @@ export function walletCommand(): Command {
       const asset = await assetOf(publicClient, opts.asset)
       await syncWithProgress(w, Boolean(f.json))
       const balance = w.balance(asset.address)
-      out(f, { asset: asset.address, balance, notes: w.notes(asset.address).length }, () => [`${formatBase(balance, asset.decimals)} ${asset.symbol} (${w.notes(asset.address).length} notes)`])
+      out(f, { asset: asset.address, balance, notes: w.notes(asset.address).length }, () => [`${formatAmount(balance, asset.decimals)} ${asset.symbol} (${w.notes(asset.address).length} notes)`])
     })
 
   wallet
@@ -207,7 +205,7 @@ export function walletCommand(): Command {
       const { wallet: w, publicClient, hasL1Key } = await openWallet(f)
       if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account that pays the deposit`)
       const asset = await assetOf(publicClient, opts.asset)
-      const handle = await w.deposit({ amount: parseAmount(amount, asset.decimals), asset: asset.address })
+      const handle = await w.deposit({ amount: amountOf(amount, asset.decimals), asset: asset.address })
       const result = await handle.wait(stage(opts.wait))
       out(f, { id: handle.id, ...result }, () => [`deposited ${amount} ${asset.symbol}: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`])
     })
@@ -227,19 +225,19 @@ export function walletCommand(): Command {
         const uri = parsePaymentUri(to)
         const asset = await assetOf(publicClient, uri.asset === ETH ? 'eth' : uri.asset)
         const fromUri = uri.asset === ETH ? uri : parsePaymentUri(to, { decimals: asset.decimals })
-        const value = fromUri.amount ?? (amount === undefined ? undefined : parseAmount(amount, asset.decimals))
+        const value = fromUri.amount ?? (amount === undefined ? undefined : amountOf(amount, asset.decimals))
         if (value === undefined) throw new InvalidParameterError('amount', 'the payment URI names no amount: give one')
         request = { to: fromUri.address, amount: value, asset: asset.address, ...(fromUri.memo === undefined ? {} : { memo: fromUri.memo }), decimals: asset.decimals, symbol: asset.symbol }
       } else {
         if (amount === undefined) throw new InvalidParameterError('amount', 'give an amount, e.g. `zkpay wallet send zkpt1… 0.25`')
         const asset = await assetOf(publicClient, opts.asset)
-        request = { to, amount: parseAmount(amount, asset.decimals), asset: asset.address, ...(opts.memo === undefined ? {} : { memo: opts.memo }), decimals: asset.decimals, symbol: asset.symbol }
+        request = { to, amount: amountOf(amount, asset.decimals), asset: asset.address, ...(opts.memo === undefined ? {} : { memo: opts.memo }), decimals: asset.decimals, symbol: asset.symbol }
       }
       await syncWithProgress(w, Boolean(f.json))
       const handle = await w.transfer(request)
       const result = await handle.wait(stage(opts.wait))
       out(f, { id: handle.id, ...result }, () => [
-        `sent ${formatBase(request.amount, request.decimals)} ${request.symbol} to ${request.to.slice(0, 20)}…: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
+        `sent ${formatAmount(request.amount, request.decimals)} ${request.symbol} to ${request.to.slice(0, 20)}…: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
       ])
     })
 
@@ -254,7 +252,7 @@ export function walletCommand(): Command {
       const { wallet: w, publicClient } = await openWallet(f)
       const asset = await assetOf(publicClient, opts.asset)
       await syncWithProgress(w, Boolean(f.json))
-      const handle = await w.withdraw({ to, amount: parseAmount(amount, asset.decimals), asset: asset.address })
+      const handle = await w.withdraw({ to, amount: amountOf(amount, asset.decimals), asset: asset.address })
       const result = await handle.wait(stage(opts.wait))
       out(f, { id: handle.id, ...result }, () => [`withdrew ${amount} ${asset.symbol} to ${to}: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`])
     })
@@ -271,7 +269,7 @@ export function walletCommand(): Command {
         rows.length === 0
           ? ['no transactions yet']
           : rows.map((h) =>
-              [h.createdAt.toISOString().slice(0, 19), h.kind.padEnd(8), formatBase(h.amount, 18).padStart(12), h.asset === 0n ? 'ETH' : `0x${h.asset.toString(16).padStart(40, '0')}`, h.status.padEnd(8), h.counterparty ?? '', h.memo ? `"${h.memo}"` : '']
+              [h.createdAt.toISOString().slice(0, 19), h.kind.padEnd(8), formatAmount(h.amount, 18).padStart(12), h.asset === 0n ? 'ETH' : `0x${h.asset.toString(16).padStart(40, '0')}`, h.status.padEnd(8), h.counterparty ?? '', h.memo ? `"${h.memo}"` : '']
                 .join('  ')
                 .trimEnd(),
             ),
@@ -279,14 +277,6 @@ export function walletCommand(): Command {
     })
 
   return wallet
-}
-
-/** Base units as a decimal ("250000000000000000", 18 → "0.25"). */
-function formatBase(amount: bigint, decimals: number): string {
-  if (decimals === 0) return amount.toString()
-  const s = amount.toString().padStart(decimals + 1, '0')
-  const fraction = s.slice(-decimals).replace(/0+$/, '')
-  return fraction ? `${s.slice(0, -decimals)}.${fraction}` : s.slice(0, -decimals)
 }
 
 function stage(s: string): 'sequenced' | 'settled' | 'final' {
