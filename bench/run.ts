@@ -23,9 +23,12 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
 const chosen = process.argv.slice(2)
 const resultsUrl = new URL('./results.json', import.meta.url)
 /** Suites may add top-level keys (e.g. `gasPerTransfer`) for figures an issue names. */
-type Results = { machine: string; suites: Record<string, { date: string; rows: Row[] }>; [key: string]: unknown }
-const results: Results = existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : { machine: '', suites: {} }
-results.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+/** Each suite keeps the machine it last ran on: VMs of one kind differ (CPU model, neighbours). */
+type Suite = { date: string; machine: string; rows: Row[] }
+type Results = { suites: Record<string, Suite>; [key: string]: unknown }
+const results: Results = existsSync(resultsUrl) ? JSON.parse(readFileSync(resultsUrl, 'utf8')) : { suites: {} }
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+delete results.machine
 
 for (const [name, run] of Object.entries(suites)) {
   if (chosen.length > 0 && !chosen.includes(name)) continue
@@ -33,7 +36,7 @@ for (const [name, run] of Object.entries(suites)) {
   const result = await run((line) => console.log(`   ${line}`))
   const rows = Array.isArray(result) ? result : result.rows
   if (!Array.isArray(result)) Object.assign(results, result.extra)
-  results.suites[name] = { date: new Date().toISOString().slice(0, 10), rows }
+  results.suites[name] = { date: new Date().toISOString().slice(0, 10), machine, rows }
 }
 writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
 
@@ -41,8 +44,9 @@ const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v
 const lines = [
   '# Benchmarks',
   '',
-  'Written by `npm run bench` (see bench/run.ts); the figures below are the last run on',
-  `${results.machine}.`,
+  'Written by `npm run bench` (see bench/run.ts): the last run of each suite, on the machine it names.',
+  '',
+  ...Object.entries(results.suites).map(([suite, s]) => `- ${suite}: ${s.date}, ${s.machine ?? 'machine not recorded'}`),
   '',
   '| suite | measure | value | target |',
   '|---|---|---|---|',
@@ -50,4 +54,4 @@ const lines = [
   '',
 ]
 writeFileSync(new URL('./README.md', import.meta.url), lines.join('\n'))
-console.log(lines.slice(5).join('\n'))
+console.log(lines.slice(2).join('\n'))
