@@ -1,5 +1,4 @@
 import { Command } from 'commander'
-import { terminateProver } from '../circuits/prove.ts'
 import { BaseError } from '../errors/index.ts'
 import { progressLogger } from './progress.ts'
 
@@ -115,8 +114,9 @@ program
     await devnet.stop()
   })
 
-program.addCommand((await import('./wallet.ts')).walletCommand())
-program.addCommand((await import('./merchant.ts')).merchantCommand())
+const [{ walletCommand }, { merchantCommand }] = await Promise.all([import('./wallet.ts'), import('./merchant.ts')])
+program.addCommand(walletCommand())
+program.addCommand(merchantCommand())
 
 const ceremony = program
   .command('ceremony')
@@ -196,9 +196,8 @@ try {
     console.error(`error L1_REQUEST_FAILED: ${String(e.shortMessage)}`)
     process.exitCode = 2
   } else throw e
-} finally {
-  await terminateProver()
 }
 // Commands that start long-lived workers (servers, devnets) never reach this line; for the
-// rest, leftover snarkjs/ffjavascript threads must not keep a finished command alive.
+// rest, leftover snarkjs/ffjavascript threads must not keep a finished command alive. Exiting
+// ends them, so the prover (and snarkjs) need not load just to be stopped: `zkpay --help` stays quick.
 process.exit()

@@ -1,101 +1,23 @@
-import { existsSync, readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { Command } from 'commander'
-import { createPublicClient, erc20Abi, http, type PublicClient, zeroAddress } from 'viem'
-import { z } from 'zod'
-import { loadConfig, nodeConfig, redactUrl, setting } from '../config/index.ts'
-import { initCrypto } from '../crypto/poseidon.ts'
+import type { PublicClient } from 'viem'
 import { BaseError, InvalidParameterError } from '../errors/index.ts'
 import type { Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
-import type { DevnetInfo } from './devnet.ts'
+import type { ClientFlags } from './clientConfig.ts'
 
 /**
- * The merchant's settings (`zkpay merchant …`): flags, then `ZKPAY_*` variables, then the embedded
- * devnet's `.zkpay/devnet.json` when present, then these defaults.
+ * The merchant's settings (flags, then `ZKPAY_*` variables, then the devnet file, then
+ * defaults: `merchantConfig`) and the merchant they describe. viem, zod and the SDK load here,
+ * when a command runs, so that `zkpay --help` does not wait for them.
  */
-export const merchantConfig = {
-  viewingKey: setting({
-    env: 'ZKPAY_VIEWING_KEY',
-    description: "The merchant's incoming (zkptivk1…) or full viewing key: it sees payments and cannot spend.",
-    parser: z.string({ error: 'expected a viewing key string' }).min(1),
-    secret: true,
-  }),
-  sequencerUrl: setting({
-    env: 'ZKPAY_SEQUENCER_URL',
-    description: "The operator node's HTTP API, whose mempool shows payments as soon as they are sequenced.",
-    parser: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-    default: 'http://127.0.0.1:8080',
-  }),
-  // The chain and the contract are the node's settings, under the same variables.
-  rpcUrl: nodeConfig.rpcUrl,
-  rollupAddress: nodeConfig.rollupAddress,
-  fromBlock: setting({
-    env: 'ZKPAY_FROM_BLOCK',
-    description: "The rollup's deployment block: where a new merchant store starts reading L1.",
-    parser: z.coerce.bigint({ error: 'expected a block number' }).min(0n),
-    default: 0n,
-  }),
-  store: setting({
-    env: 'ZKPAY_MERCHANT_STORE',
-    description: "The merchant's SQLite file: invoices, payments and the webhook outbox.",
-    parser: z.string().min(1),
-    default: '.zkpay/merchant.db',
-  }),
-  confirmations: setting({
-    env: 'ZKPAY_MERCHANT_CONFIRMATIONS',
-    description: 'Blocks on top of a settled batch before its payments are final.',
-    parser: z.coerce.number({ error: 'expected an integer' }).int().min(0).max(10_000),
-    default: 2,
-  }),
-  webhookUrl: setting({
-    env: 'ZKPAY_WEBHOOK_URL',
-    description: 'Where invoice events are POSTed, signed; none when unset.',
-    parser: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-    redact: (v) => (v ? redactUrl(v) : 'none'),
-  }),
-  webhookSecret: setting({
-    env: 'ZKPAY_WEBHOOK_SECRET',
-    description: 'The HMAC-SHA256 key shared with the webhook receiver (at least 16 characters).',
-    parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
-    secret: true,
-  }),
-}
-
-type Flags = Record<string, string | boolean | undefined>
-
-/** Reads `.zkpay/devnet.json` (written by `zkpay devnet`) for defaults, when it exists. */
-function devnetDefaults(file: string): Partial<DevnetInfo> {
-  if (!existsSync(file)) return {}
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Partial<DevnetInfo>
-  } catch {
-    return {}
-  }
-}
-
-async function openMerchant(flags: Flags): Promise<{ merchant: Merchant; publicClient: PublicClient }> {
-  const devnet = devnetDefaults(String(flags.devnet ?? '.zkpay/devnet.json'))
-  const env = process.env
-  // Precedence: flag, then environment, then devnet.json (a devnet default must not hide ZKPAY_*).
-  const pick = (flag: string | boolean | undefined, variable: string, fallback: string | undefined) =>
-    typeof flag === 'string' ? flag : env[variable]?.trim() ? undefined : fallback
-  const config = loadConfig(merchantConfig, {
-    overrides: {
-      viewingKey: pick(flags.viewingKey, 'ZKPAY_VIEWING_KEY', undefined),
-      sequencerUrl: pick(flags.sequencerUrl, 'ZKPAY_SEQUENCER_URL', devnet.sequencerUrl),
-      rpcUrl: pick(flags.rpcUrl, 'ZKPAY_RPC_URL', devnet.rpcUrl),
-      rollupAddress: pick(flags.rollup, 'ZKPAY_ROLLUP_ADDRESS', devnet.rollupAddress),
-      fromBlock: pick(flags.fromBlock, 'ZKPAY_FROM_BLOCK', devnet.deployBlock),
-      store: pick(flags.store, 'ZKPAY_MERCHANT_STORE', undefined),
-      confirmations: pick(flags.confirmations, 'ZKPAY_MERCHANT_CONFIRMATIONS', undefined),
-      webhookUrl: pick(flags.webhookUrl, 'ZKPAY_WEBHOOK_URL', undefined),
-    },
-  })
+async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; publicClient: PublicClient }> {
+  const { loadClientConfig, merchantConfig } = await import('./clientConfig.ts')
+  const { config } = loadClientConfig(merchantConfig, flags, { devnetFile: String(flags.devnet ?? '.zkpay/devnet.json') })
   if (config.webhookUrl && !config.webhookSecret) {
     throw new InvalidParameterError('ZKPAY_WEBHOOK_SECRET', 'set it (at least 16 characters) to sign webhooks; ZKPAY_WEBHOOK_URL is set')
   }
+  const [{ createPublicClient, http }, { initCrypto }, { createMerchant }] = await Promise.all([import('viem'), import('../crypto/poseidon.ts'), import('../sdk/merchant/index.ts')])
   await initCrypto()
-  const { createMerchant } = await import('../sdk/merchant/index.ts')
   const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient
   const merchant = createMerchant({
     viewingKey: config.viewingKey,
@@ -120,8 +42,8 @@ const untilSignal = () =>
 const describeError = (e: unknown) =>
   e instanceof BaseError ? `${e.code}: ${e.shortMessage}` : `MERCHANT_FAILED: ${String(e instanceof Error ? e.message : e).split('\n')[0]}`
 
-function run(action: (flags: Flags) => Promise<void>) {
-  return async (flags: Flags) => {
+function run(action: (flags: ClientFlags) => Promise<void>) {
+  return async (flags: ClientFlags) => {
     try {
       await action(flags)
     } catch (e) {
@@ -169,12 +91,13 @@ export function merchantCommand(): Command {
     .option('--message <text>', 'what for, shown to the payer')
     .option('--json', 'print the invoice as JSON')
     .action(
-      run(async (flags: Flags) => {
+      run(async (flags: ClientFlags) => {
         const { parseAmount, toInvoiceJson } = await import('../sdk/merchant/index.ts')
         const { merchant: m, publicClient } = await openMerchant(flags)
         try {
           const asset = typeof flags.asset === 'string' ? flags.asset : undefined
           if (asset !== undefined && !/^0x[0-9a-fA-F]{40}$/.test(asset)) throw new InvalidParameterError('asset', 'expected an ERC-20 address (0x and 40 hex digits)')
+          const { erc20Abi, zeroAddress } = await import('viem')
           let decimals = 18
           if (typeof flags.decimals === 'string') decimals = Number(flags.decimals)
           else if (asset !== undefined && asset !== zeroAddress) {
@@ -210,7 +133,7 @@ export function merchantCommand(): Command {
     .description('follow the node and L1, and print each invoice state change until interrupted')
     .option('--interval-ms <ms>', 'time between syncs', '2000')
     .action(
-      run(async (flags: Flags) => {
+      run(async (flags: ClientFlags) => {
         const { merchant: m } = await openMerchant(flags)
         m.on('*', (e) => console.log(describeEvent(e)))
         m.on('error', (e) => console.error(`warning ${describeError(e)}`))
@@ -227,7 +150,7 @@ export function merchantCommand(): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--interval-ms <ms>', 'time between syncs', '2000')
     .action(
-      run(async (flags: Flags) => {
+      run(async (flags: ClientFlags) => {
         const port = Number(flags.port)
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidParameterError('port', 'expected a port number from 0 to 65535')
         const { serve } = await import('@hono/node-server')

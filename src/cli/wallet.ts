@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Command } from 'commander'
 import type { Address, Hex, PublicClient } from 'viem'
 import { InvalidParameterError } from '../errors/index.ts'
 import type { Wallet } from '../sdk/index.ts'
-import { formatAmount, parseAmount } from '../sdk/merchant/paymentUri.ts'
-import type { DevnetInfo } from './devnet.ts'
+import { formatAmount, parseAmount } from '../sdk/merchant/amount.ts'
 
 const ETH = '0x0000000000000000000000000000000000000000' as const
 const isAddress = (s: string): s is Address => /^0x[0-9a-fA-F]{40}$/.test(s)
@@ -36,25 +34,9 @@ type WalletFlags = {
   sequencerUrl?: string
   rollup?: string
   fromBlock?: string
+  devnet: string
   l1KeyEnv?: string
   json?: boolean
-}
-
-/** Where the wallet talks to: flags, ZKPAY_* variables, or the devnet that `zkpay devnet` wrote. */
-export function resolveNetwork(flags: Pick<WalletFlags, 'rpcUrl' | 'sequencerUrl' | 'rollup' | 'fromBlock'>, devnetFile = '.zkpay/devnet.json') {
-  const devnet = existsSync(devnetFile) ? (JSON.parse(readFileSync(devnetFile, 'utf8')) as DevnetInfo) : undefined
-  const rpcUrl = flags.rpcUrl ?? process.env.ZKPAY_RPC_URL ?? devnet?.rpcUrl
-  const sequencerUrl = flags.sequencerUrl ?? process.env.ZKPAY_SEQUENCER_URL ?? devnet?.sequencerUrl
-  const rollup = flags.rollup ?? process.env.ZKPAY_ROLLUP_ADDRESS ?? devnet?.rollupAddress
-  const fromBlock = flags.fromBlock ?? process.env.ZKPAY_FROM_BLOCK ?? devnet?.deployBlock ?? '0'
-  const missing = (name: string, flag: string, env: string) =>
-    new InvalidParameterError(name, `set ${flag} or ${env}, or start a devnet with \`zkpay devnet\` (it writes ${devnetFile})`)
-  if (!rpcUrl) throw missing('rpcUrl', '--rpc-url', 'ZKPAY_RPC_URL')
-  if (!sequencerUrl) throw missing('sequencerUrl', '--sequencer-url', 'ZKPAY_SEQUENCER_URL')
-  if (!rollup) throw missing('rollup', '--rollup', 'ZKPAY_ROLLUP_ADDRESS')
-  if (!isAddress(rollup)) throw new InvalidParameterError('rollup', 'expected an L1 address (0x and 40 hex digits)')
-  if (!/^\d+$/.test(fromBlock)) throw new InvalidParameterError('fromBlock', 'expected a block number')
-  return { rpcUrl, sequencerUrl, rollupAddress: rollup as Address, fromBlock: BigInt(fromBlock), devnet }
 }
 
 const passphrase = () => process.env.ZKPAY_WALLET_PASSPHRASE ?? ''
@@ -62,7 +44,8 @@ const keyPath = (dir: string) => path.join(dir, 'wallet.key')
 
 /** Opens the wallet in `--dir` against the resolved network. */
 async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicClient: PublicClient; hasL1Key: boolean }> {
-  const net = resolveNetwork(flags)
+  const { loadClientConfig, networkConfig } = await import('./clientConfig.ts')
+  const { config: net, devnet } = loadClientConfig(networkConfig, flags, { devnetFile: flags.devnet })
   const L = await lib()
   const seed = L.readKeyFile(keyPath(flags.dir), passphrase())
   const transport = L.http(net.rpcUrl)
@@ -70,7 +53,7 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
   // The L1 account pays for deposits (escrow) only: the variable named by --l1-key-env, or the
   // devnet's first user account.
   const envName = flags.l1KeyEnv ?? 'ZKPAY_L1_KEY'
-  const key = (process.env[envName] ?? net.devnet?.accounts[1]?.privateKey) as Hex | undefined
+  const key = (process.env[envName] ?? devnet.accounts?.[1]?.privateKey) as Hex | undefined
   const account = L.privateKeyToAccount(key ?? `0x${'11'.repeat(32)}`)
   const chain = { id: await publicClient.getChainId().catch((cause) => Promise.reject(new L.L1UnreachableError(net.rpcUrl, { cause }))), name: 'l1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.rpcUrl] } } }
   const walletClient = L.createWalletClient({ account, chain, transport })
@@ -136,6 +119,7 @@ export function walletCommand(): Command {
     .option('--sequencer-url <url>', 'operator node URL (ZKPAY_SEQUENCER_URL)')
     .option('--rollup <address>', 'Rollup contract (ZKPAY_ROLLUP_ADDRESS)')
     .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
+    .option('--devnet <file>', 'read network defaults from this devnet file', '.zkpay/devnet.json')
     .option('--l1-key-env <name>', 'NAME of the variable holding the L1 key that pays deposits', 'ZKPAY_L1_KEY')
     .option('--json', 'machine-readable output')
   const flags = (cmd: Command) => cmd.optsWithGlobals<WalletFlags>()

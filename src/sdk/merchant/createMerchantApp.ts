@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { BaseError, InvoiceNotFoundError } from '../../errors/index.ts'
 import { INVOICE_TEXT_SIZE } from './invoiceMemo.ts'
 import { type Invoice, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
-import { formatAmount } from './paymentUri.ts'
+import { formatAmount } from './amount.ts'
 
 /** POST /invoices: the amount in base units as a decimal string (integers above 2^53 do not survive JSON numbers). */
 export const createInvoiceSchema = z

@@ -4,6 +4,7 @@ import { decodeAddress, type Network } from '../../crypto/address.ts'
 import { AMOUNT_LIMIT } from '../../crypto/note.ts'
 import { MEMO_SIZE } from '../../crypto/noteEncryption.ts'
 import { InvalidParameterError, PaymentUriError } from '../../errors/index.ts'
+import { assertDecimals, formatAmount, parseAmount } from './amount.ts'
 
 export const PAYMENT_URI_SCHEME = 'zkpay'
 
@@ -24,26 +25,6 @@ export type PaymentRequest = {
 }
 
 const KNOWN = new Set(['amount', 'asset', 'memo', 'label', 'message'])
-const AMOUNT = /^([0-9]+)(?:\.([0-9]+))?$/
-
-function assertDecimals(decimals: number): void {
-  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 36) throw new InvalidParameterError('decimals', 'expected an integer from 0 to 36')
-}
-
-/**
- * `amount` base units as a decimal in whole units, without trailing zeros.
- *
- * @example
- * formatAmount(250000000000000000n) // '0.25'
- * formatAmount(1_500_000n, 6) // '1.5'
- */
-export function formatAmount(amount: bigint, decimals = 18): string {
-  assertDecimals(decimals)
-  const unit = 10n ** BigInt(decimals)
-  const whole = amount / unit
-  const fraction = (amount % unit).toString().padStart(decimals, '0').replace(/0+$/, '')
-  return fraction ? `${whole}.${fraction}` : whole.toString()
-}
 
 /**
  * Builds a payment URI after Zcash ZIP-321:
@@ -151,21 +132,6 @@ export function parsePaymentUri(uri: string, options: { decimals?: number } = {}
   const message = params.get('message')
   if (message !== undefined) request.message = message
   return request
-}
-
-/**
- * A decimal amount in whole units (`0.25`) as base units, or undefined when it is not plain digits
- * with an optional fraction of at most `decimals` digits, or is zero, or is 2^128 or more.
- *
- * @example
- * parseAmount('0.25', 18) // 250000000000000000n
- */
-export function parseAmount(value: string, decimals = 18): bigint | undefined {
-  assertDecimals(decimals)
-  const m = AMOUNT.exec(value)
-  if (!m || (m[2] ?? '').length > decimals) return undefined
-  const amount = BigInt(m[1]!) * 10n ** BigInt(decimals) + BigInt((m[2] ?? '').padEnd(decimals, '0') || '0')
-  return amount > 0n && amount < AMOUNT_LIMIT ? amount : undefined
 }
 
 function parseMemo(value: string): string {
