@@ -1,11 +1,9 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { MerchantStoreError } from '../../errors/index.ts'
+import { openSqlite } from '../../state/openSqlite.ts'
 import type { InvoiceState } from './invoiceState.ts'
 import * as schema from './schema.ts'
 
@@ -171,23 +169,12 @@ export class MerchantStore {
  * const store = openMerchantStore('.zkpay/merchant.db')
  */
 export function openMerchantStore(path = ':memory:'): MerchantStore {
-  let client: Database.Database
-  try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-    client = new Database(path)
-  } catch (cause) {
-    throw new MerchantStoreError(`Could not open the merchant database at ${path}: check the path and its permissions.`, { cause })
-  }
-  try {
-    client.pragma('busy_timeout = 5000')
-    if (path !== ':memory:') client.pragma('journal_mode = WAL')
-    client.pragma('synchronous = FULL')
-    client.pragma('foreign_keys = ON')
-    const db = drizzle({ client, schema })
-    migrate(db, { migrationsFolder: MERCHANT_MIGRATIONS_FOLDER })
-    return new MerchantStore(db, client)
-  } catch (cause) {
-    client.close()
-    throw new MerchantStoreError(`Could not prepare the merchant database at ${path}: it may be from a newer zkpay, damaged, or not a merchant database.`, { cause })
-  }
+  const { db, client } = openSqlite({
+    path,
+    schema,
+    migrationsFolder: MERCHANT_MIGRATIONS_FOLDER,
+    what: 'merchant database',
+    error: (message, cause) => new MerchantStoreError(message, { cause }),
+  })
+  return new MerchantStore(db, client)
 }

@@ -1,12 +1,10 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { eq, isNotNull } from 'drizzle-orm'
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
 import { StoreError } from '../../errors/state.ts'
+import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
@@ -77,22 +75,14 @@ export class WalletStore {
   }
 
   static open(path: string): WalletStore {
-    let client: Database.Database
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-      client = new Database(path)
-    } catch (cause) {
-      throw new StoreError('STORE_OPEN_FAILED', `Could not open the wallet database at ${path}: check the path and its permissions.`, { cause })
-    }
-    try {
-      if (path !== ':memory:') client.pragma('journal_mode = WAL')
-      const db = drizzle({ client, schema })
-      migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
-      return new WalletStore(db, client)
-    } catch (cause) {
-      client.close()
-      throw new StoreError('STORE_OPEN_FAILED', `Could not prepare the wallet database at ${path}: it may be from a newer zkpay or damaged.`, { cause })
-    }
+    const { db, client } = openSqlite({
+      path,
+      schema,
+      migrationsFolder: MIGRATIONS_FOLDER,
+      what: 'wallet database',
+      error: (message, cause) => new StoreError('STORE_OPEN_FAILED', message, { cause }),
+    })
+    return new WalletStore(db, client)
   }
 
   getMeta(key: string): string | undefined {
