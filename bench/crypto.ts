@@ -1,9 +1,48 @@
-import { availableParallelism } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { decryptNotes, deriveKeys, type EncryptedTransaction, encryptNotes, getPrimitives, initCrypto, MerkleTree, NoteScanner, noteCommitment, randomFieldElement } from '../src/index.ts'
+import { openWalletStore, type WalletStore } from '../src/sdk/wallet/WalletStore.ts'
 
 export type Row = { key: string; label: string; value: number; unit: string; target?: string }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000
+
+/**
+ * A wallet's copy of a 1M-leaf note tree in its store: the first write, a sync that appends one
+ * batch (64 leaves) to it (the copy it appends to, then the write), and opening the wallet.
+ */
+function walletTreeStore(tree: MerkleTree, log: (line: string) => void): Row[] {
+  const dir = mkdtempSync(join(tmpdir(), 'zkpay-bench-store-'))
+  const path = join(dir, 'wallet.db')
+  const write = (store: WalletStore, t: MerkleTree) => store.writeSync({ cursor: 1n, tree: t, newNotes: [], spent: [], history: [] })
+  try {
+    const store = openWalletStore({ path })
+    let t0 = performance.now()
+    write(store, tree)
+    const whole = seconds(t0)
+    t0 = performance.now()
+    const grown = tree.clone()
+    grown.insertMany(Array.from({ length: 64 }, (_, i) => BigInt(i + 7)))
+    write(store, grown)
+    const append = seconds(t0)
+    store.close()
+    t0 = performance.now()
+    const reopened = openWalletStore({ path })
+    const loaded = reopened.loadTree()
+    const open = seconds(t0)
+    reopened.close()
+    if (loaded?.root !== grown.root) throw new Error('the stored tree did not read back')
+    log(`wallet store, 1M-leaf tree: whole ${whole.toFixed(2)} s, sync of one batch ${(append * 1000).toFixed(0)} ms, open ${open.toFixed(2)} s`)
+    return [
+      { key: 'walletStore.tree1M.writeSeconds', label: 'Wallet store: write a 1M-leaf tree whole (first sync)', value: whole, unit: 's' },
+      { key: 'walletStore.tree1M.appendSeconds', label: 'Wallet store: a sync appending 64 leaves to it (copy, append, write)', value: append, unit: 's' },
+      { key: 'walletStore.tree1M.openSeconds', label: 'Wallet store: read the 1M-leaf tree back (open)', value: open, unit: 's' },
+    ]
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 /** Tree appends and wallet-sync trial decryption (issue: foundation). */
 export async function benchCrypto(log: (line: string) => void): Promise<Row[]> {
@@ -25,6 +64,7 @@ export async function benchCrypto(log: (line: string) => void): Promise<Row[]> {
   const pagedSeconds = seconds(t0)
   rows.push({ key: 'tree.append1MPaged.seconds', label: 'Tree: append 1,000,000 leaves, 100,000 at a time', value: pagedSeconds, unit: 's' })
   log(`tree: 1M leaves in ${treeSeconds.toFixed(1)} s at once, ${pagedSeconds.toFixed(1)} s in pages of 100k`)
+  rows.push(...walletTreeStore(paged, log))
 
   const serial = new MerkleTree()
   t0 = performance.now()

@@ -258,7 +258,7 @@ export class MerkleTree {
    * Layout: "ZKMT" ‖ version u8 ‖ levels u8 ‖ size u32 (big-endian) ‖ levels' nodes ‖ sha256 (32).
    */
   serialize(): Uint8Array {
-    const counts = this.levelCounts()
+    const counts = this.levelSizes()
     const total = counts.reduce((a, c) => a + c, 0)
     const out = new Uint8Array(10 + total * NODE + 32)
     out.set([0x5a, 0x4b, 0x4d, 0x54, 1, this.levels])
@@ -281,7 +281,7 @@ export class MerkleTree {
     const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(6)
     if (size > tree.capacity) throw bad('More leaves than the tree holds.')
     tree.count = size
-    const counts = tree.levelCounts()
+    const counts = tree.levelSizes()
     const body = 10 + counts.reduce((a, c) => a + c, 0) * NODE
     if (bytes.length !== body + 32) throw bad('Wrong length for its leaf count.')
     if (Buffer.compare(sha256(bytes.subarray(0, body)), bytes.subarray(body)) !== 0) throw bad('Its checksum does not match.')
@@ -294,8 +294,54 @@ export class MerkleTree {
     return tree
   }
 
-  /** Nodes stored per level: ceil(size / 4^l), and the single root. */
-  private levelCounts(): number[] {
+  /**
+   * Nodes [from, to) of level `level` as stored (32 bytes each, Montgomery form), copied: a store
+   * persists a tree piecewise with them, rewriting only what an append changed.
+   */
+  nodes(level: number, from: number, to: number): Uint8Array {
+    const size = this.levelSizes()[level]
+    if (size === undefined || !Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || from > to || to > size) {
+      throw new InvalidParameterError('nodes', `expected a level from 0 to ${this.levels} and a range within its ${size ?? 0} stored nodes`)
+    }
+    return this.layers[level]!.slice(from * NODE, to * NODE)
+  }
+
+  /**
+   * Rebuilds a tree of `size` leaves from its levels as `nodes` gave them (`levels[l]` holds
+   * `levelSizes()[l]` nodes), without hashing them all: it checks each level's length, then
+   * rehashes the path above the last leaf (the nodes each append rewrites) and requires the
+   * stored root, so levels from writes of different sizes do not pass for a tree.
+   */
+  static fromNodes(levels: number, size: number, nodes: readonly Uint8Array[]): MerkleTree {
+    const bad = (details: string) => new MerkleTreeError('TREE_BAD_SNAPSHOT', 'The stored Merkle tree is damaged or incomplete.', details)
+    const tree = new MerkleTree({ levels })
+    if (!Number.isSafeInteger(size) || size < 0 || size > tree.capacity) throw bad(`A size of ${size} leaves does not fit the tree.`)
+    tree.count = size
+    const sizes = tree.levelSizes()
+    if (nodes.length !== sizes.length) throw bad(`Expected ${sizes.length} levels, got ${nodes.length}.`)
+    sizes.forEach((c, l) => {
+      if (nodes[l]!.length !== c * NODE) throw bad(`Level ${l} holds ${nodes[l]!.length / NODE} nodes, not ${c}.`)
+      tree.ensureCapacity(l, c)
+      tree.layers[l]!.set(nodes[l]!)
+    })
+    if (size > 0) {
+      const stored = tree.root
+      tree.rehashLevels(0, size - 1, size)
+      if (tree.root !== stored) throw bad('Its nodes above the last leaf do not hash to its root.')
+    } else if (tree.root !== zeroHashes(levels)[levels]) throw bad('An empty tree with a root other than the empty root.')
+    return tree
+  }
+
+  /** An independent copy, without hashing: appends to it leave this tree as it is. */
+  clone(): MerkleTree {
+    const copy = new MerkleTree({ levels: this.levels })
+    copy.count = this.count
+    copy.layers = this.layers.map((layer) => layer.slice())
+    return copy
+  }
+
+  /** Nodes stored on each level for the current size: ceil(size / 4^l), and 1 for the root. */
+  levelSizes(): number[] {
     const counts: number[] = []
     let c = this.count
     for (let l = 0; l <= this.levels; l++) {

@@ -128,6 +128,59 @@ describe('MerkleTree', () => {
     expect(MerkleTree.restore(new MerkleTree({ levels: 3 }).serialize()).root).toBe(zeroHashes(3)[3])
   })
 
+  it('behavior: nodes / fromNodes rebuild the tree level by level; clone is independent', () => {
+    const levelsOf = (t: MerkleTree) => t.levelSizes().map((n, l) => t.nodes(l, 0, n))
+    for (const size of [0, 1, 4, 5, 123, 1024]) {
+      const tree = new MerkleTree({ levels: 6 })
+      tree.insertMany(leavesOf(size))
+      const rebuilt = MerkleTree.fromNodes(6, size, levelsOf(tree))
+      expect([rebuilt.size, rebuilt.root]).toEqual([size, tree.root])
+      if (size > 0) expect(rebuilt.path(size - 1)).toEqual(tree.path(size - 1))
+    }
+    const tree = new MerkleTree({ levels: 6 })
+    tree.insertMany(leavesOf(70))
+    expect(tree.levelSizes()).toEqual([70, 18, 5, 2, 1, 1, 1])
+    // Pieces concatenate: what a store writes chunk by chunk reads back whole.
+    const first = tree.nodes(0, 0, 40)
+    const rest = tree.nodes(0, 40, 70)
+    expect(Buffer.concat([first, rest]).equals(Buffer.from(tree.nodes(0, 0, 70)))).toBe(true)
+    const copy = tree.clone()
+    copy.insertMany(leavesOf(3, 5n))
+    expect([tree.size, copy.size]).toEqual([70, 73])
+    expect(tree.root).toBe(naiveRoot(leavesOf(70), 6))
+    expect(copy.root).toBe(naiveRoot([...leavesOf(70), ...leavesOf(3, 5n)], 6))
+  })
+
+  it('error: fromNodes refuses a missing or wrong-sized level, a root its last leaf does not hash to, and a wrong empty root', () => {
+    const tree = new MerkleTree({ levels: 4 })
+    tree.insertMany(leavesOf(30))
+    const good = tree.levelSizes().map((n, l) => tree.nodes(l, 0, n))
+    // The root of the tree before its last two leaves, as if the top chunk were from an older write.
+    const older = new MerkleTree({ levels: 4 })
+    older.insertMany(leavesOf(28))
+    const stale = good.map((level, l) => (l === 4 ? older.nodes(4, 0, 1) : level))
+    const shortLevel = good.map((level, l) => (l === 0 ? level.subarray(0, 29 * 32) : level))
+    const empty = new MerkleTree({ levels: 4 })
+    const emptyLevels = empty.levelSizes().map((n, l) => empty.nodes(l, 0, n))
+    for (const [levels, size, nodes] of [
+      [4, 30, good.slice(0, 4)],
+      [4, 30, shortLevel],
+      [4, 30, stale],
+      [4, 31, good],
+      [4, 0, good.map((level) => level.subarray(0, 0)).map((level, l) => (l === 4 ? good[4]! : level))],
+      [4, 2 ** 8 + 1, good],
+    ] as const) {
+      expect(() => MerkleTree.fromNodes(levels, size, nodes)).toThrow(expect.objectContaining({ code: 'TREE_BAD_SNAPSHOT' }))
+    }
+    expect(MerkleTree.fromNodes(4, 0, emptyLevels).root).toBe(zeroHashes(4)[4])
+    // A stale node on the path above the last leaf is recomputed from the leaves, so it heals.
+    const staleEdge = good.map((level) => level.slice())
+    staleEdge[1]!.set(tree.nodes(1, 0, 1), 7 * 32)
+    expect(MerkleTree.fromNodes(4, 30, staleEdge).path(29)).toEqual(tree.path(29))
+    expect(() => tree.nodes(0, 20, 31)).toThrow(/`nodes`/)
+    expect(() => tree.nodes(5, 0, 1)).toThrow(/`nodes`/)
+  })
+
   it('error: a full tree refuses more leaves and keeps its state', () => {
     const tree = new MerkleTree({ levels: 1 })
     tree.insertMany(leavesOf(3))

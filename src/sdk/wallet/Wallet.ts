@@ -106,8 +106,7 @@ export class Wallet {
     this.#options = options
     this.store = options.store ?? openWalletStore({ path: ':memory:' })
     this.#bindStore()
-    const snapshot = this.store.treeSnapshot()
-    this.#tree = snapshot ? MerkleTree.restore(snapshot) : new MerkleTree()
+    this.#tree = this.store.loadTree() ?? new MerkleTree()
     this.#cursor = BigInt(this.store.getMeta('cursor') ?? options.fromBlock)
     for (const n of this.store.notes()) this.#remember(this.#fromStored(n))
   }
@@ -153,7 +152,7 @@ export class Wallet {
     // finds no batch copies and writes nothing (each `wait('settled')` syncs).
     let tree = this.#tree
     if (batches.length > 0) {
-      tree = MerkleTree.restore(this.#tree.serialize())
+      tree = this.#tree.clone()
       await appendBatches(tree, batches)
     }
     const newNotes: OwnedNote[] = []
@@ -201,7 +200,7 @@ export class Wallet {
       const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, mine, t.blockNumber, t.transactionHash)
       if (entry) history.push(entry)
     })
-    this.store.writeSync({ cursor: nextBlock, ...(tree === this.#tree ? {} : { tree: tree.serialize() }), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
+    this.store.writeSync({ cursor: nextBlock, ...(tree === this.#tree ? {} : { tree }), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
     this.#tree = tree
     this.#cursor = nextBlock
     await this.#releaseRejected()

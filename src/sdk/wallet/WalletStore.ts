@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { eq, isNotNull } from 'drizzle-orm'
+import { asc, eq, isNotNull } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
+import { MerkleTree, TREE_LEVELS } from '../../crypto/merkleTree.ts'
 import { StoreError } from '../../errors/state.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
@@ -47,14 +48,18 @@ export type HistoryEntry = {
 /** What one sync pass found, written in one SQL transaction. */
 export type SyncWrite = {
   cursor: bigint
-  /** the tree after the sync, when it grew */
-  tree?: Uint8Array
+  /** the tree after the sync, when it grew: its new and changed chunks are written */
+  tree?: MerkleTree
   newNotes: StoredNote[]
   spent: { nullifier: bigint; block: bigint }[]
   history: HistoryEntry[]
 }
 
 const hex = (x: bigint) => toHex32(x)
+
+/** Nodes per stored chunk of a tree level: 16 KB, so an append rewrites a few small rows. */
+export const TREE_CHUNK_NODES = 512
+const TREE_SIZE = 'tree_size'
 
 /**
  * The wallet's local database: its notes, its copy of the note tree, its history and the L1
@@ -68,6 +73,8 @@ const hex = (x: bigint) => toHex32(x)
 export class WalletStore {
   readonly #db: BetterSQLite3Database<typeof schema>
   readonly #client: Database.Database
+  /** leaves of the tree as stored: the next write starts from the chunks above this index */
+  #storedTreeSize = 0
 
   private constructor(db: BetterSQLite3Database<typeof schema>, client: Database.Database) {
     this.#db = db
@@ -93,8 +100,43 @@ export class WalletStore {
     this.#db.insert(schema.meta).values({ key, value }).onConflictDoUpdate({ target: schema.meta.key, set: { value } }).run()
   }
 
-  treeSnapshot(): Uint8Array | undefined {
-    return this.#db.select().from(schema.tree).where(eq(schema.tree.id, 1)).get()?.snapshot
+  /**
+   * The stored note tree (undefined for a new wallet). Chunks are checked by
+   * `MerkleTree.fromNodes`; a wallet from before chunks is read from its one-row snapshot and
+   * rewritten as chunks at its next sync that grows the tree.
+   */
+  loadTree(): MerkleTree | undefined {
+    const size = this.getMeta(TREE_SIZE)
+    if (size === undefined) {
+      const legacy = this.#db.select().from(schema.tree).where(eq(schema.tree.id, 1)).get()?.snapshot
+      this.#storedTreeSize = 0
+      return legacy ? MerkleTree.restore(legacy) : undefined
+    }
+    const levels = TREE_LEVELS
+    const parts: Buffer[][] = Array.from({ length: levels + 1 }, () => [])
+    for (const row of this.#db.select().from(schema.treeChunks).orderBy(asc(schema.treeChunks.level), asc(schema.treeChunks.chunk)).all()) {
+      const level = parts[row.level]
+      // A chunk out of sequence means a missing one: its level will have the wrong length.
+      if (level && row.chunk === level.length) level.push(row.nodes)
+    }
+    const tree = MerkleTree.fromNodes(levels, Number(size), parts.map((p) => Buffer.concat(p)))
+    this.#storedTreeSize = tree.size
+    return tree
+  }
+
+  /** Writes the chunks that appending leaves since the last write changed, and the new size. */
+  #writeTree(tx: Pick<BetterSQLite3Database<typeof schema>, 'insert' | 'delete'>, tree: MerkleTree): void {
+    const from = this.#storedTreeSize
+    tree.levelSizes().forEach((size, level) => {
+      // The first node of this level that the append changed (the root always changes).
+      const changed = level === tree.levels ? 0 : Math.floor(from / 4 ** level)
+      for (let chunk = Math.floor(changed / TREE_CHUNK_NODES); chunk * TREE_CHUNK_NODES < size; chunk++) {
+        const nodes = Buffer.from(tree.nodes(level, chunk * TREE_CHUNK_NODES, Math.min(size, (chunk + 1) * TREE_CHUNK_NODES)))
+        tx.insert(schema.treeChunks).values({ level, chunk, nodes }).onConflictDoUpdate({ target: [schema.treeChunks.level, schema.treeChunks.chunk], set: { nodes } }).run()
+      }
+    })
+    tx.insert(schema.meta).values({ key: TREE_SIZE, value: String(tree.size) }).onConflictDoUpdate({ target: schema.meta.key, set: { value: String(tree.size) } }).run()
+    tx.delete(schema.tree).run()
   }
 
   notes(): StoredNote[] {
@@ -135,10 +177,7 @@ export class WalletStore {
   /** Everything one sync found, atomically: a crash leaves the previous sync's state whole. */
   writeSync(w: SyncWrite): void {
     this.#db.transaction((tx) => {
-      if (w.tree) {
-        const snapshot = Buffer.from(w.tree)
-        tx.insert(schema.tree).values({ id: 1, snapshot }).onConflictDoUpdate({ target: schema.tree.id, set: { snapshot } }).run()
-      }
+      if (w.tree) this.#writeTree(tx, w.tree)
       for (const n of w.newNotes) {
         tx.insert(schema.notes)
           .values({
@@ -161,6 +200,7 @@ export class WalletStore {
       for (const h of w.history) this.#putHistory(tx, h)
       tx.insert(schema.meta).values({ key: 'cursor', value: w.cursor.toString() }).onConflictDoUpdate({ target: schema.meta.key, set: { value: w.cursor.toString() } }).run()
     })
+    if (w.tree) this.#storedTreeSize = w.tree.size
   }
 
   /** Locks notes for a submitted transaction (`txId`), or frees them (`null`). */

@@ -3,7 +3,7 @@
  * reads only new blocks. Amounts are decimal TEXT (they exceed 2^53); field elements are
  * `0x` + 64 lowercase hex digits, as in the node's schema.
  */
-import { blob, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { blob, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /** Small facts: the L1 cursor, and which rollup and network the wallet belongs to. */
 export const meta = sqliteTable('meta', {
@@ -11,11 +11,29 @@ export const meta = sqliteTable('meta', {
   value: text('value').notNull(),
 })
 
-/** The local note tree, as `MerkleTree.serialize()` (one row). */
+/**
+ * The local note tree of wallets made before `tree_chunks`, as `MerkleTree.serialize()` (one
+ * row): read once, then replaced by chunks at the next sync that grows the tree.
+ */
 export const tree = sqliteTable('tree', {
   id: integer('id').primaryKey(),
   snapshot: blob('snapshot', { mode: 'buffer' }).notNull(),
 })
+
+/**
+ * The local note tree in chunks of `TREE_CHUNK_NODES` nodes per level (`MerkleTree.nodes`), its
+ * leaf count in `meta.tree_size`: a sync that appends a batch rewrites the one or two chunks per
+ * level it touched, not the whole tree (43 MB at a million leaves).
+ */
+export const treeChunks = sqliteTable(
+  'tree_chunks',
+  {
+    level: integer('level').notNull(),
+    chunk: integer('chunk').notNull(),
+    nodes: blob('nodes', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.chunk] })],
+)
 
 /** Notes the wallet owns, spent or not. */
 export const notes = sqliteTable('notes', {
