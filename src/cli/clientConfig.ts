@@ -61,7 +61,7 @@ export const merchantConfig = {
 }
 
 /** Reads the file `zkpay devnet` writes, when it exists and parses; else nothing. */
-export function readDevnetFile(file: string): Partial<DevnetInfo> {
+function readDevnetFile(file: string): Partial<DevnetInfo> {
   if (!existsSync(file)) return {}
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Partial<DevnetInfo>

@@ -277,7 +277,7 @@ export class MerkleTree {
     const bad = (details: string) => new MerkleTreeError('TREE_BAD_SNAPSHOT', 'The Merkle tree snapshot is damaged or not a snapshot.', details)
     if (!(bytes instanceof Uint8Array) || bytes.length < 42) throw bad('Too short.')
     if (bytes[0] !== 0x5a || bytes[1] !== 0x4b || bytes[2] !== 0x4d || bytes[3] !== 0x54 || bytes[4] !== 1) throw bad('Wrong magic or version.')
-    const tree = new MerkleTree({ levels: bytes[5]! })
+    const tree = new MerkleTree({ levels: bytes[5]! }) // for its shape
     const size = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(6)
     if (size > tree.capacity) throw bad('More leaves than the tree holds.')
     tree.count = size
@@ -286,12 +286,8 @@ export class MerkleTree {
     if (bytes.length !== body + 32) throw bad('Wrong length for its leaf count.')
     if (Buffer.compare(sha256(bytes.subarray(0, body)), bytes.subarray(body)) !== 0) throw bad('Its checksum does not match.')
     let offset = 10
-    counts.forEach((c, l) => {
-      tree.ensureCapacity(l, c)
-      tree.layers[l]!.set(bytes.subarray(offset, offset + c * NODE))
-      offset += c * NODE
-    })
-    return tree
+    const levels = counts.map((c) => bytes.subarray(offset, (offset += c * NODE)))
+    return MerkleTree.fromNodes(tree.levels, size, levels)
   }
 
   /**
