@@ -5,7 +5,7 @@ import { rollupAbi } from './generated/contracts.ts'
 
 const BATCH_SUBMITTED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'BatchSubmitted' }))
 const TRANSACTION_SETTLED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'TransactionSettled' }))
-type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; transactionHash: Hash }
+type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hash; transactionHash: Hash }
 
 /** Leaves per batch: every batch takes a whole height-3 subtree, zero-padded. */
 export const BATCH_LEAVES = 64
@@ -30,6 +30,8 @@ export type SyncedBatch = {
   transfers: number
   submitter: Address
   blockNumber: bigint
+  /** the hash of the block that holds it: a reorg that drops the batch changes the block at that height */
+  blockHash: Hash
   transactionHash: Hash
   transactions: SyncedTransaction[]
 }
@@ -98,6 +100,7 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
           transfers: Number(word(3)),
           submitter: getAddress(`0x${data.toString('hex', 4 * 32 + 12, 5 * 32)}`),
           blockNumber,
+          blockHash: log.blockHash,
           transactionHash: log.transactionHash,
           transactions: [],
         }

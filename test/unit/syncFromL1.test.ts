@@ -10,6 +10,7 @@ import { BATCH_LEAVES, syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 
 const rollup = '0x00000000000000000000000000000000000000aa'
 const txHash = `0x${'ab'.repeat(32)}` as const
+const blockHash = `0x${'b7'.repeat(32)}` as const
 const settledItem = getAbiItem({ abi: rollupAbi, name: 'TransactionSettled' })
 const batchItem = getAbiItem({ abi: rollupAbi, name: 'BatchSubmitted' })
 
@@ -18,6 +19,7 @@ function batchLog(a: { batchNumber: bigint; oldRoot: bigint; newRoot: bigint; st
     topics: encodeEventTopics({ abi: [batchItem], eventName: 'BatchSubmitted', args: { batchNumber: a.batchNumber } }),
     data: encodeAbiParameters(batchItem.inputs.slice(1), [a.oldRoot, a.newRoot, a.startIndex, a.transfers, '0x00000000000000000000000000000000000000bb']),
     blockNumber: '0x7',
+    blockHash: blockHash,
     transactionHash: hash,
   }
 }
@@ -27,6 +29,7 @@ function settledLog(leafIndex: bigint, commitments: [bigint, bigint], hash: Hex 
     topics: encodeEventTopics({ abi: [settledItem], eventName: 'TransactionSettled', args: { leafIndex } }),
     data: encodeAbiParameters(settledItem.inputs.slice(1), [[11n, 12n], commitments, `0x${'ee'.repeat(32)}`, '0x0102', `0x${'cd'.repeat(214)}`]),
     blockNumber: '0x7',
+    blockHash: blockHash,
     transactionHash: hash,
   }
 }
@@ -56,6 +59,7 @@ describe('syncFromL1 event decoding', () => {
         transfers: 1,
         submitter: '0x00000000000000000000000000000000000000bb',
         blockNumber: 7n,
+        blockHash,
         transactionHash: txHash,
         transactions: [
           { leafIndex: 0, nullifiers: [11n, 12n], commitments: [21n, 22n], epk: `0x${'ee'.repeat(32)}`, ciphertexts: ['0x0102', `0x${'cd'.repeat(214)}`], batchNumber: 1, blockNumber: 7n, transactionHash: txHash },
