@@ -61,7 +61,7 @@ export async function benchNode(log: (line: string) => void): Promise<Row[]> {
   try {
     for (const json of all) {
       const tx = fromTransactionJson(json)
-      await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: tx.extData.extAmount, extDataHash: tx.extDataHash })
+      await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: tx.extData.extAmount, extDataHash: tx.extDataHash, commitments: tx.commitments })
     }
     const load = all.slice(0, LOAD)
     const settledAt = new Map<string, number>()

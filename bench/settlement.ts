@@ -66,7 +66,7 @@ export async function benchSettlement(log: (line: string) => void): Promise<{ ro
     const t0 = performance.now()
     for (let i = 0; i < 21; i++) {
       const { tx, payment, change } = await alice.transact(tree, { asset: 0n, extAmount: 1_000n, pay: { to: alice, amount: 500n } })
-      await deposit(payer, { rollup: devnet.rollup, asset: zeroAddress, amount: 1_000n, extDataHash: tx.extDataHash })
+      await deposit(payer, { rollup: devnet.rollup, asset: zeroAddress, amount: 1_000n, extDataHash: tx.extDataHash, commitments: tx.commitments })
       deposits.push(tx)
       notes.push({ note: payment, leafIndex: 2 * i }, { note: change, leafIndex: 2 * i + 1 })
     }

@@ -15,6 +15,9 @@ contract Rollup is IRollup {
     /// @dev Amounts in the circuit are below 2^128, and so are `|extAmount|` and `fee` here
     uint256 internal constant AMOUNT_LIMIT = 1 << 128;
     uint256 internal constant TREE_CAPACITY = 4 ** VK.TREE_LEVELS;
+    /// @dev Every note ciphertext has this size (src/crypto/noteEncryption.ts), so that all
+    /// outputs look alike and a scanning wallet can rely on it
+    uint256 internal constant CIPHERTEXT_SIZE = 214;
     /// @dev Gas a withdrawal payout may use: enough for a smart-contract wallet, too little to
     /// grief the batch. A payout that fails is owed instead, so no recipient can block a batch.
     uint256 internal constant ETH_PAYOUT_GAS = 50_000;
@@ -25,6 +28,12 @@ contract Rollup is IRollup {
     struct Escrow {
         address depositor;
         uint64 blockNumber;
+    }
+
+    /// @dev One slot: 192 bits of the transfer's hash are ample against collisions (2^96 work)
+    struct InclusionRequest {
+        bytes24 txHash;
+        uint64 dueBlock;
     }
 
     /// @inheritdoc IRollup
@@ -41,7 +50,10 @@ contract Rollup is IRollup {
     /// @inheritdoc IRollup
     uint64 public batchCount;
     /// @inheritdoc IRollup
-    uint64 public lastBatchBlock;
+    uint64 public lastSequencerBatchBlock;
+    /// @dev The inclusion queue is [inclusionHead, inclusionLength); both share the slot above.
+    uint32 internal inclusionHead;
+    uint32 internal inclusionLength;
 
     /// @inheritdoc IRollup
     mapping(uint256 root => bool) public knownRoots;
@@ -51,6 +63,8 @@ contract Rollup is IRollup {
     mapping(bytes32 key => Escrow) public escrows;
     /// @inheritdoc IRollup
     mapping(address account => mapping(address asset => uint256)) public owed;
+    /// @inheritdoc IRollup
+    mapping(uint256 index => InclusionRequest) public inclusionRequests;
 
     modifier nonReentrant() {
         uint256 slot = LOCK_SLOT;
@@ -75,25 +89,32 @@ contract Rollup is IRollup {
         depositTimeout = depositTimeout_;
         currentRoot = VK.EMPTY_ROOT;
         knownRoots[VK.EMPTY_ROOT] = true;
-        lastBatchBlock = uint64(block.number);
+        lastSequencerBatchBlock = uint64(block.number);
     }
 
     // ---------------------------------------------------------------- deposits
 
     /// @inheritdoc IRollup
-    function deposit(address asset, uint256 amount, uint256 extDataHash) external payable nonReentrant returns (bytes32 key) {
-        if (amount == 0 || amount >= AMOUNT_LIMIT || extDataHash >= R) revert Rollup__InvalidDeposit();
+    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments)
+        external
+        payable
+        nonReentrant
+        returns (bytes32 key)
+    {
+        if (amount == 0 || amount >= AMOUNT_LIMIT || extDataHash >= R || commitments[0] >= R || commitments[1] >= R) {
+            revert Rollup__InvalidDeposit();
+        }
         if (msg.value != (asset == address(0) ? amount : 0)) revert Rollup__InvalidDeposit();
-        key = _escrowKey(asset, amount, extDataHash);
+        key = _escrowKey(asset, amount, extDataHash, commitments[0], commitments[1]);
         if (escrows[key].depositor != address(0)) revert Rollup__DepositExists();
         escrows[key] = Escrow(msg.sender, uint64(block.number));
         if (asset != address(0)) _pullToken(asset, amount);
-        emit Deposited(key, msg.sender, asset, amount, extDataHash);
+        emit Deposited(key, msg.sender, asset, amount, extDataHash, commitments);
     }
 
     /// @inheritdoc IRollup
-    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash) external nonReentrant {
-        bytes32 key = _escrowKey(asset, amount, extDataHash);
+    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external nonReentrant {
+        bytes32 key = _escrowKey(asset, amount, extDataHash, commitments[0], commitments[1]);
         Escrow memory escrow = escrows[key];
         if (escrow.depositor == address(0)) revert Rollup__DepositUnknown();
         if (escrow.depositor != msg.sender) revert Rollup__NotDepositor();
@@ -123,8 +144,9 @@ contract Rollup is IRollup {
         Groth16Proof calldata batchProof,
         address feeRecipient
     ) external nonReentrant {
-        if (msg.sender != sequencer) {
-            uint256 openFromBlock = uint256(lastBatchBlock) + escapeDelay;
+        bool fromSequencer = msg.sender == sequencer;
+        if (!fromSequencer) {
+            uint256 openFromBlock = escapeOpenFromBlock();
             if (block.number < openFromBlock) revert Rollup__NotSequencer(openFromBlock);
         }
         uint256 n = transfers.length;
@@ -133,19 +155,13 @@ contract Rollup is IRollup {
         if (newRoot >= R) revert Rollup__InvalidNewRoot();
         uint256 startIndex = nextLeafIndex;
         if (startIndex + VK.BATCH_LEAVES > TREE_CAPACITY) revert Rollup__TreeFull();
-        address feeTo = feeRecipient == address(0) ? msg.sender : feeRecipient;
-
-        // Checks and the effects that need no outside call: nullifiers, escrows, fees.
-        uint256[] memory withdrawals = new uint256[](n);
-        for (uint256 i; i < n; ++i) {
-            withdrawals[i] = _acceptTransfer(transfers[i], i, feeTo);
-        }
+        uint256[] memory withdrawals = _acceptTransfers(transfers, feeRecipient == address(0) ? msg.sender : feeRecipient);
         _verifyProofs(oldRoot, newRoot, startIndex, transfers, batchProof);
 
         currentRoot = newRoot;
         knownRoots[newRoot] = true;
         nextLeafIndex = uint64(startIndex + VK.BATCH_LEAVES);
-        lastBatchBlock = uint64(block.number);
+        if (fromSequencer) lastSequencerBatchBlock = uint64(block.number);
         uint64 batchNumber = batchCount;
         batchCount = batchNumber + 1;
         emit BatchSubmitted(batchNumber, oldRoot, newRoot, startIndex, n, msg.sender);
@@ -168,10 +184,104 @@ contract Rollup is IRollup {
         }
     }
 
+    /// @dev The checks and the effects that need no outside call: the inclusion queue,
+    /// nullifiers, escrows, fees.
+    /// @return withdrawals What to pay out per transaction (0 if none)
+    function _acceptTransfers(Transfer[] calldata transfers, address feeTo) private returns (uint256[] memory withdrawals) {
+        uint256 n = transfers.length;
+        uint256 head = inclusionHead;
+        uint256 length = inclusionLength;
+        withdrawals = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            Transfer calldata t = transfers[i];
+            if (head < length) {
+                // Queued requests are served in order; while the head is due, nothing else goes
+                // first, whoever submits (the sequencer cannot post around a user's request).
+                InclusionRequest memory request = inclusionRequests[head];
+                if (_transferHash(t) == request.txHash) {
+                    emit InclusionServed(head);
+                    ++head;
+                } else if (block.number >= request.dueBlock) {
+                    revert Rollup__InclusionDue(head);
+                }
+            }
+            withdrawals[i] = _acceptTransfer(t, i, feeTo);
+        }
+        if (head != inclusionHead) inclusionHead = uint32(head);
+    }
+
+    /// @inheritdoc IRollup
+    function escapeOpenFromBlock() public view returns (uint256 openFromBlock) {
+        openFromBlock = uint256(lastSequencerBatchBlock) + escapeDelay;
+        uint256 head = inclusionHead;
+        if (head < inclusionLength) {
+            uint256 due = inclusionRequests[head].dueBlock;
+            if (due < openFromBlock) openFromBlock = due;
+        }
+    }
+
+    // ---------------------------------------------------------------- forced inclusion
+
+    /// @inheritdoc IRollup
+    function requestInclusion(Transfer calldata transfer) external returns (uint256 index) {
+        _checkTransfer(transfer, 0);
+        if (!_verifyTransferProof(transfer)) revert Rollup__InvalidProof();
+        index = inclusionLength;
+        inclusionLength = uint32(index + 1);
+        uint64 dueBlock = uint64(block.number) + escapeDelay;
+        bytes32 txHash = keccak256(abi.encode(transfer));
+        inclusionRequests[index] = InclusionRequest(bytes24(txHash), dueBlock);
+        emit InclusionRequested(index, txHash, dueBlock, transfer);
+    }
+
+    /// @inheritdoc IRollup
+    function skipInclusionRequest(Transfer calldata transfer) external {
+        uint256 head = inclusionHead;
+        if (head >= inclusionLength) revert Rollup__NoInclusionRequest();
+        if (_transferHash(transfer) != inclusionRequests[head].txHash) revert Rollup__NotInclusionHead(head);
+        // The transfer passed every check when it was queued and its proof stays valid, and
+        // roots are never forgotten: only a spent note or a vanished escrow can stop it now.
+        bool stale = nullifierSpent[transfer.nullifiers[0]] || nullifierSpent[transfer.nullifiers[1]];
+        if (!stale && transfer.extData.extAmount > 0) {
+            bytes32 key = _escrowKey(
+                address(uint160(transfer.publicAsset)), uint256(transfer.extData.extAmount), transfer.extDataHash, transfer.commitments[0], transfer.commitments[1]
+            );
+            stale = escrows[key].depositor == address(0);
+        }
+        if (!stale) revert Rollup__InclusionRequestValid(head);
+        inclusionHead = uint32(head + 1);
+        emit InclusionSkipped(head);
+    }
+
+    /// @inheritdoc IRollup
+    function inclusionQueue() external view returns (uint256 head, uint256 length) {
+        return (inclusionHead, inclusionLength);
+    }
+
+    /// @inheritdoc IRollup
+    function checkTransfer(Transfer calldata transfer) external view {
+        _checkTransfer(transfer, 0);
+        if (!_verifyTransferProof(transfer)) revert Rollup__InvalidProof();
+    }
+
     /// @dev Checks one transaction's public inputs against the contract's state and its ext
     /// data, spends its nullifiers, consumes its deposit and credits its fee.
     /// @return withdrawal The amount to pay out to `extData.recipient` (0 if none)
     function _acceptTransfer(Transfer calldata t, uint256 i, address feeTo) private returns (uint256 withdrawal) {
+        bytes32 escrowKey;
+        (withdrawal, escrowKey) = _checkTransfer(t, i);
+        nullifierSpent[t.nullifiers[0]] = true;
+        nullifierSpent[t.nullifiers[1]] = true;
+        if (escrowKey != bytes32(0)) delete escrows[escrowKey];
+        uint256 fee = t.extData.fee;
+        if (fee > 0) owed[feeTo][address(uint160(t.publicAsset))] += fee;
+    }
+
+    /// @dev Every check of one transaction but its proof, cheapest first: the order the
+    /// sequencer's admission follows, so that both name the same first fault.
+    /// @return withdrawal The amount to pay out to `extData.recipient` (0 if none)
+    /// @return escrowKey The escrow a deposit consumes (zero if none)
+    function _checkTransfer(Transfer calldata t, uint256 i) private view returns (uint256 withdrawal, bytes32 escrowKey) {
         // An input at or above r would verify as its reduction mod r: a second spelling of the
         // same nullifier would spend a note twice.
         if (
@@ -179,11 +289,8 @@ contract Rollup is IRollup {
                 || t.commitments[0] >= R || t.commitments[1] >= R
         ) revert Rollup__FieldOverflow(i);
         if (t.publicAsset > type(uint160).max) revert Rollup__InvalidAsset(i);
-        if (!knownRoots[t.root]) revert Rollup__UnknownRoot(i);
-        for (uint256 k; k < 2; ++k) {
-            uint256 nullifier = t.nullifiers[k];
-            if (nullifierSpent[nullifier]) revert Rollup__NullifierSpent(i, nullifier);
-            nullifierSpent[nullifier] = true;
+        if (t.extData.ciphertext0.length != CIPHERTEXT_SIZE || t.extData.ciphertext1.length != CIPHERTEXT_SIZE) {
+            revert Rollup__InvalidCiphertext(i);
         }
         if (_hashExtData(t.extData) != t.extDataHash) revert Rollup__ExtDataMismatch(i);
 
@@ -198,18 +305,23 @@ contract Rollup is IRollup {
             // No public flow: the circuit leaves the asset unbound, so nothing may move.
             if (extAmount != 0) revert Rollup__PublicAmountMismatch(i);
             if (t.publicAsset != 0) revert Rollup__InvalidAsset(i);
-            return 0;
         }
-        address asset = address(uint160(t.publicAsset));
-        if (extAmount > 0) {
-            bytes32 key = _escrowKey(asset, uint256(extAmount), t.extDataHash);
-            if (escrows[key].depositor == address(0)) revert Rollup__DepositNotEscrowed(i);
-            delete escrows[key];
-        } else if (extAmount < 0) {
+        if (extAmount < 0) {
             if (t.extData.recipient == address(0)) revert Rollup__InvalidRecipient(i);
             withdrawal = uint256(-extAmount);
         }
-        if (fee > 0) owed[feeTo][asset] += fee;
+
+        if (!knownRoots[t.root]) revert Rollup__UnknownRoot(i);
+        // Equal nullifiers are ruled out by the proof too; checked here so that this check and
+        // a batch (which spends the first before it looks at the second) agree.
+        if (nullifierSpent[t.nullifiers[0]]) revert Rollup__NullifierSpent(i, t.nullifiers[0]);
+        if (nullifierSpent[t.nullifiers[1]] || t.nullifiers[1] == t.nullifiers[0]) revert Rollup__NullifierSpent(i, t.nullifiers[1]);
+        if (extAmount > 0) {
+            // The key binds the outputs: only the transaction that creates the depositor's own
+            // notes can take the escrow.
+            escrowKey = _escrowKey(address(uint160(t.publicAsset)), uint256(extAmount), t.extDataHash, t.commitments[0], t.commitments[1]);
+            if (escrows[escrowKey].depositor == address(0)) revert Rollup__DepositNotEscrowed(i);
+        }
     }
 
     // ---------------------------------------------------------------- proofs
@@ -248,7 +360,37 @@ contract Rollup is IRollup {
         _mulAddIC(acc.gammaTerm, batchIC, 3, startIndex);
         _closePairs(acc, transfers.length, batchProof);
 
-        uint256[] memory pairs = acc.pairs;
+        if (!_pairing(acc.pairs)) revert Rollup__InvalidProof();
+    }
+
+    /// @dev One transfer proof on its own: e(A, B) = e(α, β)·e(X, γ)·e(C, δ), four pairs.
+    /// A and C pass through ecMul as in the batch check, so both accept the same encodings.
+    function _verifyTransferProof(Transfer calldata t) private view returns (bool) {
+        bytes memory ic = VK.T_IC;
+        uint256[2] memory x;
+        _mulAddIC(x, ic, 0, 1);
+        _mulAddIC(x, ic, 1, t.root);
+        _mulAddIC(x, ic, 2, t.publicAmount);
+        _mulAddIC(x, ic, 3, t.publicAsset);
+        _mulAddIC(x, ic, 4, t.extDataHash);
+        _mulAddIC(x, ic, 5, t.nullifiers[0]);
+        _mulAddIC(x, ic, 6, t.nullifiers[1]);
+        _mulAddIC(x, ic, 7, t.commitments[0]);
+        _mulAddIC(x, ic, 8, t.commitments[1]);
+        uint256[2] memory a;
+        _mulAdd(a, t.proof.a[0], t.proof.a[1], 1);
+        uint256[2] memory c;
+        _mulAdd(c, t.proof.c[0], t.proof.c[1], 1);
+        uint256[] memory pairs = new uint256[](24);
+        _setPair(pairs, 0, a[0], a[1], t.proof.b);
+        _store6(pairs, 6, VK.T_ALPHA_X, _negate(VK.T_ALPHA_Y), VK.T_BETA_X1, VK.T_BETA_X0, VK.T_BETA_Y1, VK.T_BETA_Y0);
+        _store6(pairs, 12, x[0], _negate(x[1]), VK.GAMMA_X1, VK.GAMMA_X0, VK.GAMMA_Y1, VK.GAMMA_Y0);
+        _store6(pairs, 18, c[0], _negate(c[1]), VK.T_DELTA_X1, VK.T_DELTA_X0, VK.T_DELTA_Y1, VK.T_DELTA_Y0);
+        return _pairing(pairs);
+    }
+
+    /// @dev The pairing precompile over `pairs` (6 words a pair): true only if the product is 1.
+    function _pairing(uint256[] memory pairs) private view returns (bool) {
         // EIP-1108 prices. A pairing call that runs out of gas fails like a false proof would,
         // and a sequencer must not reject good transactions for that.
         uint256 pairingGas = 45_000 + 34_000 * (pairs.length / 6);
@@ -259,9 +401,9 @@ contract Rollup is IRollup {
             ok := staticcall(gas(), 0x08, add(pairs, 0x20), mul(mload(pairs), 0x20), 0, 0x20)
             result := mload(0)
         }
-        // A failed call (a point off the curve or out of the subgroup, or out of gas) reverts too:
-        // never read "false" as an answer the way the stock verifier does.
-        if (!ok || result != 1) revert Rollup__InvalidProof();
+        // A failed call (a point off the curve or out of the subgroup, or out of gas) is a false
+        // proof too: never read a failed call's empty output as an answer.
+        return ok && result == 1;
     }
 
     /// @dev The multi-pairing's input being built, and the sums that fold into it
@@ -412,8 +554,20 @@ contract Rollup is IRollup {
         }
     }
 
-    function _escrowKey(address asset, uint256 amount, uint256 extDataHash) private pure returns (bytes32) {
-        return keccak256(abi.encode(asset, amount, extDataHash));
+    function _escrowKey(address asset, uint256 amount, uint256 extDataHash, uint256 commitment0, uint256 commitment1) private pure returns (bytes32) {
+        return keccak256(abi.encode(asset, amount, extDataHash, commitment0, commitment1));
+    }
+
+    /// @dev The 24 bytes of `keccak256(abi.encode(t))` an inclusion request keeps.
+    function _transferHash(Transfer calldata t) private pure returns (bytes24 h) {
+        uint256 freePointer;
+        assembly ("memory-safe") {
+            freePointer := mload(0x40)
+        }
+        h = bytes24(keccak256(abi.encode(t)));
+        assembly ("memory-safe") {
+            mstore(0x40, freePointer)
+        }
     }
 
     /// @dev Takes `amount` of `token` from the caller, insisting that exactly that much arrived.

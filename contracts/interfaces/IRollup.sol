@@ -43,9 +43,19 @@ interface IRollup {
         ExtData extData;
     }
 
-    /// @notice The caller is not the sequencer, and the sequencer has not been silent for
-    /// `escapeDelay` blocks yet (after which anyone may submit).
+    /// @notice The caller is not the sequencer, and the escape hatch is shut: the sequencer has
+    /// not been silent for `escapeDelay` blocks and no inclusion request is overdue. Anyone may
+    /// submit from `openFromBlock` on (unless the sequencer acts first).
     error Rollup__NotSequencer(uint256 openFromBlock);
+    /// @notice The inclusion request at `requestIndex` is due and the batch does not serve it:
+    /// while a request is due, every transfer of a batch must be the next queued request.
+    error Rollup__InclusionDue(uint256 requestIndex);
+    /// @notice No inclusion request is waiting.
+    error Rollup__NoInclusionRequest();
+    /// @notice The transfer is not the one queued at the head of the inclusion queue.
+    error Rollup__NotInclusionHead(uint256 requestIndex);
+    /// @notice The request at the head of the queue can still be included, so it cannot be skipped.
+    error Rollup__InclusionRequestValid(uint256 requestIndex);
     /// @notice A batch holds 1 to MAX_TRANSFERS transactions.
     error Rollup__BatchSize(uint256 transfers);
     /// @notice The batch was built on a root that is no longer the current one.
@@ -62,6 +72,9 @@ interface IRollup {
     error Rollup__NullifierSpent(uint256 txIndex, uint256 nullifier);
     /// @notice The ext-data hash does not match `keccak256(abi.encode(extData)) mod r`.
     error Rollup__ExtDataMismatch(uint256 txIndex);
+    /// @notice A ciphertext is not CIPHERTEXT_SIZE bytes: every output looks alike, and a
+    /// scanning wallet reads fixed sizes.
+    error Rollup__InvalidCiphertext(uint256 txIndex);
     /// @notice `publicAmount` is not `extAmount − fee (mod r)`.
     error Rollup__PublicAmountMismatch(uint256 txIndex);
     /// @notice `|extAmount|` or `fee` is not below 2^128.
@@ -78,9 +91,10 @@ interface IRollup {
     /// @notice Too little gas is left for the pairing check; resend with a higher gas limit.
     /// (Raised so that running short of gas never reads as an invalid proof.)
     error Rollup__InsufficientGas(uint256 pairingGas);
-    /// @notice A deposit of zero, of 2^128 or more, or with a value that does not match.
+    /// @notice A deposit of zero, of 2^128 or more, with a value that does not match, or with an
+    /// ext-data hash or commitment that is not a field element.
     error Rollup__InvalidDeposit();
-    /// @notice The same deposit (asset, amount, ext-data hash) is escrowed already.
+    /// @notice The same deposit (asset, amount, ext-data hash, commitments) is escrowed already.
     error Rollup__DepositExists();
     /// @notice No such escrowed deposit.
     error Rollup__DepositUnknown();
@@ -97,8 +111,8 @@ interface IRollup {
     /// @notice A call re-entered the contract.
     error Rollup__Reentrancy();
 
-    /// @notice Funds escrowed for one shielded deposit transaction.
-    event Deposited(bytes32 indexed key, address indexed depositor, address asset, uint256 amount, uint256 extDataHash);
+    /// @notice Funds escrowed for one shielded deposit transaction and its two output notes.
+    event Deposited(bytes32 indexed key, address indexed depositor, address asset, uint256 amount, uint256 extDataHash, uint256[2] commitments);
     /// @notice An escrowed deposit was refunded to its depositor.
     event DepositReclaimed(bytes32 indexed key, address indexed depositor, address asset, uint256 amount);
     /// @notice A batch was accepted: the tree grew by BATCH_LEAVES leaves from `startIndex`.
@@ -115,20 +129,50 @@ interface IRollup {
     event PayoutDeferred(address indexed recipient, address asset, uint256 amount);
     /// @notice An owed amount (deferred payout or fees) was collected.
     event Claimed(address indexed account, address asset, uint256 amount);
+    /// @notice A proven transfer was queued for forced inclusion: from `dueBlock` on, every batch
+    /// must serve it before anything else, and anyone may submit batches until it is served.
+    event InclusionRequested(uint256 indexed index, bytes32 indexed txHash, uint64 dueBlock, Transfer transfer);
+    /// @notice A batch included the queued request at `index`.
+    event InclusionServed(uint256 indexed index);
+    /// @notice The queued request at `index` was dropped: one of its notes was spent or its
+    /// deposit is no longer escrowed, so it can never be included.
+    event InclusionSkipped(uint256 indexed index);
 
     /// @notice Escrows `amount` of `asset` (the zero address for ETH, sent as value) for the
-    /// shielded deposit transaction whose ext-data hash is `extDataHash`. A batch that includes
-    /// that transaction consumes the escrow; otherwise the depositor may reclaim it after
-    /// `depositTimeout` blocks.
-    /// @return key The escrow's key, `keccak256(abi.encode(asset, amount, extDataHash))`
-    function deposit(address asset, uint256 amount, uint256 extDataHash) external payable returns (bytes32 key);
+    /// shielded deposit transaction whose ext-data hash is `extDataHash` and whose output
+    /// commitments are `commitments`. Only a transaction that creates exactly those notes can
+    /// consume the escrow: everything else about a deposit is public before it settles, and an
+    /// escrow that did not bind the outputs could be taken by anyone who proves their own.
+    /// Otherwise the depositor may reclaim it after `depositTimeout` blocks.
+    /// @return key The escrow's key, `keccak256(abi.encode(asset, amount, extDataHash, commitments))`
+    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external payable returns (bytes32 key);
 
     /// @notice Refunds an escrowed deposit to its depositor once `depositTimeout` blocks have
     /// passed and no batch consumed it.
-    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash) external;
+    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external;
+
+    /// @notice Queues a proven transfer for forced inclusion, for a user whose transactions the
+    /// sequencer ignores. The transfer must be valid now (its proof, root, unspent nullifiers,
+    /// ext data and, for a deposit, its escrow are checked, at the caller's expense). From
+    /// `escapeDelay` blocks later every batch must serve the queue in order before anything
+    /// else, and anyone may submit batches until it is served.
+    /// @return index The request's position in the queue
+    function requestInclusion(Transfer calldata transfer) external returns (uint256 index);
+
+    /// @notice Drops the request at the head of the queue when it can never be included: one of
+    /// its nullifiers was spent since, or its deposit was reclaimed. Anyone may call it.
+    /// @param transfer The queued transfer, exactly as it was requested
+    function skipInclusionRequest(Transfer calldata transfer) external;
+
+    /// @notice Checks one transaction against the current state exactly as `submitBatch` does
+    /// (the same checks in the same order, reverting with the same errors with `txIndex` 0) and
+    /// verifies its proof alone: how a submitter finds the transfer that made a batch's
+    /// multi-pairing fail. Reverts with `Rollup__InvalidProof` if only the proof is wrong.
+    function checkTransfer(Transfer calldata transfer) external view;
 
     /// @notice Appends a batch of shielded transactions. The sequencer may submit at any time;
-    /// anyone may once no batch has landed for `escapeDelay` blocks.
+    /// anyone may while the escape hatch is open (see `escapeOpenFromBlock`). While an inclusion
+    /// request is due, the batch must start with the queued requests in order.
     /// @param oldRoot The root the batch was built on: must be the current root
     /// @param newRoot The root after appending the batch's commitments (zero-padded to
     /// BATCH_LEAVES) at `nextLeafIndex`
@@ -153,8 +197,17 @@ interface IRollup {
     function nextLeafIndex() external view returns (uint64);
     /// @notice The number of batches accepted so far.
     function batchCount() external view returns (uint64);
-    /// @notice The block of the last accepted batch (of deployment before the first).
-    function lastBatchBlock() external view returns (uint64);
+    /// @notice The block of the sequencer's last accepted batch (of deployment before the first).
+    /// Batches of other submitters do not move it, so none can keep the escape hatch shut.
+    function lastSequencerBatchBlock() external view returns (uint64);
+    /// @notice The first block from which anyone may submit a batch: `escapeDelay` blocks after
+    /// the sequencer's last batch, or earlier when an inclusion request falls due before that.
+    function escapeOpenFromBlock() external view returns (uint256);
+    /// @notice The inclusion queue: requests `[head, length)` wait to be served.
+    function inclusionQueue() external view returns (uint256 head, uint256 length);
+    /// @notice A queued request: the first 24 bytes of `keccak256(abi.encode(transfer))` and the
+    /// block from which batches must serve it.
+    function inclusionRequests(uint256 index) external view returns (bytes24 txHash, uint64 dueBlock);
     /// @notice Whether the tree ever had this root.
     function knownRoots(uint256 root) external view returns (bool);
     /// @notice Whether the nullifier is spent.
@@ -165,7 +218,8 @@ interface IRollup {
     function owed(address account, address asset) external view returns (uint256);
     /// @notice The only address that may submit batches while it is active.
     function sequencer() external view returns (address);
-    /// @notice Blocks of sequencer silence after which anyone may submit a batch.
+    /// @notice Blocks of sequencer silence after which anyone may submit a batch; also the
+    /// blocks an inclusion request waits before it is due.
     function escapeDelay() external view returns (uint64);
     /// @notice Blocks after which an unconsumed deposit may be reclaimed.
     function depositTimeout() external view returns (uint64);

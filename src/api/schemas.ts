@@ -18,7 +18,9 @@ export const transactionSchema = z
     proof: z.object({ a: pair(hex32), b: pair(pair(hex32)), c: pair(hex32) }).strict(),
     root: field,
     publicAmount: field,
-    publicAsset: field,
+    // Not bounded by r here: the contract reads it as an address and answers INVALID_ASSET for
+    // anything above 2^160, and admission must say the same.
+    publicAsset: hex32,
     extDataHash: field,
     nullifiers: pair(field),
     commitments: pair(field),

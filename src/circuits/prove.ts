@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import * as snarkjs from 'snarkjs'
+import type * as snarkjs from 'snarkjs'
 import { CircuitArtifactError, ProofGenerationError } from '../errors/index.ts'
-import { type CircuitName, artifactPaths, loadVerificationKey } from './artifacts.ts'
+import { type CircuitName, artifactPaths } from './artifacts.ts'
 import { terminateCurve } from './curve.ts'
 import { groth16Prove, type LoadedCircuit, loadCircuit } from './groth16Prover.ts'
+import { verifyProofs } from './verifyProofs.ts'
 import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
 
 /** A Groth16 proof as field elements, in the order the Solidity verifier takes them. */
@@ -27,21 +28,6 @@ function fromSnarkjs(p: SnarkjsProof): Proof {
       [n(p.pi_b[1]![1]), n(p.pi_b[1]![0])],
     ],
     c: [n(p.pi_c[0]), n(p.pi_c[1])],
-  }
-}
-
-function toSnarkjs(p: Proof): SnarkjsProof {
-  const s = (x: bigint) => x.toString()
-  return {
-    pi_a: [s(p.a[0]), s(p.a[1]), '1'],
-    pi_b: [
-      [s(p.b[0][1]), s(p.b[0][0])],
-      [s(p.b[1][1]), s(p.b[1][0])],
-      ['1', '0'],
-    ],
-    pi_c: [s(p.c[0]), s(p.c[1]), '1'],
-    protocol: 'groth16',
-    curve: 'bn128',
   }
 }
 
@@ -121,22 +107,17 @@ export function proveBatch(witness: BatchWitness): Promise<ProofResult> {
   return prove('batch', witness.input, witness.publicSignals)
 }
 
-async function verify(name: CircuitName, proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
-  try {
-    return await snarkjs.groth16.verify(loadVerificationKey(name), publicSignals.map(String), toSnarkjs(proof))
-  } catch {
-    return false // a malformed proof (a point off the curve) is simply not valid
-  }
-}
-
-/** Checks a transfer proof against its public signals (root, publicAmount, publicAsset, extDataHash, nf[2], cm[2]). */
+/**
+ * Checks a transfer proof against its public signals (root, publicAmount, publicAsset,
+ * extDataHash, nf[2], cm[2]), accepting exactly what Rollup.sol accepts (see `verifyProofs`).
+ */
 export function verifyTransfer(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
-  return verify('transfer', proof, publicSignals)
+  return verifyProofs('transfer', [{ proof, publicSignals }])
 }
 
-/** Checks a batch proof against its public signals (oldRoot, newRoot, startIndex, leaves). */
+/** Checks a batch proof against its public signals (oldRoot, newRoot, startIndex, leaves), as Rollup.sol does. */
 export function verifyBatch(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
-  return verify('batch', proof, publicSignals)
+  return verifyProofs('batch', [{ proof, publicSignals }])
 }
 
 /**

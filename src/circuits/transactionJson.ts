@@ -56,7 +56,8 @@ export function fromTransactionJson(json: TransactionJson): ShieldedTransaction 
     proof: { a: coordinates(json.proof.a), b: [coordinates(json.proof.b[0]), coordinates(json.proof.b[1])], c: coordinates(json.proof.c) },
     root: big(json.root),
     publicAmount: big(json.publicAmount),
-    publicAsset: big(json.publicAsset),
+    // Checked against 2^160 by admission (INVALID_ASSET), as the contract does.
+    publicAsset: BigInt(json.publicAsset),
     extDataHash: big(json.extDataHash),
     nullifiers: bigPair(json.nullifiers),
     commitments: bigPair(json.commitments),

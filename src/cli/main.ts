@@ -55,6 +55,7 @@ program
   .option('--batch-size <n>', 'transactions per batch, 1 to 32 (ZKPAY_BATCH_SIZE)')
   .option('--batch-max-age-ms <ms>', 'seal a smaller batch after this wait (ZKPAY_BATCH_MAX_AGE_MS)')
   .option('--min-fee <units>', 'lowest fee admitted (ZKPAY_MIN_FEE)')
+  .option('--deposit-margin-blocks <n>', 'refuse deposits whose escrow unlocks within this many blocks (ZKPAY_DEPOSIT_MARGIN_BLOCKS)')
   .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
@@ -71,6 +72,7 @@ program
         batchSize: opts.batchSize,
         batchMaxAgeMs: opts.batchMaxAgeMs,
         minFee: opts.minFee,
+        depositMarginBlocks: opts.depositMarginBlocks,
         confirmations: opts.confirmations,
         apiPort: opts.port,
         dataDir: opts.dataDir,

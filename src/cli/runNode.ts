@@ -38,6 +38,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     batchSize: config.batchSize,
     batchMaxAgeMs: config.batchMaxAgeMs,
     minFee: config.minFee,
+    depositMarginBlocks: config.depositMarginBlocks,
     confirmations: config.confirmations,
     feeBumpAfterMs: config.feeBumpAfterMs,
     fromBlock: config.fromBlock,

@@ -73,6 +73,13 @@ export const nodeConfig = {
     parser: z.coerce.bigint({ error: 'expected a non-negative integer in base units' }).min(0n),
     default: 0n,
   }),
+  depositMarginBlocks: setting({
+    env: 'ZKPAY_DEPOSIT_MARGIN_BLOCKS',
+    description:
+      "Deposits whose escrow can be reclaimed within this many blocks are refused at admission and dropped when a batch is sealed: the depositor could reclaim in front of the batch and make it revert. Keep it above the blocks a batch takes from sealing to inclusion, and below the rollup's depositTimeout.",
+    parser: z.coerce.bigint({ error: 'expected a number of blocks' }).min(0n).max(1_000_000n),
+    default: 20n,
+  }),
   confirmations: setting({
     env: 'ZKPAY_CONFIRMATIONS',
     description: 'The number of blocks, the including one counted, after which a settled batch is trusted.',

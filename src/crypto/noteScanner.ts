@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { InvalidParameterError } from '../errors/index.ts'
 import { bigIntToBytes, bytesToBigInt } from './field.ts'
-import { type DecryptedNote, decryptNotes } from './noteEncryption.ts'
+import { type DecryptedNote, decryptNotes, NOTE_CIPHERTEXT_SIZE } from './noteEncryption.ts'
 import { WorkerPool } from './workerPool.ts'
 
 /** The outputs of one transaction, as a wallet syncs them from the node or from L1 events. */
@@ -64,10 +64,15 @@ export class NoteScanner {
  * Transactions as one flat buffer, moved (not cloned) to a worker: per transaction
  * `n (u8) ‖ epk (32) ‖ n × (ciphertext length u16 ‖ ciphertext ‖ commitment (32))`.
  * Structured-cloning thousands of small objects cost more than decrypting them.
+ *
+ * A ciphertext of any other size than NOTE_CIPHERTEXT_SIZE can never decrypt, and one of 64 KiB
+ * or more would wrap its 16-bit length and shift every later field (wrong leaf indexes, notes
+ * that are not there): such a ciphertext is packed empty instead, an output nobody owns.
  */
 export function packTransactions(txs: readonly EncryptedTransaction[]): Uint8Array {
+  const fits = (c: Uint8Array) => c.length === NOTE_CIPHERTEXT_SIZE
   let size = 0
-  for (const tx of txs) size += 33 + tx.ciphertexts.reduce((a, c) => a + 2 + c.length + 32, 0)
+  for (const tx of txs) size += 33 + tx.ciphertexts.reduce((a, c) => a + 2 + (fits(c) ? c.length : 0) + 32, 0)
   const out = new Uint8Array(size)
   let o = 0
   for (const tx of txs) {
@@ -77,7 +82,8 @@ export function packTransactions(txs: readonly EncryptedTransaction[]): Uint8Arr
     out[o] = tx.ciphertexts.length
     out.set(tx.epk, o + 1)
     o += 33
-    tx.ciphertexts.forEach((c, i) => {
+    tx.ciphertexts.forEach((ciphertext, i) => {
+      const c = fits(ciphertext) ? ciphertext : EMPTY
       out[o] = c.length >> 8
       out[o + 1] = c.length & 0xff
       out.set(c, o + 2)
@@ -88,6 +94,8 @@ export function packTransactions(txs: readonly EncryptedTransaction[]): Uint8Arr
   }
   return out
 }
+
+const EMPTY = new Uint8Array(0)
 
 export function unpackTransactions(packed: Uint8Array): EncryptedTransaction[] {
   const txs: EncryptedTransaction[] = []

@@ -7,6 +7,7 @@ import { BaseError, RollupRevertedError, TransactionPendingError } from '../erro
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
+import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { BATCH_LEAVES, type SyncedBatch } from '../settlement/syncFromL1.ts'
 import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
@@ -23,6 +24,8 @@ export type SequencerOptions = {
   /** seal a non-empty batch after its oldest transaction waited this long */
   batchMaxAgeMs: number
   minFee: bigint
+  /** deposits whose escrow unlocks within this many blocks are refused at admission and dropped at sealing */
+  depositMarginBlocks: bigint
   /** blocks, the including one counted, after which a settled batch is final (at least 1) */
   confirmations: number
   /** the rollup's deployment block: where L1 sync starts on a fresh store */
@@ -60,6 +63,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #stopped = false
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
   #l1: { ok: boolean; error?: string; block?: bigint; checkedAt?: Date } = { ok: false }
+  /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
+  readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
   #submitError: { message: string; at: Date } | undefined
   readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n }
@@ -67,6 +72,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
+    this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], checkedAt: undefined }
   }
 
   /** Opens the sequencer: rebuilds the tree from the store, catches up with L1 and starts the loop. */
@@ -86,23 +92,10 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
   async submit(json: TransactionJson): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
-    let tx: ShieldedTransaction
-    try {
-      tx = fromTransactionJson(json)
-    } catch (error) {
-      return this.#rejected(reject('INVALID_SCHEMA', error instanceof BaseError ? error.shortMessage : undefined))
-    }
-    const { store, l1, minFee } = this.options
-    const verdict = await validateTransaction(tx, {
-      minFee,
-      knownRoot: (root) => store.knownRoot(root),
-      isEscrowed: (asset, amount, hash) => l1.isEscrowed(asset, amount, hash),
-      verifyProof: (t) => this.#proofs.verify(t),
-    })
-    if (!verdict.ok) return this.#rejected(verdict)
-    const canonical = toTransactionJson(tx)
-    const id = transactionId(canonical)
-    const inserted = await store.insertPendingTransaction({
+    const checked = await this.check(json)
+    if (!checked.ok) return this.#rejected(checked)
+    const { tx, id, canonical } = checked
+    const inserted = await this.options.store.insertPendingTransaction({
       id,
       payload: canonical as unknown as Json,
       nullifiers: tx.nullifiers,
@@ -115,6 +108,40 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.#emit({ type: 'transaction', id, status: 'pending' })
     this.#schedule(0)
     return { ok: true, id, status: 'pending' }
+  }
+
+  /**
+   * Admission without admitting: every check `submit` makes (a known id, then the contract's
+   * checks in the contract's order, then the proof), and nothing is written. What a client's
+   * dry run and the differential test against the contract use.
+   */
+  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson } | Rejection> {
+    let tx: ShieldedTransaction
+    try {
+      tx = fromTransactionJson(json)
+    } catch (error) {
+      return reject('INVALID_SCHEMA', error instanceof BaseError ? error.shortMessage : undefined)
+    }
+    const canonical = toTransactionJson(tx)
+    const id = transactionId(canonical)
+    // A resubmission (a client retrying a POST that timed out) learns that it got in.
+    if (await this.options.store.getTransaction(id)) return reject('TRANSACTION_KNOWN')
+    const verdict = await this.#validate(tx)
+    return verdict.ok ? { ok: true, tx, id, canonical } : verdict
+  }
+
+  /** Admission's checks against the store, L1 and the proof (nothing is written). */
+  #validate(tx: ShieldedTransaction): Promise<{ ok: true } | Rejection> {
+    const { store, l1, minFee, depositMarginBlocks } = this.options
+    return validateTransaction(tx, {
+      minFee,
+      depositMarginBlocks,
+      knownRoot: (root) => store.knownRoot(root),
+      takenNullifiers: (nullifiers) => store.takenNullifiers(nullifiers),
+      escrow: (t) => l1.escrow(t),
+      l1Block: () => l1.blockNumber(),
+      verifyProof: (t) => this.#proofs.verify(t),
+    })
   }
 
   /** What `/v1/status` shows. */
@@ -149,24 +176,122 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     }, ms)
   }
 
-  /** One pass: follow L1, then move the batch in flight (or a new one) as far as it goes. */
+  /** One pass: follow L1 and its inclusion queue, then move the batch in flight (or a new one) as far as it goes. */
   async #step(): Promise<void> {
     await this.#syncL1()
+    const forced = await this.#followInclusionQueue()
     const [inFlight] = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
-    const batch = inFlight ?? (await this.#maybeSeal())
+    const batch = inFlight ?? (await this.#maybeSeal(forced))
     if (batch) await this.#advance(batch)
   }
 
-  async #maybeSeal(): Promise<StoredBatch | undefined> {
-    const { store, batchSize, batchMaxAgeMs } = this.options
+  /**
+   * Seals a batch by the size or age rule, or at once when inclusion requests wait (they go
+   * first, in queue order). Deposits whose escrow is gone or unlocks within the margin are
+   * dropped here: the depositor could reclaim in front of the batch and make it revert.
+   */
+  async #maybeSeal(forced: readonly string[]): Promise<StoredBatch | undefined> {
+    const { store, batchSize, batchMaxAgeMs, l1, depositMarginBlocks } = this.options
     const { count, oldestCreatedAt } = await store.getPendingSummary()
     if (count === 0) return undefined
-    if (count < batchSize && Date.now() - (oldestCreatedAt?.getTime() ?? Date.now()) < batchMaxAgeMs) return undefined
-    const sealed = await store.sealBatch({ maxTransactions: batchSize, oldRoot: this.tree.root, startIndex: this.tree.size })
+    const young = count < batchSize && Date.now() - (oldestCreatedAt?.getTime() ?? Date.now()) < batchMaxAgeMs
+    if (young && forced.length === 0) return undefined
+    const sealed = await store.sealBatch({ maxTransactions: batchSize, first: forced, oldRoot: this.tree.root, startIndex: this.tree.size })
     if (!sealed) return undefined
     this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
     for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })
+    const deposits = sealed.transactions.filter((t) => !forced.includes(t.id) && BigInt((t.payload as unknown as TransactionJson).extData.extAmount) > 0n)
+    if (deposits.length > 0) {
+      const head = await l1.blockNumber()
+      for (const t of deposits) {
+        const escrow = await l1.escrow(fromTransactionJson(t.payload as unknown as TransactionJson))
+        if (!escrow) await this.#rejectStored(t.id, reject('DEPOSIT_NOT_ESCROWED'))
+        else if (head + depositMarginBlocks >= escrow.unlockBlock) {
+          await this.#rejectStored(t.id, reject('DEPOSIT_EXPIRING', `It unlocks at block ${escrow.unlockBlock}; L1 is at ${head}.`))
+        }
+      }
+    }
     return sealed.batch
+  }
+
+  /**
+   * The rollup's forced-inclusion queue, served before anything else: a request that can no
+   * longer be included (a note spent since, a deposit reclaimed) is skipped on L1 so that it
+   * holds nothing up; the others are put in the mempool (even if this node had turned them
+   * away: the queue makes them mandatory) and go first into the next batch, in order. Read
+   * only when L1 has a new block. Returns the ids of the waiting requests, in queue order.
+   */
+  async #followInclusionQueue(): Promise<string[]> {
+    const { l1, store, logger } = this.options
+    const block = this.#l1.block
+    if (block === undefined) return this.#inclusion.ids
+    if (block === this.#inclusion.checkedAt) return this.#inclusion.ids
+    try {
+      const { head, length } = await l1.inclusionQueue()
+      if (length > head && !this.#inclusion.requests.has(length - 1n)) {
+        // New requests: read their events (each request's transaction is in its event).
+        const latest = await l1.blockNumber()
+        for (const r of await l1.inclusionRequests({ fromBlock: this.#inclusion.fromBlock, toBlock: latest })) this.#inclusion.requests.set(r.index, r)
+        this.#inclusion.fromBlock = latest + 1n
+      }
+      const ids: string[] = []
+      for (let index = head; index < length; index++) {
+        const request = this.#inclusion.requests.get(index)
+        if (!request) {
+          // Queued in a block newer than the events read: next time.
+          this.#inclusion.checkedAt = undefined
+          return ids
+        }
+        const tx = request.transaction
+        const id = transactionId(toTransactionJson(tx))
+        if (index === head) {
+          const fault = await l1.checkTransfer(tx)
+          if (fault) {
+            // Nothing but a spent note or a vanished escrow can invalidate a queued request.
+            logger.warn({ index: Number(index), id, error: fault.errorName }, 'skipping an inclusion request that can no longer be included')
+            await l1.skipInclusionRequest(tx)
+            this.#inclusion.checkedAt = undefined
+            return this.#inclusion.ids
+          }
+        }
+        await this.#admitForced(id, tx, new Set(ids))
+        ids.push(id)
+      }
+      for (const index of this.#inclusion.requests.keys()) if (index < head) this.#inclusion.requests.delete(index)
+      this.#inclusion.ids = ids
+      this.#inclusion.checkedAt = block
+    } catch (error) {
+      logger.error({ err: error }, 'following the inclusion queue failed; retrying')
+    }
+    return this.#inclusion.ids
+  }
+
+  /**
+   * Puts a queued request into the mempool. A pending (not yet batched) transaction that spends
+   * one of its notes gives way: the queue decides. One already in a batch, or an earlier
+   * request of the queue (`earlier`), is left to settle, after which this request can never be
+   * included and is skipped.
+   */
+  async #admitForced(id: string, tx: ShieldedTransaction, earlier: ReadonlySet<string>): Promise<void> {
+    const { store } = this.options
+    const before = await store.getTransaction(id)
+    if (before && before.status !== 'rejected') return
+    const admit = () =>
+      before
+        ? store.requeueTransaction(id)
+        : store.insertPendingTransaction({ id, payload: toTransactionJson(tx) as unknown as Json, nullifiers: tx.nullifiers, commitments: tx.commitments, extDataHash: tx.extDataHash, root: tx.root })
+    let result = await admit()
+    if (!result.ok && result.code === 'NULLIFIER_PENDING') {
+      for (const n of await store.takenNullifiers(tx.nullifiers)) {
+        const holder = n.txId === null ? undefined : await store.getTransaction(n.txId)
+        if (holder?.status === 'pending' && !earlier.has(holder.id)) await this.#rejectStored(holder.id, reject('NULLIFIER_PENDING', 'A forced-inclusion request on L1 spends the same note and goes first.'))
+      }
+      result = await admit()
+    }
+    if (result.ok) {
+      this.metrics.admitted++
+      this.#emit({ type: 'transaction', id, status: 'pending' })
+    }
   }
 
   async #advance(batch: StoredBatch): Promise<void> {
@@ -259,6 +384,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       const code = CONTRACT_REJECTIONS[error.errorName]
       const offender = error.txIndex === undefined ? undefined : transactions[error.txIndex]
       if (code && offender) await this.#rejectStored(offender.id, reject(code, `(${error.errorName})`))
+      // The multi-pairing names no transaction: ask the contract about each one alone. If all
+      // pass, the batch proof was at fault, and proving the batch again is the cure.
+      if (error.errorName === 'Rollup__InvalidProof') await this.#rejectInvalidProofs(transactions)
       await this.#release(batch, error.shortMessage)
       return
     }
@@ -266,6 +394,24 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     // step asks L1 which.
     logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
     this.#submitError = { message: error instanceof BaseError ? error.shortMessage : String(error), at: new Date() }
+  }
+
+  /**
+   * Finds the transactions of a refused batch that the contract's own check of one transaction
+   * (`checkTransfer`, an eth_call) refuses, and rejects them; an admission bug or a proof
+   * injected below admission then costs one batch, not the rollup's liveness.
+   */
+  async #rejectInvalidProofs(transactions: StoredTransaction[]): Promise<void> {
+    const { l1, logger } = this.options
+    let found = 0
+    for (const t of transactions) {
+      const fault = await l1.checkTransfer(fromTransactionJson(t.payload as unknown as TransactionJson))
+      if (!fault) continue
+      found++
+      await this.#rejectStored(t.id, reject(CONTRACT_REJECTIONS[fault.errorName] ?? 'INVALID_PROOF', `(${fault.errorName})`))
+    }
+    if (found === 0) logger.warn({ transactions: transactions.length }, 'every transaction checks alone: the batch proof was refused; proving the batch again')
+    else logger.warn({ rejected: found }, 'rejected the transactions whose proofs the contract refuses')
   }
 
   /** A batch marked submitted but not seen settled: posted and pending, lost, or overtaken. */

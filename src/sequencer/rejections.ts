@@ -15,7 +15,8 @@ export const REJECTIONS = {
   INVALID_ASSET: 'publicAsset must be an address, and 0 for a transaction without public flow.',
   INVALID_RECIPIENT: 'A withdrawal needs a recipient other than the zero address.',
   FEE_TOO_LOW: 'The fee is below this sequencer’s minimum.',
-  DEPOSIT_NOT_ESCROWED: 'The deposit’s funds are not escrowed on L1: call deposit() on the rollup first.',
+  DEPOSIT_NOT_ESCROWED: 'The deposit’s funds are not escrowed on L1 for this transaction and its outputs: call deposit() on the rollup first.',
+  DEPOSIT_EXPIRING: 'The deposit’s escrow can be reclaimed too soon for a batch to include it safely: reclaim it once it unlocks and deposit again.',
   PAYLOAD_TOO_LARGE: 'The request body is larger than 1 MB.',
   RATE_LIMITED: 'Too many requests from this client: slow down and retry.',
   NOT_FOUND: 'No such resource.',
@@ -43,4 +44,6 @@ export const CONTRACT_REJECTIONS: Readonly<Record<string, RejectionCode>> = {
   Rollup__InvalidAsset: 'INVALID_ASSET',
   Rollup__InvalidRecipient: 'INVALID_RECIPIENT',
   Rollup__DepositNotEscrowed: 'DEPOSIT_NOT_ESCROWED',
+  Rollup__InvalidCiphertext: 'INVALID_SCHEMA',
+  Rollup__InvalidProof: 'INVALID_PROOF',
 }

@@ -1,8 +1,13 @@
-import { type Address, encodeAbiParameters, type Hash, keccak256, type PublicClient } from 'viem'
+import { type Address, encodeAbiParameters, type Hash, keccak256, type PublicClient, zeroAddress } from 'viem'
 import type { Proof, ShieldedTransaction } from '../circuits/index.ts'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
+import { RollupRevertedError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
 import { rollupAbi } from './generated/contracts.ts'
+import { type InclusionRequest, readInclusionRequests } from './readInclusionRequests.ts'
+import { toRollupTransfer } from './rollupTransfer.ts'
+import { toSettlementError } from './sendRollupTransaction.ts'
+import { skipInclusionRequest } from './skipInclusionRequest.ts'
 import { submitBatch } from './submitBatch.ts'
 import { type SyncFromL1Result, syncFromL1 } from './syncFromL1.ts'
 
@@ -26,7 +31,19 @@ export type RollupClient = {
   /** the fees a transaction sent now would offer */
   currentFees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }>
   sync(p: { fromBlock: bigint; toBlock?: bigint; tree: MerkleTree }): Promise<SyncFromL1Result>
-  isEscrowed(asset: bigint, amount: bigint, extDataHash: bigint): Promise<boolean>
+  /** the escrow a deposit transaction would consume: who made it and from which block it may be reclaimed (undefined if none) */
+  escrow(tx: ShieldedTransaction): Promise<{ depositor: Address; unlockBlock: bigint } | undefined>
+  /**
+   * The contract's own verdict on one transaction against the current state (`checkTransfer`,
+   * an eth_call): undefined if it would be accepted, else the custom error it reverts with.
+   */
+  checkTransfer(tx: ShieldedTransaction): Promise<RollupRevertedError | undefined>
+  /** the forced-inclusion queue: requests `[head, length)` wait */
+  inclusionQueue(): Promise<{ head: bigint; length: bigint }>
+  /** forced-inclusion requests made from `fromBlock` on, in queue order */
+  inclusionRequests(p: { fromBlock: bigint; toBlock?: bigint }): Promise<InclusionRequest[]>
+  /** drops the queue's head request, which can no longer be included */
+  skipInclusionRequest(tx: ShieldedTransaction): Promise<Hash>
   currentRoot(): Promise<bigint>
   blockNumber(): Promise<bigint>
   /** whether the operator account has transactions sent but not yet mined */
@@ -43,6 +60,7 @@ export type RollupClient = {
  */
 export function createRollupClient(clients: SettlementClients, rollup: Address): RollupClient {
   const { publicClient } = clients
+  let depositTimeout: Promise<bigint> | undefined
   return {
     rollup,
     publicClient,
@@ -52,10 +70,35 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
       return { hash, blockNumber: receipt.blockNumber, gasUsed }
     },
     sync: (p) => syncFromL1(publicClient, { rollup, ...p }),
-    async isEscrowed(asset, amount, extDataHash) {
-      const key = await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [escrowKey(asset, amount, extDataHash)] })
-      return (key as readonly [Address, bigint])[0] !== '0x0000000000000000000000000000000000000000'
+    async escrow(tx) {
+      // The timeout is immutable: read once.
+      depositTimeout ??= publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'depositTimeout' }).catch((error: unknown) => {
+        depositTimeout = undefined
+        throw error
+      })
+      const key = escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments)
+      const [[depositor, blockNumber], timeout] = await Promise.all([
+        publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [key] }),
+        depositTimeout,
+      ])
+      return depositor === zeroAddress ? undefined : { depositor, unlockBlock: blockNumber + timeout }
     },
+    async checkTransfer(tx) {
+      try {
+        await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'checkTransfer', args: [toRollupTransfer(tx)] })
+        return undefined
+      } catch (error) {
+        const failure = toSettlementError(error, 'Checking the transaction')
+        if (failure instanceof RollupRevertedError) return failure
+        throw failure
+      }
+    },
+    async inclusionQueue() {
+      const [head, length] = await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'inclusionQueue' })
+      return { head, length }
+    },
+    inclusionRequests: (p) => readInclusionRequests(publicClient, { rollup, ...p }),
+    skipInclusionRequest: (tx) => skipInclusionRequest(clients, { rollup, transaction: tx }),
     currentRoot: async () => (await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'currentRoot' })) as bigint,
     blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
     async hasPendingTransactions() {
@@ -82,8 +125,12 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
   }
 }
 
-/** `keccak256(abi.encode(asset, amount, extDataHash))`, the contract's escrow key. */
-export function escrowKey(asset: bigint, amount: bigint, extDataHash: bigint): Hash {
+/**
+ * `keccak256(abi.encode(asset, amount, extDataHash, commitments))`, the contract's escrow key:
+ * it binds the deposit's output notes, so nobody else's transaction can consume it.
+ */
+export function escrowKey(asset: bigint, amount: bigint, extDataHash: bigint, commitments: readonly [bigint, bigint]): Hash {
   const address = `0x${asset.toString(16).padStart(40, '0')}` as Address
-  return keccak256(encodeAbiParameters([{ type: 'address' }, { type: 'uint256' }, { type: 'uint256' }], [address, amount, extDataHash]))
+  const word = { type: 'uint256' } as const
+  return keccak256(encodeAbiParameters([{ type: 'address' }, word, word, word, word], [address, amount, extDataHash, commitments[0], commitments[1]]))
 }

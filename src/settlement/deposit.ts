@@ -14,6 +14,11 @@ export type DepositParameters = {
   amount: bigint
   /** the ext-data hash of the shielded deposit transaction this escrow pays for */
   extDataHash: bigint
+  /**
+   * that transaction's two output commitments: the escrow is bound to them, so only the
+   * transaction that creates these notes can consume it
+   */
+  commitments: readonly [bigint, bigint]
 }
 
 const DEPOSIT_GAS = 150_000n
@@ -25,12 +30,14 @@ const APPROVE_GAS = 80_000n
  * allowance is short. Refundable with `reclaimDeposit` after the contract's deposit timeout.
  *
  * @example
- * await deposit(clients, { rollup, asset: zeroAddress, amount: 10n ** 18n, extDataHash: tx.extDataHash })
+ * await deposit(clients, { rollup, asset: zeroAddress, amount: 10n ** 18n, extDataHash: tx.extDataHash, commitments: tx.commitments })
  */
 export async function deposit(clients: SettlementClients, p: DepositParameters): Promise<{ hash: Hash; key: Hash }> {
   assertAmount(p.amount, 'amount')
   if (p.amount === 0n) throw new InvalidParameterError('amount', 'a deposit must be above 0')
   assertFieldElement(p.extDataHash, 'extDataHash')
+  if (!Array.isArray(p.commitments) || p.commitments.length !== 2) throw new InvalidParameterError('commitments', 'expected the two output commitments')
+  p.commitments.forEach((c, i) => assertFieldElement(c, `commitments[${i}]`))
   const { publicClient, walletClient } = clients
   const isEth = p.asset.toLowerCase() === zeroAddress
   if (!isEth) {
@@ -43,7 +50,7 @@ export async function deposit(clients: SettlementClients, p: DepositParameters):
     address: p.rollup,
     abi: rollupAbi,
     functionName: 'deposit',
-    args: [p.asset, p.amount, p.extDataHash],
+    args: [p.asset, p.amount, p.extDataHash, p.commitments],
     value: isEth ? p.amount : 0n,
     gas: DEPOSIT_GAS,
   })

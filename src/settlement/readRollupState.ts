@@ -1,12 +1,16 @@
-import type { Address } from 'viem'
-import type { PublicClient } from 'viem'
+import type { Address, PublicClient } from 'viem'
 import { rollupAbi } from './generated/contracts.ts'
 
 export type RollupState = {
   currentRoot: bigint
   nextLeafIndex: bigint
   batchCount: bigint
-  lastBatchBlock: bigint
+  /** the block of the sequencer's last batch (others' batches do not move it) */
+  lastSequencerBatchBlock: bigint
+  /** from this block anyone may submit a batch (sequencer silence, or an overdue inclusion request) */
+  escapeOpenFromBlock: bigint
+  /** the forced-inclusion queue: requests `[head, length)` wait to be served */
+  inclusionQueue: { head: bigint; length: bigint }
   sequencer: Address
   escapeDelay: bigint
   depositTimeout: bigint
@@ -23,25 +27,31 @@ export type RollupState = {
  */
 export async function readRollupState(publicClient: PublicClient, p: { rollup: Address; blockNumber?: bigint }): Promise<RollupState> {
   const blockNumber = p.blockNumber ?? (await publicClient.getBlockNumber({ cacheTime: 0 }))
-  const read = <F extends 'currentRoot' | 'nextLeafIndex' | 'batchCount' | 'lastBatchBlock' | 'sequencer' | 'escapeDelay' | 'depositTimeout'>(functionName: F) =>
-    publicClient.readContract({ address: p.rollup, abi: rollupAbi, functionName, blockNumber })
-  const [currentRoot, nextLeafIndex, batchCount, lastBatchBlock, sequencer, escapeDelay, depositTimeout] = await Promise.all([
+  const read = (functionName: 'currentRoot' | 'nextLeafIndex' | 'batchCount' | 'lastSequencerBatchBlock' | 'escapeOpenFromBlock' | 'sequencer' | 'escapeDelay' | 'depositTimeout' | 'inclusionQueue') =>
+    publicClient.readContract({ address: p.rollup, abi: rollupAbi, functionName, blockNumber }) as Promise<unknown>
+  const [currentRoot, nextLeafIndex, batchCount, lastSequencerBatchBlock, escapeOpenFromBlock, sequencer, escapeDelay, depositTimeout, queue] = await Promise.all([
     read('currentRoot'),
     read('nextLeafIndex'),
     read('batchCount'),
-    read('lastBatchBlock'),
+    read('lastSequencerBatchBlock'),
+    read('escapeOpenFromBlock'),
     read('sequencer'),
     read('escapeDelay'),
     read('depositTimeout'),
+    read('inclusionQueue'),
   ])
+  const [head, length] = queue as readonly [bigint, bigint]
+  const big = (x: unknown) => BigInt(x as bigint | number)
   return {
     currentRoot: currentRoot as bigint,
-    nextLeafIndex: BigInt(nextLeafIndex as bigint | number),
-    batchCount: BigInt(batchCount as bigint | number),
-    lastBatchBlock: BigInt(lastBatchBlock as bigint | number),
+    nextLeafIndex: big(nextLeafIndex),
+    batchCount: big(batchCount),
+    lastSequencerBatchBlock: big(lastSequencerBatchBlock),
+    escapeOpenFromBlock: big(escapeOpenFromBlock),
+    inclusionQueue: { head, length },
     sequencer: sequencer as Address,
-    escapeDelay: BigInt(escapeDelay as bigint | number),
-    depositTimeout: BigInt(depositTimeout as bigint | number),
+    escapeDelay: big(escapeDelay),
+    depositTimeout: big(depositTimeout),
     blockNumber,
   }
 }

@@ -8,17 +8,17 @@ import { sendRollupTransaction } from './sendRollupTransaction.ts'
  * Fails with `Rollup__DepositLocked(unlockBlock)` before that.
  *
  * @example
- * await reclaimDeposit(clients, { rollup, asset: zeroAddress, amount, extDataHash })
+ * await reclaimDeposit(clients, { rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
  */
 export async function reclaimDeposit(
   clients: SettlementClients,
-  p: { rollup: Address; asset: Address; amount: bigint; extDataHash: bigint },
+  p: { rollup: Address; asset: Address; amount: bigint; extDataHash: bigint; commitments: readonly [bigint, bigint] },
 ): Promise<Hash> {
   const { hash } = await sendRollupTransaction(clients, 'Reclaiming the deposit', {
     address: p.rollup,
     abi: rollupAbi,
     functionName: 'reclaimDeposit',
-    args: [p.asset, p.amount, p.extDataHash],
+    args: [p.asset, p.amount, p.extDataHash, p.commitments],
     gas: 120_000n,
   })
   return hash

@@ -3,6 +3,7 @@ import type { Proof, ShieldedTransaction } from '../circuits/index.ts'
 import { InvalidParameterError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
 import { rollupAbi } from './generated/contracts.ts'
+import { toRollupTransfer } from './rollupTransfer.ts'
 import { sendRollupTransaction } from './sendRollupTransaction.ts'
 
 /** Transactions per batch: the batch circuit appends 64 leaves, two per transaction. */
@@ -39,27 +40,6 @@ export type SubmitBatchParameters = {
 export function batchGasLimit(transactions: readonly ShieldedTransaction[]): bigint {
   const payouts = transactions.filter((t) => t.extData.extAmount < 0n).length
   return 450_000n + 170_000n * BigInt(transactions.length) + 110_000n * BigInt(payouts)
-}
-
-/** The `Transfer` struct of Rollup.sol for one transaction. */
-export function toRollupTransfer(t: ShieldedTransaction) {
-  return {
-    proof: t.proof,
-    root: t.root,
-    publicAmount: t.publicAmount,
-    publicAsset: t.publicAsset,
-    extDataHash: t.extDataHash,
-    nullifiers: t.nullifiers,
-    commitments: t.commitments,
-    extData: {
-      recipient: t.extData.recipient,
-      extAmount: t.extData.extAmount,
-      fee: t.extData.fee,
-      epk: t.extData.epk,
-      ciphertext0: t.extData.ciphertexts[0],
-      ciphertext1: t.extData.ciphertexts[1],
-    },
-  }
 }
 
 /**

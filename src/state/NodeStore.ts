@@ -1,4 +1,4 @@
-import type { BatchState, Hash, Json, TxStatus } from './schema.ts'
+import type { BatchState, Hash, Json, NullifierStatus, TxStatus } from './schema.ts'
 
 /** Rejections the store itself decides, with the sentence the API returns as-is. */
 export const STORE_REJECTIONS = {
@@ -73,6 +73,12 @@ export type BatchPatch = {
 export type SealBatchOptions = {
   /** At most this many of the oldest pending transactions go in (the batch size N). */
   maxTransactions: number
+  /**
+   * Pending transactions that go first, in this order, before the oldest others: the rollup's
+   * forced-inclusion queue, which batches must serve in order. Ids that are not pending are
+   * passed over.
+   */
+  first?: readonly string[]
   oldRoot?: bigint
   newRoot?: bigint
   startIndex?: number
@@ -129,10 +135,22 @@ export interface NodeStore {
   insertPendingTransaction(tx: NewTransaction): Promise<InsertTransactionResult>
   getTransaction(id: string): Promise<StoredTransaction | undefined>
   /**
+   * Which of `values` are spent on L1 or reserved by an admitted transaction, and by which local
+   * transaction (null when spent by someone else's batch). A read: admission's early check.
+   */
+  takenNullifiers(values: readonly bigint[]): Promise<{ value: bigint; status: NullifierStatus; txId: string | null }[]>
+  /**
    * Marks a not yet settled transaction `rejected` with a code and sentence, and releases its
    * pending nullifiers so the notes can be spent again. Rejecting twice keeps the first reason.
    */
   rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction>
+  /**
+   * Puts a rejected transaction back in the queue as `pending`, reserving its nullifiers again:
+   * for a transaction the rollup's forced-inclusion queue makes mandatory although the node
+   * had turned it away (a policy such as the deposit margin). A nullifier taken meanwhile is a
+   * rejection value; a transaction that is not rejected is returned as it is.
+   */
+  requeueTransaction(id: string): Promise<InsertTransactionResult>
   /**
    * Admitted transactions not yet settled on L1 (pending, batched, proving, submitted), oldest
    * first: what watch-only merchants trial-decrypt to see a payment before it settles.

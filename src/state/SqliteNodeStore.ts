@@ -75,28 +75,39 @@ export class SqliteNodeStore implements NodeStore {
       if (tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.id, input.id)).get()) {
         return { ok: false, code: 'TRANSACTION_KNOWN', message: STORE_REJECTIONS.TRANSACTION_KNOWN }
       }
-      if (nullifierHex.length > 0) {
-        const taken = tx.select().from(nullifiers).where(inArray(nullifiers.value, nullifierHex)).all()
-        // Spent outranks pending: a spent note can never come back, a pending one might.
-        const hit = taken.find((n) => n.status === 'spent') ?? taken[0]
-        if (hit) {
-          const code = hit.status === 'spent' ? 'NULLIFIER_SPENT' : 'NULLIFIER_PENDING'
-          return { ok: false, code, message: STORE_REJECTIONS[code], nullifier: hexToField(hit.value) }
-        }
-      }
-      const stored = tx.insert(transactions).values(row).returning().get()
-      if (nullifierHex.length > 0) {
-        tx.insert(nullifiers)
-          .values(nullifierHex.map((value) => ({ value, status: 'pending' as const, txId: input.id })))
-          .run()
-      }
-      return { ok: true, transaction: toStoredTransaction(stored) }
+      const taken = reserveNullifiers(tx, nullifierHex, input.id, () => tx.insert(transactions).values(row).run())
+      if (taken) return taken
+      return { ok: true, transaction: toStoredTransaction(tx.select().from(transactions).where(eq(transactions.id, input.id)).get()!) }
+    })
+  }
+
+  async requeueTransaction(id: string): Promise<InsertTransactionResult> {
+    return this.#write((tx): InsertTransactionResult => {
+      const row = tx.select().from(transactions).where(eq(transactions.id, id)).get()
+      if (!row) throw new StoreError('STORE_NOT_FOUND', `Transaction ${id} is not in the store.`)
+      if (row.status !== 'rejected') return { ok: true, transaction: toStoredTransaction(row) }
+      const requeue = () =>
+        tx.update(transactions).set({ status: 'pending', rejectCode: null, rejectMessage: null, batchNumber: null, position: null }).where(eq(transactions.id, id)).run()
+      const taken = reserveNullifiers(tx, row.nullifiers, id, requeue)
+      if (taken) return taken
+      return { ok: true, transaction: toStoredTransaction(tx.select().from(transactions).where(eq(transactions.id, id)).get()!) }
     })
   }
 
   async getTransaction(id: string): Promise<StoredTransaction | undefined> {
     const row = this.#db.select().from(transactions).where(eq(transactions.id, id)).get()
     return row && toStoredTransaction(row)
+  }
+
+  async takenNullifiers(values: readonly bigint[]): Promise<{ value: bigint; status: 'spent' | 'pending'; txId: string | null }[]> {
+    if (values.length === 0) return []
+    const hex = values.map((n, i) => fieldToHex(n, `values[${i}]`))
+    return this.#db
+      .select({ value: nullifiers.value, status: nullifiers.status, txId: nullifiers.txId })
+      .from(nullifiers)
+      .where(inArray(nullifiers.value, hex))
+      .all()
+      .map((n) => ({ value: hexToField(n.value), status: n.status, txId: n.txId }))
   }
 
   async rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction> {
@@ -134,17 +145,30 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined> {
-    const { maxTransactions } = options
+    const { maxTransactions, first = [] } = options
     if (!Number.isSafeInteger(maxTransactions) || maxTransactions < 1) throw new InvalidParameterError('maxTransactions', 'expected a positive integer')
     const patch = batchColumns(options)
     return this.#write((tx) => {
-      const pending = tx
+      const firstPending =
+        first.length === 0
+          ? []
+          : tx
+              .select({ id: transactions.id })
+              .from(transactions)
+              .where(and(eq(transactions.status, 'pending'), inArray(transactions.id, [...first])))
+              .all()
+              .sort((x, y) => first.indexOf(x.id) - first.indexOf(y.id))
+              .slice(0, maxTransactions)
+      const chosen = new Set(firstPending.map((t) => t.id))
+      const oldest = tx
         .select({ id: transactions.id })
         .from(transactions)
         .where(eq(transactions.status, 'pending'))
         .orderBy(asc(transactions.seq))
         .limit(maxTransactions)
         .all()
+        .filter((t) => !chosen.has(t.id))
+      const pending = [...firstPending, ...oldest].slice(0, maxTransactions)
       if (pending.length === 0) return undefined
       const now = this.#now()
       const batch = tx
@@ -352,6 +376,30 @@ function setBatchTransactionsStatus(tx: Tx, number: number, state: BatchState): 
     .set({ status: TX_STATUS_OF_BATCH[state] })
     .where(and(eq(transactions.batchNumber, number), ne(transactions.status, 'rejected')))
     .run()
+}
+
+/**
+ * Reserves `values` for transaction `id` and runs `write` (which creates or requeues the
+ * transaction row the reservations point to), unless one is taken: then nothing is written and
+ * the rejection is returned. Spent outranks pending: a spent note can never come back, a
+ * pending one might.
+ */
+function reserveNullifiers(tx: Tx, values: readonly Hex32[], id: string, write: () => void): InsertTransactionResult | undefined {
+  if (values.length > 0) {
+    const taken = tx.select().from(nullifiers).where(inArray(nullifiers.value, [...values])).all()
+    const hit = taken.find((n) => n.status === 'spent') ?? taken[0]
+    if (hit) {
+      const code = hit.status === 'spent' ? 'NULLIFIER_SPENT' : 'NULLIFIER_PENDING'
+      return { ok: false, code, message: STORE_REJECTIONS[code], nullifier: hexToField(hit.value) }
+    }
+  }
+  write()
+  if (values.length > 0) {
+    tx.insert(nullifiers)
+      .values(values.map((value) => ({ value, status: 'pending' as const, txId: id })))
+      .run()
+  }
+  return undefined
 }
 
 function rejectIn(tx: Tx, id: string, reason: { code: string; message: string }) {

@@ -17,7 +17,8 @@ import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contract
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 import { toSettlementError } from '../../src/settlement/sendRollupTransaction.ts'
-import { submitBatch, toRollupTransfer } from '../../src/settlement/submitBatch.ts'
+import { toRollupTransfer } from '../../src/settlement/rollupTransfer.ts'
+import { submitBatch } from '../../src/settlement/submitBatch.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 import { Actor, type Devnet, leafIndexes, MerkleTree, proveBatchFor, startDevnet } from '../helpers/rollup.ts'
 
@@ -120,7 +121,7 @@ describe('Rollup.sol on anvil', () => {
     const batch = await proveBatchFor(tree, rollup, [tx])
     await rejectsWith(submitBatch(sequencer, batch), 'Rollup__DepositNotEscrowed', { txIndex: 0n })
 
-    const { key } = await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 1000n, extDataHash: tx.extDataHash })
+    const { key } = await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 1000n, extDataHash: tx.extDataHash, commitments: tx.commitments })
     expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([aliceL1.walletClient.account.address, expect.any(BigInt)])
     expect(await ethBalance(rollup)).toBe(1000n)
 
@@ -130,7 +131,7 @@ describe('Rollup.sol on anvil', () => {
     expect(state.currentRoot).toBe(tree.root)
     expect(state.nextLeafIndex).toBe(64n)
     expect(state.batchCount).toBe(1n)
-    expect(state.lastBatchBlock).toBe(receipt.blockNumber)
+    expect(state.lastSequencerBatchBlock).toBe(receipt.blockNumber)
     expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([zeroAddress, 0n])
     expect(await read(rollup, rollupAbi, 'nullifierSpent', [tx.nullifiers[0]])).toBe(true)
     expect(await read(rollup, rollupAbi, 'nullifierSpent', [tx.nullifiers[1]])).toBe(true)
@@ -184,10 +185,10 @@ describe('Rollup.sol on anvil', () => {
 
     // Nothing escrowed yet: the first deposit transaction is refused.
     await rejectsWith(submitBatch(sequencer, batch3), 'Rollup__DepositNotEscrowed', { txIndex: 0n })
-    await deposit(aliceL1, { rollup, asset: token, amount: 5000n, extDataHash: depositToken.extDataHash })
+    await deposit(aliceL1, { rollup, asset: token, amount: 5000n, extDataHash: depositToken.extDataHash, commitments: depositToken.commitments })
     // NoBoolToken's approve returns nothing, so approve with its own ABI; deposit() then sees the allowance.
     await write(bobL1, noBoolToken, testContracts.NoBoolToken!.abi, 'approve', [rollup, 700n])
-    await deposit(bobL1, { rollup, asset: noBoolToken, amount: 700n, extDataHash: depositNoBool.extDataHash })
+    await deposit(bobL1, { rollup, asset: noBoolToken, amount: 700n, extDataHash: depositNoBool.extDataHash, commitments: depositNoBool.commitments })
     expect(await tokenBalance(token, rollup)).toBe(5000n)
     expect(await tokenBalance(noBoolToken, rollup)).toBe(700n)
 
@@ -274,8 +275,8 @@ describe('Rollup.sol on anvil', () => {
     const w4 = await bob.transact(tree, { asset: BigInt(noBoolToken), inputs: [bobNoBool], extAmount: -700n, recipient: noBoolRecipient })
     const batch = await proveBatchFor(tree, rollup, [w1.tx, w2.tx, w3.tx, w4.tx])
 
-    const { lastBatchBlock } = await readRollupState(devnet.publicClient, { rollup })
-    await rejectsWith(submitBatch(bobL1, batch), 'Rollup__NotSequencer', { openFromBlock: lastBatchBlock + ESCAPE_DELAY })
+    const { lastSequencerBatchBlock } = await readRollupState(devnet.publicClient, { rollup })
+    await rejectsWith(submitBatch(bobL1, batch), 'Rollup__NotSequencer', { openFromBlock: lastSequencerBatchBlock + ESCAPE_DELAY })
     await devnet.testClient.mine({ blocks: Number(ESCAPE_DELAY) })
     const { receipt } = await submitBatch(bobL1, batch)
     batch.commit()
@@ -303,32 +304,36 @@ describe('Rollup.sol on anvil', () => {
 
   it('error: deposits with a bad amount, value or token, or made twice, are refused', async () => {
     const hash = randomFieldElement()
-    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 0n, hash]), 'Rollup__InvalidDeposit')
-    await rejectsWith(simulate(aliceL1, 'deposit', [token, 1n << 128n, hash]), 'Rollup__InvalidDeposit')
-    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash], 4n), 'Rollup__InvalidDeposit')
-    await rejectsWith(simulate(aliceL1, 'deposit', [token, 5n, hash], 5n), 'Rollup__InvalidDeposit')
-    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, FIELD_SIZE], 5n), 'Rollup__InvalidDeposit')
+    const outs = [randomFieldElement(), randomFieldElement()] as const
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 0n, hash, outs]), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [token, 1n << 128n, hash, outs]), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, outs], 4n), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [token, 5n, hash, outs], 5n), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, FIELD_SIZE, outs], 5n), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, [outs[0], FIELD_SIZE]], 5n), 'Rollup__InvalidDeposit')
     // An address without code is no token: a call to it "succeeds" and moves nothing.
-    await rejectsWith(simulate(aliceL1, 'deposit', [freshAddress(), 5n, hash]), 'Rollup__TransferFailed')
-    await rejectsWith(deposit(aliceL1, { rollup, asset: token, amount: 2_000_000n, extDataHash: hash }), 'Rollup__TransferFailed', { asset: getAddress(token) })
-    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash })
-    await rejectsWith(deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash }), 'Rollup__DepositExists')
+    await rejectsWith(simulate(aliceL1, 'deposit', [freshAddress(), 5n, hash, outs]), 'Rollup__TransferFailed')
+    await rejectsWith(deposit(aliceL1, { rollup, asset: token, amount: 2_000_000n, extDataHash: hash, commitments: outs }), 'Rollup__TransferFailed', { asset: getAddress(token) })
+    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: outs })
+    await rejectsWith(deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: outs }), 'Rollup__DepositExists')
+    // The same ext data with other outputs is another escrow: the key binds the notes.
+    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: [outs[1], outs[0]] })
   })
 
   it('behavior: a deposit no batch consumed is reclaimed by its depositor after the timeout, once', async () => {
-    const hash = randomFieldElement()
-    const amount = 77n
+    const escrow = { rollup, asset: zeroAddress, amount: 77n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement()] as const }
     const before = await ethBalance(rollup)
-    const { hash: depositHash } = await deposit(aliceL1, { rollup, asset: zeroAddress, amount, extDataHash: hash })
+    const { hash: depositHash } = await deposit(aliceL1, escrow)
     const receipt = await devnet.publicClient.getTransactionReceipt({ hash: depositHash })
-    await rejectsWith(reclaimDeposit(bobL1, { rollup, asset: zeroAddress, amount, extDataHash: hash }), 'Rollup__NotDepositor')
-    await rejectsWith(reclaimDeposit(aliceL1, { rollup, asset: zeroAddress, amount, extDataHash: hash }), 'Rollup__DepositLocked', {
+    await rejectsWith(reclaimDeposit(bobL1, escrow), 'Rollup__NotDepositor')
+    await rejectsWith(reclaimDeposit(aliceL1, escrow), 'Rollup__DepositLocked', {
       unlockBlock: receipt.blockNumber + DEPOSIT_TIMEOUT,
     })
     await devnet.testClient.mine({ blocks: Number(DEPOSIT_TIMEOUT) })
-    await reclaimDeposit(aliceL1, { rollup, asset: zeroAddress, amount, extDataHash: hash })
+    await rejectsWith(reclaimDeposit(aliceL1, { ...escrow, commitments: [escrow.commitments[1], escrow.commitments[0]] }), 'Rollup__DepositUnknown')
+    await reclaimDeposit(aliceL1, escrow)
     expect(await ethBalance(rollup)).toBe(before)
-    await rejectsWith(reclaimDeposit(aliceL1, { rollup, asset: zeroAddress, amount, extDataHash: hash }), 'Rollup__DepositUnknown')
+    await rejectsWith(reclaimDeposit(aliceL1, escrow), 'Rollup__DepositUnknown')
   })
 
   it('behavior: a token that calls back into the rollup during a deposit is stopped by the reentrancy guard', async () => {
@@ -338,7 +343,7 @@ describe('Rollup.sol on anvil', () => {
     await write(aliceL1, evil, evilAbi, 'mint', [me, 1000n])
     await write(aliceL1, evil, evilAbi, 'approve', [rollup, 1000n])
     await write(aliceL1, evil, evilAbi, 'arm', [rollup, encodeClaim(evil)])
-    await deposit(aliceL1, { rollup, asset: evil, amount: 1000n, extDataHash: randomFieldElement() })
+    await deposit(aliceL1, { rollup, asset: evil, amount: 1000n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement()] })
     expect(await read(evil, evilAbi, 'attempted')).toBe(true)
     expect(await read(evil, evilAbi, 'reentrySucceeded')).toBe(false)
     expect(await read(evil, evilAbi, 'reentryError')).toBe(toFunctionSelector('Rollup__Reentrancy()'))

@@ -29,7 +29,7 @@ const post = async (tx: ShieldedTransaction) =>
 const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => until(what, probe, { context: () => node.output().slice(-3000) })
 async function escrowedDeposit(amount: bigint) {
   const { tx } = await alice.transact(new MerkleTree(), { asset: 0n, extAmount: amount })
-  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash })
+  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
   return tx
 }
 async function expectNodeEqualsL1(batches: bigint) {

@@ -58,7 +58,7 @@ describe('operator node', () => {
     const made = await alice.transact(tree, { asset: 0n, extAmount: 1000n })
     depositTx = made.tx
     await expectRejected(json(depositTx), 400, 'DEPOSIT_NOT_ESCROWED')
-    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 1000n, extDataHash: depositTx.extDataHash })
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 1000n, extDataHash: depositTx.extDataHash, commitments: depositTx.commitments })
 
     const { status, body } = await node.post(json(depositTx))
     expect(status).toBe(202)
@@ -110,7 +110,7 @@ describe('operator node', () => {
     await expectRejected({ ...json(spends[0]!), extData: { ...json(spends[0]!).extData, ciphertexts: ['0x00', '0x00'] } }, 400, 'INVALID_SCHEMA')
 
     const fresh = (await alice.transact(tree, { asset: 0n, extAmount: 500n })).tx
-    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 500n, extDataHash: fresh.extDataHash })
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 500n, extDataHash: fresh.extDataHash, commitments: fresh.commitments })
     await expectRejected({ ...json(fresh), root: toHex32(randomFieldElement()) }, 400, 'UNKNOWN_ROOT')
     await expectRejected({ ...json(fresh), extDataHash: toHex32(fresh.extDataHash ^ 1n) }, 400, 'EXT_DATA_MISMATCH')
     await expectRejected(rehashed(fresh, { fee: 1n << 128n }), 400, 'AMOUNT_OUT_OF_RANGE')
@@ -161,7 +161,7 @@ describe('operator node', () => {
     const res = await fetch(`${node.url}/v1/events`, { signal: controller.signal })
     const reader = res.body!.getReader()
     const next = (await alice.transact(tree, { asset: 0n, extAmount: 7n })).tx
-    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 7n, extDataHash: next.extDataHash })
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 7n, extDataHash: next.extDataHash, commitments: next.commitments })
     const { body } = await node.post(json(next))
     let text = ''
     while (!text.includes('"status":"settled"')) text += new TextDecoder().decode((await reader.read()).value)

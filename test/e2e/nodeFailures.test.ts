@@ -33,7 +33,7 @@ afterAll(async () => {
 
 async function escrowed(devnet: Devnet, amount: bigint) {
   const { tx } = await alice.transact(new MerkleTree(), { asset: 0n, extAmount: amount })
-  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash })
+  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
   return tx
 }
 
@@ -43,15 +43,29 @@ describe('operator node under failures', () => {
   it('behavior: when the contract refuses one transaction of a batch, that one is rejected and the others settle in the next batch', async () => {
     const devnet = await startDevnet({ depositTimeout: 2n })
     cleanups.push(() => devnet.stop())
-    const node = await startTestNode(devnet, { batchSize: 2, batchMaxAgeMs: 4_000 })
-    cleanups.push(() => node.stop())
     const doomed = await escrowed(devnet, 10n)
-    const fine = await escrowed(devnet, 20n)
+    // A private transfer (of zero, from dummy inputs): no escrow that could run out meanwhile.
+    const fine = (await alice.transact(new MerkleTree(), { asset: 0n })).tx
+    // The depositor takes the escrow back after the batch was sealed and proven, just before it
+    // is posted (sealing would have dropped it any earlier): the contract names the transaction.
+    const l1 = createRollupClient(devnet.accounts[0]!, devnet.rollup)
+    let raced = false
+    const racing: typeof l1 = {
+      ...l1,
+      async submitBatch(p) {
+        if (!raced) {
+          raced = true
+          await devnet.testClient.mine({ blocks: 2 })
+          await reclaimDeposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 10n, extDataHash: doomed.extDataHash, commitments: doomed.commitments })
+        }
+        return l1.submitBatch(p)
+      },
+    }
+    // No deposit margin: this node lets the depositor do what the margin exists to prevent.
+    const node = await startTestNode(devnet, { batchSize: 2, batchMaxAgeMs: 4_000, depositMarginBlocks: 0n, l1: racing })
+    cleanups.push(() => node.stop())
     const first = await node.post(toTransactionJson(doomed))
     expect(first.status).toBe(202)
-    // After admission, the depositor takes the escrow back: the batch will name this transaction.
-    await devnet.testClient.mine({ blocks: 2 })
-    await reclaimDeposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 10n, extDataHash: doomed.extDataHash })
     const second = await node.post(toTransactionJson(fine))
     expect(second.status).toBe(202)
 

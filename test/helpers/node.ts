@@ -33,6 +33,7 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
     batchSize: 4,
     batchMaxAgeMs: 300,
     minFee: 0n,
+    depositMarginBlocks: 5n,
     confirmations: 1,
     fromBlock: devnet.deployBlock,
     pollMs: 100,

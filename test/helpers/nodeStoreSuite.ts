@@ -105,6 +105,46 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect((await store.insertPendingTransaction(makeTransaction(3, { nullifiers: [other] }))).ok).toBe(true)
     })
 
+    it('behavior: takenNullifiers reports reserved and spent nullifiers, and nothing for free ones', async () => {
+      expect(await store.takenNullifiers([])).toEqual([])
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      expect(await store.takenNullifiers([field(1002), field(4242)])).toEqual([{ value: field(1002), status: 'pending', txId: 'tx-1' }])
+      await store.rejectTransaction('tx-1', { code: 'INVALID_PROOF', message: 'no' })
+      expect(await store.takenNullifiers([field(1002), field(1003)])).toEqual([])
+      await expect(store.takenNullifiers([FIELD_SIZE])).rejects.toBeInstanceOf(InvalidParameterError)
+    })
+
+    it('behavior: sealing puts the given pending transactions first, in their order, then the oldest others', async () => {
+      for (const n of [1, 2, 3, 4]) expect((await store.insertPendingTransaction(makeTransaction(n))).ok).toBe(true)
+      await store.rejectTransaction('tx-2', { code: 'FEE_TOO_LOW', message: 'no' })
+      const sealed = await store.sealBatch({ maxTransactions: 3, first: ['tx-4', 'tx-2', 'tx-9', 'tx-3'] })
+      // tx-2 is rejected and tx-9 unknown: passed over.
+      expect(sealed?.transactions.map((t) => [t.id, t.position])).toEqual([
+        ['tx-4', 0],
+        ['tx-3', 1],
+        ['tx-1', 2],
+      ])
+      const small = await store.insertPendingTransaction(makeTransaction(5))
+      expect(small.ok).toBe(true)
+      expect((await store.sealBatch({ maxTransactions: 1, first: ['tx-5'] }))?.transactions.map((t) => t.id)).toEqual(['tx-5'])
+    })
+
+    it('behavior: a rejected transaction is requeued with its nullifiers reserved again, unless one was taken meanwhile', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      await store.rejectTransaction('tx-1', { code: 'DEPOSIT_EXPIRING', message: 'too late' })
+      const requeued = await store.requeueTransaction('tx-1')
+      expect(requeued).toMatchObject({ ok: true, transaction: { id: 'tx-1', status: 'pending', rejectCode: null, rejectMessage: null } })
+      expect(await store.takenNullifiers([field(1002), field(1003)])).toHaveLength(2)
+      // Not rejected: returned as it is.
+      expect(await store.requeueTransaction('tx-1')).toMatchObject({ ok: true, transaction: { status: 'pending' } })
+      await store.rejectTransaction('tx-1', { code: 'DEPOSIT_EXPIRING', message: 'too late' })
+      expect((await store.insertPendingTransaction(makeTransaction(2, { nullifiers: [field(1003)] }))).ok).toBe(true)
+      expect(await store.requeueTransaction('tx-1')).toMatchObject({ ok: false, code: 'NULLIFIER_PENDING', nullifier: field(1003) })
+      expect((await store.getTransaction('tx-1'))?.status).toBe('rejected')
+      expect(await store.takenNullifiers([field(1002)])).toEqual([])
+      await expect(store.requeueTransaction('tx-404')).rejects.toMatchObject({ code: 'STORE_NOT_FOUND' })
+    })
+
     it('behavior: 20 concurrent submissions spending one note admit exactly one', async () => {
       const shared = field(31337)
       const results = await Promise.all(
@@ -237,6 +277,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect(await store.latestRoot()).toEqual({ root: field(8), leafCount: 64, batchNumber: batch.number })
       expect(await store.getBatch(batch.number)).toMatchObject({ state: 'settled', l1Block: 5 })
       expect((await store.getBatch(batch.number))?.settledAt).toBeInstanceOf(Date)
+      expect(await store.takenNullifiers([spent[0]!])).toEqual([{ value: spent[0], status: 'spent', txId: transactions[0]!.id }])
       // A spent note can never be spent again, and says so.
       expect(await store.insertPendingTransaction(makeTransaction(9, { nullifiers: [spent[0]!] }))).toEqual({
         ok: false,

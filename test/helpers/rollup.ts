@@ -4,8 +4,9 @@
 import { type Address, createPublicClient, createTestClient, createWalletClient, http, type PublicClient, type TestClient, zeroAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { buildBatchWitness, proveBatch, proveTransaction, type ShieldedTransaction, zeroOutput } from '../../src/circuits/index.ts'
-import { randomFieldElement } from '../../src/crypto/field.ts'
+import { buildBatchWitness, buildTransferWitness, proveBatch, proveTransaction, proveTransfer, type ShieldedTransaction, type TransferInput, zeroOutput } from '../../src/circuits/index.ts'
+import { type ExtData, extDataHash } from '../../src/crypto/extData.ts'
+import { randomFieldElement, toField } from '../../src/crypto/field.ts'
 import { type AccountKeys, deriveKeys } from '../../src/crypto/keys.ts'
 import { MerkleTree } from '../../src/crypto/merkleTree.ts'
 import type { Note } from '../../src/crypto/note.ts'
@@ -86,6 +87,28 @@ export class Actor {
       recipient: p.recipient ?? zeroAddress,
     })
     return { tx, payment: payment.note, change: change.note }
+  }
+
+  /**
+   * Proves a transaction with ext data given verbatim, as an attacker does who copies someone
+   * else's (public) ext data under its own notes: outputs default to two notes of its own that
+   * balance the inputs and the public flow. The ciphertexts in `extData` are whatever it says.
+   */
+  async proveWithExtData(
+    tree: MerkleTree,
+    p: { asset: bigint; extData: ExtData; inputs?: { note: Note; leafIndex: number }[]; outputs?: [Note, Note] },
+  ): Promise<ShieldedTransaction> {
+    const flow = p.extData.extAmount - p.extData.fee
+    const publicAmount = toField(flow)
+    const publicAsset = flow === 0n ? 0n : p.asset
+    const inputs: TransferInput[] = (p.inputs ?? []).map((i) => ({ ...i, path: tree.path(i.leafIndex) }))
+    while (inputs.length < 2) inputs.push({ note: this.note(p.asset, 0n), leafIndex: 0 })
+    const total = inputs.reduce((s, i) => s + i.note.amount, 0n) + flow
+    const outputs = p.outputs ?? [this.note(p.asset, total), this.note(p.asset, 0n)]
+    const hash = extDataHash(p.extData)
+    const witness = buildTransferWitness({ keys: this.keys, root: tree.root, inputs: [inputs[0]!, inputs[1]!], outputs, publicAmount, publicAsset, extDataHash: hash })
+    const { proof } = await proveTransfer(witness)
+    return { proof, root: tree.root, publicAmount, publicAsset, extDataHash: hash, nullifiers: witness.nullifiers, commitments: witness.commitments, extData: p.extData }
   }
 }
 

@@ -29,6 +29,7 @@ describe('loadConfig(nodeConfig)', () => {
       batchSize: 32,
       batchMaxAgeMs: 2000,
       minFee: 0n,
+      depositMarginBlocks: 20n,
       confirmations: 1,
       feeBumpAfterMs: 60000,
       apiPort: 8080,

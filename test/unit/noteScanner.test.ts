@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { packTransactions, unpackTransactions } from '../../src/crypto/noteScanner.ts'
 import { deriveKeys, type EncryptedTransaction, encryptNotes, initCrypto, NoteScanner, noteCommitment, randomFieldElement } from '../../src/index.ts'
 
 beforeAll(() => initCrypto())
@@ -35,6 +36,22 @@ describe('NoteScanner', () => {
       [1, 7n],
       [1, 8n],
     ])
+  })
+
+  it('error: an oversized ciphertext (65,750 bytes, which would wrap a 16-bit length) is unreadable and shifts nothing after it', async () => {
+    const [a, b] = [alice(), bob()]
+    const txs = Array.from({ length: 400 }, (_, i) => (i === 350 ? tx(b, [350n, 1n]) : tx(a, [1n, 2n])))
+    // A malicious submitter's output: too long for the packed format's u16 length (65,750 mod 65,536 = 214).
+    const hostile = txs[100]!
+    txs[100] = { ...hostile, ciphertexts: [new Uint8Array(65_750).fill(7), hostile.ciphertexts[1]!] }
+    const found = await scanner.scan(b, txs)
+    expect(found.map((f) => [f.txIndex, f.index, f.note.amount])).toEqual([
+      [350, 0, 350n],
+      [350, 1, 1n],
+    ])
+    const unpacked = unpackTransactions(packTransactions(txs.slice(99, 102)))
+    expect(unpacked.map((t) => t.ciphertexts.map((c) => c.length))).toEqual([[214, 214], [0, 214], [214, 214]])
+    expect(unpacked[2]!.commitments).toEqual(txs[101]!.commitments)
   })
 
   it('error: a bad thread count or malformed transactions are named', async () => {

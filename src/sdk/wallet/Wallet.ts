@@ -271,7 +271,7 @@ export class Wallet {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
     const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a))], extAmount: p.amount })
-    await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: p.amount, extDataHash: tx.extDataHash })
+    await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: p.amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
     return this.#submit(tx, [], { kind: 'deposit', asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null })
   }
 
