@@ -122,15 +122,28 @@ const ceremony = program
   .command('ceremony')
   .description('a multi-party phase-2 trusted setup that replaces the dev keys (init → contribute… → beacon → verify → install)')
 
+/** The phase-1 file's hashes, for the operator to compare with the ones its ceremony published. */
+function printPtau(p: import('../circuits/ptau.ts').PtauReport): void {
+  const participants = p.contributions.filter((c) => c.kind === 'contribution').length
+  console.log(`phase-1 file ${p.file}: 2^${p.power}, ${participants} participant contribution(s), ${p.contributions.length - participants} beacon(s); it verifies`)
+  console.log(`  SHA-256      ${p.sha256}`)
+  console.log(`  BLAKE2b-512  ${p.blake2b512}`)
+  console.log('  compare these with the hashes the phase-1 ceremony published: a file with other hashes is not that ceremony')
+}
+
+// No default phase-1 file: without --ptau the ceremony functions throw PTAU_REQUIRED (exit 2).
+const PTAU_FLAG = 'phase-1 (powers of tau) file of a public ceremony, required; it must verify and hold a participant contribution'
+
 ceremony
   .command('init <circuit> <out>')
   .description('the first proving key of a circuit (transfer or batch) from its r1cs and the phase-1 file')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, out: string, opts: { ptau?: string }) => {
     const { ceremonyInit } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('init')
-    await ceremonyInit(circuit, out, { ptau: opts.ptau, logger })
+    const { ptau } = await ceremonyInit(circuit, out, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(`wrote ${out}`)
   })
 
@@ -162,12 +175,13 @@ ceremony
 ceremony
   .command('verify <circuit> <zkey>')
   .description('check a proving key against the circuit and phase-1 file, and every contribution in it')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
     const { ceremonyVerify } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('verify')
-    const ok = await ceremonyVerify(circuit, zkey, { ptau: opts.ptau, logger })
+    const { valid: ok, ptau } = await ceremonyVerify(circuit, zkey, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(ok ? 'valid: the key matches the circuit and every contribution checks' : 'INVALID: do not use this key')
     process.exitCode = ok ? 0 : 1
   })
@@ -175,12 +189,13 @@ ceremony
 ceremony
   .command('install <circuit> <zkey>')
   .description('verify, then install a ceremony key as the circuit proving key (updates circuits/manifest.json)')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
     const { ceremonyInstall } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('install')
-    await ceremonyInstall(circuit, zkey, { ptau: opts.ptau, logger })
+    const { ptau } = await ceremonyInstall(circuit, zkey, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(`installed ${zkey} as the ${circuit} proving key`)
   })
 

@@ -23,3 +23,17 @@ export class ProofGenerationError extends BaseError {
     super('PROOF_GENERATION_FAILED', shortMessage, options)
   }
 }
+
+export type PtauErrorCode = 'PTAU_REQUIRED' | 'PTAU_INVALID' | 'PTAU_BEACON_ONLY'
+
+/**
+ * A ceremony was asked to build on a phase-1 (powers of tau) file it must not trust: none
+ * given (`PTAU_REQUIRED`), one that does not verify (`PTAU_INVALID`), or one with no
+ * participant's contribution (`PTAU_BEACON_ONLY`), whose secrets anyone can recompute.
+ */
+export class PtauError extends BaseError {
+  override name = 'PtauError' as const
+  constructor(code: PtauErrorCode, shortMessage: string, options: { details?: string; cause?: unknown } = {}) {
+    super(code, shortMessage, options)
+  }
+}
