@@ -59,9 +59,11 @@ program
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
-  .action(async (opts: Record<string, string | undefined>) => {
-    const { loadConfig, nodeConfig, readSecretEnv } = await import('../config/index.ts')
-    const { runNode } = await import('./runNode.ts')
+  .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
+  .option('--insecure-dev-keys', 'run with the forgeable dev keys on a chain other than the local devnet: throwaway test chains only (ZKPAY_INSECURE_DEV_KEYS=1)')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { loadNodeSettings, runNode } = await import('./runNode.ts')
+    const { readOperatorKey } = await import('./l1.ts')
     const overrides = Object.fromEntries(
       Object.entries({
         rpcUrl: opts.rpcUrl,
@@ -75,14 +77,32 @@ program
         apiPort: opts.port,
         dataDir: opts.dataDir,
         proverUrls: opts.proverUrls,
+        deployment: opts.deployment,
+        insecureDevKeys: opts.insecureDevKeys,
       }).filter(([, v]) => v !== undefined),
     )
-    const config = loadConfig(nodeConfig, { overrides })
-    const key = readSecretEnv(config.operatorKeyEnv, { purpose: 'sign batch submissions' }).reveal() as `0x${string}`
-    const node = await runNode(config, key)
+    const { config, deployment } = loadNodeSettings(overrides)
+    const { key } = readOperatorKey(config.operatorKeyEnv, 'sign batch submissions')
+    const node = await runNode(config, key, { deployment })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
+  })
+
+program
+  .command('deploy')
+  .description('deploy contracts/Rollup.sol with the installed verifying keys; prints its address and block, --write records them for `zkpay node --deployment`')
+  .option('--rpc-url <url>', 'JSON-RPC URL of the settlement chain (ZKPAY_RPC_URL)')
+  .option('--operator-key-env <name>', 'NAME of the variable holding the deploying key (ZKPAY_OPERATOR_KEY_ENV, default ZKPAY_OPERATOR_KEY)')
+  .option('--sequencer <address>', 'the account allowed to submit batches; default the deploying account (ZKPAY_SEQUENCER_ADDRESS)')
+  .option('--escape-delay <blocks>', 'blocks of sequencer silence before anyone may submit a batch; default 7200 (ZKPAY_ESCAPE_DELAY)')
+  .option('--deposit-timeout <blocks>', 'blocks before an unconsumed deposit can be reclaimed; default 7200 (ZKPAY_DEPOSIT_TIMEOUT)')
+  .option('--insecure-dev-keys', 'deploy the forgeable dev keys on a chain other than the local devnet: throwaway test chains only (ZKPAY_INSECURE_DEV_KEYS=1)')
+  .option('--write <file>', 'write the deployment file that `zkpay node --deployment` reads (never overwrites)')
+  .option('--json', 'print the deployment as JSON')
+  .action(async (opts: import('./deploy.ts').DeployFlags) => {
+    const { runDeploy } = await import('./deploy.ts')
+    await runDeploy(opts)
   })
 
 program

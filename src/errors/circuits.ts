@@ -37,3 +37,19 @@ export class PtauError extends BaseError {
     super(code, shortMessage, options)
   }
 }
+
+/**
+ * The keys in use are the dev setup's (forgeable: their α and β are public) and the chain is not
+ * the local devnet, and nobody allowed that explicitly.
+ */
+export class DevKeysRefusedError extends BaseError {
+  override name = 'DevKeysRefusedError' as const
+  readonly chainId: number
+  constructor(action: string, chainId: number) {
+    super(
+      'DEV_KEYS_REFUSED',
+      `Refusing to ${action} with the dev verifying keys on chain ${chainId}: they come from zkpay's public dev setup, so anyone can forge proofs and take every deposit. Install ceremony keys (\`zkpay ceremony\`), or, on a throwaway test chain only, pass --insecure-dev-keys (ZKPAY_INSECURE_DEV_KEYS=1).`,
+    )
+    this.chainId = chainId
+  }
+}
