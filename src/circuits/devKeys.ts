@@ -63,7 +63,7 @@ export async function readZkeyPoints(zkey: string): Promise<KeyPoints> {
   try {
     header = (await readBinSections(zkey, 'zkey', 2, [2])).get(2)!
   } catch (cause) {
-    throw new CircuitArtifactError('The proving key cannot be read: it is not a snarkjs .zkey file.', { details: zkey, cause })
+    throw new CircuitArtifactError('The proving key cannot be read: it is missing or not a snarkjs .zkey file.', { details: zkey, cause })
   }
   const n8q = readU32(header, 0)
   const q = readUintLE(header, 4, n8q)
