@@ -5,7 +5,8 @@ import * as snarkjs from 'snarkjs'
 import { CircuitArtifactError, InvalidParameterError } from '../errors/index.ts'
 import { artifactPaths, CIRCUITS, type CircuitName, MANIFEST_PATH, projectRoot, readManifest, sha256File } from './artifacts.ts'
 import { compileCircuit } from './compile.ts'
-import { ensurePtau, type SnarkjsLogger } from './setup.ts'
+import { checkPtau, type PtauReport } from './ptau.ts'
+import type { SnarkjsLogger } from './setup.ts'
 import { writeVerifyingKeys } from './solidityKeys.ts'
 
 /**
@@ -14,9 +15,19 @@ import { writeVerifyingKeys } from './solidityKeys.ts'
  * `contribute`s (their entropy is destroyed with their process: one honest participant makes
  * the keys safe); anyone can `verify` the chain of contributions against the circuit; a final
  * `beacon` (a public random value chosen in advance) closes it; `install` puts the result in
- * place of the committed artifacts. The phase-1 file should then come from a public ceremony
- * (for example the Perpetual Powers of Tau) instead of the dev one: pass it as `ptau`.
+ * place of the committed artifacts. The phase-1 file is required and must come from a public
+ * ceremony (for example the Perpetual Powers of Tau): a phase-2 contribution changes only δ, so
+ * keys made on a phase 1 whose secrets are known (the dev one, finished by a public beacon only)
+ * stay forgeable whoever contributes. `init`, `verify` and `install` therefore check it first
+ * (`checkPtau`: a participant's contribution, `powersoftau verify`) and return its hashes, for the
+ * operator to compare with the published ones.
  */
+
+export type CeremonyPtauOptions = {
+  /** the phase-1 (powers of tau) file of a public ceremony; required */
+  ptau: string
+  logger?: SnarkjsLogger
+}
 
 
 function checkCircuit(circuit: string): CircuitName {
@@ -32,12 +43,12 @@ async function compiled(name: CircuitName) {
   return compileCircuit({ source: CIRCUITS[name].source, outDir: path.join(projectRoot, '.cache/circuits', name), name })
 }
 
-/** The first (contribution-free) proving key of a circuit. */
-export async function ceremonyInit(circuit: string, out: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
+/** The first (contribution-free) proving key of a circuit, on a checked phase-1 file. */
+export async function ceremonyInit(circuit: string, out: string, options: CeremonyPtauOptions): Promise<{ ptau: PtauReport }> {
   const name = checkCircuit(circuit)
-  const ptau = options.ptau ?? (await ensurePtau())
-  checkFile(ptau, 'ptau')
-  await snarkjs.zKey.newZKey!((await compiled(name)).r1csPath, ptau, out, options.logger)
+  const ptau = await checkPtau(options?.ptau, options?.logger)
+  await snarkjs.zKey.newZKey!((await compiled(name)).r1csPath, ptau.file, out, options?.logger)
+  return { ptau }
 }
 
 /** Adds one participant's contribution; returns its hash, which the participant publishes. */
@@ -60,12 +71,16 @@ export async function ceremonyBeacon(input: string, out: string, beaconHex: stri
   if (ok === false) throw new CircuitArtifactError('The beacon could not be applied to this proving key.', { details: input })
 }
 
-/** Checks that a proving key belongs to the circuit and phase-1 file, and every contribution in it. */
-export async function ceremonyVerify(circuit: string, zkey: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<boolean> {
+/**
+ * Checks the phase-1 file, then that a proving key belongs to the circuit and that phase-1 file,
+ * and every contribution in it.
+ */
+export async function ceremonyVerify(circuit: string, zkey: string, options: CeremonyPtauOptions): Promise<{ valid: boolean; ptau: PtauReport }> {
   const name = checkCircuit(circuit)
   checkFile(zkey, 'zkey')
-  const ptau = options.ptau ?? (await ensurePtau())
-  return snarkjs.zKey.verifyFromR1cs!((await compiled(name)).r1csPath, ptau, zkey, options.logger)
+  const ptau = await checkPtau(options?.ptau, options?.logger)
+  const valid: boolean = await snarkjs.zKey.verifyFromR1cs!((await compiled(name)).r1csPath, ptau.file, zkey, options?.logger)
+  return { valid, ptau }
 }
 
 /**
@@ -73,9 +88,10 @@ export async function ceremonyVerify(circuit: string, zkey: string, options: { p
  * artifact, exports the verification key, updates the manifest and regenerates the Solidity
  * verifying keys (contracts/verifiers/VerifyingKeys.sol): Rollup.sol must then be redeployed.
  */
-export async function ceremonyInstall(circuit: string, zkey: string, options: { ptau?: string; logger?: SnarkjsLogger } = {}): Promise<void> {
+export async function ceremonyInstall(circuit: string, zkey: string, options: CeremonyPtauOptions): Promise<{ ptau: PtauReport }> {
   const name = checkCircuit(circuit)
-  if (!(await ceremonyVerify(name, zkey, options))) throw new CircuitArtifactError('The proving key does not verify against the circuit: not installed.')
+  const { valid, ptau } = await ceremonyVerify(name, zkey, options)
+  if (!valid) throw new CircuitArtifactError('The proving key does not verify against the circuit: not installed.')
   const paths = artifactPaths(name)
   copyFileSync(zkey, paths.zkey)
   writeFileSync(paths.vkey, `${JSON.stringify(await snarkjs.zKey.exportVerificationKey!(paths.zkey), null, 1)}\n`)
@@ -87,4 +103,5 @@ export async function ceremonyInstall(circuit: string, zkey: string, options: { 
   }
   writeFileSync(MANIFEST_PATH, `${JSON.stringify(manifest, null, 2)}\n`)
   await writeVerifyingKeys()
+  return { ptau }
 }

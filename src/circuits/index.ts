@@ -4,3 +4,4 @@ export { type BatchWitness, buildBatchWitness, buildTransferWitness, type Transf
 export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, transferPublicSignals, zeroOutput } from './proveTransaction.ts'
 export { fromTransactionJson, type TransactionJson, toTransactionJson } from './transactionJson.ts'
 export { verifyTransfers } from './verifyTransfers.ts'
+export { assertKeysAllowed, DEV_ALPHA_1, DEV_BETA_2, DEVNET_CHAIN_ID, isDevKey, type KeyPoints, type KeysInUse, keysInUse, readZkeyPoints } from './devKeys.ts'

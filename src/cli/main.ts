@@ -60,9 +60,11 @@ program
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
-  .action(async (opts: Record<string, string | undefined>) => {
-    const { loadConfig, nodeConfig, readSecretEnv } = await import('../config/index.ts')
-    const { runNode } = await import('./runNode.ts')
+  .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
+  .option('--insecure-dev-keys', 'run with the forgeable dev keys on a chain other than the local devnet: throwaway test chains only (ZKPAY_INSECURE_DEV_KEYS=1)')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { loadNodeSettings, runNode } = await import('./runNode.ts')
+    const { readOperatorKey } = await import('./l1.ts')
     const overrides = Object.fromEntries(
       Object.entries({
         rpcUrl: opts.rpcUrl,
@@ -77,14 +79,32 @@ program
         apiPort: opts.port,
         dataDir: opts.dataDir,
         proverUrls: opts.proverUrls,
+        deployment: opts.deployment,
+        insecureDevKeys: opts.insecureDevKeys,
       }).filter(([, v]) => v !== undefined),
     )
-    const config = loadConfig(nodeConfig, { overrides })
-    const key = readSecretEnv(config.operatorKeyEnv, { purpose: 'sign batch submissions' }).reveal() as `0x${string}`
-    const node = await runNode(config, key)
+    const { config, deployment } = loadNodeSettings(overrides)
+    const { key } = readOperatorKey(config.operatorKeyEnv, 'sign batch submissions')
+    const node = await runNode(config, key, { deployment })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
+  })
+
+program
+  .command('deploy')
+  .description('deploy contracts/Rollup.sol with the installed verifying keys; prints its address and block, --write records them for `zkpay node --deployment`')
+  .option('--rpc-url <url>', 'JSON-RPC URL of the settlement chain (ZKPAY_RPC_URL)')
+  .option('--operator-key-env <name>', 'NAME of the variable holding the deploying key (ZKPAY_OPERATOR_KEY_ENV, default ZKPAY_OPERATOR_KEY)')
+  .option('--sequencer <address>', 'the account allowed to submit batches; default the deploying account (ZKPAY_SEQUENCER_ADDRESS)')
+  .option('--escape-delay <blocks>', 'blocks of sequencer silence before anyone may submit a batch; default 7200 (ZKPAY_ESCAPE_DELAY)')
+  .option('--deposit-timeout <blocks>', 'blocks before an unconsumed deposit can be reclaimed; default 7200 (ZKPAY_DEPOSIT_TIMEOUT)')
+  .option('--insecure-dev-keys', 'deploy the forgeable dev keys on a chain other than the local devnet: throwaway test chains only (ZKPAY_INSECURE_DEV_KEYS=1)')
+  .option('--write <file>', 'write the deployment file that `zkpay node --deployment` reads (never overwrites)')
+  .option('--json', 'print the deployment as JSON')
+  .action(async (opts: import('./deploy.ts').DeployFlags) => {
+    const { runDeploy } = await import('./deploy.ts')
+    await runDeploy(opts)
   })
 
 program
@@ -124,15 +144,28 @@ const ceremony = program
   .command('ceremony')
   .description('a multi-party phase-2 trusted setup that replaces the dev keys (init → contribute… → beacon → verify → install)')
 
+/** The phase-1 file's hashes, for the operator to compare with the ones its ceremony published. */
+function printPtau(p: import('../circuits/ptau.ts').PtauReport): void {
+  const participants = p.contributions.filter((c) => c.kind === 'contribution').length
+  console.log(`phase-1 file ${p.file}: 2^${p.power}, ${participants} participant contribution(s), ${p.contributions.length - participants} beacon(s); it verifies`)
+  console.log(`  SHA-256      ${p.sha256}`)
+  console.log(`  BLAKE2b-512  ${p.blake2b512}`)
+  console.log('  compare these with the hashes the phase-1 ceremony published: a file with other hashes is not that ceremony')
+}
+
+// No default phase-1 file: without --ptau the ceremony functions throw PTAU_REQUIRED (exit 2).
+const PTAU_FLAG = 'phase-1 (powers of tau) file of a public ceremony, required; it must verify and hold a participant contribution'
+
 ceremony
   .command('init <circuit> <out>')
   .description('the first proving key of a circuit (transfer or batch) from its r1cs and the phase-1 file')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, out: string, opts: { ptau?: string }) => {
     const { ceremonyInit } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('init')
-    await ceremonyInit(circuit, out, { ptau: opts.ptau, logger })
+    const { ptau } = await ceremonyInit(circuit, out, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(`wrote ${out}`)
   })
 
@@ -164,12 +197,13 @@ ceremony
 ceremony
   .command('verify <circuit> <zkey>')
   .description('check a proving key against the circuit and phase-1 file, and every contribution in it')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
     const { ceremonyVerify } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('verify')
-    const ok = await ceremonyVerify(circuit, zkey, { ptau: opts.ptau, logger })
+    const { valid: ok, ptau } = await ceremonyVerify(circuit, zkey, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(ok ? 'valid: the key matches the circuit and every contribution checks' : 'INVALID: do not use this key')
     process.exitCode = ok ? 0 : 1
   })
@@ -177,12 +211,13 @@ ceremony
 ceremony
   .command('install <circuit> <zkey>')
   .description('verify, then install a ceremony key as the circuit proving key (updates circuits/manifest.json)')
-  .option('--ptau <file>', 'phase-1 file (default: the cached dev powers of tau)')
+  .option('--ptau <file>', PTAU_FLAG)
   .action(async (circuit: string, zkey: string, opts: { ptau?: string }) => {
     const { ceremonyInstall } = await import('../circuits/ceremony.ts')
     const logger = progressLogger('install')
-    await ceremonyInstall(circuit, zkey, { ptau: opts.ptau, logger })
+    const { ptau } = await ceremonyInstall(circuit, zkey, { ptau: opts.ptau as string, logger })
     logger.done()
+    printPtau(ptau)
     console.log(`installed ${zkey} as the ${circuit} proving key`)
   })
 

@@ -2,34 +2,62 @@ import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
-import { createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient } from 'viem'
+import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from '../api/index.ts'
-import type { NodeConfig } from '../config/index.ts'
+import { assertKeysAllowed, DEVNET_CHAIN_ID, keysInUse } from '../circuits/devKeys.ts'
+import { type ConfigOverrides, loadConfig, type NodeConfig, nodeConfig } from '../config/index.ts'
+import { WrongNetworkError } from '../errors/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { openNodeStore } from '../state/index.ts'
+import { type Deployment, readDeploymentFile } from './deploymentFile.ts'
+import { connectL1 } from './l1.ts'
 
 export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; stop(): Promise<void> }
 
 /**
+ * The node's settings: flags (`overrides`), then ZKPAY_* variables, then the deployment file
+ * (`--deployment`, ZKPAY_DEPLOYMENT) for the rollup address and first block, then defaults.
+ */
+export function loadNodeSettings(overrides: ConfigOverrides<typeof nodeConfig>, env: Record<string, string | undefined> = process.env): { config: NodeConfig; deployment: Deployment | undefined } {
+  const { deployment: file } = loadConfig({ deployment: nodeConfig.deployment }, { env, overrides: { deployment: overrides.deployment } })
+  const deployment = file === undefined ? undefined : readDeploymentFile(file)
+  const fallbacks = deployment && { rollupAddress: deployment.rollupAddress, fromBlock: deployment.deployBlock }
+  return { config: loadConfig(nodeConfig, { env, overrides, fallbacks }), deployment }
+}
+
+/**
  * Wires an operator node from its config: the SQLite store in `dataDir`, the L1 clients, the
  * in-process prover, the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
+ * Before any of that it checks the chain: the deployment file's chain id (WRONG_NETWORK), and
+ * forgeable dev keys off the devnet (DEV_KEYS_REFUSED unless `insecureDevKeys`).
  */
-export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger } = {}): Promise<RunningNode> {
+export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger; deployment?: Deployment } = {}): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
+  const { chainId, publicClient, walletClient } = await connectL1(config.rpcUrl, privateKeyToAccount(operatorKey))
+  const deployment = options.deployment
+  if (deployment && deployment.chainId !== chainId) {
+    throw new WrongNetworkError(`The deployment file is for chain ${deployment.chainId}, but the RPC serves chain ${chainId}: check --rpc-url and --deployment.`)
+  }
+  // The keys it verifies transfers with and proves batches with: forgeable ones would let anyone
+  // through admission, and a contract deployed with them accepts anything.
+  const keys = await keysInUse({ provingKeys: true })
+  assertKeysAllowed({ action: 'run the node', chainId, keys, allowInsecureDevKeys: config.insecureDevKeys })
+  const vkeys = { transferVkeySha256: keys.circuits.transfer.vkeySha256, batchVkeySha256: keys.circuits.batch.vkeySha256 }
+  if (!keys.dev) logger.info({ verifyingKeys: 'ceremony', ...vkeys }, 'verifying keys: ceremony keys')
+  else if (chainId === DEVNET_CHAIN_ID) logger.info({ verifyingKeys: 'dev', ...vkeys }, "verifying keys: the dev setup's (forgeable, for the local devnet only)")
+  else logger.warn({ verifyingKeys: 'dev', chainId, ...vkeys }, `INSECURE: running with the DEV verifying keys on chain ${chainId} (insecureDevKeys): anyone can forge proofs and take every deposit; never let this rollup hold real funds`)
+  const deployed = deployment?.verifyingKeys.circuits
+  if (deployed && (deployed.transfer.vkeySha256 !== vkeys.transferVkeySha256 || deployed.batch.vkeySha256 !== vkeys.batchVkeySha256)) {
+    logger.warn({ deployed, ...vkeys }, 'the deployment file records other verifying keys than this node has: the contract will refuse its batches')
+  }
   await initCrypto()
   mkdirSync(config.dataDir, { recursive: true })
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
-  const transport = http(config.rpcUrl)
-  const probe = createPublicClient({ transport })
-  const chainId = await probe.getChainId()
-  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } })
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient
-  const walletClient = createWalletClient({ account: privateKeyToAccount(operatorKey), chain, transport })
   const sequencer = await Sequencer.start({
     store,
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),

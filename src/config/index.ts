@@ -1,7 +1,7 @@
 export { describeConfig, type SettingDescription } from './describeConfig.ts'
 export { REDACTED, redactUrl } from './display.ts'
 export { type Config, type LoadConfigOptions, loadConfig } from './loadConfig.ts'
-export { LOG_LEVELS, type LogLevel, MAX_BATCH_SIZE, type NodeConfig, nodeConfig } from './nodeConfig.ts'
+export { type DeployConfig, deployConfig, LOG_LEVELS, type LogLevel, MAX_BATCH_SIZE, type NodeConfig, nodeConfig } from './nodeConfig.ts'
 export { readSecretEnv } from './readSecretEnv.ts'
 export { Secret } from './Secret.ts'
 export { type ConfigOf, type ConfigOverrides, type ConfigSchema, type Setting, setting } from './setting.ts'

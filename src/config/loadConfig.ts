@@ -8,6 +8,11 @@ export type LoadConfigOptions<S extends ConfigSchema> = {
   env?: Record<string, string | undefined>
   /** Values that win over the environment, e.g. from CLI flags; parsed like environment values. */
   overrides?: ConfigOverrides<S>
+  /**
+   * Values used when neither an override nor the environment sets them, before the defaults:
+   * e.g. the rollup address from a deployment file, which a flag or variable still overrides.
+   */
+  fallbacks?: ConfigOverrides<S>
 }
 
 /**
@@ -18,7 +23,7 @@ export type Config<S extends ConfigSchema> = ConfigOf<S>
 
 /**
  * Loads a component's settings: for each one, an override if given, else its `ZKPAY_*`
- * environment variable if set and not blank, else its default. Throws a `ConfigError` naming the
+ * environment variable if set and not blank, else a fallback if given, else its default. Throws a `ConfigError` naming the
  * variable when a required setting is missing or a value does not parse; a secret's value is
  * never shown in that error.
  *
@@ -30,6 +35,7 @@ export type Config<S extends ConfigSchema> = ConfigOf<S>
 export function loadConfig<S extends ConfigSchema>(schema: S, options: LoadConfigOptions<S> = {}): Config<S> {
   const env = options.env ?? process.env
   const overrides: Record<string, unknown> = options.overrides ?? {}
+  const fallbacks: Record<string, unknown> = options.fallbacks ?? {}
   const values: Record<string, unknown> = {}
 
   for (const [key, declaration] of Object.entries(schema)) {
@@ -38,6 +44,7 @@ export function loadConfig<S extends ConfigSchema>(schema: S, options: LoadConfi
     if (override !== undefined) values[key] = parseValue(key, declaration, override, 'override')
     // A variable set to '' (e.g. `ZKPAY_API_PORT= zkpay node`) means "unset" in shell practice.
     else if (fromEnv !== undefined && fromEnv.trim() !== '') values[key] = parseValue(key, declaration, fromEnv, 'env')
+    else if (fallbacks[key] !== undefined) values[key] = parseValue(key, declaration, fallbacks[key], 'override')
     else if ('default' in declaration) values[key] = declaration.default
     else values[key] = parseMissing(key, declaration)
   }

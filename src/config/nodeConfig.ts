@@ -7,12 +7,32 @@ import { type ConfigSchema, setting } from './setting.ts'
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
+const UINT64_MAX = (1n << 64n) - 1n
+const blockCountError = 'expected a whole number of blocks from 1 to 2^64 - 1'
+const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: blockCountError }).max(UINT64_MAX, { error: blockCountError }).optional()
+
 /** The batch circuit is built for N = 32 transfers (64 leaves, a whole height-3 subtree). */
 export const MAX_BATCH_SIZE = 32
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
 const proverUrlList = z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' }))
 const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected 0x followed by 40 hex digits' })
+  .transform((s) => s as `0x${string}`)
+
+/**
+ * The one switch that lets forgeable keys secure a real chain. `zkpay node` and `zkpay deploy`
+ * both read it; its name says what it does, so that nobody sets it without reading it.
+ */
+export const insecureDevKeys = setting({
+  env: 'ZKPAY_INSECURE_DEV_KEYS',
+  description:
+    "Allows the dev verifying keys on a chain other than the local devnet (31337). They come from zkpay's public dev setup: anyone can forge proofs for them and take every deposit. Only for throwaway test chains; 1 or true to allow.",
+  parser: z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')], { error: 'expected 1, true, 0 or false' }),
+  default: false,
+})
 
 /**
  * The operator node's settings (`zkpay node`). Values come from flags, then `ZKPAY_*` variables,
@@ -34,10 +54,7 @@ export const nodeConfig = {
   rollupAddress: setting({
     env: 'ZKPAY_ROLLUP_ADDRESS',
     description: 'The address of the Rollup contract on the settlement chain.',
-    parser: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected 0x followed by 40 hex digits' })
-      .transform((s) => s as `0x${string}`),
+    parser: address,
   }),
   fromBlock: setting({
     env: 'ZKPAY_FROM_BLOCK',
@@ -116,6 +133,12 @@ export const nodeConfig = {
     ]),
     default: [],
   }),
+  deployment: setting({
+    env: 'ZKPAY_DEPLOYMENT',
+    description: 'A deployment file written by `zkpay deploy --write`: the rollup address and deployment block come from it unless set otherwise, and its chain id must be the one the RPC serves.',
+    parser: z.string().min(1, { error: 'expected a file path' }).optional(),
+  }),
+  insecureDevKeys,
   logLevel: setting({
     env: 'ZKPAY_LOG_LEVEL',
     description: `The lowest level written to the JSON log: one of ${LOG_LEVELS.join(', ')}.`,
@@ -125,3 +148,30 @@ export const nodeConfig = {
 } satisfies ConfigSchema
 
 export type NodeConfig = Config<typeof nodeConfig>
+
+/**
+ * `zkpay deploy`'s settings: the chain and the operator key as the node takes them, and the
+ * contract's constructor parameters. Unset parameters take `deployRollup`'s defaults.
+ */
+export const deployConfig = {
+  rpcUrl: nodeConfig.rpcUrl,
+  operatorKeyEnv: nodeConfig.operatorKeyEnv,
+  sequencer: setting({
+    env: 'ZKPAY_SEQUENCER_ADDRESS',
+    description: 'The L1 account allowed to submit batches while it is active; default: the deploying account.',
+    parser: address.optional(),
+  }),
+  escapeDelay: setting({
+    env: 'ZKPAY_ESCAPE_DELAY',
+    description: 'Blocks of sequencer silence after which anyone may submit a batch (default 7200, a day of 12-second blocks).',
+    parser: blockCount,
+  }),
+  depositTimeout: setting({
+    env: 'ZKPAY_DEPOSIT_TIMEOUT',
+    description: 'Blocks after which a deposit that no batch consumed may be reclaimed by its depositor (default 7200).',
+    parser: blockCount,
+  }),
+  insecureDevKeys,
+} satisfies ConfigSchema
+
+export type DeployConfig = Config<typeof deployConfig>

@@ -7,7 +7,7 @@ export {
   InvalidViewingKeyError,
   MerkleTreeError,
 } from './crypto.ts'
-export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from './circuits.ts'
+export { CircuitArtifactError, CircuitCompileError, DevKeysRefusedError, ProofGenerationError, PtauError, type PtauErrorCode } from './circuits.ts'
 export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { BatchTransitionError, StoreError } from './state.ts'

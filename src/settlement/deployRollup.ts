@@ -1,4 +1,5 @@
-import type { Address, Hash } from 'viem'
+import { type Address, type Hash, isAddress } from 'viem'
+import { assertKeysAllowed, keysInUse, type KeysInUse } from '../circuits/devKeys.ts'
 import { InvalidParameterError, SettlementError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
 import { rollupAbi, rollupBytecode } from './generated/contracts.ts'
@@ -10,35 +11,68 @@ export type DeployRollupParameters = {
   escapeDelay?: bigint
   /** blocks after which an unconsumed deposit may be reclaimed (default 7,200) */
   depositTimeout?: bigint
+  /**
+   * Deploy the dev verifying keys on a chain other than the local devnet (31337) anyway. They
+   * come from the public dev setup: anyone can forge proofs for them and take every deposit.
+   * Only for throwaway test chains; without it such a deployment fails with DEV_KEYS_REFUSED.
+   */
+  allowInsecureDevKeys?: boolean
 }
 
-export type DeployedRollup = { address: Address; hash: Hash; blockNumber: bigint }
+/** The constructor's arguments as deployed, every default filled in. */
+export type RollupConstructorParameters = { sequencer: Address; escapeDelay: bigint; depositTimeout: bigint }
+
+export type DeployedRollup = RollupConstructorParameters & {
+  address: Address
+  hash: Hash
+  /** where `syncFromL1` may start */
+  blockNumber: bigint
+  chainId: number
+  /** the verifying keys compiled into the contract: dev (forgeable) or not, with their SHA-256s */
+  verifyingKeys: KeysInUse
+}
 
 const UINT64_MAX = (1n << 64n) - 1n
 /** Deployment measured at about 3.2M gas; the limit leaves room without depending on estimation. */
 const DEPLOY_GAS = 4_500_000n
 
-/**
- * Deploys contracts/Rollup.sol with the committed verifying keys. `blockNumber` is where
- * `syncFromL1` may start.
- *
- * @example
- * const { address } = await deployRollup(clients, { escapeDelay: 100n, depositTimeout: 100n })
- */
-export async function deployRollup(clients: SettlementClients, parameters: DeployRollupParameters = {}): Promise<DeployedRollup> {
-  const sequencer = parameters.sequencer ?? clients.walletClient.account.address
-  const escapeDelay = parameters.escapeDelay ?? 7_200n
-  const depositTimeout = parameters.depositTimeout ?? 7_200n
-  for (const [name, value] of [['escapeDelay', escapeDelay], ['depositTimeout', depositTimeout]] as const) {
+/** The constructor arguments, defaults filled in and checked: every parameter error comes before any RPC call. */
+function constructorParameters(clients: SettlementClients, parameters: DeployRollupParameters): RollupConstructorParameters {
+  const resolved = {
+    sequencer: parameters.sequencer ?? clients.walletClient.account.address,
+    escapeDelay: parameters.escapeDelay ?? 7_200n,
+    depositTimeout: parameters.depositTimeout ?? 7_200n,
+  }
+  if (typeof resolved.sequencer !== 'string' || !isAddress(resolved.sequencer, { strict: false })) throw new InvalidParameterError('sequencer', 'expected an address (0x and 40 hex digits)')
+  for (const name of ['escapeDelay', 'depositTimeout'] as const) {
+    const value = resolved[name]
     if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) throw new InvalidParameterError(name, 'expected a block count that fits in uint64')
   }
+  return resolved
+}
+
+/**
+ * Deploys contracts/Rollup.sol with the committed verifying keys. Those are the dev setup's
+ * unless `zkpay ceremony install` replaced them, and the dev keys are forgeable, so on any chain
+ * but the local devnet (31337) this refuses them (DEV_KEYS_REFUSED) unless
+ * `allowInsecureDevKeys` is set. The keys are recognised from their points (`isDevKey`), read
+ * from circuits/artifacts, where the contract's VerifyingKeys.sol is generated from.
+ *
+ * @example
+ * const { address, blockNumber } = await deployRollup(clients, { escapeDelay: 100n, depositTimeout: 100n })
+ */
+export async function deployRollup(clients: SettlementClients, parameters: DeployRollupParameters = {}): Promise<DeployedRollup> {
+  const args = constructorParameters(clients, parameters)
+  const verifyingKeys = await keysInUse()
+  const chainId = await clients.publicClient.getChainId()
+  assertKeysAllowed({ action: 'deploy the rollup', chainId, keys: verifyingKeys, allowInsecureDevKeys: parameters.allowInsecureDevKeys })
   const hash = await clients.walletClient.deployContract({
     abi: rollupAbi,
     bytecode: rollupBytecode,
-    args: [sequencer, escapeDelay, depositTimeout],
+    args: [args.sequencer, args.escapeDelay, args.depositTimeout],
     gas: DEPLOY_GAS,
   })
   const receipt = await clients.publicClient.waitForTransactionReceipt({ hash })
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new SettlementError(`Deploying the rollup failed in transaction ${hash}.`)
-  return { address: receipt.contractAddress, hash, blockNumber: receipt.blockNumber }
+  return { ...args, address: receipt.contractAddress, hash, blockNumber: receipt.blockNumber, chainId, verifyingKeys }
 }

@@ -1,6 +1,6 @@
 export { claim } from './claim.ts'
 export type { SettlementClients } from './clients.ts'
-export { deployRollup, type DeployRollupParameters, type DeployedRollup } from './deployRollup.ts'
+export { deployRollup, type DeployRollupParameters, type DeployedRollup, type RollupConstructorParameters } from './deployRollup.ts'
 export { deployTestToken } from './deployTestToken.ts'
 export { deposit, type DepositParameters } from './deposit.ts'
 export { rollupAbi, testTokenAbi } from './generated/contracts.ts'

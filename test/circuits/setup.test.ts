@@ -52,15 +52,15 @@ describe('dev trusted setup', () => {
 
   it('error: ceremony commands name a bad circuit, a missing file or a malformed beacon', async () => {
     const missing = path.join(tmpdir(), 'zkpay-no-such.zkey')
-    await expect(ceremonyVerify('mint', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
-    await expect(ceremonyVerify('transfer', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
-    await expect(ceremonyInit('mint', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
+    await expect(ceremonyVerify('mint', missing, { ptau: missing })).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
+    await expect(ceremonyVerify('transfer', missing, { ptau: missing })).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
+    await expect(ceremonyInit('mint', missing, { ptau: missing })).rejects.toThrow(expect.objectContaining({ parameter: 'circuit' }))
     await expect(ceremonyContribute(missing, missing)).rejects.toThrow(expect.objectContaining({ parameter: 'input' }))
     const existing = path.resolve('circuits/manifest.json')
     await expect(ceremonyBeacon(existing, missing, 'xyz')).rejects.toThrow(expect.objectContaining({ parameter: 'beacon' }))
     await expect(ceremonyBeacon(existing, missing, 'abc')).rejects.toThrow(expect.objectContaining({ parameter: 'beacon' }))
     await expect(ceremonyBeacon(existing, missing, 'abcd', { iterationsExp: 9 })).rejects.toThrow(expect.objectContaining({ parameter: 'iterationsExp' }))
     await expect(ceremonyContribute(existing, missing)).rejects.toThrow() // not a zkey
-    await expect(ceremonyInstall('batch', missing)).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
+    await expect(ceremonyInstall('batch', missing, { ptau: missing })).rejects.toThrow(expect.objectContaining({ parameter: 'zkey' }))
   })
 })

@@ -27,8 +27,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 
 export type NodeProcess = { url: string; child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
 
-/** Starts `zkpay node` with `env` (ZKPAY_* settings) and resolves once its API answers. */
-export async function spawnNode(env: Record<string, string>, timeoutMs = 60_000): Promise<NodeProcess> {
+/** Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its API answers. */
+export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<NodeProcess> {
   const port = env.ZKPAY_API_PORT ?? String(await freePort())
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'node'], {
     cwd: root,

@@ -35,6 +35,8 @@ describe('loadConfig(nodeConfig)', () => {
       apiPort: 8080,
       dataDir: '.zkpay/node',
       proverUrls: [],
+      deployment: undefined,
+      insecureDevKeys: false,
       logLevel: 'info',
     })
   })

@@ -1,0 +1,43 @@
+import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient, type Transport, type WalletClient } from 'viem'
+import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
+import { readSecretEnv, redactUrl } from '../config/index.ts'
+import { ConfigError, L1UnreachableError } from '../errors/index.ts'
+
+/**
+ * The operator's L1 account from the variable `variable` names (`--operator-key-env`), checked
+ * before anything connects: unset, or not a secp256k1 private key, is a CONFIG_INVALID that names
+ * the variable and never shows its value.
+ */
+export function readOperatorKey(variable: string, purpose: string): { key: Hex; account: PrivateKeyAccount } {
+  const key = readSecretEnv(variable, { purpose }).reveal()
+  const invalid = () => new ConfigError(variable, `${variable} does not hold a private key: expected 0x followed by 64 hex digits.`)
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw invalid()
+  try {
+    return { key: key as Hex, account: privateKeyToAccount(key as Hex) }
+  } catch {
+    throw invalid() // zero or above the curve order
+  }
+}
+
+export type L1Connection = {
+  chainId: number
+  publicClient: PublicClient
+  walletClient: WalletClient<Transport, Chain, Account>
+}
+
+/**
+ * Clients for the chain at `rpcUrl`, whatever its id (asked first: an unreachable RPC is
+ * L1_UNREACHABLE, named by its origin only since the URL may carry a provider token).
+ */
+export async function connectL1(rpcUrl: string, account: Account, options: { pollingInterval?: number } = {}): Promise<L1Connection> {
+  const transport = http(rpcUrl)
+  let chainId: number
+  try {
+    chainId = await createPublicClient({ transport }).getChainId()
+  } catch (cause) {
+    throw new L1UnreachableError(redactUrl(rpcUrl), { cause })
+  }
+  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingInterval ?? 250 }) as PublicClient
+  return { chainId, publicClient, walletClient: createWalletClient({ account, chain, transport }) }
+}
