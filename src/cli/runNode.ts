@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { serve } from '@hono/node-server'
@@ -22,7 +21,6 @@ export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; s
 export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger } = {}): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
   await initCrypto()
-  mkdirSync(config.dataDir, { recursive: true })
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
   const transport = http(config.rpcUrl)
   const probe = createPublicClient({ transport })
