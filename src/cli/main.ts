@@ -57,6 +57,10 @@ program
   .option('--min-fee <units>', 'lowest fee admitted (ZKPAY_MIN_FEE)')
   .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
+  .option('--host <address>', 'address the HTTP API listens on, default 127.0.0.1 (ZKPAY_API_HOST)')
+  .option('--trusted-proxies <list>', 'comma-separated reverse proxies whose X-Forwarded-For is believed (ZKPAY_TRUSTED_PROXIES)')
+  .option('--rate-limit-submit <n>', 'transaction submissions per client per minute (ZKPAY_RATE_LIMIT_SUBMIT)')
+  .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .action(async (opts: Record<string, string | undefined>) => {
@@ -73,6 +77,10 @@ program
         minFee: opts.minFee,
         confirmations: opts.confirmations,
         apiPort: opts.port,
+        apiHost: opts.host,
+        trustedProxies: opts.trustedProxies,
+        rateLimitSubmit: opts.rateLimitSubmit,
+        rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
         proverUrls: opts.proverUrls,
       }).filter(([, v]) => v !== undefined),

@@ -1,6 +1,4 @@
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { serve } from '@hono/node-server'
 import { createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from '../api/index.ts'
@@ -11,6 +9,7 @@ import { createLocalProver, createRemoteProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { openNodeStore } from '../state/index.ts'
+import { serveHttp } from './serveHttp.ts'
 
 export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; stop(): Promise<void> }
 
@@ -40,13 +39,14 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     feeBumpAfterMs: config.feeBumpAfterMs,
     fromBlock: config.fromBlock,
   })
-  const app = createApp({ sequencer })
-  const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve())
-    server.once('error', reject)
+  const app = createApp({ sequencer, rateLimit: { submit: config.rateLimitSubmit, read: config.rateLimitRead }, trustedProxies: config.trustedProxies })
+  const { url, close } = await serveHttp({
+    fetch: app.fetch,
+    port: config.apiPort,
+    hostname: config.apiHost,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
   })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   logger.info({ url, rollup: config.rollupAddress, chainId, operator: walletClient.account.address, batchSize: config.batchSize }, 'node listening')
   return {
     url,
@@ -54,7 +54,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     logger,
     async stop() {
       await sequencer.stop()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await close()
       await store.close()
     },
   }

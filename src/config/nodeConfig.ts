@@ -1,7 +1,9 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { redactUrl } from './display.ts'
+import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
-import { type ConfigSchema, setting } from './setting.ts'
+import { type ConfigSchema, integer, setting } from './setting.ts'
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -11,8 +13,22 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 export const MAX_BATCH_SIZE = 32
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
-const proverUrlList = z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' }))
-const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
+/** A list given as an array (an override) or as one comma-separated string (a variable, a flag). */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) => {
+  const list = z.array(item)
+  return z.union([list, z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(list)])
+}
+/** An IPv4 or IPv6 address, or a CIDR range of either (`10.0.0.0/8`). */
+const isAddressOrRange = (s: string) => {
+  const [address = '', bits, ...rest] = s.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+/** Requests per client per minute, by bucket: also the API's defaults when none are given. */
+export const DEFAULT_RATE_LIMITS = { submit: 600, read: 1_200 } as const
+/** The most requests a client may make per minute in one bucket. */
+const perMinute = integer(1, 1_000_000, 'expected an integer number of requests per minute from 1 to 1000000')
 
 /**
  * The operator node's settings (`zkpay node`). Values come from flags, then `ZKPAY_*` variables,
@@ -91,6 +107,33 @@ export const nodeConfig = {
     parser: integer(0, 65_535, 'expected a port number from 0 to 65535'),
     default: 8080,
   }),
+  apiHost: setting({
+    env: 'ZKPAY_API_HOST',
+    description: 'The address the HTTP API listens on: 127.0.0.1 serves this machine only, 0.0.0.0 or :: every interface.',
+    parser: z.string().refine((s) => isIP(s) !== 0 || s === 'localhost', { error: 'expected an IP address (or localhost)' }),
+    default: '127.0.0.1',
+  }),
+  trustedProxies: setting({
+    env: 'ZKPAY_TRUSTED_PROXIES',
+    description:
+      'Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: a request from one of them counts against the right-most forwarded address that is not a proxy. From any other peer the header is ignored.',
+    parser: commaList(z.string().refine(isAddressOrRange, { error: 'expected IP addresses or CIDR ranges separated by commas' })),
+    default: [],
+  }),
+  rateLimitSubmit: setting({
+    env: 'ZKPAY_RATE_LIMIT_SUBMIT',
+    description: 'Transaction submissions (POST /v1/transactions) one client may make per minute; over it the API answers 429 RATE_LIMITED.',
+    parser: perMinute,
+    default: DEFAULT_RATE_LIMITS.submit,
+  }),
+  rateLimitRead: setting({
+    env: 'ZKPAY_RATE_LIMIT_READ',
+    description:
+      'Reads one client may make per minute, counted apart from its submissions; /v1/status and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /health is never limited.',
+    parser: perMinute,
+    default: DEFAULT_RATE_LIMITS.read,
+  }),
+  ...httpServerConfig,
   dataDir: setting({
     env: 'ZKPAY_DATA_DIR',
     description: "The directory that holds the node's SQLite database.",
@@ -100,13 +143,7 @@ export const nodeConfig = {
   proverUrls: setting({
     env: 'ZKPAY_PROVER_URLS',
     description: 'Comma-separated URLs of `zkpay prover` services to prove batches; empty proves in this process.',
-    parser: z.union([
-      proverUrlList,
-      z
-        .string()
-        .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-        .pipe(proverUrlList),
-    ]),
+    parser: commaList(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' })),
     default: [],
   }),
   logLevel: setting({

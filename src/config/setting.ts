@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 
 /**
  * One setting of one component: where it comes from, what it means, how it parses, what it
@@ -48,3 +48,9 @@ export type ConfigOverrides<S extends ConfigSchema> = { [K in keyof S]?: z.input
 export function setting<P extends z.ZodType>(declaration: Setting<P>): Setting<P> {
   return declaration
 }
+
+/**
+ * An integer setting from `min` to `max`, read from a string; `error` is the one message an
+ * operator sees for any failing check, so it states the rule.
+ */
+export const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
