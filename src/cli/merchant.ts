@@ -16,9 +16,14 @@ async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; p
   if (config.webhookUrl && !config.webhookSecret) {
     throw new InvalidParameterError('ZKPAY_WEBHOOK_SECRET', 'set it (at least 16 characters) to sign webhooks; ZKPAY_WEBHOOK_URL is set')
   }
-  const [{ createPublicClient, http }, { initCrypto }, { createMerchant }] = await Promise.all([import('viem'), import('../crypto/poseidon.ts'), import('../sdk/merchant/index.ts')])
+  const [{ createPublicClient }, { rpcTransport }, { initCrypto }, { createMerchant }] = await Promise.all([
+    import('viem'),
+    import('../settlement/rpcTransport.ts'),
+    import('../crypto/poseidon.ts'),
+    import('../sdk/merchant/index.ts'),
+  ])
   await initCrypto()
-  const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient
+  const publicClient = createPublicClient({ transport: rpcTransport(config.rpcUrl) }) as PublicClient
   const merchant = createMerchant({
     viewingKey: config.viewingKey,
     sequencerUrl: config.sequencerUrl,

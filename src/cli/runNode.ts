@@ -1,13 +1,14 @@
 import path from 'node:path'
-import { createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, defineChain, type Hex, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from '../api/index.ts'
-import type { NodeConfig } from '../config/index.ts'
+import { type NodeConfig, redactUrl } from '../config/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
+import { rpcTransport } from '../settlement/rpcTransport.ts'
 import { openNodeStore } from '../state/index.ts'
 import { serveHttp } from './serveHttp.ts'
 
@@ -21,10 +22,11 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
   await initCrypto()
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
-  const transport = http(config.rpcUrl)
+  // The URL may carry the provider's token: viem, and so every error and log line, sees its origin only.
+  const transport = rpcTransport(config.rpcUrl)
   const probe = createPublicClient({ transport })
   const chainId = await probe.getChainId()
-  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [config.rpcUrl] } } })
+  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [redactUrl(config.rpcUrl)] } } })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient
   const walletClient = createWalletClient({ account: privateKeyToAccount(operatorKey), chain, transport })
   const sequencer = await Sequencer.start({

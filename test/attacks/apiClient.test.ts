@@ -1,13 +1,17 @@
 import { once } from 'node:events'
-import { connect } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
+import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/api/index.ts'
 import { RateLimiter } from '../../src/api/RateLimiter.ts'
 import { serveHttp } from '../../src/cli/serveHttp.ts'
 import { createProverApp } from '../../src/prover/index.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { createLogger } from '../../src/log/index.ts'
 import { startOfflineSequencer } from '../helpers/node.ts'
+import { freePort } from '../helpers/nodeProcess.ts'
 
 // An HTTP client of the node's API who tries to deny service to others, or to itself escape the
 // limits, with requests alone. A real sequencer and SQLite store (L1 unreachable: nothing here
@@ -167,5 +171,51 @@ describe('slow clients', () => {
       variable: 'ZKPAY_HTTP_HEADERS_TIMEOUT_MS',
       shortMessage: expect.stringContaining('must not exceed ZKPAY_HTTP_REQUEST_TIMEOUT_MS'),
     })
+  })
+})
+
+describe("the RPC provider's token", () => {
+  const TOKEN = 'SECRETTOKEN123'
+  let failing: Server
+  let failingPort: number
+
+  beforeAll(async () => {
+    // An RPC that answers 500 and, as some proxies do, echoes the request's path in its body.
+    failing = createServer((req, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream failed for ${req.url}`))
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve))
+    failingPort = (failing.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise((resolve) => failing?.close(resolve)))
+
+  const cases = [
+    ['a closed port', async () => `http://127.0.0.1:${await freePort()}/v3/${TOKEN}`],
+    ['an RPC answering HTTP 500', async () => `http://user:${TOKEN}@127.0.0.1:${failingPort}/v3/${TOKEN}?key=${TOKEN}`],
+  ] as const
+
+  it.each(cases)('behavior: with %s, /v1/status, the logs and the errors name the origin only', async (_, makeUrl) => {
+    const url = await makeUrl()
+    const origin = new URL(url).origin
+    const lines: string[] = []
+    const logger = createLogger('node', { level: 'debug', destination: { write: (line: string) => void lines.push(line) } })
+    const node = await startOfflineSequencer({ rpcUrl: url, logger })
+    try {
+      const status = await (await createApp({ sequencer: node.sequencer }).request('/v1/status')).text()
+      expect(JSON.parse(status).l1).toMatchObject({ ok: false, error: expect.stringContaining(`${origin}/[redacted]`) })
+      expect(status).not.toContain(TOKEN)
+
+      const failed = lines.filter((l) => l.includes('L1 sync failed'))
+      expect(failed.length).toBeGreaterThan(0)
+      expect(failed[0]).toContain(origin)
+      expect(lines.filter((l) => l.includes(TOKEN))).toEqual([])
+
+      // The errors themselves, as deep as anything could print them (causes, details, url, stack).
+      const error = await node.publicClient.getBalance({ address: node.sequencer.options.l1.account }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(Error)
+      const everything = `${inspect(error, { depth: 20, showHidden: true })} ${JSON.stringify(error)} ${(error as Error).stack}`
+      expect(everything).toContain(origin)
+      expect(everything).not.toContain(TOKEN)
+    } finally {
+      await node.stop()
+    }
   })
 })

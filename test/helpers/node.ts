@@ -1,6 +1,6 @@
 // An operator node on a real anvil for e2e tests: the store, the sequencer with the in-process
 // prover, and the HTTP API on a real socket.
-import { createPublicClient, createWalletClient, http, type PublicClient } from 'viem'
+import { createPublicClient, createWalletClient, type PublicClient } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { createApp } from '../../src/api/index.ts'
@@ -11,6 +11,7 @@ import { createSilentLogger, type Logger } from '../../src/log/index.ts'
 import { createLocalProver } from '../../src/prover/index.ts'
 import { Sequencer, type SequencerOptions } from '../../src/sequencer/index.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
+import { rpcTransport } from '../../src/settlement/rpcTransport.ts'
 import { type NodeStore, openNodeStore } from '../../src/state/index.ts'
 import { freePort } from './nodeProcess.ts'
 import type { Devnet } from './rollup.ts'
@@ -79,9 +80,9 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
  * no proofs, for tests of the API's own behaviour (limits, streams, status, what leaks). Every
  * read works, and admission up to the first L1 check.
  */
-export async function startOfflineSequencer(options: { rpcUrl?: string; logger?: Logger } = {}): Promise<{ store: NodeStore; sequencer: Sequencer; stop(): Promise<void> }> {
+export async function startOfflineSequencer(options: { rpcUrl?: string; logger?: Logger } = {}): Promise<{ store: NodeStore; sequencer: Sequencer; publicClient: PublicClient; stop(): Promise<void> }> {
   const store = await openNodeStore({ path: ':memory:' })
-  const transport = http(options.rpcUrl ?? `http://127.0.0.1:${await freePort()}`, { retryCount: 0 })
+  const transport = rpcTransport(options.rpcUrl ?? `http://127.0.0.1:${await freePort()}`, { retryCount: 0 })
   const publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient
   const walletClient = createWalletClient({ account: privateKeyToAccount(`0x${'11'.repeat(32)}`), chain: foundry, transport })
   const sequencer = await Sequencer.start({
@@ -99,6 +100,7 @@ export async function startOfflineSequencer(options: { rpcUrl?: string; logger?:
   return {
     store,
     sequencer,
+    publicClient,
     async stop() {
       await sequencer.stop()
       await store.close()
