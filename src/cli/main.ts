@@ -63,6 +63,7 @@ program
   .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
+  .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .action(async (opts: Record<string, string | undefined>) => {
     const { loadConfig, nodeConfig, readSecretEnv } = await import('../config/index.ts')
     const { runNode } = await import('./runNode.ts')
@@ -83,11 +84,13 @@ program
         rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
         proverUrls: opts.proverUrls,
+        proverTokenEnv: opts.proverTokenEnv,
       }).filter(([, v]) => v !== undefined),
     )
     const config = loadConfig(nodeConfig, { overrides })
     const key = readSecretEnv(config.operatorKeyEnv, { purpose: 'sign batch submissions' }).reveal() as `0x${string}`
-    const node = await runNode(config, key)
+    const proverToken = process.env[config.proverTokenEnv]?.trim() || undefined
+    const node = await runNode(config, key, { ...(proverToken === undefined ? {} : { proverToken }) })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
@@ -96,17 +99,20 @@ program
 program
   .command('prover')
   .description('run a batch prover service over HTTP (POST /v1/prove); nodes use it through ZKPAY_PROVER_URLS')
-  .requiredOption('--listen <port>', 'TCP port to listen on')
-  .option('--host <host>', 'interface to bind', '127.0.0.1')
-  .action(async (opts: { listen: string; host: string }) => {
-    const { serve } = await import('@hono/node-server')
-    const { createLocalProver, createProverApp } = await import('../prover/index.ts')
-    const { initCrypto } = await import('../crypto/poseidon.ts')
-    await initCrypto()
-    const server = serve({ fetch: createProverApp(createLocalProver()).fetch, port: Number(opts.listen), hostname: opts.host })
-    console.error(`prover listening on http://${opts.host}:${opts.listen}`)
+  .option('--listen <port>', 'TCP port to listen on (ZKPAY_PROVER_PORT)')
+  .option('--host <host>', 'interface to bind, default 127.0.0.1; any other needs a token (ZKPAY_PROVER_HOST)')
+  .option('--token-env <name>', 'NAME of the variable holding the token clients must send, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
+  .option('--queue <n>', 'witnesses held at once, the one being proven included (ZKPAY_PROVER_QUEUE)')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const { loadConfig, proverConfig } = await import('../config/index.ts')
+    const { runProver } = await import('./runProver.ts')
+    const overrides = Object.fromEntries(Object.entries({ port: opts.listen, host: opts.host, tokenEnv: opts.tokenEnv, queue: opts.queue }).filter(([, v]) => v !== undefined))
+    const config = loadConfig(proverConfig, { overrides })
+    const token = process.env[config.tokenEnv]?.trim() || undefined
+    const server = await runProver(config, token)
+    console.error(`prover listening on ${server.url}${token ? ` (clients must send the token in ${config.tokenEnv})` : ' (no token: loopback only)'}`)
     await untilSignal()
-    await new Promise((resolve) => server.close(resolve))
+    await server.close()
   })
 
 program

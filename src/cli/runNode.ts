@@ -5,7 +5,7 @@ import { createApp } from '../api/index.ts'
 import { type NodeConfig, redactUrl } from '../config/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
-import { createLocalProver, createRemoteProver } from '../prover/index.ts'
+import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { rpcTransport } from '../settlement/rpcTransport.ts'
@@ -16,9 +16,10 @@ export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; s
 
 /**
  * Wires an operator node from its config: the SQLite store in `dataDir`, the L1 clients, the
- * in-process prover, the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
+ * in-process prover or the remote ones (with `proverToken`, the value of the variable
+ * `proverTokenEnv` names), the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
  */
-export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger } = {}): Promise<RunningNode> {
+export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger; proverToken?: string } = {}): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
   await initCrypto()
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
@@ -32,7 +33,12 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
   const sequencer = await Sequencer.start({
     store,
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
-    prover: config.proverUrls.length > 0 ? createRemoteProver(config.proverUrls) : createLocalProver(),
+    // Every batch proof is checked against its batch before it is used: remote provers are not
+    // trusted, and a local one with the wrong proving key would otherwise post until refused.
+    prover:
+      config.proverUrls.length > 0
+        ? createRemoteProver(config.proverUrls, { ...(options.proverToken === undefined ? {} : { token: options.proverToken }), logger: logger.child({ module: 'prover' }) })
+        : verifiedProver(createLocalProver()),
     logger: logger.child({ module: 'sequencer' }),
     batchSize: config.batchSize,
     batchMaxAgeMs: config.batchMaxAgeMs,

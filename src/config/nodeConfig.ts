@@ -3,7 +3,8 @@ import { z } from 'zod'
 import { redactUrl } from './display.ts'
 import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
-import { type ConfigSchema, integer, setting } from './setting.ts'
+import { proverTokenEnv } from './proverConfig.ts'
+import { type ConfigSchema, integer, listenAddress, setting, variableName } from './setting.ts'
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -64,9 +65,7 @@ export const nodeConfig = {
   operatorKeyEnv: setting({
     env: 'ZKPAY_OPERATOR_KEY_ENV',
     description: "The NAME of the environment variable that holds the operator's private key, not the key itself.",
-    parser: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: 'expected the name of an environment variable (letters, digits and _), not the key itself',
-    }),
+    parser: variableName('the key'),
     default: 'ZKPAY_OPERATOR_KEY',
     // Someone will paste the key here by mistake: never echo a rejected value into the error.
     echoInvalid: false,
@@ -110,7 +109,7 @@ export const nodeConfig = {
   apiHost: setting({
     env: 'ZKPAY_API_HOST',
     description: 'The address the HTTP API listens on: 127.0.0.1 serves this machine only, 0.0.0.0 or :: every interface.',
-    parser: z.string().refine((s) => isIP(s) !== 0 || s === 'localhost', { error: 'expected an IP address (or localhost)' }),
+    parser: listenAddress,
     default: '127.0.0.1',
   }),
   trustedProxies: setting({
@@ -146,6 +145,7 @@ export const nodeConfig = {
     parser: commaList(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' })),
     default: [],
   }),
+  proverTokenEnv,
   logLevel: setting({
     env: 'ZKPAY_LOG_LEVEL',
     description: `The lowest level written to the JSON log: one of ${LOG_LEVELS.join(', ')}.`,

@@ -40,6 +40,7 @@ describe('loadConfig(nodeConfig)', () => {
       httpRequestTimeoutMs: 30000,
       dataDir: '.zkpay/node',
       proverUrls: [],
+      proverTokenEnv: 'ZKPAY_PROVER_TOKEN',
       logLevel: 'info',
     })
   })
