@@ -47,7 +47,12 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     feeBumpAfterMs: config.feeBumpAfterMs,
     fromBlock: config.fromBlock,
   })
-  const app = createApp({ sequencer, rateLimit: { submit: config.rateLimitSubmit, read: config.rateLimitRead }, trustedProxies: config.trustedProxies })
+  const app = createApp({
+    sequencer,
+    rateLimit: { submit: config.rateLimitSubmit, read: config.rateLimitRead },
+    trustedProxies: config.trustedProxies,
+    eventStreams: config.eventStreams,
+  })
   const { url, close } = await serveHttp({
     fetch: app.fetch,
     port: config.apiPort,

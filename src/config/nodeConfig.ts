@@ -28,6 +28,8 @@ const isAddressOrRange = (s: string) => {
 }
 /** Requests per client per minute, by bucket: also the API's defaults when none are given. */
 export const DEFAULT_RATE_LIMITS = { submit: 600, read: 1_200 } as const
+/** Open `/v1/events` connections, by default: each holds a socket and up to a buffer of events. */
+export const DEFAULT_EVENT_STREAMS = 100
 /** The most requests a client may make per minute in one bucket. */
 const perMinute = integer(1, 1_000_000, 'expected an integer number of requests per minute from 1 to 1000000')
 
@@ -131,6 +133,12 @@ export const nodeConfig = {
       'Reads one client may make per minute, counted apart from its submissions; /v1/status and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /health is never limited.',
     parser: perMinute,
     default: DEFAULT_RATE_LIMITS.read,
+  }),
+  eventStreams: setting({
+    env: 'ZKPAY_EVENT_STREAMS',
+    description: 'The most /v1/events connections the API keeps open at once; one more is answered 503 TOO_MANY_STREAMS.',
+    parser: integer(0, 100_000, 'expected an integer from 0 to 100000'),
+    default: DEFAULT_EVENT_STREAMS,
   }),
   ...httpServerConfig,
   dataDir: setting({

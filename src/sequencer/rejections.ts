@@ -18,6 +18,8 @@ export const REJECTIONS = {
   DEPOSIT_NOT_ESCROWED: 'The deposit’s funds are not escrowed on L1: call deposit() on the rollup first.',
   PAYLOAD_TOO_LARGE: 'The request body is larger than 1 MB.',
   RATE_LIMITED: 'Too many requests from this client: slow down and retry.',
+  TOO_MANY_STREAMS: 'The node has as many event streams open as it allows: retry later, or poll /v1/transactions/:id.',
+  EVENT_STREAM_OVERFLOW: 'This client fell too far behind the event stream and was disconnected: reconnect, and read what it missed from /v1/status and /v1/transactions/:id.',
   NOT_FOUND: 'No such resource.',
 } as const
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import { type AddressInfo, connect, type Socket } from 'node:net'
 import { setTimeout } from 'node:timers/promises'
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -216,6 +216,95 @@ describe("the RPC provider's token", () => {
       expect(everything).not.toContain(TOKEN)
     } finally {
       await node.stop()
+    }
+  })
+})
+
+describe('cheap requests that would make the node work or hold memory', () => {
+  it('error: /v1/notes pages hold at most 1,000 notes; a larger limit is INVALID_SCHEMA naming the cap', async () => {
+    const app = createApp({ sequencer: offline.sequencer })
+    const res = await app.request('/v1/notes?from=0&limit=10000')
+    const body = (await res.json()) as { code: string; message: string }
+    expect([res.status, body.code]).toEqual([400, 'INVALID_SCHEMA'])
+    expect(body.message).toMatch(/limit at most 1,000/)
+    expect((await app.request('/v1/notes?from=0&limit=1000')).status).toBe(200)
+  })
+
+  it('error: past the cap on event streams the next one is 503 TOO_MANY_STREAMS, and a closed one frees its slot', async () => {
+    const app = createApp({ sequencer: offline.sequencer, eventStreams: 2 })
+    const listening = offline.sequencer.listenerCount('event')
+    const open = [await app.request('/v1/events'), await app.request('/v1/events')]
+    expect(open.map((r) => r.status)).toEqual([200, 200])
+    const refused = await app.request('/v1/events')
+    expect([refused.status, await codeOf(refused)]).toEqual([503, 'TOO_MANY_STREAMS'])
+    await open[0]!.body!.cancel()
+    await setTimeout(20)
+    const again = await app.request('/v1/events')
+    expect(again.status).toBe(200)
+    for (const r of [open[1]!, again]) await r.body!.cancel()
+    await setTimeout(20)
+    expect(offline.sequencer.listenerCount('event')).toBe(listening) // every stream let go of the sequencer
+  })
+
+  it('behavior: a stream that falls more than its buffer behind gets what it buffered, event: overflow, and its end', async () => {
+    const app = createApp({ sequencer: offline.sequencer, eventBuffer: 5 })
+    const res = await app.request('/v1/events')
+    await setTimeout(20)
+    for (let i = 0; i < 10; i++) offline.sequencer.emit('event', { type: 'transaction', id: `0x${i}`, status: 'pending' })
+    const text = await res.text() // the stream ends
+    expect(text.match(/^event: \w+$/gm)).toEqual([...Array<string>(5).fill('event: transaction'), 'event: overflow'])
+    expect(text).toContain('"id":"0x4"')
+    expect(text).not.toContain('"id":"0x5"')
+    expect(text).toContain('"code":"EVENT_STREAM_OVERFLOW"')
+  })
+
+  it('behavior: a client that never reads its stream is cut off once it falls behind; a client that reads keeps receiving', async () => {
+    const server = await serveHttp({ fetch: createApp({ sequencer: offline.sequencer, eventBuffer: 200 }).fetch, port: 0, hostname: '127.0.0.1', headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 })
+    const connections: Socket[] = []
+    server.server.on('connection', (socket: Socket) => connections.push(socket))
+    const listening = offline.sequencer.listenerCount('event')
+    const reading = await fetch(`${server.url}/v1/events`)
+    const reader = reading.body!.getReader()
+    let received = 0
+    const counting = (async () => {
+      const decoder = new TextDecoder()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        received += decoder.decode(value, { stream: true }).match(/^event: transaction$/gm)?.length ?? 0
+      }
+    })()
+    const silent = connect(Number(new URL(server.url).port), '127.0.0.1')
+    silent.on('error', () => {})
+    await once(silent, 'connect')
+    silent.pause() // reads nothing: the kernel's buffers fill, then the node's
+    silent.write('GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n')
+    try {
+      await setTimeout(100)
+      const serverSide = connections.find((c) => c.remotePort === silent.localPort)!
+      expect(offline.sequencer.listenerCount('event')).toBe(listening + 2)
+      const memo = 'm'.repeat(10_000) // about 10 KB an event: the buffers fill after a few hundred
+      let sent = 0
+      for (; sent < 10_000 && !serverSide.destroyed; sent++) {
+        offline.sequencer.emit('event', { type: 'transaction', id: `0x${sent}`, status: 'pending', message: memo })
+        await setTimeout(1)
+      }
+      expect(serverSide.destroyed).toBe(true)
+      expect(offline.sequencer.listenerCount('event')).toBe(listening + 1) // the silent stream let go
+      // What the silent client was sent ends: once it reads, it finds the connection closed.
+      silent.resume()
+      expect(await Promise.race([once(silent, 'close').then(() => 'closed'), setTimeout(10_000, 'open')])).toBe('closed')
+
+      await setTimeout(200)
+      expect(received).toBe(sent) // the reader got every event, and is still connected
+      offline.sequencer.emit('event', { type: 'transaction', id: '0xlast', status: 'pending' })
+      await setTimeout(200)
+      expect(received).toBe(sent + 1)
+    } finally {
+      silent.destroy()
+      await reader.cancel()
+      await counting
+      await server.close()
     }
   })
 })

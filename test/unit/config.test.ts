@@ -36,6 +36,7 @@ describe('loadConfig(nodeConfig)', () => {
       trustedProxies: [],
       rateLimitSubmit: 600,
       rateLimitRead: 1200,
+      eventStreams: 100,
       httpHeadersTimeoutMs: 10000,
       httpRequestTimeoutMs: 30000,
       dataDir: '.zkpay/node',
