@@ -30,6 +30,9 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
   const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [redactUrl(config.rpcUrl)] } } })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient
   const walletClient = createWalletClient({ account: privateKeyToAccount(operatorKey), chain, transport })
+  if (config.proverUrls.length > 0 && options.proverToken === undefined) {
+    logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
+  }
   const sequencer = await Sequencer.start({
     store,
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
