@@ -4,20 +4,36 @@ import { streamSSE } from 'hono/streaming'
 import { bytesToHex } from 'viem'
 import { z } from 'zod'
 import type { TransactionJson } from '../circuits/index.ts'
+import { DEFAULT_EVENT_STREAMS, DEFAULT_RATE_LIMITS } from '../config/nodeConfig.ts'
 import { toHex32 } from '../crypto/field.ts'
 import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
 import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
-import { batchParamSchema, notesQuerySchema, transactionSchema } from './schemas.ts'
+import { createClientKey } from './clientKey.ts'
+import { RateLimiter } from './RateLimiter.ts'
+import { batchParamSchema, NOTES_PAGE_LIMIT, notesQuerySchema, transactionSchema } from './schemas.ts'
 
 export type AppOptions = {
   sequencer: Sequencer
-  /** requests per client per window (default 600 per 60 s) */
-  rateLimit?: { max: number; windowMs: number }
-  /** who a request comes from: by default the socket's address (node-server), else "local" */
-  clientKey?: (c: Context) => string
+  /**
+   * Requests per client per window (default: the node settings' defaults per minute).
+   * Submissions and reads count in buckets of their own; `/v1/status` and `/metrics` in a third
+   * with the read limit; `/health` is never limited.
+   */
+  rateLimit?: { submit?: number; read?: number; windowMs?: number }
+  /** addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed (see createClientKey) */
+  trustedProxies?: readonly string[]
+  /** `/v1/events` connections open at once (default 100); one more is 503 TOO_MANY_STREAMS */
+  eventStreams?: number
+  /** events one connection may fall behind by before it is cut off (default 1,000) */
+  eventBuffer?: number
 }
 
 const MAX_BODY = 1024 * 1024
+/**
+ * How long a stream that fell behind is given to take its final `event: overflow`. A client
+ * that reads gets it and a normal end; one that does not read is cut off when it runs out.
+ */
+const OVERFLOW_GRACE_MS = 1_000
 /** The most unsettled transactions `/v1/mempool` lists: a few batches' worth. */
 const MEMPOOL_LIMIT = 1_000
 
@@ -31,21 +47,32 @@ const MEMPOOL_LIMIT = 1_000
 export function createApp(options: AppOptions) {
   const { sequencer } = options
   const store = sequencer.options.store
-  const limit = options.rateLimit ?? { max: 600, windowMs: 60_000 }
-  const windows = new Map<string, { start: number; count: number }>()
-  const clientKey =
-    options.clientKey ??
-    ((c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress ?? 'local')
-  const fail = (c: Context, status: 400 | 404 | 409 | 413 | 429, code: RejectionCode, message: string = REJECTIONS[code]) => c.json({ code, message }, status)
+  const windowMs = options.rateLimit?.windowMs ?? 60_000
+  const readLimit = options.rateLimit?.read ?? DEFAULT_RATE_LIMITS.read
+  // A wallet polling its transaction every 150 ms, or a flood of bad submissions, must not cost
+  // the same client its status checks: each kind of request has its own allowance.
+  const buckets = {
+    submit: new RateLimiter({ max: options.rateLimit?.submit ?? DEFAULT_RATE_LIMITS.submit, windowMs }),
+    read: new RateLimiter({ max: readLimit, windowMs }),
+    status: new RateLimiter({ max: readLimit, windowMs }),
+  }
+  const bucketOf = (c: Context) => {
+    if (c.req.path === '/v1/transactions' && c.req.method === 'POST') return buckets.submit
+    return c.req.path === '/v1/status' || c.req.path === '/metrics' ? buckets.status : buckets.read
+  }
+  const clientKey = createClientKey(options.trustedProxies)
+  const maxStreams = options.eventStreams ?? DEFAULT_EVENT_STREAMS
+  const eventBuffer = options.eventBuffer ?? 1_000
+  let streams = 0
+  const fail = (c: Context, status: 400 | 404 | 409 | 413 | 429 | 503, code: RejectionCode, message: string = REJECTIONS[code]) => c.json({ code, message }, status)
 
   const app = new Hono()
+    // Load balancers and supervisors poll it: never limited, and it touches nothing.
+    .get('/health', (c) => c.json({ ok: true }))
     .use('*', async (c, next) => {
-      const key = clientKey(c)
-      const now = Date.now()
-      const w = windows.get(key)
-      if (!w || now - w.start >= limit.windowMs) windows.set(key, { start: now, count: 1 })
-      else if (++w.count > limit.max) {
-        c.header('Retry-After', String(Math.ceil((w.start + limit.windowMs - now) / 1000)))
+      const verdict = bucketOf(c).take(clientKey(c))
+      if (!verdict.ok) {
+        c.header('Retry-After', String(verdict.retryAfterSeconds))
         return fail(c, 429, 'RATE_LIMITED')
       }
       await next()
@@ -83,7 +110,7 @@ export function createApp(options: AppOptions) {
     })
     .get('/v1/notes', async (c) => {
       const q = notesQuerySchema.safeParse(c.req.query())
-      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', 'from and limit must be non-negative integers (limit at most 10,000).')
+      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', `from and limit must be non-negative integers, limit at most ${NOTES_PAGE_LIMIT.toLocaleString('en-US')}: ask for the next page from the last leaf index plus one.`)
       const notes = await store.listNotes(q.data.from, q.data.limit)
       const latest = await store.latestRoot()
       return c.json({
@@ -134,26 +161,52 @@ export function createApp(options: AppOptions) {
         batchSize: s.batchSize,
       })
     })
-    .get('/v1/events', (c) =>
-      streamSSE(c, async (stream) => {
+    .get('/v1/events', (c) => {
+      if (streams >= maxStreams) return fail(c, 503, 'TOO_MANY_STREAMS')
+      streams++
+      const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket
+      return streamSSE(c, async (stream) => {
+        // Each connection buffers at most `eventBuffer` events: a client that stops reading
+        // (its socket full) would otherwise keep every event the node emits in memory. One
+        // that falls that far behind gets what it has buffered, `event: overflow`, and the
+        // end of the stream; if it does not take them within the grace, it is cut off.
         const queue: SequencerEvent[] = []
+        let overflowed = false
         let wake: (() => void) | undefined
+        let deadline: NodeJS.Timeout | undefined
         const listener = (e: SequencerEvent) => {
-          queue.push(e)
+          if (queue.length < eventBuffer) queue.push(e)
+          else {
+            overflowed = true
+            sequencer.off('event', listener)
+            deadline = setTimeout(() => {
+              stream.abort()
+              socket?.destroy()
+            }, OVERFLOW_GRACE_MS)
+          }
           wake?.()
         }
         sequencer.on('event', listener)
-        stream.onAbort(() => {
+        stream.onAbort(() => wake?.())
+        try {
+          while (!stream.aborted) {
+            const next = queue.shift()
+            if (next) await stream.writeSSE({ event: next.type, data: JSON.stringify(next) })
+            else if (overflowed) {
+              await stream.writeSSE({ event: 'overflow', data: JSON.stringify({ code: 'EVENT_STREAM_OVERFLOW', message: REJECTIONS.EVENT_STREAM_OVERFLOW }) })
+              break
+            } else await new Promise<void>((resolve) => (wake = resolve))
+          }
+        } catch (error) {
+          // Not thrown to hono, which would write the error's message to the client.
+          sequencer.options.logger.error({ err: error }, 'event stream failed')
+        } finally {
+          clearTimeout(deadline)
           sequencer.off('event', listener)
-          wake?.()
-        })
-        while (!stream.aborted) {
-          const next = queue.shift()
-          if (next) await stream.writeSSE({ event: next.type, data: JSON.stringify(next) })
-          else await new Promise<void>((resolve) => (wake = resolve))
+          streams--
         }
-      }),
-    )
+      })
+    })
     .get('/metrics', async (c) => {
       const s = await sequencer.status()
       const m = sequencer.metrics
@@ -211,11 +264,17 @@ function openApiDocument() {
         },
       },
       '/v1/transactions/{id}': { get: { summary: 'A transaction’s status: pending, batched, proving, submitted, settled, final or rejected (with code and message)', responses: { 200: { description: 'The status' }, 404: error } } },
-      '/v1/notes': { get: { summary: 'Settled notes from a leaf index, in order: commitment, epk, ciphertext', parameters: [{ name: 'from', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: { description: 'Notes' }, 400: error } } },
+      '/v1/notes': { get: { summary: `Settled notes from a leaf index, in order: commitment, epk, ciphertext; at most ${NOTES_PAGE_LIMIT} a page`, parameters: [{ name: 'from', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: { description: 'Notes' }, 400: error } } },
       '/v1/batches/{number}': { get: { summary: 'A batch, its state and transactions', responses: { 200: { description: 'The batch' }, 404: error } } },
-      '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health', responses: { 200: { description: 'Status' } } } },
+      '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health', responses: { 200: { description: 'Status' }, 429: error } } },
+      '/health': { get: { summary: 'Liveness: `{ ok: true }` while the process serves requests; never rate limited', responses: { 200: { description: 'Alive' } } } },
       '/v1/mempool': { get: { summary: 'Outputs (commitments, epk, ciphertexts) of admitted transactions not yet settled, oldest first', responses: { 200: { description: 'Transactions' } } } },
-      '/v1/events': { get: { summary: 'Server-sent events: transaction and batch state changes', responses: { 200: { description: 'text/event-stream' } } } },
+      '/v1/events': {
+        get: {
+          summary: 'Server-sent events: transaction and batch state changes; a client more than 1,000 events behind gets `event: overflow` and is disconnected',
+          responses: { 200: { description: 'text/event-stream' }, 429: error, 503: error },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain' } } } },
     },
   }

@@ -36,9 +36,15 @@ export const transactionSchema = z
   })
   .strict()
 
+/**
+ * The most notes one `/v1/notes` page holds (about 640 KB of JSON): a larger page costs the node
+ * hundreds of milliseconds of synchronous work per request, which any client could ask for.
+ */
+export const NOTES_PAGE_LIMIT = 1_000
+
 export const notesQuerySchema = z.object({
   from: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  limit: z.coerce.number().int().min(1).max(NOTES_PAGE_LIMIT).default(NOTES_PAGE_LIMIT),
 })
 
 export const batchParamSchema = z.object({ number: z.coerce.number().int().min(1) })

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { type Config, type ConfigSchema, loadConfig, nodeConfig, redactUrl, setting } from '../config/index.ts'
+import { type Config, type ConfigSchema, httpServerConfig, loadConfig, nodeConfig, redactUrl, setting } from '../config/index.ts'
 import { ConfigError } from '../errors/index.ts'
 import type { DevnetInfo } from './devnet.ts'
 
@@ -58,6 +58,8 @@ export const merchantConfig = {
     parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
     secret: true,
   }),
+  // `zkpay merchant serve`: how long a client may take to send its request.
+  ...httpServerConfig,
 }
 
 /** Reads the file `zkpay devnet` writes, when it exists and parses; else nothing. */

@@ -80,7 +80,7 @@ export async function startDevnet(options: { dir?: string; batchSize?: number; b
       deployBlock: rollup.blockNumber.toString(),
       accounts: accounts.map(({ account, privateKey }) => ({ address: account.address, privateKey })),
     }
-    mkdirSync(dir, { recursive: true })
+    mkdirSync(dir, { recursive: true, mode: 0o700 }) // it also holds the wallet and node folders
     writeFileSync(path.join(dir, 'devnet.json'), `${JSON.stringify(info, null, 2)}\n`)
     return {
       info,

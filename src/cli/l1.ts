@@ -1,7 +1,8 @@
-import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, type Hex, http, type PublicClient, type Transport, type WalletClient } from 'viem'
+import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { readSecretEnv, redactUrl } from '../config/index.ts'
 import { ConfigError, L1UnreachableError } from '../errors/index.ts'
+import { rpcTransport } from '../settlement/rpcTransport.ts'
 
 /**
  * The operator's L1 account from the variable `variable` names (`--operator-key-env`), checked
@@ -30,14 +31,15 @@ export type L1Connection = {
  * L1_UNREACHABLE, named by its origin only since the URL may carry a provider token).
  */
 export async function connectL1(rpcUrl: string, account: Account, options: { pollingInterval?: number } = {}): Promise<L1Connection> {
-  const transport = http(rpcUrl)
+  // The URL may carry the provider's token: viem, and so every error and log line, sees its origin only.
+  const transport = rpcTransport(rpcUrl)
   let chainId: number
   try {
     chainId = await createPublicClient({ transport }).getChainId()
   } catch (cause) {
     throw new L1UnreachableError(redactUrl(rpcUrl), { cause })
   }
-  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } })
+  const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [redactUrl(rpcUrl)] } } })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingInterval ?? 250 }) as PublicClient
   return { chainId, publicClient, walletClient: createWalletClient({ account, chain, transport }) }
 }

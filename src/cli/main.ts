@@ -58,8 +58,13 @@ program
   .option('--deposit-margin-blocks <n>', 'refuse deposits whose escrow unlocks within this many blocks (ZKPAY_DEPOSIT_MARGIN_BLOCKS)')
   .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
+  .option('--host <address>', 'address the HTTP API listens on, default 127.0.0.1 (ZKPAY_API_HOST)')
+  .option('--trusted-proxies <list>', 'comma-separated reverse proxies whose X-Forwarded-For is believed (ZKPAY_TRUSTED_PROXIES)')
+  .option('--rate-limit-submit <n>', 'transaction submissions per client per minute (ZKPAY_RATE_LIMIT_SUBMIT)')
+  .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
+  .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
   .option('--insecure-dev-keys', 'run with the forgeable dev keys on a chain other than the local devnet: throwaway test chains only (ZKPAY_INSECURE_DEV_KEYS=1)')
   .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -77,15 +82,21 @@ program
         depositMarginBlocks: opts.depositMarginBlocks,
         confirmations: opts.confirmations,
         apiPort: opts.port,
+        apiHost: opts.host,
+        trustedProxies: opts.trustedProxies,
+        rateLimitSubmit: opts.rateLimitSubmit,
+        rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
         proverUrls: opts.proverUrls,
+        proverTokenEnv: opts.proverTokenEnv,
         deployment: opts.deployment,
         insecureDevKeys: opts.insecureDevKeys,
       }).filter(([, v]) => v !== undefined),
     )
     const { config, deployment } = loadNodeSettings(overrides)
     const { key } = readOperatorKey(config.operatorKeyEnv, 'sign batch submissions')
-    const node = await runNode(config, key, { deployment })
+    const proverToken = process.env[config.proverTokenEnv]?.trim() || undefined
+    const node = await runNode(config, key, { deployment, ...(proverToken === undefined ? {} : { proverToken }) })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
@@ -110,17 +121,20 @@ program
 program
   .command('prover')
   .description('run a batch prover service over HTTP (POST /v1/prove); nodes use it through ZKPAY_PROVER_URLS')
-  .requiredOption('--listen <port>', 'TCP port to listen on')
-  .option('--host <host>', 'interface to bind', '127.0.0.1')
-  .action(async (opts: { listen: string; host: string }) => {
-    const { serve } = await import('@hono/node-server')
-    const { createLocalProver, createProverApp } = await import('../prover/index.ts')
-    const { initCrypto } = await import('../crypto/poseidon.ts')
-    await initCrypto()
-    const server = serve({ fetch: createProverApp(createLocalProver()).fetch, port: Number(opts.listen), hostname: opts.host })
-    console.error(`prover listening on http://${opts.host}:${opts.listen}`)
+  .option('--listen <port>', 'TCP port to listen on (ZKPAY_PROVER_PORT)')
+  .option('--host <host>', 'interface to bind, default 127.0.0.1; any other needs a token (ZKPAY_PROVER_HOST)')
+  .option('--token-env <name>', 'NAME of the variable holding the token clients must send, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
+  .option('--queue <n>', 'witnesses held at once, the one being proven included (ZKPAY_PROVER_QUEUE)')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const { loadConfig, proverConfig } = await import('../config/index.ts')
+    const { runProver } = await import('./runProver.ts')
+    const overrides = Object.fromEntries(Object.entries({ port: opts.listen, host: opts.host, tokenEnv: opts.tokenEnv, queue: opts.queue }).filter(([, v]) => v !== undefined))
+    const config = loadConfig(proverConfig, { overrides })
+    const token = process.env[config.tokenEnv]?.trim() || undefined
+    const server = await runProver(config, token)
+    console.error(`prover listening on ${server.url}${token ? ` (clients must send the token in ${config.tokenEnv})` : ' (no token: loopback only)'}`)
     await untilSignal()
-    await new Promise((resolve) => server.close(resolve))
+    await server.close()
   })
 
 program

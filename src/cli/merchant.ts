@@ -1,24 +1,29 @@
-import type { AddressInfo } from 'node:net'
 import { Command } from 'commander'
 import type { PublicClient } from 'viem'
 import { BaseError, InvalidParameterError } from '../errors/index.ts'
 import type { Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
-import type { ClientFlags } from './clientConfig.ts'
+import type { Config } from '../config/index.ts'
+import type { ClientFlags, merchantConfig } from './clientConfig.ts'
 
 /**
  * The merchant's settings (flags, then `ZKPAY_*` variables, then the devnet file, then
  * defaults: `merchantConfig`) and the merchant they describe. viem, zod and the SDK load here,
  * when a command runs, so that `zkpay --help` does not wait for them.
  */
-async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; publicClient: PublicClient }> {
+async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; publicClient: PublicClient; config: Config<typeof merchantConfig> }> {
   const { loadClientConfig, merchantConfig } = await import('./clientConfig.ts')
   const { config } = loadClientConfig(merchantConfig, flags, { devnetFile: String(flags.devnet ?? '.zkpay/devnet.json') })
   if (config.webhookUrl && !config.webhookSecret) {
     throw new InvalidParameterError('ZKPAY_WEBHOOK_SECRET', 'set it (at least 16 characters) to sign webhooks; ZKPAY_WEBHOOK_URL is set')
   }
-  const [{ createPublicClient, http }, { initCrypto }, { createMerchant }] = await Promise.all([import('viem'), import('../crypto/poseidon.ts'), import('../sdk/merchant/index.ts')])
+  const [{ createPublicClient }, { rpcTransport }, { initCrypto }, { createMerchant }] = await Promise.all([
+    import('viem'),
+    import('../settlement/rpcTransport.ts'),
+    import('../crypto/poseidon.ts'),
+    import('../sdk/merchant/index.ts'),
+  ])
   await initCrypto()
-  const publicClient = createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient
+  const publicClient = createPublicClient({ transport: rpcTransport(config.rpcUrl) }) as PublicClient
   const merchant = createMerchant({
     viewingKey: config.viewingKey,
     sequencerUrl: config.sequencerUrl,
@@ -29,7 +34,7 @@ async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; p
     confirmations: config.confirmations,
     ...(config.webhookUrl && config.webhookSecret ? { webhook: { url: config.webhookUrl, secret: config.webhookSecret } } : {}),
   })
-  return { merchant, publicClient }
+  return { merchant, publicClient, config }
 }
 
 /** Resolves on SIGINT or SIGTERM: long-running subcommands await it, then close the store cleanly. */
@@ -153,24 +158,21 @@ export function merchantCommand(): Command {
       run(async (flags: ClientFlags) => {
         const port = Number(flags.port)
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidParameterError('port', 'expected a port number from 0 to 65535')
-        const { serve } = await import('@hono/node-server')
-        const { createMerchantApp } = await import('../sdk/merchant/index.ts')
-        const { merchant: m } = await openMerchant(flags)
+        const [{ createMerchantApp }, { serveHttp }] = await Promise.all([import('../sdk/merchant/index.ts'), import('./serveHttp.ts')])
+        const { merchant: m, config } = await openMerchant(flags)
         m.on('*', (e) => console.log(describeEvent(e)))
         m.on('error', (e) => console.error(`warning ${describeError(e)}`))
-        const server = serve({ fetch: createMerchantApp(m).fetch, port, hostname: String(flags.host) })
-        await new Promise<void>((resolve, reject) => {
-          server.once('listening', () => resolve())
-          server.once('error', reject)
+        const server = await serveHttp({
+          fetch: createMerchantApp(m).fetch,
+          port,
+          hostname: String(flags.host),
+          headersTimeoutMs: config.httpHeadersTimeoutMs,
+          requestTimeoutMs: config.httpRequestTimeoutMs,
         })
         m.watch({ intervalMs: Number(flags.intervalMs) })
-        const url = `http://${String(flags.host)}:${(server.address() as AddressInfo).port}`
-        console.log(`merchant ${m.address}\nlistening on ${url} (POST /invoices, GET /checkout/:id; Ctrl-C to stop)`)
+        console.log(`merchant ${m.address}\nlistening on ${server.url} (POST /invoices, GET /checkout/:id; Ctrl-C to stop)`)
         await untilSignal()
-        await new Promise<void>((resolve) => {
-          ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
-          server.close(() => resolve())
-        })
+        await server.close()
         await m.close()
       }),
     )

@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { serve } from '@hono/node-server'
 import type { Hex } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from '../api/index.ts'
@@ -10,12 +7,13 @@ import { type ConfigOverrides, loadConfig, type NodeConfig, nodeConfig } from '.
 import { WrongNetworkError } from '../errors/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
-import { createLocalProver, createRemoteProver } from '../prover/index.ts'
+import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { openNodeStore } from '../state/index.ts'
 import { type Deployment, readDeploymentFile } from './deploymentFile.ts'
 import { connectL1 } from './l1.ts'
+import { serveHttp } from './serveHttp.ts'
 
 export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; stop(): Promise<void> }
 
@@ -32,11 +30,12 @@ export function loadNodeSettings(overrides: ConfigOverrides<typeof nodeConfig>, 
 
 /**
  * Wires an operator node from its config: the SQLite store in `dataDir`, the L1 clients, the
- * in-process prover, the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
+ * in-process prover or the remote ones (with `proverToken`, the value of the variable
+ * `proverTokenEnv` names), the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
  * Before any of that it checks the chain: the deployment file's chain id (WRONG_NETWORK), and
  * forgeable dev keys off the devnet (DEV_KEYS_REFUSED unless `insecureDevKeys`).
  */
-export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger; deployment?: Deployment } = {}): Promise<RunningNode> {
+export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger; deployment?: Deployment; proverToken?: string } = {}): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
   const { chainId, publicClient, walletClient } = await connectL1(config.rpcUrl, privateKeyToAccount(operatorKey))
   const deployment = options.deployment
@@ -56,12 +55,19 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     logger.warn({ deployed, ...vkeys }, 'the deployment file records other verifying keys than this node has: the contract will refuse its batches')
   }
   await initCrypto()
-  mkdirSync(config.dataDir, { recursive: true })
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
+  if (config.proverUrls.length > 0 && options.proverToken === undefined) {
+    logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
+  }
   const sequencer = await Sequencer.start({
     store,
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
-    prover: config.proverUrls.length > 0 ? createRemoteProver(config.proverUrls) : createLocalProver(),
+    // Every batch proof is checked against its batch before it is used: remote provers are not
+    // trusted, and a local one with the wrong proving key would otherwise post until refused.
+    prover:
+      config.proverUrls.length > 0
+        ? createRemoteProver(config.proverUrls, { ...(options.proverToken === undefined ? {} : { token: options.proverToken }), logger: logger.child({ module: 'prover' }) })
+        : verifiedProver(createLocalProver()),
     logger: logger.child({ module: 'sequencer' }),
     batchSize: config.batchSize,
     batchMaxAgeMs: config.batchMaxAgeMs,
@@ -71,13 +77,19 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     feeBumpAfterMs: config.feeBumpAfterMs,
     fromBlock: config.fromBlock,
   })
-  const app = createApp({ sequencer })
-  const server = serve({ fetch: app.fetch, port: config.apiPort, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', () => resolve())
-    server.once('error', reject)
+  const app = createApp({
+    sequencer,
+    rateLimit: { submit: config.rateLimitSubmit, read: config.rateLimitRead },
+    trustedProxies: config.trustedProxies,
+    eventStreams: config.eventStreams,
   })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { url, close } = await serveHttp({
+    fetch: app.fetch,
+    port: config.apiPort,
+    hostname: config.apiHost,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+  })
   logger.info({ url, rollup: config.rollupAddress, chainId, operator: walletClient.account.address, batchSize: config.batchSize }, 'node listening')
   return {
     url,
@@ -85,7 +97,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     logger,
     async stop() {
       await sequencer.stop()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await close()
       await store.close()
     },
   }

@@ -13,7 +13,7 @@ const isAddress = (s: string): s is Address => /^0x[0-9a-fA-F]{40}$/.test(s)
  * the CLI starts: `zkpay --help` and commands that need none of them stay quick.
  */
 const lib = async () => {
-  const [viem, accounts, sdk, keys, viewingKeys, address, poseidon, errors, keyFile] = await Promise.all([
+  const [viem, accounts, sdk, keys, viewingKeys, address, poseidon, errors, keyFile, transport, display] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
     import('../sdk/index.ts'),
@@ -23,8 +23,10 @@ const lib = async () => {
     import('../crypto/poseidon.ts'),
     import('../errors/index.ts'),
     import('./walletKeyFile.ts'),
+    import('../settlement/rpcTransport.ts'),
+    import('../config/display.ts'),
   ])
-  return { ...viem, ...accounts, ...sdk, ...keys, ...viewingKeys, ...address, ...poseidon, ...errors, ...keyFile }
+  return { ...viem, ...accounts, ...sdk, ...keys, ...viewingKeys, ...address, ...poseidon, ...errors, ...keyFile, ...transport, ...display }
 }
 
 /** Options every `zkpay wallet` command takes (flags, then ZKPAY_* variables, then .zkpay/devnet.json). */
@@ -48,14 +50,14 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
   const { config: net, devnet } = loadClientConfig(networkConfig, flags, { devnetFile: flags.devnet })
   const L = await lib()
   const seed = L.readKeyFile(keyPath(flags.dir), passphrase())
-  const transport = L.http(net.rpcUrl)
+  const transport = L.rpcTransport(net.rpcUrl) // errors name the RPC's origin, never its token
   const publicClient = L.createPublicClient({ transport, pollingInterval: 200 }) as PublicClient
   // The L1 account pays for deposits (escrow) only: the variable named by --l1-key-env, or the
   // devnet's first user account.
   const envName = flags.l1KeyEnv ?? 'ZKPAY_L1_KEY'
   const key = (process.env[envName] ?? devnet.accounts?.[1]?.privateKey) as Hex | undefined
   const account = L.privateKeyToAccount(key ?? `0x${'11'.repeat(32)}`)
-  const chain = { id: await publicClient.getChainId().catch((cause) => Promise.reject(new L.L1UnreachableError(net.rpcUrl, { cause }))), name: 'l1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [net.rpcUrl] } } }
+  const chain = { id: await publicClient.getChainId().catch((cause) => Promise.reject(new L.L1UnreachableError(L.redactUrl(net.rpcUrl), { cause }))), name: 'l1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [L.redactUrl(net.rpcUrl)] } } }
   const walletClient = L.createWalletClient({ account, chain, transport })
   await L.initCrypto()
   const wallet = L.createWallet({

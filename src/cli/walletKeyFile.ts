@@ -31,7 +31,7 @@ export function writeKeyFile(path: string, seed: Uint8Array, passphrase: string)
     nonce: base64.encode(nonce),
     ciphertext: base64.encode(xchacha20poly1305(key, nonce).encrypt(seed)),
   }
-  mkdirSync(dirname(path), { recursive: true })
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
   chmodSync(path, 0o600)
 }

@@ -1,7 +1,10 @@
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { redactUrl } from './display.ts'
+import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
-import { type ConfigSchema, setting } from './setting.ts'
+import { proverTokenEnv } from './proverConfig.ts'
+import { type ConfigSchema, integer, listenAddress, setting, variableName } from './setting.ts'
 
 /** pino's levels, plus `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -15,8 +18,6 @@ const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: 
 export const MAX_BATCH_SIZE = 32
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
-const proverUrlList = z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' }))
-const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
 const address = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, { error: 'expected 0x followed by 40 hex digits' })
@@ -33,6 +34,24 @@ export const insecureDevKeys = setting({
   parser: z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')], { error: 'expected 1, true, 0 or false' }),
   default: false,
 })
+/** A list given as an array (an override) or as one comma-separated string (a variable, a flag). */
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) => {
+  const list = z.array(item)
+  return z.union([list, z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(list)])
+}
+/** An IPv4 or IPv6 address, or a CIDR range of either (`10.0.0.0/8`). */
+const isAddressOrRange = (s: string) => {
+  const [address = '', bits, ...rest] = s.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+}
+/** Requests per client per minute, by bucket: also the API's defaults when none are given. */
+export const DEFAULT_RATE_LIMITS = { submit: 600, read: 1_200 } as const
+/** Open `/v1/events` connections, by default: each holds a socket and up to a buffer of events. */
+export const DEFAULT_EVENT_STREAMS = 100
+/** The most requests a client may make per minute in one bucket. */
+const perMinute = integer(1, 1_000_000, 'expected an integer number of requests per minute from 1 to 1000000')
 
 /**
  * The operator node's settings (`zkpay node`). Values come from flags, then `ZKPAY_*` variables,
@@ -65,9 +84,7 @@ export const nodeConfig = {
   operatorKeyEnv: setting({
     env: 'ZKPAY_OPERATOR_KEY_ENV',
     description: "The NAME of the environment variable that holds the operator's private key, not the key itself.",
-    parser: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: 'expected the name of an environment variable (letters, digits and _), not the key itself',
-    }),
+    parser: variableName('the key'),
     default: 'ZKPAY_OPERATOR_KEY',
     // Someone will paste the key here by mistake: never echo a rejected value into the error.
     echoInvalid: false,
@@ -115,6 +132,39 @@ export const nodeConfig = {
     parser: integer(0, 65_535, 'expected a port number from 0 to 65535'),
     default: 8080,
   }),
+  apiHost: setting({
+    env: 'ZKPAY_API_HOST',
+    description: 'The address the HTTP API listens on: 127.0.0.1 serves this machine only, 0.0.0.0 or :: every interface.',
+    parser: listenAddress,
+    default: '127.0.0.1',
+  }),
+  trustedProxies: setting({
+    env: 'ZKPAY_TRUSTED_PROXIES',
+    description:
+      'Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: a request from one of them counts against the right-most forwarded address that is not a proxy. From any other peer the header is ignored.',
+    parser: commaList(z.string().refine(isAddressOrRange, { error: 'expected IP addresses or CIDR ranges separated by commas' })),
+    default: [],
+  }),
+  rateLimitSubmit: setting({
+    env: 'ZKPAY_RATE_LIMIT_SUBMIT',
+    description: 'Transaction submissions (POST /v1/transactions) one client may make per minute; over it the API answers 429 RATE_LIMITED.',
+    parser: perMinute,
+    default: DEFAULT_RATE_LIMITS.submit,
+  }),
+  rateLimitRead: setting({
+    env: 'ZKPAY_RATE_LIMIT_READ',
+    description:
+      'Reads one client may make per minute, counted apart from its submissions; /v1/status and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /health is never limited.',
+    parser: perMinute,
+    default: DEFAULT_RATE_LIMITS.read,
+  }),
+  eventStreams: setting({
+    env: 'ZKPAY_EVENT_STREAMS',
+    description: 'The most /v1/events connections the API keeps open at once; one more is answered 503 TOO_MANY_STREAMS.',
+    parser: integer(0, 100_000, 'expected an integer from 0 to 100000'),
+    default: DEFAULT_EVENT_STREAMS,
+  }),
+  ...httpServerConfig,
   dataDir: setting({
     env: 'ZKPAY_DATA_DIR',
     description: "The directory that holds the node's SQLite database.",
@@ -124,13 +174,7 @@ export const nodeConfig = {
   proverUrls: setting({
     env: 'ZKPAY_PROVER_URLS',
     description: 'Comma-separated URLs of `zkpay prover` services to prove batches; empty proves in this process.',
-    parser: z.union([
-      proverUrlList,
-      z
-        .string()
-        .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-        .pipe(proverUrlList),
-    ]),
+    parser: commaList(z.url({ protocol: /^https?$/, error: 'expected http(s) URLs separated by commas' })),
     default: [],
   }),
   deployment: setting({
@@ -139,6 +183,7 @@ export const nodeConfig = {
     parser: z.string().min(1, { error: 'expected a file path' }).optional(),
   }),
   insecureDevKeys,
+  proverTokenEnv,
   logLevel: setting({
     env: 'ZKPAY_LOG_LEVEL',
     description: `The lowest level written to the JSON log: one of ${LOG_LEVELS.join(', ')}.`,

@@ -1,4 +1,5 @@
-import type { z } from 'zod'
+import { isIP } from 'node:net'
+import { z } from 'zod'
 
 /**
  * One setting of one component: where it comes from, what it means, how it parses, what it
@@ -48,3 +49,19 @@ export type ConfigOverrides<S extends ConfigSchema> = { [K in keyof S]?: z.input
 export function setting<P extends z.ZodType>(declaration: Setting<P>): Setting<P> {
   return declaration
 }
+
+/**
+ * An integer setting from `min` to `max`, read from a string; `error` is the one message an
+ * operator sees for any failing check, so it states the rule.
+ */
+export const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
+
+/**
+ * The NAME of an environment variable that holds a secret (`ZKPAY_OPERATOR_KEY`), never the
+ * secret: settings hold names so that secrets stay out of flags, files and config objects.
+ */
+export const variableName = (what: string) =>
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: `expected the name of an environment variable (letters, digits and _), not ${what} itself` })
+
+/** An address a server listens on: an IPv4 or IPv6 address, or `localhost`. */
+export const listenAddress = z.string().refine((s) => isIP(s) !== 0 || s === 'localhost', { error: 'expected an IP address (or localhost)' })

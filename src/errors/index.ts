@@ -10,6 +10,7 @@ export {
 export { CircuitArtifactError, CircuitCompileError, DevKeysRefusedError, ProofGenerationError, PtauError, type PtauErrorCode } from './circuits.ts'
 export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
+export { ProverError } from './prover.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
 export { InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
 export { InvoiceNotFoundError, MerchantClosedError, MerchantStoreError, PaymentUriError, type PaymentUriReason } from './merchant.ts'

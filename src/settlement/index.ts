@@ -9,6 +9,7 @@ export { type InclusionRequest, readInclusionRequests } from './readInclusionReq
 export { reclaimDeposit } from './reclaimDeposit.ts'
 export { requestInclusion } from './requestInclusion.ts'
 export { skipInclusionRequest } from './skipInclusionRequest.ts'
+export { rpcTransport } from './rpcTransport.ts'
 export { toSettlementError } from './sendRollupTransaction.ts'
 export { type Anvil, startAnvil } from './startAnvil.ts'
 export { batchGasLimit, MAX_BATCH_TRANSFERS, submitBatch, type SubmitBatchParameters } from './submitBatch.ts'

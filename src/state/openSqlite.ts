@@ -1,8 +1,16 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+
+/**
+ * Owner-only folders and files: a wallet's database holds blindings, amounts, nullifiers and
+ * memos in plaintext, a merchant's its invoices and payments, the node's the transactions it
+ * admitted. Nobody else on the machine has a reason to read them.
+ */
+const FOLDER_MODE = 0o700
+const FILE_MODE = 0o600
 
 export type OpenSqliteOptions<S extends Record<string, unknown>> = {
   /** A database file (its directory is created), or `:memory:`. */
@@ -31,6 +39,10 @@ export type OpenSqliteOptions<S extends Record<string, unknown>> = {
  * - `foreign_keys = ON`: SQLite leaves them off unless asked, per connection;
  * - `busy_timeout`: a second connection waits for the write lock instead of failing at once.
  *
+ * Folders it creates are 0700 and the file 0600, whatever the umask; SQLite gives `-wal` and
+ * `-shm` the database file's mode. A file (or `-wal`/`-shm`) found readable by others is
+ * narrowed to its owner, with a process warning that says so.
+ *
  * @example
  * const { db, client } = openSqlite({ path, schema, migrationsFolder, what: 'wallet database', error: (m, cause) => new StoreError('STORE_OPEN_FAILED', m, { cause }) })
  */
@@ -39,7 +51,7 @@ export function openSqlite<S extends Record<string, unknown>>(options: OpenSqlit
   const inMemory = path === ':memory:'
   let client: Database.Database
   try {
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true })
+    if (!inMemory) createOwnerOnly(path, what)
     client = new Database(path)
   } catch (cause) {
     throw options.error(`Could not open the ${what} at ${path}: check the path and its permissions.`, cause)
@@ -63,5 +75,31 @@ export function openSqlite<S extends Record<string, unknown>>(options: OpenSqlit
     client.close()
     if (cause === walRefused) throw cause
     throw options.error(`Could not prepare the ${what} at ${path}: it may be from a newer zkpay, damaged, or not a ${what}.`, cause)
+  }
+}
+
+/**
+ * Creates the database's folder (0700) and file (0600) before SQLite does: SQLite would create
+ * the file 0644, and its `-wal` and `-shm` copy the file's mode. Existing files that others may
+ * read or write are narrowed to their owner. An existing folder keeps its mode: it may be the
+ * user's own (`--store ./shop.db`), and owner-only files are enough to keep the content private.
+ */
+function createOwnerOnly(path: string, what: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: FOLDER_MODE })
+  closeSync(openSync(path, 'a', FILE_MODE))
+  const narrowed: string[] = []
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    let mode: number
+    try {
+      mode = statSync(file).mode & 0o777
+    } catch {
+      continue // no -wal or -shm yet
+    }
+    if ((mode & 0o077) === 0) continue
+    chmodSync(file, mode & FILE_MODE)
+    narrowed.push(`${file} (was ${mode.toString(8).padStart(4, '0')})`)
+  }
+  if (narrowed.length > 0) {
+    process.emitWarning(`The ${what} was readable by other users; it is now owner-only (0600): ${narrowed.join(', ')}.`, { code: 'ZKPAY_FILE_MODE_NARROWED' })
   }
 }

@@ -99,7 +99,7 @@ describe('attacker: anyone who knows the dev setup', () => {
     const alice = new Actor(1)
     const amount = 10n ** 18n
     const { tx: aliceDeposit } = await alice.transact(tree, { asset: ETH, extAmount: amount })
-    await deposit(aliceL1, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: aliceDeposit.extDataHash })
+    await deposit(aliceL1, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: aliceDeposit.extDataHash, commitments: aliceDeposit.commitments })
     const depositBatch = await proveBatchFor(tree, devnet.rollup, [aliceDeposit])
     await submitBatch(sequencer, depositBatch)
     depositBatch.commit()

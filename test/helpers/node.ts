@@ -1,14 +1,19 @@
 // An operator node on a real anvil for e2e tests: the store, the sequencer with the in-process
 // prover, and the HTTP API on a real socket.
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { createPublicClient, createWalletClient, type PublicClient } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
 import { createApp } from '../../src/api/index.ts'
 import type { TransactionJson } from '../../src/circuits/index.ts'
-import { createSilentLogger } from '../../src/log/index.ts'
+import { serveHttp } from '../../src/cli/serveHttp.ts'
+import { DEFAULT_HTTP_TIMEOUTS } from '../../src/config/index.ts'
+import { createSilentLogger, type Logger } from '../../src/log/index.ts'
 import { createLocalProver } from '../../src/prover/index.ts'
 import { Sequencer, type SequencerOptions } from '../../src/sequencer/index.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
+import { rpcTransport } from '../../src/settlement/rpcTransport.ts'
 import { type NodeStore, openNodeStore } from '../../src/state/index.ts'
+import { freePort } from './nodeProcess.ts'
 import type { Devnet } from './rollup.ts'
 
 export type TestNode = {
@@ -40,9 +45,7 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
     ...options,
   })
   const app = createApp({ sequencer })
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const { url, close } = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS })
   const node: TestNode = {
     store,
     sequencer,
@@ -66,9 +69,43 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
     },
     async stop() {
       await sequencer.stop()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await close()
       await store.close()
     },
   }
   return node
+}
+
+/**
+ * A real sequencer and store whose L1 cannot be reached (a closed port, or `rpcUrl`): no anvil and
+ * no proofs, for tests of the API's own behaviour (limits, streams, status, what leaks). Every
+ * read works, and admission up to the first L1 check.
+ */
+export async function startOfflineSequencer(options: { rpcUrl?: string; logger?: Logger } = {}): Promise<{ store: NodeStore; sequencer: Sequencer; publicClient: PublicClient; stop(): Promise<void> }> {
+  const store = await openNodeStore({ path: ':memory:' })
+  const transport = rpcTransport(options.rpcUrl ?? `http://127.0.0.1:${await freePort()}`, { retryCount: 0 })
+  const publicClient = createPublicClient({ chain: foundry, transport }) as PublicClient
+  const walletClient = createWalletClient({ account: privateKeyToAccount(`0x${'11'.repeat(32)}`), chain: foundry, transport })
+  const sequencer = await Sequencer.start({
+    store,
+    l1: createRollupClient({ publicClient, walletClient }, `0x${'00'.repeat(19)}01`),
+    prover: createLocalProver(),
+    logger: options.logger ?? createSilentLogger(),
+    batchSize: 4,
+    batchMaxAgeMs: 300,
+    minFee: 0n,
+    depositMarginBlocks: 5n,
+    confirmations: 1,
+    fromBlock: 0n,
+    pollMs: 100,
+  })
+  return {
+    store,
+    sequencer,
+    publicClient,
+    async stop() {
+      await sequencer.stop()
+      await store.close()
+    },
+  }
 }

@@ -33,10 +33,18 @@ describe('loadConfig(nodeConfig)', () => {
       confirmations: 1,
       feeBumpAfterMs: 60000,
       apiPort: 8080,
+      apiHost: '127.0.0.1',
+      trustedProxies: [],
+      rateLimitSubmit: 600,
+      rateLimitRead: 1200,
+      eventStreams: 100,
+      httpHeadersTimeoutMs: 10000,
+      httpRequestTimeoutMs: 30000,
       dataDir: '.zkpay/node',
       proverUrls: [],
       deployment: undefined,
       insecureDevKeys: false,
+      proverTokenEnv: 'ZKPAY_PROVER_TOKEN',
       logLevel: 'info',
     })
   })
@@ -58,6 +66,18 @@ describe('loadConfig(nodeConfig)', () => {
     expect(config.logLevel).toBe('debug')
     expect(config.confirmations).toBe(1) // a blank variable counts as unset
     expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('behavior: ZKPAY_TRUSTED_PROXIES takes addresses and CIDR ranges, ZKPAY_API_HOST an address', () => {
+    const config = loadConfig(nodeConfig, { env: { ...required, ZKPAY_TRUSTED_PROXIES: ' 10.0.0.1, 10.1.0.0/16,fd00::/8 ', ZKPAY_API_HOST: '0.0.0.0' } })
+    expect([config.trustedProxies, config.apiHost]).toEqual([['10.0.0.1', '10.1.0.0/16', 'fd00::/8'], '0.0.0.0'])
+    for (const bad of ['proxy.example', '10.0.0.1/33', '10.0.0.0/8/1', '10.0.0.1,*']) {
+      expect(thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_TRUSTED_PROXIES: bad } })), bad).toMatchObject({
+        variable: 'ZKPAY_TRUSTED_PROXIES',
+        shortMessage: 'ZKPAY_TRUSTED_PROXIES is invalid: expected IP addresses or CIDR ranges separated by commas.',
+      })
+    }
+    expect(thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_API_HOST: 'every interface' } }))).toMatchObject({ variable: 'ZKPAY_API_HOST' })
   })
 
   it('error: a missing required setting names its variable in a sentence', () => {
