@@ -8,7 +8,7 @@ export {
   MerkleTreeError,
 } from './crypto.ts'
 export { CircuitArtifactError, CircuitCompileError, ProofGenerationError } from './circuits.ts'
-export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
+export { ContractCompileError, DevnetError, ReorgTooDeepError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
 export { InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
