@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { toTransactionJson } from '../../src/circuits/index.ts'
+import { toHex32 } from '../../src/crypto/field.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { createLogger } from '../../src/log/index.ts'
+import type { SequencerEvent } from '../../src/sequencer/index.ts'
+import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { deferCleanups } from '../helpers/cleanups.ts'
+import { startTestNode } from '../helpers/node.ts'
+import { until } from '../helpers/nodeProcess.ts'
+import { Actor, type Devnet, escrowedDeposit, reorgTo, startDevnet } from '../helpers/rollup.ts'
+
+// L1 reorgs on anvil, with real proofs: evm_snapshot before a batch's block, evm_revert after it
+// settled, then empty blocks past the old head, so the batch's height holds another block. The
+// node, a wallet and a merchant must each notice, undo what the orphaned block brought, and
+// follow the new chain; `final` must never be undone.
+
+type Status = {
+  root: string
+  leafCount: number
+  l1: { ok: boolean; code?: string; error?: string; lastReorg?: { fromBlock: number; toBlock: number; reverted: number[]; removed: number[] } }
+}
+type Batch = { state: string; l1Block: number | null; l1TxHash: `0x${string}` | null }
+
+let alice: Actor
+const defer = deferCleanups()
+
+beforeAll(async () => {
+  await initCrypto()
+  alice = new Actor(1)
+})
+
+async function devnetWithCleanup(): Promise<Devnet> {
+  const devnet = await startDevnet()
+  defer(() => devnet.stop())
+  return devnet
+}
+
+describe('L1 reorgs: the node', () => {
+  it('behavior: a settled batch orphaned by a reorg goes back to submitted, is posted again and settles on the new chain; nothing is lost or duplicated', async () => {
+    const devnet = await devnetWithCleanup()
+    const node = await startTestNode(devnet, { confirmations: 50 })
+    defer(() => node.stop())
+    const tx = await escrowedDeposit(devnet, alice, 10n)
+    const snapshot = await devnet.testClient.snapshot()
+    const events: SequencerEvent[] = []
+    node.sequencer.on('event', (e) => events.push(e))
+    const { body } = await node.post(toTransactionJson(tx))
+    await node.waitFor(body.id!, ['settled'])
+    const first = await node.get<Batch>('/v1/batches/1')
+    const orphaned = await devnet.publicClient.getBlock({ blockNumber: BigInt(first.l1Block!) })
+
+    await reorgTo(devnet, snapshot, 3)
+    expect((await devnet.publicClient.getBlock({ blockNumber: orphaned.number })).hash).not.toBe(orphaned.hash)
+    const seen = await until('the node to roll the reorg back', async () => (await node.get<Status>('/v1/status')).l1.lastReorg)
+    expect(seen).toMatchObject({ reverted: [1], removed: [], toBlock: expect.any(Number) })
+    expect(seen.fromBlock).toBeLessThanOrEqual(Number(orphaned.number))
+    await until('the batch to settle again', async () => ((await node.get<Batch>('/v1/batches/1')).state === 'settled' ? true : undefined))
+
+    const again = await node.get<Batch>('/v1/batches/1')
+    const receipt = await devnet.publicClient.getTransactionReceipt({ hash: again.l1TxHash! })
+    expect(receipt).toMatchObject({ status: 'success', blockNumber: BigInt(again.l1Block!) })
+    expect((await node.get<{ status: string }>(`/v1/transactions/${body.id}`)).status).toBe('settled')
+    // L1, the store, the tree and /v1/status agree: one batch, its two notes, once.
+    const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
+    expect(l1).toMatchObject({ batchCount: 1n, nextLeafIndex: 64n })
+    expect(await node.get<Status>('/v1/status')).toMatchObject({ root: toHex32(l1.currentRoot), leafCount: 64 })
+    expect(node.sequencer.tree.root).toBe(l1.currentRoot)
+    expect((await node.store.listNotes(0, 100)).map((n) => [n.leafIndex, n.batchNumber, n.commitment])).toEqual(tx.commitments.map((c, i) => [i, 1, c]))
+    const batchStates = events.filter((e) => e.type === 'batch' && e.number === 1).map((e) => e.type === 'batch' && e.state)
+    expect(batchStates.slice(batchStates.indexOf('settled'))).toEqual(['settled', 'submitted', 'proven', 'submitted', 'submitted', 'settled'])
+  })
+
+  it('error: a reorg that orphans a final batch stops the node with REORG_TOO_DEEP; it rewrites nothing and seals nothing', async () => {
+    const devnet = await devnetWithCleanup()
+    const lines: { level: string; msg: string; code?: string }[] = []
+    const logger = createLogger('node', { destination: { write: (line: string) => void lines.push(JSON.parse(line)) } })
+    const node = await startTestNode(devnet, { confirmations: 2, logger })
+    defer(() => node.stop())
+    const first = await escrowedDeposit(devnet, alice, 20n)
+    const later = await escrowedDeposit(devnet, alice, 30n)
+    const snapshot = await devnet.testClient.snapshot()
+    const { body } = await node.post(toTransactionJson(first))
+    await node.waitFor(body.id!, ['settled', 'final'])
+    await devnet.testClient.mine({ blocks: 1 })
+    await node.waitFor(body.id!, ['final'])
+    const before = await node.get<Status>('/v1/status')
+
+    await reorgTo(devnet, snapshot, 5)
+    const status = await until('the node to stop', async () => {
+      const s = await node.get<Status>('/v1/status')
+      return s.l1.code ? s : undefined
+    })
+    expect(status.l1).toMatchObject({ ok: false, code: 'REORG_TOO_DEEP', error: expect.stringContaining('final batch 1') })
+    expect(lines.filter((l) => l.level === 'error' && l.msg.includes('orphaned a final batch'))).toHaveLength(1)
+    // The later deposit is still escrowed on the new chain, so only the stop keeps it from a batch.
+    const { body: queued } = await node.post(toTransactionJson(later))
+    expect(queued.id).toBeDefined()
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(await node.get<{ status: string }>(`/v1/transactions/${queued.id}`)).toMatchObject({ status: 'pending' })
+    expect(await node.get<Batch>('/v1/batches/1')).toMatchObject({ state: 'final' })
+    expect(await node.store.getBatch(2)).toBeUndefined()
+    expect(await node.get<Status>('/v1/status')).toMatchObject({ root: before.root, leafCount: 64, l1: { code: 'REORG_TOO_DEEP' } })
+    expect(await node.store.listNotes(0, 100)).toHaveLength(2)
+  })
+})
