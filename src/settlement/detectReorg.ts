@@ -4,7 +4,7 @@ import { SettlementError } from '../errors/index.ts'
 /** An L1 block a follower applied: its number and the hash it had then. */
 export type Checkpoint = { block: bigint; hash: Hash }
 
-export type ReorgCheck =
+export type ReorgCheck<C extends Checkpoint = Checkpoint> =
   /** the last block applied is still on the chain, and so (each block commits to its parent) is everything below it */
   | { status: 'canonical' }
   /** the chain is now shorter than the last block applied (a lagging RPC node, or a reorg onto a shorter chain): judge later */
@@ -13,7 +13,7 @@ export type ReorgCheck =
    * the last block applied was replaced: `ancestor` is the newest checkpoint still on the chain
    * (undefined when none is), so what was applied after its block is orphaned
    */
-  | { status: 'reorged'; ancestor: Checkpoint | undefined }
+  | { status: 'reorged'; ancestor: C | undefined }
 
 /**
  * Tells a follower (the node, a wallet, a merchant) whether the L1 blocks it applied are still
@@ -38,10 +38,10 @@ export type ReorgCheck =
  * const check = await detectReorg(publicClient, { last, checkpoints: () => store.checkpointsNewestFirst() })
  * if (check.status === 'reorged') rollBackTo(check.ancestor)
  */
-export async function detectReorg(
+export async function detectReorg<C extends Checkpoint>(
   publicClient: PublicClient,
-  p: { last: Checkpoint | undefined; checkpoints: () => Iterable<Checkpoint> | Promise<Iterable<Checkpoint>> },
-): Promise<ReorgCheck> {
+  p: { last: Checkpoint | undefined; checkpoints: () => Iterable<C> | Promise<Iterable<C>> },
+): Promise<ReorgCheck<C>> {
   if (!p.last) return { status: 'canonical' }
   const now = await blockHashAt(publicClient, p.last.block)
   if (now === undefined) return { status: 'behind' }

@@ -1,14 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { toTransactionJson } from '../../src/circuits/index.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { zeroAddress } from 'viem'
 import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createLogger } from '../../src/log/index.ts'
 import type { SequencerEvent } from '../../src/sequencer/index.ts'
+import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { submitBatch } from '../../src/settlement/submitBatch.ts'
+import { createWallet, openWalletStore } from '../../src/sdk/index.ts'
 import { deferCleanups } from '../helpers/cleanups.ts'
 import { startTestNode } from '../helpers/node.ts'
 import { until } from '../helpers/nodeProcess.ts'
-import { Actor, type Devnet, escrowedDeposit, reorgTo, startDevnet } from '../helpers/rollup.ts'
+import { Actor, type Devnet, escrowedDeposit, leafIndexes, MerkleTree, proveBatchFor, reorgTo, startDevnet } from '../helpers/rollup.ts'
 
 // L1 reorgs on anvil, with real proofs: evm_snapshot before a batch's block, evm_revert after it
 // settled, then empty blocks past the old head, so the batch's height holds another block. The
@@ -102,5 +109,63 @@ describe('L1 reorgs: the node', () => {
     expect(await node.store.getBatch(2)).toBeUndefined()
     expect(await node.get<Status>('/v1/status')).toMatchObject({ root: before.root, leafCount: 64, l1: { code: 'REORG_TOO_DEEP' } })
     expect(await node.store.listNotes(0, 100)).toHaveLength(2)
+  })
+})
+
+describe('L1 reorgs: a wallet', () => {
+  it('behavior: a note received in an orphaned batch disappears, the note it spent is unspent again, and the tree is L1’s; after the batch settles again both come back', async () => {
+    const devnet = await devnetWithCleanup()
+    const dir = mkdtempSync(join(tmpdir(), 'zkpay-reorg-wallet-'))
+    defer(() => rmSync(dir, { recursive: true, force: true }))
+    // Wallets of two actors whose transactions are posted straight to L1 (no node: the wallet
+    // reads L1 alone, and nothing re-posts the orphaned batch behind the test's back).
+    const bob = new Actor(2)
+    const wallet = (actor: number, file?: string) =>
+      createWallet({
+        seed: new Uint8Array(32).fill(actor),
+        sequencerUrl: 'http://127.0.0.1:9',
+        rollupAddress: devnet.rollup,
+        fromBlock: devnet.deployBlock,
+        l1: devnet.accounts[1]!,
+        ...(file ? { store: openWalletStore({ path: join(dir, file) }) } : {}),
+      })
+    const tree = new MerkleTree()
+    const post = async (txs: Parameters<typeof proveBatchFor>[2]) => {
+      const batch = await proveBatchFor(tree, devnet.rollup, txs)
+      await submitBatch(devnet.accounts[0]!, batch)
+      batch.commit()
+      return batch
+    }
+    const dep = await alice.transact(tree, { asset: 0n, extAmount: 100n })
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 100n, extDataHash: dep.tx.extDataHash })
+    const first = await post([dep.tx])
+    const snapshot = await devnet.testClient.snapshot()
+    const pay = await alice.transact(tree, { asset: 0n, inputs: [{ note: dep.change, leafIndex: leafIndexes(first.startIndex, 0)[1] }], pay: { to: bob, amount: 40n } })
+    const second = await post([pay.tx])
+    const aliceWallet = wallet(1, 'alice.db')
+    const bobWallet = wallet(2)
+    await aliceWallet.sync()
+    await bobWallet.sync()
+    expect([aliceWallet.balance(), bobWallet.balance()]).toEqual([60n, 40n])
+    expect(bobWallet.history()).toMatchObject([{ kind: 'receive', amount: 40n, status: 'settled' }])
+
+    await reorgTo(devnet, snapshot, 3)
+    await aliceWallet.sync()
+    await bobWallet.sync()
+    const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
+    expect([bobWallet.balance(), bobWallet.notes(), bobWallet.history()]).toEqual([0n, [], []])
+    expect(aliceWallet.notes()).toMatchObject([{ leafIndex: 1, spent: false, pending: false, note: { amount: 100n } }])
+    expect(aliceWallet.balance()).toBe(100n)
+    expect(aliceWallet.history().map((h) => [h.kind, h.amount])).toEqual([['receive', 100n]])
+    // The local trees, and the one alice's store wrote back, are L1's again.
+    for (const w of [aliceWallet, bobWallet]) expect(w.store.loadTree()?.root).toBe(l1.currentRoot)
+    expect(l1.nextLeafIndex).toBe(64n)
+
+    // The same batch settles on the new chain (its old root is L1's again): both wallets find it.
+    await submitBatch(devnet.accounts[0]!, second)
+    await aliceWallet.sync()
+    await bobWallet.sync()
+    expect([aliceWallet.balance(), bobWallet.balance()]).toEqual([60n, 40n])
+    expect(aliceWallet.store.loadTree()?.root).toBe(second.newRoot)
   })
 })
