@@ -3,7 +3,7 @@ import { toTransactionJson } from '../../src/circuits/index.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { zeroAddress } from 'viem'
+import { parseEther, zeroAddress } from 'viem'
 import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createLogger } from '../../src/log/index.ts'
@@ -12,6 +12,9 @@ import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { submitBatch } from '../../src/settlement/submitBatch.ts'
 import { createWallet, openWalletStore } from '../../src/sdk/index.ts'
+import { createMerchant, type MerchantEvent } from '../../src/sdk/merchant/index.ts'
+import { deriveKeys, generateMnemonic } from '../../src/crypto/keys.ts'
+import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { deferCleanups } from '../helpers/cleanups.ts'
 import { startTestNode } from '../helpers/node.ts'
 import { until } from '../helpers/nodeProcess.ts'
@@ -167,5 +170,51 @@ describe('L1 reorgs: a wallet', () => {
     await bobWallet.sync()
     expect([aliceWallet.balance(), bobWallet.balance()]).toEqual([60n, 40n])
     expect(aliceWallet.store.loadTree()?.root).toBe(second.newRoot)
+  })
+})
+
+describe('L1 reorgs: a merchant', () => {
+  it('behavior: an invoice settled by an orphaned batch goes back to paid with invoice.unsettled while the node has it again; settled again, it says so again', async () => {
+    const devnet = await devnetWithCleanup()
+    const node = await startTestNode(devnet, { confirmations: 50 })
+    defer(() => node.stop())
+    const shop = createMerchant({
+      viewingKey: exportViewingKey(deriveKeys(new Uint8Array(32).fill(9)), 'incoming', 'testnet'),
+      sequencerUrl: node.url,
+      publicClient: devnet.publicClient,
+      rollupAddress: devnet.rollup,
+      fromBlock: devnet.deployBlock,
+      confirmations: 5,
+    })
+    defer(() => shop.close())
+    const events: MerchantEvent[] = []
+    shop.on('*', (e) => events.push(e))
+    const payer = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    await (await payer.deposit({ amount: parseEther('1') })).wait('settled')
+    const invoice = await shop.createInvoice({ amount: parseEther('0.25'), expiresIn: 600 })
+    const snapshot = await devnet.testClient.snapshot()
+    const paying = await payer.transfer({ to: shop.address, amount: parseEther('0.25'), memo: invoice.memo })
+    await paying.wait('settled')
+    await shop.sync()
+    expect(shop.getInvoice(invoice.id).state).toBe('settled')
+
+    // The reorg, with blocks mined by hand from here: the node's second posting waits in the pool.
+    await devnet.testClient.setAutomine(false)
+    await reorgTo(devnet, snapshot, 3)
+    await until('the node to take the payment back', async () => ((await node.get<{ status: string }>(`/v1/transactions/${paying.id}`)).status === 'submitted' ? true : undefined))
+    await shop.sync()
+    expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'paid', received: parseEther('0.25'), payments: [{ status: 'sequenced', blockNumber: null }] })
+    const unsettled = events.filter((e) => e.type === 'invoice.unsettled')
+    expect(unsettled).toMatchObject([{ invoice: { id: invoice.id, state: 'paid' } }])
+
+    await devnet.testClient.mine({ blocks: 1 })
+    await devnet.testClient.setAutomine(true)
+    await node.waitFor(paying.id, ['settled'])
+    await shop.sync()
+    expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'settled', payments: [{ status: 'settled' }] })
+    const settled = events.filter((e) => e.type === 'invoice.settled')
+    expect(settled).toHaveLength(2)
+    expect(settled[1]!.id).not.toBe(settled[0]!.id)
+    expect(events.map((e) => e.type)).toEqual(['invoice.paid', 'invoice.settled', 'invoice.unsettled', 'invoice.settled'])
   })
 })
