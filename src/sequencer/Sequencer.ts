@@ -341,14 +341,15 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
           })
         }
         const check = await detectReorg(l1.publicClient, { last: this.#lastApplied(), checkpoints: () => this.#checkpoints() })
-        if (check.status === 'reorged' || readError) this.tree.truncate(size)
+        if (check.status !== 'canonical' || readError) this.tree.truncate(size)
         if (check.status === 'reorged') {
           await this.#rollBack(check.ancestor)
           if (reads < 3) continue
           return true
         }
         if (readError) throw readError
-        if (read) {
+        // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
+        if (read && check.status === 'canonical') {
           for (const b of read.batches) await this.#recordSettled(b)
           await store.setCursor(CURSOR, { block: read.nextBlock, blockHash: head.hash })
           this.#cursor = read.nextBlock

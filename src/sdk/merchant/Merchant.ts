@@ -429,7 +429,9 @@ export class Merchant {
         checkpoints: () => this.#store.checkpoints().filter((c) => c.block < below),
       })
       const undo = rollback ? { rollback } : {}
-      if (check.status !== 'reorged') return { head, batches: read?.batches ?? [], ...(read ? { cursor: read.nextBlock } : {}), ...undo }
+      // Behind: the RPC has not the block read last (a lagging node): apply nothing from L1 yet.
+      if (check.status === 'behind') return { head, batches: [], ...undo }
+      if (check.status === 'canonical') return { head, batches: read?.batches ?? [], ...(read ? { cursor: read.nextBlock } : {}), ...undo }
       from = check.ancestor ? check.ancestor.block + 1n : this.#options.fromBlock
       lastHash = check.ancestor?.hash ?? null
       rollback = { fromBlock: from, hash: lastHash }
