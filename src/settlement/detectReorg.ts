@@ -1,6 +1,14 @@
 import { type Hash, numberToHex, type PublicClient } from 'viem'
 import { SettlementError } from '../errors/index.ts'
 
+/**
+ * How many blocks back a wallet or a merchant keeps its checkpoints: far past any reorg a chain
+ * with finality has (Ethereum finalizes within about 64 blocks), and a bounded table. A reorg
+ * deeper still finds no checkpoint on the chain: a wallet then reads everything again from the
+ * rollup's deployment, a merchant with final invoices stops (`REORG_TOO_DEEP`).
+ */
+export const CHECKPOINT_BLOCKS = 10_000n
+
 /** An L1 block a follower applied: its number and the hash it had then. */
 export type Checkpoint = { block: bigint; hash: Hash }
 

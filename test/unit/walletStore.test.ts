@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { initCrypto, MerkleTree, poseidon } from '../../src/index.ts'
+import { CHECKPOINT_BLOCKS } from '../../src/settlement/detectReorg.ts'
 import { type HistoryEntry, openWalletStore, type StoredNote, type SyncWrite, TREE_CHUNK_NODES } from '../../src/sdk/wallet/WalletStore.ts'
 
 // The wallet's copy of the note tree persists in chunks: a sync that appends a batch rewrites
@@ -177,5 +178,17 @@ describe('WalletStore rollback', () => {
     expect([again.notes(), again.checkpoints(), again.cursorHash(), again.getMeta('cursor')]).toEqual([[], [], undefined, '5'])
     again.close()
     expect(reopened(path)!.root).toBe(new MerkleTree().root)
+  })
+  it('behavior: checkpoints more than CHECKPOINT_BLOCKS below the cursor are forgotten', () => {
+    const store = openWalletStore({ path: ':memory:' })
+    const tree = new MerkleTree()
+    tree.insertMany(leavesOf(64, 8n))
+    const at = (block: bigint) => ({ block, hash: hash(Number(block)), treeSize: 64 })
+    store.writeSync({ ...sync(tree, 11n), cursorHash: hash(10), checkpoints: [at(10n)] })
+    store.writeSync({ ...sync(tree, 10n + CHECKPOINT_BLOCKS), cursorHash: hash(9), checkpoints: [at(20n)] })
+    expect(store.checkpoints().map((c) => c.block)).toEqual([20n, 10n])
+    store.writeSync({ ...sync(tree, 11n + CHECKPOINT_BLOCKS), cursorHash: hash(9), checkpoints: [] })
+    expect(store.checkpoints().map((c) => c.block)).toEqual([20n])
+    store.close()
   })
 })

@@ -396,7 +396,7 @@ export class Merchant {
       before: () => rollback && this.#store.rollback(L1_CURSOR, { ...rollback, now: this.#now() }),
       after: () => {
         if (!cursor) return
-        this.#store.addCheckpoints([...checkpoints.values()])
+        this.#store.addCheckpoints([...checkpoints.values()], head.block)
         this.#store.setCursor(L1_CURSOR, cursor, head.hash)
       },
     })

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import type { Hex } from 'viem'
-import { and, asc, desc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { MerchantStoreError, ReorgTooDeepError } from '../../errors/index.ts'
-import type { Checkpoint } from '../../settlement/detectReorg.ts'
+import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import type { InvoiceState } from './invoiceState.ts'
 import * as schema from './schema.ts'
@@ -62,11 +62,16 @@ export class MerchantStore {
       .map((r) => ({ block: BigInt(r.block), hash: r.blockHash as Hex }))
   }
 
-  addCheckpoints(checkpoints: readonly Checkpoint[]): void {
+  /** Records the blocks of the batches just read, and forgets those `CHECKPOINT_BLOCKS` below `tip`. */
+  addCheckpoints(checkpoints: readonly Checkpoint[], tip: bigint): void {
     for (const c of checkpoints) {
       const row = { block: Number(c.block), blockHash: c.hash.toLowerCase() }
       this.#db.insert(schema.checkpoints).values(row).onConflictDoUpdate({ target: schema.checkpoints.block, set: row }).run()
     }
+    this.#db
+      .delete(schema.checkpoints)
+      .where(lt(schema.checkpoints.block, Number(tip - CHECKPOINT_BLOCKS)))
+      .run()
   }
 
   /**

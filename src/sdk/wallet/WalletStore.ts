@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { and, asc, desc, eq, gte, isNotNull, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
 import { MerkleTree, TREE_LEVELS } from '../../crypto/merkleTree.ts'
 import { StoreError } from '../../errors/state.ts'
-import type { Checkpoint } from '../../settlement/detectReorg.ts'
+import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
 
@@ -240,6 +240,9 @@ export class WalletStore {
         const row = { block: Number(c.block), blockHash: c.hash.toLowerCase(), treeSize: c.treeSize }
         tx.insert(schema.checkpoints).values(row).onConflictDoUpdate({ target: schema.checkpoints.block, set: row }).run()
       }
+      tx.delete(schema.checkpoints)
+        .where(lt(schema.checkpoints.block, Number(w.cursor - CHECKPOINT_BLOCKS)))
+        .run()
       this.#setCursor(tx, w.cursor, w.cursorHash ?? null)
     })
     if (w.tree) this.#storedTreeSize = w.tree.size
