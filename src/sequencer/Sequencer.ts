@@ -7,7 +7,7 @@ import { BaseError, ReorgTooDeepError, RollupRevertedError, TransactionPendingEr
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
-import { type Checkpoint, detectReorg, latestCheckpoint } from '../settlement/detectReorg.ts'
+import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
 import { BATCH_LEAVES, type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
 import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
@@ -333,15 +333,19 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         const size = this.tree.size
         let read: SyncFromL1Result | undefined
         let readError: unknown
-        if (head.block >= this.#cursor) {
-          // The read appends to the tree; it is undone below unless the check confirms it.
-          read = await l1.sync({ fromBlock: this.#cursor, toBlock: head.block, tree: this.tree }).catch((error: unknown) => {
-            readError = error
-            return undefined
-          })
+        let check: ReorgCheck | undefined
+        try {
+          if (head.block >= this.#cursor) {
+            read = await l1.sync({ fromBlock: this.#cursor, toBlock: head.block, tree: this.tree }).catch((error: unknown) => {
+              readError = error
+              return undefined
+            })
+          }
+          check = await detectReorg(l1.publicClient, { last: this.#lastApplied(), checkpoints: () => this.#checkpoints() })
+        } finally {
+          // The read appended to the tree: that stays only if the check confirmed it.
+          if (check?.status !== 'canonical' || readError) this.tree.truncate(size)
         }
-        const check = await detectReorg(l1.publicClient, { last: this.#lastApplied(), checkpoints: () => this.#checkpoints() })
-        if (check.status !== 'canonical' || readError) this.tree.truncate(size)
         if (check.status === 'reorged') {
           await this.#rollBack(check.ancestor)
           if (reads < 3) continue
