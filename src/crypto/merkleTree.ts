@@ -191,6 +191,29 @@ export class MerkleTree {
     return start
   }
 
+  /**
+   * Drops every leaf from index `size` on, as if they had never been appended: what a follower
+   * does when an L1 reorg takes back the batches that brought them. The cleared leaves become
+   * empty and their ancestors are rehashed (about (removed / 3) + levels hashes), so the root,
+   * the paths and later appends are those of a tree that only ever held the first `size` leaves.
+   *
+   * @example
+   * const before = tree.size
+   * tree.insertMany(batchLeaves)
+   * tree.truncate(before) // the batch was orphaned: the root is the old one again
+   */
+  truncate(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.count) {
+      throw new InvalidParameterError('size', `expected an integer from 0 to the tree's ${this.count} leaves`)
+    }
+    if (size === this.count) return
+    const end = this.count
+    this.layers[0]!.fill(0, size * NODE, end * NODE) // the empty leaf is 0, also in Montgomery form
+    this.count = size
+    // Parents past the new end hash four empty children: they become that level's zero hash.
+    this.rehashLevels(0, size, end)
+  }
+
   /** Recomputes the ancestors of leaves [start, end) up to the root. */
   private rehash(start: number, end: number): void {
     this.rehashLevels(0, start, end)

@@ -8,7 +8,7 @@ export {
   MerkleTreeError,
 } from './crypto.ts'
 export { CircuitArtifactError, CircuitCompileError, DevKeysRefusedError, ProofGenerationError, PtauError, type PtauErrorCode } from './circuits.ts'
-export { ContractCompileError, DevnetError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
+export { ContractCompileError, DevnetError, ReorgTooDeepError, RollupRevertedError, SettlementError, TransactionPendingError } from './settlement.ts'
 export { ConfigError } from './config.ts'
 export { ProverError } from './prover.ts'
 export { BatchTransitionError, StoreError } from './state.ts'

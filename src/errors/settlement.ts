@@ -51,3 +51,17 @@ export class TransactionPendingError extends BaseError {
     this.hash = hash
   }
 }
+
+/**
+ * An L1 reorg took back a block holding something this follower already called final (a batch
+ * `confirmations` deep, an invoice paid `final`): it stops rather than rewrite what it promised
+ * would not change. `block` is the orphaned block.
+ */
+export class ReorgTooDeepError extends BaseError {
+  override name = 'ReorgTooDeepError' as const
+  readonly block: bigint
+  constructor(shortMessage: string, block: bigint, options: { details?: string; cause?: unknown } = {}) {
+    super('REORG_TOO_DEEP', shortMessage, options)
+    this.block = block
+  }
+}

@@ -1,14 +1,15 @@
 import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
-import { hexToBytes } from 'viem'
+import { type Hash, hexToBytes } from 'viem'
 import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import { BaseError, ReorgTooDeepError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import type { RollupClient } from '../settlement/createRollupClient.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
-import { BATCH_LEAVES, type SyncedBatch } from '../settlement/syncFromL1.ts'
+import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
+import { BATCH_LEAVES, type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
 import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
@@ -40,6 +41,9 @@ export type SequencerEvent =
   | { type: 'transaction'; id: string; status: string; code?: string; message?: string }
   | { type: 'batch'; number: number; state: string; l1TxHash?: string; error?: string }
 
+/** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
+export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
+
 const CURSOR = 'l1'
 
 /**
@@ -58,16 +62,21 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly tree = new MerkleTree()
   readonly #proofs = new ProofBatcher()
   #cursor = 0n
+  /** the hash of block `#cursor - 1`, the last one applied: checked after each read */
+  #cursorHash: Hash | null = null
+  #lastReorg: ReorgRecord | undefined
+  /** set while a reorg has orphaned a final batch: the node follows nothing and posts nothing */
+  #halted: ReorgTooDeepError | undefined
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #stopped = false
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
-  #l1: { ok: boolean; error?: string; block?: bigint; checkedAt?: Date } = { ok: false }
+  #l1: { ok: boolean; error?: string; code?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
   readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
   #submitError: { message: string; at: Date } | undefined
-  readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n }
+  readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n, reorgs: 0 }
 
   private constructor(options: SequencerOptions) {
     super()
@@ -178,7 +187,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   /** One pass: follow L1 and its inclusion queue, then move the batch in flight (or a new one) as far as it goes. */
   async #step(): Promise<void> {
-    await this.#syncL1()
+    if (!(await this.#syncL1())) return
     const forced = await this.#followInclusionQueue()
     const [inFlight] = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
     const batch = inFlight ?? (await this.#maybeSeal(forced))
@@ -453,30 +462,123 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   // ------------------------------------------------------------------ L1
 
-  /** Appends every batch L1 has settled since the cursor (ours or anyone's) to the tree and store. */
-  async #syncL1(): Promise<void> {
+  /**
+   * Follows L1: reads the head and every batch settled since the cursor (ours or anyone's), then
+   * checks that the last block applied is still on the chain (`detectReorg`: one lookup) before
+   * appending the batches to the tree and store. On a reorg it first rolls back what the orphaned
+   * blocks settled (`#rollBack`) and reads again from the newest block still on the chain.
+   * Returns false while the node must not act: a reorg orphaned a final batch.
+   */
+  async #syncL1(): Promise<boolean> {
     const { store, l1, logger, confirmations } = this.options
     try {
-      const head = await l1.blockNumber()
-      if (head >= this.#cursor) {
-        const { batches, nextBlock } = await l1.sync({ fromBlock: this.#cursor, toBlock: head, tree: this.tree })
-        for (const b of batches) await this.#recordSettled(b)
-        await store.setCursor(CURSOR, { block: nextBlock })
-        this.#cursor = nextBlock
+      if (this.#halted && !(await this.#chainIsBack())) return false
+      let head: Checkpoint
+      for (let reads = 1; ; reads++) {
+        head = await latestCheckpoint(l1.publicClient)
+        const size = this.tree.size
+        let read: SyncFromL1Result | undefined
+        let readError: unknown
+        let check: ReorgCheck | undefined
+        try {
+          if (head.block >= this.#cursor) {
+            read = await l1.sync({ fromBlock: this.#cursor, toBlock: head.block, tree: this.tree }).catch((error: unknown) => {
+              readError = error
+              return undefined
+            })
+          }
+          check = await detectReorg(l1.publicClient, { last: this.#lastApplied(), checkpoints: () => this.#checkpoints() })
+        } finally {
+          // The read appended to the tree: that stays only if the check confirmed it.
+          if (check?.status !== 'canonical' || readError) this.tree.truncate(size)
+        }
+        if (check.status === 'reorged') {
+          await this.#rollBack(check.ancestor)
+          if (reads < 3) continue
+          return true
+        }
+        if (readError) throw readError
+        // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
+        if (read && check.status === 'canonical') {
+          for (const b of read.batches) await this.#recordSettled(b)
+          await store.setCursor(CURSOR, { block: read.nextBlock, blockHash: head.hash })
+          this.#cursor = read.nextBlock
+          this.#cursorHash = head.hash
+        }
+        break
       }
       for (const b of await store.listBatches(['settled'])) {
         // `confirmations` counts the including block: 1 means final as soon as it is mined.
-        if (b.l1Block !== null && BigInt(b.l1Block) + BigInt(confirmations) - 1n <= head) {
+        if (b.l1Block !== null && BigInt(b.l1Block) + BigInt(confirmations) - 1n <= head.block) {
           await store.setBatchState(b.number, 'final')
           this.#emit({ type: 'batch', number: b.number, state: 'final' })
           for (const t of await store.listBatchTransactions(b.number)) if (t.status === 'final') this.#emit({ type: 'transaction', id: t.id, status: 'final' })
         }
       }
-      this.#l1 = { ok: true, block: head, checkedAt: new Date() }
+      this.#l1 = { ok: true, block: head.block, checkedAt: new Date(), ...(this.#lastReorg ? { lastReorg: this.#lastReorg } : {}) }
+      return true
     } catch (error) {
+      if (error instanceof ReorgTooDeepError) {
+        if (!this.#halted) logger.error({ err: error, block: error.block }, 'L1 reorg orphaned a final batch: the node stops following L1 and posting')
+        this.#halted = error
+        this.#l1 = { ok: false, code: error.code, error: error.shortMessage, checkedAt: new Date() }
+        return false
+      }
       this.#l1 = { ok: false, error: error instanceof BaseError ? error.shortMessage : String(error), checkedAt: new Date() }
       logger.error({ err: error }, 'L1 sync failed')
+      return true
     }
+  }
+
+  /** The last block applied, as the check after each read compares it (none before the first read). */
+  #lastApplied(): Checkpoint | undefined {
+    return this.#cursorHash ? { block: this.#cursor - 1n, hash: this.#cursorHash } : undefined
+  }
+
+  async #checkpoints(): Promise<Checkpoint[]> {
+    return (await this.options.store.reorgCheckpoints()).map((c) => ({ block: BigInt(c.l1Block), hash: c.l1BlockHash }))
+  }
+
+  /**
+   * While halted: whether the block the node last applied is on the chain again (the deep reorg
+   * was itself undone, or the RPC served a wrong chain for a while). One lookup per step.
+   */
+  async #chainIsBack(): Promise<boolean> {
+    const check = await detectReorg(this.options.l1.publicClient, { last: this.#lastApplied(), checkpoints: () => [] })
+    if (check.status !== 'canonical') return false
+    this.options.logger.warn({ block: this.#cursor - 1n }, 'the chain the node applied is back: following L1 again')
+    this.#halted = undefined
+    return true
+  }
+
+  /**
+   * Undoes what L1 settled after `ancestor` (the newest applied block still on the chain; none:
+   * the rollup's deployment block) in one store transaction, then cuts the tree back to the
+   * stored root. Our batches go back to `submitted`: `#reconcileSubmitted` posts them again, finds
+   * them re-mined, or releases them. Throws `ReorgTooDeepError` when a final batch is orphaned.
+   */
+  async #rollBack(ancestor: Checkpoint | undefined): Promise<void> {
+    const { store, logger } = this.options
+    const fromBlock = ancestor ? ancestor.block + 1n : this.options.fromBlock
+    const toBlock = this.#cursor - 1n
+    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: CURSOR, cursorHash: ancestor?.hash ?? null })
+    this.#cursor = fromBlock
+    this.#cursorHash = ancestor?.hash ?? null
+    const latest = await store.latestRoot()
+    this.tree.truncate(Math.min(this.tree.size, latest?.leafCount ?? 0))
+    if (latest && this.tree.root !== latest.root) throw new BaseError('STATE_CORRUPT', 'After rolling back a reorg the note tree does not give the stored root: restart the node to rebuild it from the store.')
+    // Inclusion requests of the orphaned blocks may be gone or stand at other indexes: read the queue afresh.
+    this.#inclusion.requests.clear()
+    this.#inclusion.fromBlock = this.options.fromBlock
+    this.#inclusion.checkedAt = undefined
+    this.metrics.reorgs++
+    this.#lastReorg = { at: new Date(), fromBlock: Number(fromBlock), toBlock: Number(toBlock), reverted: reverted.map((b) => b.number), removed }
+    logger.warn({ fromBlock, toBlock, reverted: this.#lastReorg.reverted, removed }, 'L1 reorg: rolled back the batches of the orphaned blocks')
+    for (const b of reverted) {
+      this.#emit({ type: 'batch', number: b.number, state: b.state })
+      for (const t of await store.listBatchTransactions(b.number)) if (t.status !== 'rejected') this.#emit({ type: 'transaction', id: t.id, status: t.status })
+    }
+    for (const number of removed) this.#emit({ type: 'batch', number, state: 'orphaned', error: 'An L1 reorg orphaned this batch, which someone else had settled.' })
   }
 
   async #recordSettled(b: SyncedBatch): Promise<void> {
@@ -494,6 +596,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       nullifiers: b.transactions.flatMap((t) => t.nullifiers),
       l1TxHash: b.transactionHash,
       l1Block: Number(b.blockNumber),
+      l1BlockHash: b.blockHash,
     })
     this.metrics.batchesSettled++
     this.metrics.transactionsSettled += b.transactions.length
@@ -519,7 +622,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.tree.insertMany(leaves)
       if (this.tree.root !== latest.root) throw new BaseError('STATE_CORRUPT', 'The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
     }
-    this.#cursor = (await store.getCursor(CURSOR))?.block ?? fromBlock
+    const cursor = await store.getCursor(CURSOR)
+    this.#cursor = cursor?.block ?? fromBlock
+    this.#cursorHash = cursor?.blockHash ?? null
     await this.#syncL1()
   }
 

@@ -53,6 +53,8 @@ export type StoredBatch = {
   startIndex: number | null
   l1TxHash: Hash | null
   l1Block: number | null
+  /** the hash `l1Block` had when the batch was read there (null before settlement, and for batches recorded before this column) */
+  l1BlockHash: Hash | null
   error: string | null
   createdAt: Date
   updatedAt: Date
@@ -106,6 +108,8 @@ export type SettledBatch = {
   nullifiers: readonly bigint[]
   l1TxHash?: Hash
   l1Block?: number
+  /** the hash of `l1Block` as the batch's event gave it: what a reorg check compares */
+  l1BlockHash?: Hash
 }
 
 export type StoredLeaf = {
@@ -118,7 +122,19 @@ export type StoredLeaf = {
 
 export type StoredRoot = { root: bigint; leafCount: number; batchNumber: number | null }
 
+/** Where a follower of L1 is: the next block to read, and the hash of the last one applied (`block - 1`). */
 export type SyncCursor = { block: bigint; blockHash: Hash | null }
+
+/** A settled batch as a reorg check sees it: where on L1 it was read. */
+export type BatchCheckpoint = { batchNumber: number; state: 'settled' | 'final'; l1Block: number; l1BlockHash: Hash }
+
+/** What `rollbackSettled` undid. */
+export type RollbackResult = {
+  /** our batches, back to `submitted` (their transactions too), to be posted again or found re-mined */
+  reverted: StoredBatch[]
+  /** batches someone else settled (escape hatch), removed with their leaves, roots and nullifiers */
+  removed: number[]
+}
 
 /**
  * Everything the sequencer, prover and settlement loop persist. Every method is one SQL
@@ -166,7 +182,11 @@ export interface NodeStore {
   listBatchTransactions(number: number): Promise<StoredTransaction[]>
   /** Batches in any of `states`, oldest first: what to resume after a restart. */
   listBatches(states: readonly BatchState[]): Promise<StoredBatch[]>
-  /** Moves a batch along its state machine (`BATCH_TRANSITIONS`), updating its transactions' status. */
+  /**
+   * Moves a batch along its state machine (`BATCH_TRANSITIONS`), updating its transactions'
+   * status. Into `settled` only through `recordSettledBatch`, back out of it only through
+   * `rollbackSettled`: both move the leaves, root and nullifiers with the state.
+   */
   setBatchState(number: number, to: BatchState, patch?: BatchPatch): Promise<StoredBatch>
   /**
    * Gives up on a batch (it becomes `failed` with `error`) and puts its transactions that are not
@@ -180,6 +200,22 @@ export interface NodeStore {
    * are returned.
    */
   recordSettledBatch(batch: SettledBatch): Promise<{ batchNumber: number; rejected: string[] }>
+
+  /**
+   * The batches a reorg check walks back through, newest L1 block first: every `settled` batch
+   * with a block hash, then the newest `final` one (if it was replaced, a final batch is gone).
+   */
+  reorgCheckpoints(): Promise<BatchCheckpoint[]>
+  /**
+   * Undoes, in one SQL transaction, what L1 settled in block `fromBlock` or later, because a reorg
+   * orphaned those blocks: those batches lose their leaves, roots and spent nullifiers; ours go
+   * back to `submitted` with their transactions (their nullifiers reserved again), others' are
+   * removed; the cursor `cursorKey` moves to `fromBlock` with `cursorHash` (the hash of the block
+   * before it, the newest still on the chain). Pending transactions that were rejected
+   * `NULLIFIER_SPENT` by a removed batch stay rejected: their senders prove them again.
+   * Throws `ReorgTooDeepError` (changing nothing) when one of those batches is `final`.
+   */
+  rollbackSettled(p: { fromBlock: bigint; cursorKey: string; cursorHash: Hash | null }): Promise<RollbackResult>
 
   /** Records the empty tree's root once; the same root again is a no-op. */
   recordGenesisRoot(root: bigint): Promise<void>

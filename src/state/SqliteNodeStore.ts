@@ -1,14 +1,16 @@
 import type { Database } from 'better-sqlite3'
-import { and, asc, count, desc, eq, gte, inArray, min, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, min, ne } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { Hex32 } from '../crypto/field.ts'
-import { InvalidParameterError } from '../errors/index.ts'
+import { InvalidParameterError, ReorgTooDeepError } from '../errors/index.ts'
 import { BatchTransitionError, StoreError } from '../errors/state.ts'
 import type {
+  BatchCheckpoint,
   BatchPatch,
   InsertTransactionResult,
   NewTransaction,
   NodeStore,
+  RollbackResult,
   SealBatchOptions,
   SettledBatch,
   StoredBatch,
@@ -217,6 +219,9 @@ export class SqliteNodeStore implements NodeStore {
     return this.#write((tx) => {
       const batch = getBatchIn(tx, number)
       if (!canTransition(batch.state, to)) throw new BatchTransitionError(number, batch.state, to, BATCH_TRANSITIONS[batch.state])
+      if (batch.state === 'settled' && to !== 'final') {
+        throw new StoreError('STORE_CONFLICT', `Batch ${number} leaves settled only through rollbackSettled, which removes its leaves, root and nullifiers with it.`)
+      }
       // A retry starts the batch over: count it, so a batch that keeps failing can be noticed.
       const attempts = batch.state === 'failed' && to === 'sealed' ? batch.attempts + 1 : batch.attempts
       const updated = tx
@@ -252,7 +257,14 @@ export class SqliteNodeStore implements NodeStore {
     if (!Number.isSafeInteger(leafCount) || leafCount < startIndex + settled.leaves.length) {
       throw new InvalidParameterError('leafCount', 'expected an integer at least startIndex plus the number of leaves')
     }
-    const columns = batchColumns({ oldRoot: settled.oldRoot, newRoot: settled.newRoot, startIndex, l1TxHash: settled.l1TxHash, l1Block: settled.l1Block })
+    const columns = batchColumns({
+      oldRoot: settled.oldRoot,
+      newRoot: settled.newRoot,
+      startIndex,
+      l1TxHash: settled.l1TxHash,
+      l1Block: settled.l1Block,
+      l1BlockHash: settled.l1BlockHash,
+    })
     const leafRows = settled.leaves.map((leaf, i) => ({
       leafIndex: leaf.leafIndex ?? startIndex + i,
       commitment: fieldToHex(leaf.commitment, `leaves[${i}].commitment`),
@@ -309,6 +321,76 @@ export class SqliteNodeStore implements NodeStore {
     })
   }
 
+  async reorgCheckpoints(): Promise<BatchCheckpoint[]> {
+    const columns = { batchNumber: batches.number, state: batches.state, l1Block: batches.l1Block, l1BlockHash: batches.l1BlockHash }
+    const settled = this.#db
+      .select(columns)
+      .from(batches)
+      .where(and(eq(batches.state, 'settled'), isNotNull(batches.l1BlockHash)))
+      .orderBy(desc(batches.l1Block), desc(batches.number))
+      .all()
+    const final = this.#db
+      .select(columns)
+      .from(batches)
+      .where(and(eq(batches.state, 'final'), isNotNull(batches.l1BlockHash)))
+      .orderBy(desc(batches.l1Block), desc(batches.number))
+      .limit(1)
+      .all()
+    return [...settled, ...final] as BatchCheckpoint[]
+  }
+
+  async rollbackSettled(p: { fromBlock: bigint; cursorKey: string; cursorHash: Hash | null }): Promise<RollbackResult> {
+    const fromBlock = blockNumber(p.fromBlock, 'fromBlock')
+    const cursorHash = blockHash(p.cursorHash, 'cursorHash')
+    return this.#write((tx) => {
+      const orphaned = tx
+        .select()
+        .from(batches)
+        .where(and(inArray(batches.state, ['settled', 'final']), gte(batches.l1Block, fromBlock)))
+        .orderBy(asc(batches.number))
+        .all()
+      const final = orphaned.find((b) => b.state === 'final')
+      if (final) {
+        throw new ReorgTooDeepError(
+          `An L1 reorg orphaned block ${final.l1Block}, which holds final batch ${final.number}: the node stops rather than rewrite a final batch.`,
+          BigInt(final.l1Block!),
+          { details: 'Check that the RPC serves the chain you expect; a reorg this deep means `confirmations` is too low for this chain. Resync from L1 into a new data directory to go on.' },
+        )
+      }
+      const reverted: StoredBatch[] = []
+      const removed: number[] = []
+      for (const b of orphaned) {
+        tx.delete(leaves).where(eq(leaves.batchNumber, b.number)).run()
+        tx.delete(roots).where(eq(roots.batchNumber, b.number)).run()
+        // Spent by someone else in this batch: unknown again. Ours: reserved again by their transaction.
+        tx.delete(nullifiers)
+          .where(and(eq(nullifiers.batchNumber, b.number), isNull(nullifiers.txId)))
+          .run()
+        tx.update(nullifiers).set({ status: 'pending', batchNumber: null }).where(eq(nullifiers.batchNumber, b.number)).run()
+        // `attempts` is 0 only for a batch someone else settled (schema.ts): it was never ours to post.
+        if (b.attempts === 0) {
+          tx.delete(batches).where(eq(batches.number, b.number)).run()
+          removed.push(b.number)
+          continue
+        }
+        const row = tx
+          .update(batches)
+          .set({ state: 'submitted', l1Block: null, l1BlockHash: null, settledAt: null, updatedAt: this.#now() })
+          .where(eq(batches.number, b.number))
+          .returning()
+          .get()!
+        setBatchTransactionsStatus(tx, b.number, 'submitted')
+        reverted.push(toStoredBatch(row))
+      }
+      const values = { block: fromBlock, blockHash: cursorHash, updatedAt: this.#now() }
+      tx.insert(syncCursors)
+        .values({ key: p.cursorKey, ...values })
+        .onConflictDoUpdate({ target: syncCursors.key, set: values })
+        .run()
+      return { reverted, removed }
+    })
+  }
+
   async recordGenesisRoot(root: bigint): Promise<void> {
     const hex = fieldToHex(root, 'root')
     this.#write((tx) => {
@@ -343,13 +425,7 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async setCursor(key: string, cursor: { block: bigint; blockHash?: Hash | null }): Promise<void> {
-    const { block } = cursor
-    if (typeof block !== 'bigint' || block < 0n || block > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new InvalidParameterError('block', 'expected a non-negative bigint block number')
-    }
-    const blockHash = cursor.blockHash ?? null
-    if (blockHash !== null && !HASH.test(blockHash)) throw new InvalidParameterError('blockHash', 'expected 0x followed by 64 hex digits')
-    const values = { block: Number(block), blockHash: blockHash?.toLowerCase() as Hash | null, updatedAt: this.#now() }
+    const values = { block: blockNumber(cursor.block, 'block'), blockHash: blockHash(cursor.blockHash ?? null, 'blockHash'), updatedAt: this.#now() }
     this.#write((tx) =>
       tx
         .insert(syncCursors)
@@ -362,6 +438,18 @@ export class SqliteNodeStore implements NodeStore {
   async close(): Promise<void> {
     if (this.#client.open) this.#client.close()
   }
+}
+
+function blockNumber(block: bigint, parameter: string): number {
+  if (typeof block !== 'bigint' || block < 0n || block > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new InvalidParameterError(parameter, 'expected a non-negative bigint block number')
+  }
+  return Number(block)
+}
+
+function blockHash(hash: Hash | null, parameter: string): Hash | null {
+  if (hash !== null && !HASH.test(hash)) throw new InvalidParameterError(parameter, 'expected 0x followed by 64 hex digits')
+  return hash?.toLowerCase() as Hash | null
 }
 
 function getBatchIn(tx: Tx, number: number) {
@@ -451,8 +539,8 @@ function spendNullifiers(tx: Tx, spent: readonly Hex32[], batchNumber: number): 
     }
     const txId = row?.txId && ownTxIds.has(row.txId) ? row.txId : null
     tx.insert(nullifiers)
-      .values({ value, status: 'spent', txId })
-      .onConflictDoUpdate({ target: nullifiers.value, set: { status: 'spent', txId } })
+      .values({ value, status: 'spent', txId, batchNumber })
+      .onConflictDoUpdate({ target: nullifiers.value, set: { status: 'spent', txId, batchNumber } })
       .run()
   }
   return rejected
@@ -463,7 +551,7 @@ function bytes(value: Uint8Array, parameter: string): Buffer {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
 }
 
-function batchColumns(patch: BatchPatch) {
+function batchColumns(patch: BatchPatch & { l1BlockHash?: Hash }) {
   const columns: Partial<typeof batches.$inferInsert> = {}
   if (patch.proof !== undefined) columns.proof = patch.proof
   if (patch.oldRoot !== undefined) columns.oldRoot = fieldToHex(patch.oldRoot, 'oldRoot')
@@ -480,6 +568,7 @@ function batchColumns(patch: BatchPatch) {
     if (!Number.isSafeInteger(patch.l1Block) || patch.l1Block < 0) throw new InvalidParameterError('l1Block', 'expected a non-negative integer')
     columns.l1Block = patch.l1Block
   }
+  if (patch.l1BlockHash !== undefined) columns.l1BlockHash = blockHash(patch.l1BlockHash, 'l1BlockHash')!
   if (patch.error !== undefined) columns.error = patch.error
   return columns
 }

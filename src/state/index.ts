@@ -1,9 +1,11 @@
 export type {
+  BatchCheckpoint,
   BatchPatch,
   InsertTransactionResult,
   NewLeaf,
   NewTransaction,
   NodeStore,
+  RollbackResult,
   SealBatchOptions,
   SettledBatch,
   StoreRejectionCode,

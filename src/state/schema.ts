@@ -57,6 +57,8 @@ export const batches = sqliteTable(
     startIndex: integer('start_index'),
     l1TxHash: text('l1_tx_hash').$type<Hash>(),
     l1Block: integer('l1_block'),
+    /** The hash of `l1Block` when the batch was read there: a reorg that drops the batch changes it. */
+    l1BlockHash: text('l1_block_hash').$type<Hash>(),
     /** The last failure, as a sentence for the operator. */
     error: text('error'),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
@@ -128,8 +130,15 @@ export const nullifiers = sqliteTable(
     status: text('status', { enum: NULLIFIER_STATUSES }).notNull(),
     /** The local transaction that reserved or spent it; null when spent by someone else's batch. */
     txId: text('tx_id').references(() => transactions.id),
+    /** The batch that spent it on L1 (null while only reserved): what a reorg that orphans the batch un-spends. */
+    batchNumber: integer('batch_number').references(() => batches.number),
   },
-  (t) => [check('nullifiers_status_check', oneOf(t.status, NULLIFIER_STATUSES)), check('nullifiers_value_check', isHex32(t.value)), index('nullifiers_tx_idx').on(t.txId)],
+  (t) => [
+    check('nullifiers_status_check', oneOf(t.status, NULLIFIER_STATUSES)),
+    check('nullifiers_value_check', isHex32(t.value)),
+    index('nullifiers_tx_idx').on(t.txId),
+    index('nullifiers_batch_idx').on(t.batchNumber),
+  ],
 )
 
 export const roots = sqliteTable(
@@ -148,9 +157,9 @@ export const roots = sqliteTable(
 export const syncCursors = sqliteTable('sync_cursors', {
   /** Which follower this is, e.g. `l1-events`. */
   key: text('key').primaryKey(),
-  /** The last L1 block fully applied. */
+  /** The next L1 block to read: every block before it is applied. */
   block: integer('block').notNull(),
-  /** That block's hash, to notice a reorg under the cursor on restart. */
+  /** The hash of the last block applied (`block - 1`), checked after each read to notice a reorg under it. */
   blockHash: text('block_hash').$type<Hash>(),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
 })

@@ -12,7 +12,10 @@ import type { BatchState, TxStatus } from './schema.ts'
  * - `submitted → submitted`: a replacement transaction (fee bump) with a new hash;
  *   `submitted → proven`: it was dropped or reorged out, post again.
  * - `submitted → settled`: only through `recordSettledBatch`, which writes its leaves, roots and
- *   spent nullifiers in the same SQL transaction; `settled → final` past reorg depth.
+ *   spent nullifiers in the same SQL transaction; `settled → final` past reorg depth;
+ *   `settled → submitted`: an L1 reorg orphaned its block, only through `rollbackSettled`, which
+ *   removes those leaves, roots and nullifiers in the same SQL transaction (the sequencer then
+ *   posts it again, or finds it re-mined). `final` never goes back.
  * - `* → failed → sealed`: a retry (attempts + 1) after its error is dealt with.
  */
 export const BATCH_TRANSITIONS: Readonly<Record<BatchState, readonly BatchState[]>> = {
@@ -21,7 +24,7 @@ export const BATCH_TRANSITIONS: Readonly<Record<BatchState, readonly BatchState[
   proving: ['proven', 'sealed', 'failed'],
   proven: ['submitted', 'failed'],
   submitted: ['submitted', 'settled', 'proven', 'failed'],
-  settled: ['final'],
+  settled: ['final', 'submitted'],
   final: [],
   failed: ['sealed'],
 }

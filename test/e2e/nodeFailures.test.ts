@@ -4,13 +4,14 @@ import path from 'node:path'
 import { createWalletClient, http, zeroAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { toTransactionJson } from '../../src/circuits/index.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 import { startAnvil } from '../../src/settlement/startAnvil.ts'
+import { deferCleanups } from '../helpers/cleanups.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { freePort, until } from '../helpers/nodeProcess.ts'
 import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
@@ -19,16 +20,11 @@ import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.t
 // the operator has no ETH for gas, the chain goes away and comes back.
 
 let alice: Actor
-const cleanups: (() => Promise<void>)[] = []
+const defer = deferCleanups()
 
 beforeAll(async () => {
   await initCrypto()
   alice = new Actor(1)
-})
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup()
-  await terminateProver()
 })
 
 async function escrowed(devnet: Devnet, amount: bigint) {
@@ -42,7 +38,7 @@ type Status = { l1: { ok: boolean; error?: string }; operator: { address: string
 describe('operator node under failures', () => {
   it('behavior: when the contract refuses one transaction of a batch, that one is rejected and the others settle in the next batch', async () => {
     const devnet = await startDevnet({ depositTimeout: 2n })
-    cleanups.push(() => devnet.stop())
+    defer(() => devnet.stop())
     const doomed = await escrowed(devnet, 10n)
     // A private transfer (of zero, from dummy inputs): no escrow that could run out meanwhile.
     const fine = (await alice.transact(new MerkleTree(), { asset: 0n })).tx
@@ -63,7 +59,7 @@ describe('operator node under failures', () => {
     }
     // No deposit margin: this node lets the depositor do what the margin exists to prevent.
     const node = await startTestNode(devnet, { batchSize: 2, batchMaxAgeMs: 4_000, depositMarginBlocks: 0n, l1: racing })
-    cleanups.push(() => node.stop())
+    defer(() => node.stop())
     const first = await node.post(toTransactionJson(doomed))
     expect(first.status).toBe(202)
     const second = await node.post(toTransactionJson(fine))
@@ -78,10 +74,10 @@ describe('operator node under failures', () => {
 
   it('behavior: an operator without ETH for gas shows in status, keeps the transaction, and posts once funded', async () => {
     const devnet = await startDevnet({ escapeDelay: 5n })
-    cleanups.push(() => devnet.stop())
+    defer(() => devnet.stop())
     const broke = createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain: foundry, transport: http(devnet.anvil.rpcUrl) })
     const node = await startTestNode(devnet, { l1: createRollupClient({ publicClient: devnet.publicClient, walletClient: broke }, devnet.rollup) })
-    cleanups.push(() => node.stop())
+    defer(() => node.stop())
     // The rollup's sequencer is another account: the escape hatch (open after 5 blocks) lets
     // this operator submit.
     await devnet.testClient.mine({ blocks: 5 })
@@ -102,9 +98,9 @@ describe('operator node under failures', () => {
 
   it('behavior: a batch stuck in the mempool is replaced with the same nonce and higher fees, and settles once', async () => {
     const devnet = await startDevnet()
-    cleanups.push(() => devnet.stop())
+    defer(() => devnet.stop())
     const node = await startTestNode(devnet, { feeBumpAfterMs: 1_500 })
-    cleanups.push(() => node.stop())
+    defer(() => node.stop())
     const tx = await escrowed(devnet, 60n)
     await devnet.testClient.setAutomine(false)
     const { body } = await node.post(toTransactionJson(tx))
@@ -132,19 +128,19 @@ describe('operator node under failures', () => {
 
   it('behavior: when anvil stops under the node, status reports L1 down; when it is back, the node carries on', async () => {
     const stateDir = mkdtempSync(path.join(tmpdir(), 'zkpay-anvil-'))
-    cleanups.push(async () => rmSync(stateDir, { recursive: true, force: true }))
+    defer(async () => rmSync(stateDir, { recursive: true, force: true }))
     const port = await freePort()
     const anvilOptions = { port, state: path.join(stateDir, 'state.json'), stateInterval: 1 }
     const devnet = await startDevnet({ anvil: anvilOptions })
     const node = await startTestNode(devnet)
-    cleanups.push(() => node.stop())
+    defer(() => node.stop())
     const before = await escrowed(devnet, 40n)
     await node.waitFor((await node.post(toTransactionJson(before))).body.id!, ['settled', 'final'])
 
     await devnet.anvil.stop()
     await until('L1 reported down', async () => ((await node.get<Status>('/v1/status')).l1.ok ? undefined : true))
     const restarted = await startAnvil(anvilOptions)
-    cleanups.push(() => restarted.stop())
+    defer(() => restarted.stop())
     await until('L1 reported up', async () => ((await node.get<Status>('/v1/status')).l1.ok ? true : undefined))
 
     const after = await escrowed(devnet, 50n)

@@ -321,6 +321,90 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect(await store.listNotes(0, 10)).toHaveLength(2)
     })
 
+    /** Our batch of `ids` settled at `l1Block`, then `between`, then someone else's batch at `l1Block + 1` spending `stolen`. */
+    async function settledPair(ids: number[], startIndex: number, l1Block: number, stolen: bigint, between = async () => {}) {
+      const { batch, transactions } = (await submittedBatch(ids, startIndex))!
+      const leaves = leavesOf(transactions)
+      const spent = transactions.flatMap((t) => t.nullifiers)
+      const newRoot = field(8 + startIndex)
+      await store.recordSettledBatch({ batchNumber: batch.number, newRoot, startIndex, leafCount: startIndex + 64, leaves, nullifiers: spent, l1Block, l1BlockHash: hash(l1Block) })
+      await between()
+      const external = await store.recordSettledBatch({
+        newRoot: field(9 + startIndex),
+        startIndex: startIndex + 64,
+        leafCount: startIndex + 128,
+        leaves: [{ commitment: field(77 + startIndex), ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }],
+        nullifiers: [stolen],
+        l1Block: l1Block + 1,
+        l1BlockHash: hash(l1Block + 1),
+      })
+      return { batch, transactions, leaves, spent, newRoot, external }
+    }
+
+    it('behavior: a rollback returns our orphaned batch to submitted without its leaves, root and nullifiers, removes the others’ batch, and moves the cursor, all at once', async () => {
+      await store.recordGenesisRoot(field(7))
+      const kept = await settledPair([1], 0, 4, field(66))
+      const victim = async () => expect((await store.insertPendingTransaction(makeTransaction(3))).ok).toBe(true)
+      const orphan = await settledPair([2], 128, 6, makeTransaction(3).nullifiers[0]!, victim)
+      expect(orphan.external.rejected).toEqual(['tx-3'])
+      await store.setCursor('l1', { block: 9n, blockHash: hash(8) })
+      expect((await store.reorgCheckpoints()).map((c) => [c.batchNumber, c.l1Block])).toEqual([
+        [orphan.external.batchNumber, 7],
+        [orphan.batch.number, 6],
+        [kept.external.batchNumber, 5],
+        [kept.batch.number, 4],
+      ])
+
+      const result = await store.rollbackSettled({ fromBlock: 6n, cursorKey: 'l1', cursorHash: hash(5) })
+      expect(result.removed).toEqual([orphan.external.batchNumber])
+      expect(result.reverted).toMatchObject([{ number: orphan.batch.number, state: 'submitted', l1Block: null, l1BlockHash: null, settledAt: null, l1TxHash: hash(0xbeef) }])
+      expect((await store.getTransaction('tx-2'))?.status).toBe('submitted')
+      expect(await store.getBatch(orphan.external.batchNumber)).toBeUndefined()
+      expect((await store.listNotes(0, 1000)).map((n) => n.batchNumber)).toEqual([kept.batch.number, kept.batch.number, kept.external.batchNumber])
+      expect(await store.latestRoot()).toEqual({ root: field(9), leafCount: 128, batchNumber: kept.external.batchNumber })
+      expect(await store.knownRoot(orphan.newRoot)).toBe(false)
+      expect(await store.knownRoot(field(9 + 128))).toBe(false)
+      expect(await store.getCursor('l1')).toEqual({ block: 6n, blockHash: hash(5) })
+      // tx-2's notes are reserved by tx-2 again, not spent; the others' nullifier is free; tx-3 stays rejected.
+      expect(await store.insertPendingTransaction(makeTransaction(8, { nullifiers: [orphan.spent[0]!] }))).toMatchObject({ ok: false, code: 'NULLIFIER_PENDING' })
+      expect((await store.insertPendingTransaction(makeTransaction(9, { nullifiers: [makeTransaction(3).nullifiers[0]!] }))).ok).toBe(true)
+      expect((await store.getTransaction('tx-3'))?.status).toBe('rejected')
+      expect(await store.insertPendingTransaction(makeTransaction(10, { nullifiers: [kept.spent[0]!] }))).toMatchObject({ ok: false, code: 'NULLIFIER_SPENT' })
+
+      // Re-mined on the new chain, the batch is recorded again as if for the first time.
+      await store.recordSettledBatch({
+        batchNumber: orphan.batch.number,
+        newRoot: orphan.newRoot,
+        startIndex: 128,
+        leafCount: 192,
+        leaves: orphan.leaves,
+        nullifiers: orphan.spent,
+        l1Block: 7,
+        l1BlockHash: hash(0x777),
+      })
+      expect(await store.getBatch(orphan.batch.number)).toMatchObject({ state: 'settled', l1Block: 7, l1BlockHash: hash(0x777) })
+      expect((await store.getTransaction('tx-2'))?.status).toBe('settled')
+      expect(await store.listNotes(128, 10)).toHaveLength(2)
+    })
+
+    it('error: a rollback that would undo a final batch throws REORG_TOO_DEEP and changes nothing; settled leaves only through a rollback', async () => {
+      await store.recordGenesisRoot(field(7))
+      const { batch, external } = await settledPair([1], 0, 4, field(66))
+      await expect(store.setBatchState(batch.number, 'submitted')).rejects.toMatchObject({ code: 'STORE_CONFLICT', message: expect.stringContaining('rollbackSettled') })
+      await store.setBatchState(batch.number, 'final')
+      expect((await store.reorgCheckpoints()).map((c) => [c.batchNumber, c.state])).toEqual([
+        [external.batchNumber, 'settled'],
+        [batch.number, 'final'],
+      ])
+      await store.setCursor('l1', { block: 9n, blockHash: hash(8) })
+      const error = await store.rollbackSettled({ fromBlock: 3n, cursorKey: 'l1', cursorHash: null }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ name: 'ReorgTooDeepError', code: 'REORG_TOO_DEEP', block: 4n })
+      expect(await store.getBatch(external.batchNumber)).toMatchObject({ state: 'settled' })
+      expect(await store.listNotes(0, 1000)).toHaveLength(3)
+      expect(await store.getCursor('l1')).toEqual({ block: 9n, blockHash: hash(8) })
+      await expect(store.rollbackSettled({ fromBlock: 3n, cursorKey: 'l1', cursorHash: '0x12' })).rejects.toMatchObject({ parameter: 'cursorHash' })
+    })
+
     it('behavior: the genesis root is recorded once and a different one is refused', async () => {
       await store.recordGenesisRoot(field(7))
       await store.recordGenesisRoot(field(7))

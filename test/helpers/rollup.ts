@@ -12,6 +12,7 @@ import { MerkleTree } from '../../src/crypto/merkleTree.ts'
 import type { Note } from '../../src/crypto/note.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deployRollup } from '../../src/settlement/deployRollup.ts'
+import { deposit } from '../../src/settlement/deposit.ts'
 import { type Anvil, type StartAnvilParameters, startAnvil } from '../../src/settlement/startAnvil.ts'
 import type { SubmitBatchParameters } from '../../src/settlement/submitBatch.ts'
 
@@ -144,3 +145,20 @@ export async function proveBatchFor(
 }
 
 export { MerkleTree }
+
+/**
+ * An L1 reorg on anvil: takes the chain back to `snapshot` (`evm_snapshot`; the transactions
+ * mined since are dropped, not re-queued) and mines `blocks` empty blocks, so every height since
+ * the snapshot holds another block, with another hash, and the chain grows past the old head.
+ */
+export async function reorgTo(devnet: Devnet, snapshot: `0x${string}`, blocks: number): Promise<void> {
+  await devnet.testClient.revert({ id: snapshot })
+  await devnet.testClient.mine({ blocks })
+}
+
+/** Proves a deposit of `amount` by `actor` and escrows it on L1 (from dev account 1), ready to submit. */
+export async function escrowedDeposit(devnet: Devnet, actor: Actor, amount: bigint): Promise<ShieldedTransaction> {
+  const { tx } = await actor.transact(new MerkleTree(), { asset: 0n, extAmount: amount })
+  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
+  return tx
+}

@@ -7,7 +7,8 @@ import { encodeAddress } from '../../src/crypto/address.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createMerchant, type Merchant, type MerchantEvent, parsePaymentUri } from '../../src/sdk/merchant/index.ts'
+import { createMerchant, invoiceEvents, invoiceStatus, type Merchant, type MerchantEvent, parsePaymentUri } from '../../src/sdk/merchant/index.ts'
+import { openMerchantStore } from '../../src/sdk/merchant/openMerchantStore.ts'
 import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
 
 let keys: ReturnType<typeof merchantKeys>
@@ -182,6 +183,53 @@ describe('invoice states', () => {
     merchant.ingest(pay.settle(4n, { timestamp: blockTime }), { tipBlock: 10n })
     expect(merchant.getInvoice(invoice.id).state).toBe('final')
     expect(types()).toEqual(['invoice.paid', 'invoice.settled', 'invoice.final'])
+  })
+
+  it('behavior: when a reorg takes a settlement back, settled goes back to paid (still sequenced) or open, with invoice.unsettled; it does not expire meanwhile; final never goes back', () => {
+    const base = { amount: 100n, expiresAt: 1_000, now: 500, tipBlock: 20n, confirmations: 2 }
+    const sequenced = { commitment: '0x01', amount: 100n, seenAt: 100, blockNumber: null }
+    const settled = { state: 'settled' as const, received: 100n, overpaid: false }
+    const paid = invoiceStatus({ ...base, previous: 'settled', payments: [sequenced] })
+    expect(paid).toEqual({ state: 'paid', received: 100n, overpaid: false })
+    expect(invoiceEvents(settled, paid, [])).toEqual([{ type: 'invoice.unsettled', key: '' }])
+    // Not seen anywhere: nothing counts; past its expiry it waits for the payment instead of expiring.
+    const gone = invoiceStatus({ ...base, now: 2_000, previous: 'settled', payments: [], waiting: true })
+    expect(gone).toEqual({ state: 'open', received: 0n, overpaid: false })
+    expect(invoiceEvents(settled, gone, [])).toEqual([{ type: 'invoice.unsettled', key: '' }])
+    expect(invoiceStatus({ ...base, now: 2_000, previous: 'open', payments: [] }).state).toBe('expired')
+    // Seen again and settled again: the milestones come again.
+    expect(invoiceEvents(gone, settled, [])).toEqual([
+      { type: 'invoice.paid', key: '' },
+      { type: 'invoice.settled', key: '' },
+    ])
+    expect(invoiceStatus({ ...base, previous: 'final', payments: [sequenced] }).state).toBe('final')
+    expect(invoiceStatus({ ...base, previous: 'final', payments: [], waiting: true }).state).toBe('final')
+  })
+
+  it('error: the store refuses to take back the payment of a final invoice (REORG_TOO_DEEP); a settled one becomes orphaned and counts for nothing', async () => {
+    const path = join(dir, 'reorg.db')
+    const shop = createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 2, store: path })
+    const done = await shop.createInvoice({ amount: 100n, expiresIn: 60 })
+    const pending = await shop.createInvoice({ amount: 100n, expiresIn: 60 })
+    shop.ingest(payment(keys, { amount: 100n, memo: done.memo }).settle(11n), { tipBlock: 13n })
+    shop.ingest(payment(keys, { amount: 100n, memo: pending.memo }).settle(13n), { tipBlock: 13n })
+    expect([shop.getInvoice(done.id).state, shop.getInvoice(pending.id).state]).toEqual(['final', 'settled'])
+    await shop.close()
+    const store = openMerchantStore(path)
+    expect(() => store.rollback('l1', { fromBlock: 11n, hash: null, now })).toThrow(expect.objectContaining({ code: 'REORG_TOO_DEEP', block: 11n }))
+    expect(store.getCursor('l1')).toBeUndefined()
+    store.rollback('l1', { fromBlock: 12n, hash: `0x${'ab'.repeat(32)}`, now })
+    expect(store.getCursor('l1')).toEqual({ block: 12n, hash: `0x${'ab'.repeat(32)}` })
+    store.close()
+    const reopened = createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 2, store: path })
+    expect(reopened.getInvoice(pending.id).payments).toMatchObject([{ status: 'orphaned', blockNumber: null }])
+    expect(reopened.getInvoice(done.id).payments).toMatchObject([{ status: 'settled', blockNumber: 11n }])
+    const events: MerchantEvent[] = []
+    reopened.on('*', (e) => events.push(e))
+    reopened.ingest([], { tipBlock: 14n })
+    expect(reopened.getInvoice(pending.id)).toMatchObject({ state: 'open', received: 0n })
+    expect(events.map((e) => [e.type, e.invoice.id])).toEqual([['invoice.unsettled', pending.id]])
+    await reopened.close()
   })
 
   it('behavior: the wrong asset, an unknown invoice id and no memo are recorded but pay no invoice', async () => {

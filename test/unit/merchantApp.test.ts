@@ -224,7 +224,9 @@ describe('webhooks', () => {
 
 describe('sync and watch', () => {
   /** A chain with no batches yet: `syncFromL1` finds no events up to block 5. */
-  const emptyChain = { getBlockNumber: async () => 5n, request: async () => [] /* eth_getLogs: no events */ } as unknown as PublicClient
+  // A chain at block 5 with no rollup events: the head (and the reorg check) as eth_getBlockByNumber, eth_getLogs empty.
+  const head = { number: '0x5', hash: `0x${'5'.repeat(64)}` }
+  const emptyChain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : []) } as unknown as PublicClient
 
   it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
     let mempool: { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }[] = []

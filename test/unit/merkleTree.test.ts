@@ -181,6 +181,47 @@ describe('MerkleTree', () => {
     expect(() => tree.nodes(5, 0, 1)).toThrow(/`nodes`/)
   })
 
+  it('behavior: truncate gives the tree of the first leaves only: root, paths, stored nodes and later appends (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 90 }), fc.integer({ min: 0, max: 90 }), fc.integer({ min: 0, max: 30 }), (total, cut, more) => {
+        const size = Math.min(cut, total)
+        const leaves = leavesOf(total)
+        const tree = new MerkleTree({ levels: 4 })
+        tree.insertMany(leaves)
+        tree.truncate(size)
+        const fresh = new MerkleTree({ levels: 4 })
+        fresh.insertMany(leaves.slice(0, size))
+        expect(tree.size).toBe(size)
+        expect(tree.root).toBe(fresh.root)
+        expect(tree.levelSizes()).toEqual(fresh.levelSizes())
+        tree.levelSizes().forEach((n, level) => expect(tree.nodes(level, 0, n)).toEqual(fresh.nodes(level, 0, n)))
+        if (size > 0) expect(tree.path(size - 1)).toEqual(fresh.path(size - 1))
+        // The slot past the end is empty again: its path is the fresh tree's.
+        if (size < tree.capacity) expect(tree.siblingsFrom(0, size)).toEqual(fresh.siblingsFrom(0, size))
+        const next = leavesOf(more, 7n)
+        tree.insertMany(next)
+        fresh.insertMany(next)
+        expect(tree.root).toBe(fresh.root)
+        expect(tree.root).toBe(naiveRoot([...leaves.slice(0, size), ...next], 4))
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('error: truncate refuses a size it does not hold and changes nothing', () => {
+    const tree = new MerkleTree({ levels: 3 })
+    tree.insertMany(leavesOf(5))
+    const root = tree.root
+    for (const size of [-1, 6, 2.5, Number.NaN]) {
+      expect(() => tree.truncate(size)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER', parameter: 'size' }))
+    }
+    tree.truncate(5)
+    expect(tree.size).toBe(5)
+    expect(tree.root).toBe(root)
+    tree.truncate(0)
+    expect(tree.root).toBe(new MerkleTree({ levels: 3 }).root)
+  })
+
   it('error: a full tree refuses more leaves and keeps its state', () => {
     const tree = new MerkleTree({ levels: 1 })
     tree.insertMany(leavesOf(3))

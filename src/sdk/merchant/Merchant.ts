@@ -7,7 +7,8 @@ import { AMOUNT_LIMIT } from '../../crypto/note.ts'
 import { decryptNotes } from '../../crypto/noteEncryption.ts'
 import { importViewingKey, type ViewingKey } from '../../crypto/viewingKeys.ts'
 import { InvalidParameterError, InvoiceNotFoundError, MerchantClosedError, NodeUnreachableError } from '../../errors/index.ts'
-import { syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { type Checkpoint, detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
+import { type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
 import { type CountedPayment, INVOICE_EVENT_TYPES, type InvoiceEventType, type InvoiceState, type InvoiceStatus, invoiceEvents, invoiceStatus } from './invoiceState.ts'
 import { type InvoiceRow, type MerchantStore, openMerchantStore, type PaymentRow } from './openMerchantStore.ts'
@@ -54,8 +55,11 @@ export type Payment = {
   amount: bigint
   asset: Address
   memo: string
-  /** sequenced (seen in the node's mempool only) or settled (in an L1 batch) */
-  status: 'sequenced' | 'settled'
+  /**
+   * sequenced (seen in the node's mempool only), settled (in an L1 batch), or orphaned (an L1
+   * reorg took its batch back and it has not been seen since: it counts for nothing meanwhile)
+   */
+  status: 'sequenced' | 'settled' | 'orphaned'
   txId: string | null
   seenAt: number
   leafIndex: number | null
@@ -345,11 +349,8 @@ export class Merchant {
   }
 
   async #sync(): Promise<{ events: MerchantEvent[] }> {
-    const { publicClient, rollupAddress } = this.#options
-    const tip = await publicClient.getBlockNumber({ cacheTime: 0 })
-    const fromBlock = this.#store.getCursor(L1_CURSOR) ?? this.#options.fromBlock
-    const events: MerchantEvent[] = []
-    const { batches, nextBlock } = fromBlock <= tip ? await syncFromL1(publicClient, { rollup: rollupAddress, fromBlock, toBlock: tip }) : { batches: [], nextBlock: fromBlock }
+    const { publicClient } = this.#options
+    const { head, batches, cursor, rollback } = await this.#readL1()
     const settled: ObservedOutput[] = []
     for (const batch of batches) {
       const outputs = batch.transactions.flatMap((t) =>
@@ -371,27 +372,72 @@ export class Merchant {
       const block = await publicClient.getBlock({ blockNumber: batch.blockNumber })
       for (const o of mine) settled.push({ ...o, timestamp: Number(block.timestamp) * 1000 })
     }
-    this.#tipBlock = tip
-    events.push(...this.#apply(settled, () => this.#store.setCursor(L1_CURSOR, nextBlock)))
+    this.#tipBlock = head.block
 
     const url = this.#options.sequencerUrl
-    let mempool: { transactions: { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }[] }
+    let sequenced: ObservedOutput[] = []
+    let unreachable: unknown
     try {
       const res = await fetch(`${url}/v1/mempool`, { signal: AbortSignal.timeout(10_000) })
       if (!res.ok) throw new Error(`HTTP ${res.status}`)
-      mempool = (await res.json()) as typeof mempool
+      const mempool = (await res.json()) as { transactions: { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }[] }
       if (!Array.isArray(mempool?.transactions)) throw new Error('no transactions array')
+      sequenced = mempool.transactions.flatMap((t) =>
+        t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
+      )
     } catch (cause) {
-      this.#emitAll(events)
-      throw new NodeUnreachableError(url, { cause })
+      unreachable = cause
     }
-    const sequenced = mempool.transactions.flatMap((t) =>
-      t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
-    )
-    events.push(...this.#apply(sequenced))
+    // One store transaction: a reorg's rollback, what L1 shows now and what the mempool holds are
+    // weighed together, so a settlement re-mined (or a payment still sequenced) in the same pass
+    // moves no invoice back and forth.
+    const checkpoints = new Map(batches.map((b) => [b.blockNumber, { block: b.blockNumber, hash: b.blockHash }]))
+    const events = this.#apply([...settled, ...sequenced], {
+      before: () => rollback && this.#store.rollback(L1_CURSOR, { ...rollback, now: this.#now() }),
+      after: () => {
+        if (!cursor) return
+        this.#store.addCheckpoints([...checkpoints.values()], head.block)
+        this.#store.setCursor(L1_CURSOR, cursor, head.hash)
+      },
+    })
     this.#emitAll(events)
     this.#scheduleDelivery(0)
+    if (unreachable !== undefined) throw new NodeUnreachableError(url, { cause: unreachable })
     return { events }
+  }
+
+  /**
+   * Reads L1 from the cursor to the head and checks, after the read, that the last block read
+   * before is still on the chain (`detectReorg`). After a reorg it reads again from the newest
+   * checkpoint still on the chain, and returns the rollback for `#sync` to apply with the read.
+   * `cursor` is where the next read starts, unless the chain is behind what was read (then none).
+   * Throws `ReorgTooDeepError`, before anything is written, when the reorg would take back a
+   * payment of a final invoice.
+   */
+  async #readL1(): Promise<{ head: Checkpoint; batches: SyncedBatch[]; cursor?: bigint; rollback?: { fromBlock: bigint; hash: Hex | null } }> {
+    const { publicClient, rollupAddress } = this.#options
+    const stored = this.#store.getCursor(L1_CURSOR)
+    let from = stored?.block ?? this.#options.fromBlock
+    let lastHash = stored?.hash ?? null
+    let rollback: { fromBlock: bigint; hash: Hex | null } | undefined
+    for (let reads = 1; ; reads++) {
+      const head = await latestCheckpoint(publicClient)
+      const read = from <= head.block ? await syncFromL1(publicClient, { rollup: rollupAddress, fromBlock: from, toBlock: head.block }) : undefined
+      const below = from
+      const check = await detectReorg(publicClient, {
+        last: lastHash ? { block: from - 1n, hash: lastHash } : undefined,
+        checkpoints: () => this.#store.checkpoints().filter((c) => c.block < below),
+      })
+      const undo = rollback ? { rollback } : {}
+      // Behind: the RPC has not the block read last (a lagging node): apply nothing from L1 yet.
+      if (check.status === 'behind') return { head, batches: [], ...undo }
+      if (check.status === 'canonical') return { head, batches: read?.batches ?? [], ...(read ? { cursor: read.nextBlock } : {}), ...undo }
+      from = check.ancestor ? check.ancestor.block + 1n : this.#options.fromBlock
+      lastHash = check.ancestor?.hash ?? null
+      rollback = { fromBlock: from, hash: lastHash }
+      this.#store.assertRollbackAllowed(from)
+      if (reads >= 3) return { head, batches: [], rollback }
+    }
   }
 
   /**
@@ -513,8 +559,11 @@ export class Merchant {
     return found && found.note.amount > 0n ? found : undefined
   }
 
-  /** Records the outputs and re-evaluates invoices, in one store transaction; returns the new events. */
-  #apply(outputs: readonly ObservedOutput[], alsoInTransaction?: () => void): MerchantEvent[] {
+  /**
+   * Records the outputs and re-evaluates invoices, in one store transaction (with `before` and
+   * `after`, the sync's rollback and cursor); returns the new events.
+   */
+  #apply(outputs: readonly ObservedOutput[], hooks: { before?: () => void; after?: () => void } = {}): MerchantEvent[] {
     const now = this.#now()
     outputs.forEach((o, i) => {
       if (o?.source !== 'mempool' && o?.source !== 'l1') throw new InvalidParameterError(`outputs[${i}].source`, "expected 'mempool' or 'l1'")
@@ -524,6 +573,7 @@ export class Merchant {
     })
     const decrypted = outputs.map((o) => ({ o, d: this.#decrypt(o) }))
     return this.#store.transaction(() => {
+      hooks.before?.()
       const touched = new Set<string>(this.#store.activeInvoiceIds())
       for (const { o, d } of decrypted) {
         if (!d) continue
@@ -532,7 +582,7 @@ export class Merchant {
         if (existing) {
           if (o.source === 'l1' && existing.blockNumber === null) {
             this.#store.settlePayment(commitment, { leafIndex: o.leafIndex!, blockNumber: o.blockNumber!, l1TxHash: o.l1TxHash! })
-          }
+          } else if (existing.orphanedAt !== null) this.#store.seenAgain(commitment)
           if (existing.invoiceId) touched.add(existing.invoiceId)
           continue
         }
@@ -558,14 +608,16 @@ export class Merchant {
       }
       const events: MerchantEvent[] = []
       for (const id of touched) events.push(...this.#reevaluate(id, now))
-      alsoInTransaction?.()
+      hooks.after?.()
       return events
     })
   }
 
   #reevaluate(id: string, now: number): MerchantEvent[] {
     const row = this.#store.getInvoice(id)!
-    const payments = this.#store.paymentsOf(id).filter((p) => p.match === 'counted')
+    const matched = this.#store.paymentsOf(id).filter((p) => p.match === 'counted')
+    // A payment a reorg took back counts again only once it is seen again.
+    const payments = matched.filter((p) => p.orphanedAt === null)
     const counted: CountedPayment[] = payments.map((p) => ({
       commitment: p.commitment,
       amount: BigInt(p.amount),
@@ -581,14 +633,19 @@ export class Merchant {
       now,
       tipBlock: this.#tipBlock,
       confirmations: this.#confirmations,
+      waiting: matched.length > payments.length,
     })
     if (after.state === before.state && after.received === before.received && after.overpaid === before.overpaid) return []
-    this.#store.updateInvoiceStatus(id, { ...after, updatedAt: now })
     const late = counted.filter((p) => p.seenAt >= row.expiresAt).map((p) => p.commitment)
+    const changes = invoiceEvents(before, after, late)
+    // After the n-th reorg that took a settlement back, the paid, settled and final that follow
+    // are new events: their keys (and so their ids) carry n.
+    const reorgs = row.reorgs + (changes.some((c) => c.type === 'invoice.unsettled') ? 1 : 0)
+    this.#store.updateInvoiceStatus(id, { ...after, reorgs, updatedAt: now })
     const invoice = toInvoiceJson(this.#invoice(this.#store.getInvoice(id)!))
     const created: MerchantEvent[] = []
-    for (const { type, key } of invoiceEvents(before, after, late)) {
-      const event: MerchantEvent = { id: eventId(id, type, key), type, createdAt: new Date(now).toISOString(), invoice }
+    for (const { type, key } of changes) {
+      const event: MerchantEvent = { id: eventId(id, type, reorgs === 0 ? key : `${key}@${reorgs}`), type, createdAt: new Date(now).toISOString(), invoice }
       const inserted = this.#store.insertEvent({
         id: event.id,
         invoiceId: id,
@@ -712,7 +769,7 @@ function toPayment(p: PaymentRow): Payment {
     amount: BigInt(p.amount),
     asset: getAddress(p.asset),
     memo: p.memo,
-    status: p.blockNumber === null ? 'sequenced' : 'settled',
+    status: p.orphanedAt !== null ? 'orphaned' : p.blockNumber === null ? 'sequenced' : 'settled',
     txId: p.txId,
     seenAt: p.seenAt,
     leafIndex: p.leafIndex,

@@ -4,6 +4,7 @@ import { streamSSE } from 'hono/streaming'
 import { z } from 'zod'
 import { BaseError, InvoiceNotFoundError } from '../../errors/index.ts'
 import { INVOICE_TEXT_SIZE } from './invoiceMemo.ts'
+import { INVOICE_EVENT_TYPES } from './invoiceState.ts'
 import { type Invoice, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
 import { formatAmount } from './amount.ts'
 
@@ -183,7 +184,7 @@ ${invoice.message ? `<p id="message">${escapeHtml(invoice.message)}</p>` : ''}
   // data-live tells a test (or a stylesheet) that updates are flowing; EventSource reconnects by itself.
   events.onopen = () => (document.body.dataset.live = 'true')
   events.onerror = () => (document.body.dataset.live = 'false')
-  for (const type of ['state', ${['underpaid', 'paid', 'overpaid', 'settled', 'final', 'expired', 'late'].map((t) => `'invoice.${t}'`).join(', ')}]) events.addEventListener(type, update)
+  for (const type of ['state', ${INVOICE_EVENT_TYPES.map((t) => `'${t}'`).join(', ')}]) events.addEventListener(type, update)
 </script>
 </body>
 </html>

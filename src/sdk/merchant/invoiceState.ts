@@ -13,6 +13,7 @@ export const INVOICE_EVENT_TYPES = [
   'invoice.paid',
   'invoice.overpaid',
   'invoice.settled',
+  'invoice.unsettled',
   'invoice.final',
   'invoice.expired',
   'invoice.late',
@@ -40,6 +41,9 @@ const RANK: Record<InvoiceState, number> = { open: 0, underpaid: 1, paid: 2, set
  *   `confirmations` blocks on top).
  * - At `expiresAt`, an invoice not paid in full is expired; a payment seen after that makes it late.
  *   Expired and late never go back to paid: the merchant refunds or accepts by hand.
+ * - An L1 reorg can take a settlement back: a payment it orphaned is not in `payments` until it is
+ *   seen again, so a settled invoice goes back to paid (still in the node's mempool), underpaid
+ *   or open. Meanwhile (`waiting`) it does not expire: the payer paid in time. Final never goes back.
  * - Paying more than asked is `overpaid`, a flag on paid/settled/final, not a state.
  *
  * @example
@@ -54,6 +58,8 @@ export function invoiceStatus(p: {
   now: number
   tipBlock: bigint | null
   confirmations: number
+  /** a payment a reorg took back has not been seen again (it counts for nothing meanwhile) */
+  waiting?: boolean
 }): InvoiceStatus {
   const received = p.payments.reduce((s, x) => s + x.amount, 0n)
   const onTime = p.payments.filter((x) => x.seenAt < p.expiresAt).reduce((s, x) => s + x.amount, 0n)
@@ -63,10 +69,12 @@ export function invoiceStatus(p: {
     const final = settled.filter((x) => p.tipBlock !== null && p.tipBlock - x.blockNumber! >= BigInt(p.confirmations))
     const sum = (xs: CountedPayment[]) => xs.reduce((s, x) => s + x.amount, 0n)
     const state = sum(final) >= p.amount ? 'final' : sum(settled) >= p.amount ? 'settled' : 'paid'
-    // Never step back (a tip read from a lagging RPC node must not undo `final`).
-    return { state: RANK[state] < RANK[p.previous] ? p.previous : state, received, overpaid: received > p.amount }
+    // Final never steps back (a tip read from a lagging RPC node must not undo it); the others do
+    // only when a reorg takes a payment or its settlement back.
+    return { state: p.previous === 'final' ? 'final' : state, received, overpaid: received > p.amount }
   }
-  if (expiredBefore || p.now >= p.expiresAt) {
+  if (p.previous === 'final') return { state: 'final', received, overpaid: received > p.amount }
+  if (expiredBefore || (p.now >= p.expiresAt && !p.waiting)) {
     return { state: p.payments.some((x) => x.seenAt >= p.expiresAt) ? 'late' : 'expired', received, overpaid: false }
   }
   return { state: received > 0n ? 'underpaid' : 'open', received, overpaid: false }
@@ -76,7 +84,8 @@ export function invoiceStatus(p: {
  * The events between two statuses of one invoice, in order, each with a key that makes its id
  * deterministic (see `eventId`). Milestones skipped over (a payment first seen already final, by a
  * merchant that was offline) are all emitted, so receivers always see paid before settled before
- * final. Each late payment is its own `invoice.late`, keyed by its commitment.
+ * final. Each late payment is its own `invoice.late`, keyed by its commitment. A step back from
+ * paid or settled (a reorg took a settlement back) is `invoice.unsettled`.
  *
  * @example
  * invoiceEvents({ state: 'open', received: 0n, overpaid: false }, { state: 'settled', received: 150n, overpaid: true }, [])
@@ -90,6 +99,7 @@ export function invoiceEvents(
   const events: { type: InvoiceEventType; key: string }[] = []
   const from = RANK[before.state]
   const to = RANK[after.state]
+  if (to < from && from >= RANK.paid && from <= RANK.settled) events.push({ type: 'invoice.unsettled', key: '' })
   if (after.state === 'underpaid' && from < RANK.underpaid) events.push({ type: 'invoice.underpaid', key: '' })
   if (to <= RANK.final) {
     for (const s of ['paid', 'settled', 'final'] as const) {

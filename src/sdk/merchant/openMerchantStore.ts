@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { and, asc, eq, inArray, isNotNull, lte, sql } from 'drizzle-orm'
+import type { Hex } from 'viem'
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { MerchantStoreError } from '../../errors/index.ts'
+import { MerchantStoreError, ReorgTooDeepError } from '../../errors/index.ts'
+import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import type { InvoiceState } from './invoiceState.ts'
 import * as schema from './schema.ts'
@@ -35,17 +37,80 @@ export class MerchantStore {
     return this.#client.transaction(fn)()
   }
 
-  getCursor(key: string): bigint | undefined {
+  /** The next L1 block to read, and the hash of the one before it (the last read), when recorded. */
+  getCursor(key: string): { block: bigint; hash: Hex | null } | undefined {
     const row = this.#db.select().from(schema.cursors).where(eq(schema.cursors.key, key)).get()
-    return row ? BigInt(row.block) : undefined
+    return row ? { block: BigInt(row.block), hash: row.blockHash as Hex | null } : undefined
   }
 
-  setCursor(key: string, block: bigint): void {
+  setCursor(key: string, block: bigint, hash: Hex | null = null): void {
+    const values = { block: Number(block), blockHash: hash?.toLowerCase() ?? null }
     this.#db
       .insert(schema.cursors)
-      .values({ key, block: Number(block) })
-      .onConflictDoUpdate({ target: schema.cursors.key, set: { block: Number(block) } })
+      .values({ key, ...values })
+      .onConflictDoUpdate({ target: schema.cursors.key, set: values })
       .run()
+  }
+
+  /** Every block holding a batch the merchant read, newest first: what a reorg check walks back through. */
+  checkpoints(): Checkpoint[] {
+    return this.#db
+      .select()
+      .from(schema.checkpoints)
+      .orderBy(desc(schema.checkpoints.block))
+      .all()
+      .map((r) => ({ block: BigInt(r.block), hash: r.blockHash as Hex }))
+  }
+
+  /** Records the blocks of the batches just read, and forgets those `CHECKPOINT_BLOCKS` below `tip`. */
+  addCheckpoints(checkpoints: readonly Checkpoint[], tip: bigint): void {
+    for (const c of checkpoints) {
+      const row = { block: Number(c.block), blockHash: c.hash.toLowerCase() }
+      this.#db.insert(schema.checkpoints).values(row).onConflictDoUpdate({ target: schema.checkpoints.block, set: row }).run()
+    }
+    this.#db
+      .delete(schema.checkpoints)
+      .where(lt(schema.checkpoints.block, Number(tip - CHECKPOINT_BLOCKS)))
+      .run()
+  }
+
+  /**
+   * Undoes what was read from block `fromBlock` on, which an L1 reorg orphaned: payments settled
+   * there lose their settlement and count for nothing until seen again (`orphanedAt`), and the
+   * checkpoints and the cursor go back. Throws `ReorgTooDeepError`, changing nothing, when one of
+   * those payments counts towards a final invoice: final never goes back. Run it inside
+   * `transaction` with what the sync applies next.
+   */
+  rollback(key: string, p: { fromBlock: bigint; hash: Hex | null; now: number }): void {
+    this.assertRollbackAllowed(p.fromBlock)
+    const { payments } = schema
+    const from = Number(p.fromBlock)
+    this.#db.update(payments).set({ leafIndex: null, blockNumber: null, l1TxHash: null, orphanedAt: p.now }).where(gte(payments.blockNumber, from)).run()
+    this.#db.delete(schema.checkpoints).where(gte(schema.checkpoints.block, from)).run()
+    this.setCursor(key, p.fromBlock, p.hash)
+  }
+
+  /** Throws `ReorgTooDeepError` when a rollback from `fromBlock` would unsettle a payment of a final invoice. */
+  assertRollbackAllowed(fromBlock: bigint): void {
+    const { payments, invoices } = schema
+    const final = this.#db
+      .select({ invoiceId: payments.invoiceId, blockNumber: payments.blockNumber })
+      .from(payments)
+      .innerJoin(invoices, eq(invoices.id, payments.invoiceId))
+      .where(and(gte(payments.blockNumber, Number(fromBlock)), eq(invoices.state, 'final')))
+      .get()
+    if (final) {
+      throw new ReorgTooDeepError(
+        `An L1 reorg orphaned block ${final.blockNumber}, which settled a payment of final invoice ${final.invoiceId}: the merchant stops rather than take back a final invoice.`,
+        BigInt(final.blockNumber!),
+        { details: 'A reorg this deep means `confirmations` is too low for this chain; check the RPC, then resync into a new store.' },
+      )
+    }
+  }
+
+  /** A payment a reorg orphaned was seen again (in the mempool, or re-mined): it counts again. */
+  seenAgain(commitment: string): void {
+    this.#db.update(schema.payments).set({ orphanedAt: null }).where(eq(schema.payments.commitment, commitment)).run()
   }
 
   insertInvoice(row: typeof schema.invoices.$inferInsert): void {
@@ -69,10 +134,10 @@ export class MerchantStore {
       .map((r) => r.id)
   }
 
-  updateInvoiceStatus(id: string, p: { state: InvoiceState; received: bigint; overpaid: boolean; updatedAt: number }): void {
+  updateInvoiceStatus(id: string, p: { state: InvoiceState; received: bigint; overpaid: boolean; reorgs: number; updatedAt: number }): void {
     this.#db
       .update(schema.invoices)
-      .set({ state: p.state, received: p.received.toString(), overpaid: p.overpaid, updatedAt: p.updatedAt })
+      .set({ state: p.state, received: p.received.toString(), overpaid: p.overpaid, reorgs: p.reorgs, updatedAt: p.updatedAt })
       .where(eq(schema.invoices.id, id))
       .run()
   }
@@ -88,7 +153,7 @@ export class MerchantStore {
   settlePayment(commitment: string, p: { leafIndex: number; blockNumber: bigint; l1TxHash: string }): void {
     this.#db
       .update(schema.payments)
-      .set({ leafIndex: p.leafIndex, blockNumber: Number(p.blockNumber), l1TxHash: p.l1TxHash })
+      .set({ leafIndex: p.leafIndex, blockNumber: Number(p.blockNumber), l1TxHash: p.l1TxHash, orphanedAt: null })
       .where(eq(schema.payments.commitment, commitment))
       .run()
   }

@@ -33,6 +33,8 @@ export const invoices = sqliteTable(
     state: text('state', { enum: INVOICE_STATES }).notNull(),
     received: text('received').notNull().default('0'),
     overpaid: integer('overpaid', { mode: 'boolean' }).notNull().default(false),
+    /** how many times an L1 reorg took back a settlement the invoice counted: part of later events' keys */
+    reorgs: integer('reorgs').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [check('invoices_state_check', oneOf(t.state, INVOICE_STATES)), index('invoices_state_idx').on(t.state)],
@@ -55,6 +57,8 @@ export const payments = sqliteTable(
     leafIndex: integer('leaf_index'),
     blockNumber: integer('block_number'),
     l1TxHash: text('l1_tx_hash'),
+    /** when an L1 reorg took its settlement back; null again once it is seen again (mempool or L1). Until then it counts for nothing */
+    orphanedAt: integer('orphaned_at'),
   },
   (t) => [check('payments_match_check', oneOf(t.match, PAYMENT_MATCHES)), index('payments_invoice_idx').on(t.invoiceId)],
 )
@@ -91,4 +95,12 @@ export const cursors = sqliteTable('cursors', {
   key: text('key').primaryKey(),
   /** the next L1 block to read */
   block: integer('block').notNull(),
+  /** the hash of the last block read (`block - 1`): the next sync checks it is still on the chain */
+  blockHash: text('block_hash'),
+})
+
+/** One row per L1 block holding a batch the merchant read, with its hash then: where a reorg rolls back to. */
+export const checkpoints = sqliteTable('checkpoints', {
+  block: integer('block').primaryKey(),
+  blockHash: text('block_hash').notNull(),
 })

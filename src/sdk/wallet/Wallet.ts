@@ -10,8 +10,9 @@ import { NoteScanner } from '../../crypto/noteScanner.ts'
 import { InsufficientBalanceError, InvalidParameterError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from '../../errors/index.ts'
 import type { SettlementClients } from '../../settlement/clients.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
-import { appendBatches, syncFromL1 } from '../../settlement/syncFromL1.ts'
-import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletStore, openWalletStore } from './WalletStore.ts'
+import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
+import { appendBatches, BATCH_LEAVES, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
   /** 24 words (or `seed`, the 32 bytes they stand for) */
@@ -130,6 +131,14 @@ export class Wallet {
    * (checking each batch's root), trial-decrypts its outputs, and marks notes whose nullifiers
    * it sees spent; then frees notes locked by transactions the sequencer rejected. Resumable:
    * a store file keeps the cursor, and an interrupted sync leaves the last complete one.
+   *
+   * Before applying what it read, it checks that the last block it applied is still on the
+   * chain (one block lookup). After an L1 reorg it first rolls back to the newest of its
+   * checkpoints still on the chain: notes received in orphaned blocks disappear, notes spent
+   * there are unspent again (locked again when the wallet's own pending transaction spent them),
+   * history entries settled there go back to pending (or disappear, for what it only saw on L1),
+   * and the tree is cut back; then it reads again. It never shows a note from an orphaned block
+   * once a sync has run.
    */
   sync(onProgress?: (p: SyncProgress) => void): Promise<{ newNotes: OwnedNote[] }> {
     // One sync at a time: two would append the same batches to the tree.
@@ -142,12 +151,45 @@ export class Wallet {
   async #sync(onProgress?: (p: SyncProgress) => void): Promise<{ newNotes: OwnedNote[] }> {
     const { publicClient } = this.#options.l1
     await this.#checkChain()
-    let outputs = 0
-    const { batches, nextBlock } = await syncFromL1(publicClient, {
-      rollup: this.#options.rollupAddress,
-      fromBlock: this.#cursor,
-      ...(onProgress ? { onProgress: (p) => onProgress({ block: p.block, toBlock: p.toBlock, outputs }) } : {}),
-    })
+    let newNotes: OwnedNote[] = []
+    for (let reads = 1; reads <= 3; reads++) {
+      const head = await latestCheckpoint(publicClient)
+      let outputs = 0
+      const { batches, nextBlock } =
+        head.block >= this.#cursor
+          ? await syncFromL1(publicClient, {
+              rollup: this.#options.rollupAddress,
+              fromBlock: this.#cursor,
+              toBlock: head.block,
+              ...(onProgress ? { onProgress: (p) => onProgress({ block: p.block, toBlock: p.toBlock, outputs }) } : {}),
+            })
+          : { batches: [], nextBlock: this.#cursor }
+      const cursorHash = this.store.cursorHash()
+      const last = cursorHash ? { block: this.#cursor - 1n, hash: cursorHash } : undefined
+      const check = await detectReorg(publicClient, { last, checkpoints: () => this.store.checkpoints() })
+      if (check.status === 'reorged') {
+        this.#rollBack(check.ancestor)
+        continue
+      }
+      // Behind: the chain is shorter than what we applied (a lagging RPC node): nothing to apply yet.
+      if (check.status === 'canonical' && head.block >= this.#cursor) {
+        newNotes = await this.#apply(batches, { block: nextBlock, hash: head.hash }, (n) => {
+          outputs = n
+          onProgress?.({ block: nextBlock - 1n, toBlock: nextBlock - 1n, outputs })
+        })
+      }
+      break
+    }
+    await this.#releaseRejected()
+    return { newNotes }
+  }
+
+  /**
+   * Applies batches read up to `next.block - 1` (whose hash is `next.hash`): appends their leaves
+   * to a copy of the tree, trial-decrypts their outputs, marks our notes they spend, and writes it
+   * all with the new cursor and a checkpoint per block in one SQL transaction.
+   */
+  async #apply(batches: SyncedBatch[], next: { block: bigint; hash: `0x${string}` }, scanned: (outputs: number) => void): Promise<OwnedNote[]> {
     // New leaves go into a copy (a failed check leaves the wallet's tree as it was); a sync that
     // finds no batch copies and writes nothing (each `wait('settled')` syncs).
     let tree = this.#tree
@@ -156,7 +198,7 @@ export class Wallet {
       await appendBatches(tree, batches)
     }
     const newNotes: OwnedNote[] = []
-    const spent: { nullifier: bigint; block: bigint }[] = []
+    const spent: { nullifier: bigint; block: bigint; txKey: Hex32 }[] = []
     const history: HistoryEntry[] = []
     const known = new Map(this.store.history().map((h) => [h.txKey, h]))
     const txs = batches.flatMap((b) => b.transactions)
@@ -165,8 +207,7 @@ export class Wallet {
       { vsk: this.keys.vsk, ownerPk: this.keys.ownerPk },
       txs.map((t) => ({ epk: bytes(t.epk), ciphertexts: t.ciphertexts.map(bytes), commitments: t.commitments })),
     )
-    outputs = txs.length * 2
-    onProgress?.({ block: nextBlock - 1n, toBlock: nextBlock - 1n, outputs })
+    scanned(txs.length * 2)
     const byTx = new Map<number, DecryptedNote[]>()
     for (const d of decrypted) byTx.set(d.txIndex, [...(byTx.get(d.txIndex) ?? []), d])
     txs.forEach((t, txIndex) => {
@@ -175,7 +216,7 @@ export class Wallet {
       for (const n of spentHere) {
         n.spent = true
         n.pending = false
-        spent.push({ nullifier: n.nullifier, block: t.blockNumber })
+        spent.push({ nullifier: n.nullifier, block: t.blockNumber, txKey })
       }
       const mine: OwnedNote[] = []
       for (const d of byTx.get(txIndex) ?? []) {
@@ -200,11 +241,43 @@ export class Wallet {
       const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, mine, t.blockNumber, t.transactionHash)
       if (entry) history.push(entry)
     })
-    this.store.writeSync({ cursor: nextBlock, ...(tree === this.#tree ? {} : { tree }), newNotes: newNotes.map((n) => this.#toStored(n)), spent, history })
+    // Per block, the tree's size after its last batch: where a rollback to that block cuts it.
+    const checkpoints = new Map<bigint, WalletCheckpoint>()
+    for (const b of batches) checkpoints.set(b.blockNumber, { block: b.blockNumber, hash: b.blockHash, treeSize: b.startIndex + BATCH_LEAVES })
+    this.store.writeSync({
+      cursor: next.block,
+      cursorHash: next.hash,
+      checkpoints: [...checkpoints.values()],
+      ...(tree === this.#tree ? {} : { tree }),
+      newNotes: newNotes.map((n) => this.#toStored(n)),
+      spent,
+      history,
+    })
     this.#tree = tree
-    this.#cursor = nextBlock
-    await this.#releaseRejected()
-    return { newNotes }
+    this.#cursor = next.block
+    return newNotes
+  }
+
+  /**
+   * Undoes what was read after `ancestor` (none: everything since `fromBlock`) in the store and
+   * here: the tree cut back to its size then, notes and cursor reloaded from the store.
+   */
+  #rollBack(ancestor: WalletCheckpoint | undefined): void {
+    const cursor = ancestor ? ancestor.block + 1n : this.#options.fromBlock
+    const tree = this.#tree.clone()
+    tree.truncate(Math.min(tree.size, ancestor?.treeSize ?? 0))
+    this.store.rollback({ cursor, cursorHash: ancestor?.hash ?? null, tree })
+    this.#tree = tree
+    this.#cursor = cursor
+    // Notes being proven right now stay locked: the rollback does not free what a call holds.
+    const held = new Set([...this.#notes.values()].filter((n) => n.pending).map((n) => n.leafIndex))
+    this.#notes.clear()
+    this.#byNullifier.clear()
+    for (const n of this.store.notes()) {
+      const owned = this.#fromStored(n)
+      if (held.has(owned.leafIndex)) owned.pending = true
+      this.#remember(owned)
+    }
   }
 
   /** The history row for a transaction seen on L1 that touched the wallet, if it did. */

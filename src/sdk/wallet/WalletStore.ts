@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { asc, eq, isNotNull } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
 import { MerkleTree, TREE_LEVELS } from '../../crypto/merkleTree.ts'
 import { StoreError } from '../../errors/state.ts'
+import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
 
@@ -24,6 +25,9 @@ export type StoredNote = {
   spentBlock: bigint | null
   pendingTx: string | null
 }
+
+/** An L1 block holding a batch the wallet applied, and the tree's leaf count after it. */
+export type WalletCheckpoint = Checkpoint & { treeSize: number }
 
 export type HistoryKind = (typeof schema.history.$inferSelect)['kind']
 export type HistoryStatus = (typeof schema.history.$inferSelect)['status']
@@ -48,10 +52,15 @@ export type HistoryEntry = {
 /** What one sync pass found, written in one SQL transaction. */
 export type SyncWrite = {
   cursor: bigint
+  /** the hash of block `cursor - 1`, the last one read: the next sync checks it is still on the chain (none: not checked) */
+  cursorHash?: `0x${string}`
+  /** one per block that held a batch */
+  checkpoints?: WalletCheckpoint[]
   /** the tree after the sync, when it grew: its new and changed chunks are written */
   tree?: MerkleTree
   newNotes: StoredNote[]
-  spent: { nullifier: bigint; block: bigint }[]
+  /** our notes spent on L1: where, and by which transaction (its first commitment) */
+  spent: { nullifier: bigint; block: bigint; txKey: Hex32 }[]
   history: HistoryEntry[]
 }
 
@@ -60,6 +69,8 @@ const hex = (x: bigint) => toHex32(x)
 /** Nodes per stored chunk of a tree level: 16 KB, so an append rewrites a few small rows. */
 export const TREE_CHUNK_NODES = 512
 const TREE_SIZE = 'tree_size'
+const CURSOR = 'cursor'
+const CURSOR_HASH = 'cursor_hash'
 
 /**
  * The wallet's local database: its notes, its copy of the note tree, its history and the L1
@@ -124,10 +135,17 @@ export class WalletStore {
     return tree
   }
 
-  /** Writes the chunks that appending leaves since the last write changed, and the new size. */
-  #writeTree(tx: Pick<BetterSQLite3Database<typeof schema>, 'insert' | 'delete'>, tree: MerkleTree): void {
-    const from = this.#storedTreeSize
+  /**
+   * Writes the chunks that changed since the stored tree, from leaf `from` on (the stored size
+   * after an append; the new size after a truncation), drops the chunks past each level's end,
+   * and records the new size.
+   */
+  #writeTree(tx: Pick<BetterSQLite3Database<typeof schema>, 'insert' | 'delete'>, tree: MerkleTree, from = this.#storedTreeSize): void {
     tree.levelSizes().forEach((size, level) => {
+      const chunks = schema.treeChunks
+      tx.delete(chunks)
+        .where(and(eq(chunks.level, level), gte(chunks.chunk, Math.ceil(size / TREE_CHUNK_NODES))))
+        .run()
       // The first node of this level that the append changed (the root always changes).
       const changed = level === tree.levels ? 0 : Math.floor(from / 4 ** level)
       for (let chunk = Math.floor(changed / TREE_CHUNK_NODES); chunk * TREE_CHUNK_NODES < size; chunk++) {
@@ -137,6 +155,21 @@ export class WalletStore {
     })
     tx.insert(schema.meta).values({ key: TREE_SIZE, value: String(tree.size) }).onConflictDoUpdate({ target: schema.meta.key, set: { value: String(tree.size) } }).run()
     tx.delete(schema.tree).run()
+  }
+
+  /** The hash of the last block the wallet read (`cursor - 1`), when it was recorded. */
+  cursorHash(): `0x${string}` | undefined {
+    return this.getMeta(CURSOR_HASH) as `0x${string}` | undefined
+  }
+
+  /** Every checkpoint, newest block first: what a reorg check walks back through. */
+  checkpoints(): WalletCheckpoint[] {
+    return this.#db
+      .select()
+      .from(schema.checkpoints)
+      .orderBy(desc(schema.checkpoints.block))
+      .all()
+      .map((r) => ({ block: BigInt(r.block), hash: r.blockHash as `0x${string}`, treeSize: r.treeSize }))
   }
 
   notes(): StoredNote[] {
@@ -196,11 +229,58 @@ export class WalletStore {
           .onConflictDoNothing()
           .run()
       }
-      for (const s of w.spent) tx.update(schema.notes).set({ spentBlock: Number(s.block), pendingTx: null }).where(eq(schema.notes.nullifier, hex(s.nullifier))).run()
+      for (const s of w.spent) {
+        tx.update(schema.notes)
+          .set({ spentBlock: Number(s.block), spentTxKey: s.txKey, pendingTx: null })
+          .where(eq(schema.notes.nullifier, hex(s.nullifier)))
+          .run()
+      }
       for (const h of w.history) this.#putHistory(tx, h)
-      tx.insert(schema.meta).values({ key: 'cursor', value: w.cursor.toString() }).onConflictDoUpdate({ target: schema.meta.key, set: { value: w.cursor.toString() } }).run()
+      for (const c of w.checkpoints ?? []) {
+        const row = { block: Number(c.block), blockHash: c.hash.toLowerCase(), treeSize: c.treeSize }
+        tx.insert(schema.checkpoints).values(row).onConflictDoUpdate({ target: schema.checkpoints.block, set: row }).run()
+      }
+      tx.delete(schema.checkpoints)
+        .where(lt(schema.checkpoints.block, Number(w.cursor - CHECKPOINT_BLOCKS)))
+        .run()
+      this.#setCursor(tx, w.cursor, w.cursorHash ?? null)
     })
     if (w.tree) this.#storedTreeSize = w.tree.size
+  }
+
+  /**
+   * Undoes, in one SQL transaction, everything read from block `cursor` on, because an L1 reorg
+   * orphaned those blocks: notes received there are forgotten; notes spent there are unspent, and
+   * locked again for the wallet's own transaction that spent them (it is pending again, and the
+   * node posts it again); history entries settled there go back to pending (the wallet's own) or
+   * disappear (what it only saw on L1); the tree becomes `tree` (the old one truncated) and the
+   * cursor `cursor`, with `cursorHash` for the block before it.
+   */
+  rollback(r: { cursor: bigint; cursorHash: `0x${string}` | null; tree: MerkleTree }): void {
+    const from = Number(r.cursor)
+    const { notes, history, checkpoints } = schema
+    this.#db.transaction((tx) => {
+      tx.delete(notes).where(gte(notes.receivedBlock, from)).run()
+      const ownTxIds = new Map(tx.select({ txKey: history.txKey, txId: history.txId }).from(history).all().map((h) => [h.txKey, h.txId]))
+      for (const n of tx.select().from(notes).where(gte(notes.spentBlock, from)).all()) {
+        const pendingTx = (n.spentTxKey === null ? null : ownTxIds.get(n.spentTxKey)) ?? null
+        tx.update(notes).set({ spentBlock: null, spentTxKey: null, pendingTx }).where(eq(notes.leafIndex, n.leafIndex)).run()
+      }
+      const settledThere = and(eq(history.status, 'settled'), gte(history.block, from))
+      tx.delete(history).where(and(settledThere, isNull(history.txId))).run()
+      tx.update(history).set({ status: 'pending', block: null, l1TxHash: null }).where(settledThere).run()
+      this.#writeTree(tx, r.tree, Math.min(this.#storedTreeSize, r.tree.size))
+      tx.delete(checkpoints).where(gte(checkpoints.block, from)).run()
+      this.#setCursor(tx, r.cursor, r.cursorHash)
+    })
+    this.#storedTreeSize = r.tree.size
+  }
+
+  #setCursor(tx: Pick<BetterSQLite3Database<typeof schema>, 'insert' | 'delete'>, cursor: bigint, hash: `0x${string}` | null): void {
+    const meta = schema.meta
+    tx.insert(meta).values({ key: CURSOR, value: cursor.toString() }).onConflictDoUpdate({ target: meta.key, set: { value: cursor.toString() } }).run()
+    if (hash === null) tx.delete(meta).where(eq(meta.key, CURSOR_HASH)).run()
+    else tx.insert(meta).values({ key: CURSOR_HASH, value: hash.toLowerCase() }).onConflictDoUpdate({ target: meta.key, set: { value: hash.toLowerCase() } }).run()
   }
 
   /** Locks notes for a submitted transaction (`txId`), or frees them (`null`). */

@@ -49,6 +49,8 @@ export const notes = sqliteTable('notes', {
   receivedBlock: integer('received_block').notNull(),
   /** set once its nullifier is seen on L1 */
   spentBlock: integer('spent_block'),
+  /** the transaction that spent it on L1 (its first commitment): a reorg that orphans the spend locks the note for it again */
+  spentTxKey: text('spent_tx_key'),
   /** the sequencer id of a submitted, not yet settled transaction spending it */
   pendingTx: text('pending_tx'),
 })
@@ -71,4 +73,14 @@ export const history = sqliteTable('history', {
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   block: integer('block'),
   l1TxHash: text('l1_tx_hash'),
+})
+
+/**
+ * One row per L1 block holding a batch the wallet applied: the block's hash then, and the tree's
+ * leaf count after it. After a reorg the wallet rolls back to the newest row still on the chain.
+ */
+export const checkpoints = sqliteTable('checkpoints', {
+  block: integer('block').primaryKey(),
+  blockHash: text('block_hash').notNull(),
+  treeSize: integer('tree_size').notNull(),
 })
