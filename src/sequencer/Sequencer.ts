@@ -163,7 +163,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       leafCount: this.tree.size,
       l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n },
       operator: { address: this.options.l1.account, balance, lastError: this.#submitError },
-      queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length },
+      queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length, inclusionRequests: this.#inclusion.ids.length },
       prover: { name: this.options.prover.name, stage: this.#stage },
       batchSize: this.options.batchSize,
     }
@@ -263,8 +263,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
             return this.#inclusion.ids
           }
         }
-        await this.#admitForced(id, tx, new Set(ids))
-        ids.push(id)
+        // Only what is in the mempool goes first; a request left out (its note is spent by an
+        // earlier one) waits to be skipped when it reaches the head.
+        if (await this.#admitForced(id, tx, new Set(ids))) ids.push(id)
       }
       for (const index of this.#inclusion.requests.keys()) if (index < head) this.#inclusion.requests.delete(index)
       this.#inclusion.ids = ids
@@ -281,10 +282,11 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * request of the queue (`earlier`), is left to settle, after which this request can never be
    * included and is skipped.
    */
-  async #admitForced(id: string, tx: ShieldedTransaction, earlier: ReadonlySet<string>): Promise<void> {
+  async #admitForced(id: string, tx: ShieldedTransaction, earlier: ReadonlySet<string>): Promise<boolean> {
     const { store } = this.options
     const before = await store.getTransaction(id)
-    if (before && before.status !== 'rejected') return
+    // Settled already (the queue then holds a stale copy, skipped at the head) or on its way.
+    if (before && before.status !== 'rejected') return before.status !== 'settled' && before.status !== 'final'
     const admit = () =>
       before
         ? store.requeueTransaction(id)
@@ -301,6 +303,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.metrics.admitted++
       this.#emit({ type: 'transaction', id, status: 'pending' })
     }
+    return result.ok
   }
 
   async #advance(batch: StoredBatch): Promise<void> {

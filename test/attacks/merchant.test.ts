@@ -1,0 +1,128 @@
+import { bytesToHex, zeroAddress } from 'viem'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTransferWitness, proveTransfer, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
+import { randomFieldElement } from '../../src/crypto/field.ts'
+import { deriveKeys } from '../../src/crypto/keys.ts'
+import { type Note, noteCommitment } from '../../src/crypto/note.ts'
+import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { exportViewingKey, importViewingKey } from '../../src/crypto/viewingKeys.ts'
+import { createMerchant, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import { deposit } from '../../src/settlement/deposit.ts'
+import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { Actor, type Devnet, startDevnet } from '../helpers/rollup.ts'
+
+// Attacks by a merchant, which holds only the incoming viewing key of the account it is paid
+// to, and attacks on a merchant by its payers. A merchant must learn that it was paid and no
+// more: it cannot spend, and it cannot tell who paid; a payer cannot make it count money that
+// is not there, nor replay what the merchant's webhook receiver trusts.
+
+let devnet: Devnet
+let node: TestNode
+let shop: Merchant
+const shopKeys = () => deriveKeys(new Uint8Array(32).fill(51))
+let payer: Actor
+
+beforeAll(async () => {
+  await initCrypto()
+  payer = new Actor(52)
+  devnet = await startDevnet()
+  node = await startTestNode(devnet, { batchSize: 1 })
+  shop = createMerchant({
+    viewingKey: exportViewingKey(shopKeys(), 'incoming', 'testnet'),
+    sequencerUrl: node.url,
+    publicClient: devnet.publicClient,
+    rollupAddress: devnet.rollup,
+    fromBlock: devnet.deployBlock,
+  })
+})
+
+afterAll(async () => {
+  await shop?.close()
+  await node?.stop()
+  await devnet?.stop()
+  await terminateProver()
+})
+
+/** Pays `note` (to the shop) as output 0 of a deposit, with `ciphertext0` as the shop will read it. */
+async function payDeposit(note: Note, ciphertexts: [`0x${string}`, `0x${string}`], epk: `0x${string}`) {
+  const extData = { recipient: zeroAddress, extAmount: note.amount, fee: 0n, epk, ciphertexts }
+  const change = payer.note(0n, 0n)
+  const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, outputs: [note, change] })
+  await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: note.amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
+  const { body } = await node.post(toTransactionJson(tx))
+  await node.waitFor(body.id!, ['settled', 'final'])
+  return tx
+}
+
+describe('a merchant as attacker', () => {
+  let paid: Note
+  let leafIndex: number
+
+  it('default: the shop sees an honest payment, amount and memo, from L1', async () => {
+    const invoice = await shop.createInvoice({ amount: 700n, expiresIn: 600 })
+    paid = { asset: 0n, amount: 700n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
+    const { epk, ciphertexts } = encryptNotes([{ note: paid, memo: invoice.id }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk])
+    const tx = await payDeposit(paid, [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)], bytesToHex(epk))
+    await shop.sync()
+    expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'settled', received: 700n })
+    leafIndex = (await node.store.listNotes(0, 1000)).find((n) => n.commitment === tx.commitments[0])!.leafIndex
+  })
+
+  it("the merchant spends a customer's payment with its incoming viewing key: it has no spending key, and the circuit refuses any it makes up", async () => {
+    const ivk = importViewingKey(exportViewingKey(shopKeys(), 'incoming', 'testnet'))
+    // What the merchant holds: the decryption key and the owner's public key, nothing to spend with.
+    expect(Object.keys(ivk).sort()).toEqual(['kind', 'network', 'ownerPk', 'vpk', 'vsk'])
+    const tree = node.sequencer.tree
+    const guessed = { sk: randomFieldElement(), nk: randomFieldElement() }
+    const thief = new Actor(53)
+    const input = { note: paid, leafIndex, path: tree.path(leafIndex) }
+    const dummy = { note: { asset: 0n, amount: 0n, ownerPk: paid.ownerPk, blinding: randomFieldElement() }, leafIndex: 0 }
+    const outputs = [thief.note(0n, 700n), thief.note(0n, 0n)] as [Note, Note]
+    const args = { root: tree.root, inputs: [input, dummy] as const, outputs, publicAmount: 0n, publicAsset: 0n, extDataHash: 1n }
+    // The witness builder names the problem...
+    expect(() => buildTransferWitness({ keys: guessed, ...args })).toThrow(/does not own this note/)
+    // ...and the circuit itself refuses a witness forced past it: ownerPk = H(H(sk), nk) fails.
+    const honestShape = buildTransferWitness({ keys: shopKeys(), ...args })
+    const forced = { ...honestShape, input: { ...honestShape.input, sk: guessed.sk } }
+    await expect(proveTransfer(forced)).rejects.toMatchObject({ code: 'PROOF_GENERATION_FAILED' })
+  })
+
+  it('the merchant tries to learn who paid: the note it decrypts holds no sender, and the payer’s change is not readable with its key', async () => {
+    const invoices = shop.listInvoices()
+    const payment = invoices.flatMap((i) => i.payments)[0]!
+    // Only what a receipt needs: no sender address, key or input note.
+    const seen = JSON.stringify(invoices, (_, v: unknown) => (typeof v === 'bigint' ? v.toString(16) : v instanceof Uint8Array ? bytesToHex(v) : v))
+    expect(payment.amount).toBe(700n)
+    for (const secret of [payer.keys.ownerPk.toString(16), bytesToHex(payer.keys.vpk).slice(2), payer.keys.nk.toString(16)]) expect(seen).not.toContain(secret)
+    const mine = await node.get<{ notes: { leafIndex: number; epk: string; ciphertext: string; commitment: string }[] }>('/v1/notes?from=0&limit=1000')
+    const { decryptNotes } = await import('../../src/crypto/noteEncryption.ts')
+    const readable = mine.notes.filter((n) => decryptNotes({ vsk: shopKeys().vsk, ownerPk: shopKeys().ownerPk, epk: Buffer.from(n.epk.slice(2), 'hex'), ciphertexts: [Buffer.from(n.ciphertext.slice(2), 'hex')], commitments: [BigInt(n.commitment)] })[0])
+    expect(readable.map((n) => n.leafIndex)).toEqual([leafIndex])
+  })
+})
+
+describe('a payer against the merchant', () => {
+  it('a payer whose ciphertext claims 1,000 for a note of 1 is not counted: the shop checks every note against its commitment', async () => {
+    const invoice = await shop.createInvoice({ amount: 1000n, expiresIn: 600 })
+    const real: Note = { asset: 0n, amount: 1n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
+    const claimed: Note = { ...real, amount: 1000n }
+    const { epk, ciphertexts } = encryptNotes([{ note: claimed, memo: invoice.id }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk])
+    expect(noteCommitment(claimed)).not.toBe(noteCommitment(real))
+    await payDeposit(real, [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)], bytesToHex(epk))
+    await shop.sync()
+    expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'open', received: 0n })
+  })
+
+  it('a payer replays a delivery the shop once trusted, or signs its own: the webhook receiver refuses both', () => {
+    const secret = 'whsec_attack_0123456789abcdef'
+    const body = JSON.stringify({ type: 'invoice.settled', invoice: { id: 'inv_aaaaaaaaaaaa' } })
+    const then = 1_700_000_000
+    const header = signWebhook({ body, secret, timestamp: then })
+    expect(verifyWebhookSignature({ body, header, secret, now: then })).toMatchObject({ ok: true })
+    expect(verifyWebhookSignature({ body, header, secret, now: then + 3600 })).toMatchObject({ ok: false, code: 'WEBHOOK_STALE' })
+    const forged = signWebhook({ body, secret: 'whsec_guessed_0123456789abcdef', timestamp: then })
+    expect(verifyWebhookSignature({ body, header: forged, secret, now: then })).toMatchObject({ ok: false, code: 'WEBHOOK_BAD_SIGNATURE' })
+    expect(verifyWebhookSignature({ body: body.replace('settled', 'paid'), header, secret, now: then })).toMatchObject({ ok: false, code: 'WEBHOOK_BAD_SIGNATURE' })
+  })
+})
