@@ -2,6 +2,7 @@ import { type Hex, hexToBytes, type TransactionReceipt, zeroAddress } from 'viem
 import { type ShieldedTransaction, terminateProver } from '../src/circuits/index.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { deposit } from '../src/settlement/deposit.ts'
+import { requestInclusion } from '../src/settlement/requestInclusion.ts'
 import { submitBatch } from '../src/settlement/submitBatch.ts'
 import { Actor, MerkleTree, proveBatchFor, startDevnet } from '../test/helpers/rollup.ts'
 import type { Row } from './crypto.ts'
@@ -64,16 +65,18 @@ export async function benchSettlement(log: (line: string) => void): Promise<{ ro
     const notes: { note: ReturnType<Actor['note']>; leafIndex: number }[] = []
     const deposits: ShieldedTransaction[] = []
     const t0 = performance.now()
-    for (let i = 0; i < 21; i++) {
+    let depositGas = 0n
+    for (let i = 0; i < 22; i++) {
       const { tx, payment, change } = await alice.transact(tree, { asset: 0n, extAmount: 1_000n, pay: { to: alice, amount: 500n } })
-      await deposit(payer, { rollup: devnet.rollup, asset: zeroAddress, amount: 1_000n, extDataHash: tx.extDataHash, commitments: tx.commitments })
+      const { hash } = await deposit(payer, { rollup: devnet.rollup, asset: zeroAddress, amount: 1_000n, extDataHash: tx.extDataHash, commitments: tx.commitments })
+      depositGas = (await devnet.publicClient.getTransactionReceipt({ hash })).gasUsed
       deposits.push(tx)
       notes.push({ note: payment, leafIndex: 2 * i }, { note: change, leafIndex: 2 * i + 1 })
     }
     const fund = await proveBatchFor(tree, devnet.rollup, deposits)
     const funded = await submitBatch(sequencer, fund)
     fund.commit()
-    log(`funded 42 notes with 21 deposits in ${((performance.now() - t0) / 1000).toFixed(0)} s (deposit batch: ${funded.gasUsed} gas)`)
+    log(`funded 44 notes with 22 deposits in ${((performance.now() - t0) / 1000).toFixed(0)} s (deposit batch: ${funded.gasUsed} gas; one ETH deposit() call: ${depositGas} gas)`)
 
     const perTransfer: Record<string, number> = {}
     const breakdowns: Record<string, GasBreakdown> = {}
@@ -92,6 +95,14 @@ export async function benchSettlement(log: (line: string) => void): Promise<{ ro
       perTransfer[n] = Math.round(b.total / n)
       log(`N = ${n}: ${b.total.toLocaleString('en-US')} gas, ${perTransfer[n]!.toLocaleString('en-US')} per transfer`)
     }
+    // Forced inclusion: what a user pays to queue a transfer, and what serving it adds to a batch.
+    const forced = (await alice.transact(tree, { asset: 0n, inputs: [notes.shift()!], pay: { to: bob, amount: 300n } })).tx
+    const requested = await requestInclusion(payer, { rollup: devnet.rollup, transaction: forced })
+    const requestGas = (await devnet.publicClient.getTransactionReceipt({ hash: requested.hash })).gasUsed
+    const serving = await proveBatchFor(tree, devnet.rollup, [forced])
+    const served = await submitBatch(sequencer, serving)
+    serving.commit()
+    log(`requestInclusion: ${requestGas} gas; a batch of 1 serving it: ${served.gasUsed} gas (${Number(served.gasUsed) - perTransfer[1]!} more than N = 1)`)
     const perTx = (b: GasBreakdown, n: number) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.round(v / n)]))
     const b32 = perTx(breakdowns[32]!, 32)
     log(`N = 32 per transfer: ${JSON.stringify(b32)}`)
@@ -113,6 +124,11 @@ export async function benchSettlement(log: (line: string) => void): Promise<{ ro
     ] as const) {
       rows.push({ key: `gasPerTransfer.32.${part}`, label: `… of which ${label}, N = 32`, value: b32[part]!, unit: 'gas' })
     }
+    rows.push(
+      { key: 'gas.deposit', label: 'Gas of an ETH deposit() (escrow bound to the two output commitments)', value: Number(depositGas), unit: 'gas' },
+      { key: 'gas.requestInclusion', label: 'Gas of requestInclusion (the transfer checked and its proof verified on L1)', value: Number(requestGas), unit: 'gas' },
+      { key: 'gas.servedInclusion', label: 'Gas of a one-transfer batch that serves an inclusion request', value: Number(served.gasUsed), unit: 'gas' },
+    )
     return {
       rows,
       extra: {

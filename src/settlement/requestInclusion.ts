@@ -7,7 +7,7 @@ import { toRollupTransfer } from './rollupTransfer.ts'
 import { sendRollupTransaction } from './sendRollupTransaction.ts'
 
 /**
- * Checks the transfer and verifies its proof on chain (about 290k gas with the queue entry and
+ * Checks the transfer and verifies its proof on chain (about 330k gas with the queue entry and
  * the event); the limit leaves room without depending on estimation.
  */
 const REQUEST_INCLUSION_GAS = 600_000n
