@@ -28,6 +28,9 @@ contract Rollup is IRollup {
     struct Escrow {
         address depositor;
         uint64 blockNumber;
+        /// @dev Queued inclusion requests that consume this escrow: while any waits, the escrow
+        /// cannot be reclaimed, so nobody can make the batch that serves it revert.
+        uint32 inclusionRequests;
     }
 
     /// @dev One slot: 192 bits of the transfer's hash are ample against collisions (2^96 work)
@@ -84,6 +87,9 @@ contract Rollup is IRollup {
     /// @param escapeDelay_ Blocks without a batch after which anyone may submit one
     /// @param depositTimeout_ Blocks after which an unconsumed deposit may be reclaimed
     constructor(address sequencer_, uint64 escapeDelay_, uint64 depositTimeout_) {
+        // A delay of zero would let anyone post in front of every sequencer batch; one beyond
+        // 2^32 blocks would overflow a request's due block and disable forced inclusion.
+        if (escapeDelay_ == 0 || escapeDelay_ > type(uint32).max || depositTimeout_ > type(uint32).max) revert Rollup__InvalidParameters();
         sequencer = sequencer_;
         escapeDelay = escapeDelay_;
         depositTimeout = depositTimeout_;
@@ -107,7 +113,7 @@ contract Rollup is IRollup {
         if (msg.value != (asset == address(0) ? amount : 0)) revert Rollup__InvalidDeposit();
         key = _escrowKey(asset, amount, extDataHash, commitments[0], commitments[1]);
         if (escrows[key].depositor != address(0)) revert Rollup__DepositExists();
-        escrows[key] = Escrow(msg.sender, uint64(block.number));
+        escrows[key] = Escrow(msg.sender, uint64(block.number), 0);
         if (asset != address(0)) _pullToken(asset, amount);
         emit Deposited(key, msg.sender, asset, amount, extDataHash, commitments);
     }
@@ -118,6 +124,7 @@ contract Rollup is IRollup {
         Escrow memory escrow = escrows[key];
         if (escrow.depositor == address(0)) revert Rollup__DepositUnknown();
         if (escrow.depositor != msg.sender) revert Rollup__NotDepositor();
+        if (escrow.inclusionRequests > 0) revert Rollup__DepositQueued();
         uint256 unlockBlock = uint256(escrow.blockNumber) + depositTimeout;
         if (block.number < unlockBlock) revert Rollup__DepositLocked(unlockBlock);
         delete escrows[key];
@@ -224,8 +231,10 @@ contract Rollup is IRollup {
 
     /// @inheritdoc IRollup
     function requestInclusion(Transfer calldata transfer) external returns (uint256 index) {
-        _checkTransfer(transfer, 0);
+        (, bytes32 escrowKey) = _checkTransfer(transfer, 0);
         if (!_verifyTransferProof(transfer)) revert Rollup__InvalidProof();
+        // The deposit it consumes stays until the request is served or skipped.
+        if (escrowKey != bytes32(0)) ++escrows[escrowKey].inclusionRequests;
         index = inclusionLength;
         inclusionLength = uint32(index + 1);
         uint64 dueBlock = uint64(block.number) + escapeDelay;
@@ -242,11 +251,14 @@ contract Rollup is IRollup {
         // The transfer passed every check when it was queued and its proof stays valid, and
         // roots are never forgotten: only a spent note or a vanished escrow can stop it now.
         bool stale = nullifierSpent[transfer.nullifiers[0]] || nullifierSpent[transfer.nullifiers[1]];
-        if (!stale && transfer.extData.extAmount > 0) {
+        if (transfer.extData.extAmount > 0) {
             bytes32 key = _escrowKey(
                 address(uint160(transfer.publicAsset)), uint256(transfer.extData.extAmount), transfer.extDataHash, transfer.commitments[0], transfer.commitments[1]
             );
-            stale = escrows[key].depositor == address(0);
+            Escrow storage escrow = escrows[key];
+            if (escrow.depositor == address(0)) stale = true;
+            // A request spending a note spent since leaves the escrow it would have consumed.
+            else if (stale) --escrow.inclusionRequests;
         }
         if (!stale) revert Rollup__InclusionRequestValid(head);
         inclusionHead = uint32(head + 1);

@@ -100,6 +100,11 @@ interface IRollup {
     error Rollup__DepositUnknown();
     /// @notice Only the depositor may reclaim an escrowed deposit.
     error Rollup__NotDepositor();
+    /// @notice A queued inclusion request consumes this deposit: it cannot be reclaimed until the
+    /// request is served or skipped.
+    error Rollup__DepositQueued();
+    /// @notice `escapeDelay` must be 1 to 2^32 − 1 blocks and `depositTimeout` at most 2^32 − 1.
+    error Rollup__InvalidParameters();
     /// @notice The deposit may be reclaimed from this block on, if no batch consumes it first.
     error Rollup__DepositLocked(uint256 unlockBlock);
     /// @notice Moving `asset` (zero for ETH) failed: the token is not a contract, refused the
@@ -148,7 +153,7 @@ interface IRollup {
     function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external payable returns (bytes32 key);
 
     /// @notice Refunds an escrowed deposit to its depositor once `depositTimeout` blocks have
-    /// passed and no batch consumed it.
+    /// passed and no batch consumed it, unless a queued inclusion request would consume it.
     function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external;
 
     /// @notice Queues a proven transfer for forced inclusion, for a user whose transactions the
@@ -212,8 +217,9 @@ interface IRollup {
     function knownRoots(uint256 root) external view returns (bool);
     /// @notice Whether the nullifier is spent.
     function nullifierSpent(uint256 nullifier) external view returns (bool);
-    /// @notice The escrow under a key: its depositor and the block it was made in (zero if none).
-    function escrows(bytes32 key) external view returns (address depositor, uint64 blockNumber);
+    /// @notice The escrow under a key: its depositor, the block it was made in (zero if none), and
+    /// how many queued inclusion requests would consume it (it cannot be reclaimed while any wait).
+    function escrows(bytes32 key) external view returns (address depositor, uint64 blockNumber, uint32 inclusionRequests);
     /// @notice What `account` may claim in `asset`.
     function owed(address account, address asset) external view returns (uint256);
     /// @notice The only address that may submit batches while it is active.

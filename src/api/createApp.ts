@@ -93,7 +93,7 @@ export function createApp(options: AppOptions) {
           return fail(c, 400, 'INVALID_SCHEMA', `${REJECTIONS.INVALID_SCHEMA} ${issue.path.join('.') || 'body'}: ${issue.message}.`)
         }
         const verdict = await sequencer.submit(parsed.data as TransactionJson)
-        if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
+        if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'DEPOSIT_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
         return c.json({ id: verdict.id, status: verdict.status }, 202)
       },
     )

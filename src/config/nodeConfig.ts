@@ -10,9 +10,10 @@ import { type ConfigSchema, integer, listenAddress, setting, variableName } from
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
-const UINT64_MAX = (1n << 64n) - 1n
-const blockCountError = 'expected a whole number of blocks from 1 to 2^64 - 1'
-const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: blockCountError }).max(UINT64_MAX, { error: blockCountError }).optional()
+/** The contract's bound for its delays: a request's due block must not overflow. */
+const UINT32_MAX = (1n << 32n) - 1n
+const blockCountError = 'expected a whole number of blocks from 1 to 2^32 - 1'
+const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: blockCountError }).max(UINT32_MAX, { error: blockCountError }).optional()
 
 /** The batch circuit is built for N = 32 transfers (64 leaves, a whole height-3 subtree). */
 export const MAX_BATCH_SIZE = 32

@@ -6,11 +6,12 @@ import { MerkleTree } from '../crypto/merkleTree.ts'
 import { BaseError, ReorgTooDeepError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
-import type { RollupClient } from '../settlement/createRollupClient.ts'
+import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
+import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
 import { BATCH_LEAVES, type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
-import type { Json, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import type { Json, NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { validateTransaction } from './validateTransaction.ts'
@@ -65,6 +66,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   /** the hash of block `#cursor - 1`, the last one applied: checked after each read */
   #cursorHash: Hash | null = null
   #lastReorg: ReorgRecord | undefined
+  #head: { at: number; value: Promise<bigint> } | undefined
   /** set while a reorg has orphaned a final batch: the node follows nothing and posts nothing */
   #halted: ReorgTooDeepError | undefined
   #timer: NodeJS.Timeout | undefined
@@ -73,7 +75,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
   #l1: { ok: boolean; error?: string; code?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
-  readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; checkedAt: bigint | undefined }
+  readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; complete: boolean; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
   #submitError: { message: string; at: Date } | undefined
   readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n, reorgs: 0 }
@@ -81,7 +83,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
-    this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], checkedAt: undefined }
+    this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
   }
 
   /** Opens the sequencer: rebuilds the tree from the store, catches up with L1 and starts the loop. */
@@ -104,14 +106,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const checked = await this.check(json)
     if (!checked.ok) return this.#rejected(checked)
     const { tx, id, canonical } = checked
-    const inserted = await this.options.store.insertPendingTransaction({
-      id,
-      payload: canonical as unknown as Json,
-      nullifiers: tx.nullifiers,
-      commitments: tx.commitments,
-      extDataHash: tx.extDataHash,
-      root: tx.root,
-    })
+    const inserted = await this.options.store.insertPendingTransaction(newTransaction(id, tx))
     if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
     this.metrics.admitted++
     this.#emit({ type: 'transaction', id, status: 'pending' })
@@ -148,9 +143,24 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       knownRoot: (root) => store.knownRoot(root),
       takenNullifiers: (nullifiers) => store.takenNullifiers(nullifiers),
       escrow: (t) => l1.escrow(t),
-      l1Block: () => l1.blockNumber(),
+      escrowHolder: (t) => store.escrowHolder(escrowKeyOf(t)!),
+      l1Block: () => this.#admissionHead(),
       verifyProof: (t) => this.#proofs.verify(t),
     })
+  }
+
+  /**
+   * The L1 head for admission's deposit margin: one RPC call shared by the admissions of the
+   * same 200 ms (a burst of deposits would otherwise make one round trip each).
+   */
+  #admissionHead(): Promise<bigint> {
+    const now = Date.now()
+    if (!this.#head || now - this.#head.at > 200) {
+      const value = this.options.l1.blockNumber()
+      value.catch(() => (this.#head = undefined))
+      this.#head = { at: now, value }
+    }
+    return this.#head.value
   }
 
   /** What `/v1/status` shows. */
@@ -188,24 +198,31 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   /** One pass: follow L1 and its inclusion queue, then move the batch in flight (or a new one) as far as it goes. */
   async #step(): Promise<void> {
     if (!(await this.#syncL1())) return
-    const forced = await this.#followInclusionQueue()
+    const queue = await this.#followInclusionQueue()
     const [inFlight] = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
-    const batch = inFlight ?? (await this.#maybeSeal(forced))
+    const batch = inFlight ?? (await this.#maybeSeal(queue))
     if (batch) await this.#advance(batch)
   }
 
   /**
    * Seals a batch by the size or age rule, or at once when inclusion requests wait (they go
-   * first, in queue order). Deposits whose escrow is gone or unlocks within the margin are
-   * dropped here: the depositor could reclaim in front of the batch and make it revert.
+   * first, in queue order). When a waiting request is not in the mempool (it spends a note an
+   * earlier request spends, and will be skipped once that one settles), the batch holds the
+   * requests before it and nothing else: once such a request is due, a batch that went on past
+   * the served ones would revert (`Rollup__InclusionDue`). Deposits whose escrow is gone or
+   * unlocks within the margin are dropped here: the depositor could reclaim in front of the
+   * batch and make it revert (queued ones cannot be reclaimed).
    */
-  async #maybeSeal(forced: readonly string[]): Promise<StoredBatch | undefined> {
+  async #maybeSeal(queue: { ids: readonly string[]; complete: boolean }): Promise<StoredBatch | undefined> {
     const { store, batchSize, batchMaxAgeMs, l1, depositMarginBlocks } = this.options
+    const forced = queue.ids
     const { count, oldestCreatedAt } = await store.getPendingSummary()
     if (count === 0) return undefined
     const young = count < batchSize && Date.now() - (oldestCreatedAt?.getTime() ?? Date.now()) < batchMaxAgeMs
     if (young && forced.length === 0) return undefined
-    const sealed = await store.sealBatch({ maxTransactions: batchSize, first: forced, oldRoot: this.tree.root, startIndex: this.tree.size })
+    if (!queue.complete && forced.length === 0) return undefined
+    const maxTransactions = queue.complete ? batchSize : Math.min(batchSize, forced.length)
+    const sealed = await store.sealBatch({ maxTransactions, first: forced, oldRoot: this.tree.root, startIndex: this.tree.size })
     if (!sealed) return undefined
     this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
     for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })
@@ -228,20 +245,26 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * longer be included (a note spent since, a deposit reclaimed) is skipped on L1 so that it
    * holds nothing up; the others are put in the mempool (even if this node had turned them
    * away: the queue makes them mandatory) and go first into the next batch, in order. Read
-   * only when L1 has a new block. Returns the ids of the waiting requests, in queue order.
+   * only when L1 has a new block. Returns the ids of the waiting requests in the mempool, in
+   * queue order, and whether every waiting request is among them.
    */
-  async #followInclusionQueue(): Promise<string[]> {
-    const { l1, store, logger } = this.options
+  async #followInclusionQueue(): Promise<{ ids: string[]; complete: boolean }> {
+    const { l1, logger } = this.options
     const block = this.#l1.block
-    if (block === undefined) return this.#inclusion.ids
-    if (block === this.#inclusion.checkedAt) return this.#inclusion.ids
+    const last = () => ({ ids: this.#inclusion.ids, complete: this.#inclusion.complete })
+    if (block === undefined || block === this.#inclusion.checkedAt) return last()
     try {
       const { head, length } = await l1.inclusionQueue()
       if (length > head && !this.#inclusion.requests.has(length - 1n)) {
-        // New requests: read their events (each request's transaction is in its event).
+        // New requests: read their events (each request's transaction is in its event), and move
+        // on from there only once they were all found (an RPC's logs may lag its head).
         const latest = await l1.blockNumber()
-        for (const r of await l1.inclusionRequests({ fromBlock: this.#inclusion.fromBlock, toBlock: latest })) this.#inclusion.requests.set(r.index, r)
-        this.#inclusion.fromBlock = latest + 1n
+        for (const r of await l1.inclusionRequests({ fromBlock: this.#inclusion.fromBlock, toBlock: latest })) {
+          // A request is used only if the contract holds its hash: events of a block reorged away are not.
+          const held = await l1.inclusionRequestAt(r.index)
+          if (held && transferHash(r.transaction).startsWith(held.txHash)) this.#inclusion.requests.set(r.index, r)
+        }
+        if (this.#inclusion.requests.has(length - 1n)) this.#inclusion.fromBlock = latest + 1n
       }
       const ids: string[] = []
       for (let index = head; index < length; index++) {
@@ -249,7 +272,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         if (!request) {
           // Queued in a block newer than the events read: next time.
           this.#inclusion.checkedAt = undefined
-          return ids
+          return { ids, complete: false }
         }
         const tx = request.transaction
         const id = transactionId(toTransactionJson(tx))
@@ -260,20 +283,22 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
             logger.warn({ index: Number(index), id, error: fault.errorName }, 'skipping an inclusion request that can no longer be included')
             await l1.skipInclusionRequest(tx)
             this.#inclusion.checkedAt = undefined
-            return this.#inclusion.ids
+            return { ids: [], complete: false }
           }
         }
         // Only what is in the mempool goes first; a request left out (its note is spent by an
         // earlier one) waits to be skipped when it reaches the head.
         if (await this.#admitForced(id, tx, new Set(ids))) ids.push(id)
+        else break
       }
       for (const index of this.#inclusion.requests.keys()) if (index < head) this.#inclusion.requests.delete(index)
       this.#inclusion.ids = ids
+      this.#inclusion.complete = BigInt(ids.length) === length - head
       this.#inclusion.checkedAt = block
     } catch (error) {
       logger.error({ err: error }, 'following the inclusion queue failed; retrying')
     }
-    return this.#inclusion.ids
+    return last()
   }
 
   /**
@@ -287,16 +312,19 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const before = await store.getTransaction(id)
     // Settled already (the queue then holds a stale copy, skipped at the head) or on its way.
     if (before && before.status !== 'rejected') return before.status !== 'settled' && before.status !== 'final'
-    const admit = () =>
-      before
-        ? store.requeueTransaction(id)
-        : store.insertPendingTransaction({ id, payload: toTransactionJson(tx) as unknown as Json, nullifiers: tx.nullifiers, commitments: tx.commitments, extDataHash: tx.extDataHash, root: tx.root })
+    const admit = () => (before ? store.requeueTransaction(id) : store.insertPendingTransaction(newTransaction(id, tx)))
     let result = await admit()
-    if (!result.ok && result.code === 'NULLIFIER_PENDING') {
-      for (const n of await store.takenNullifiers(tx.nullifiers)) {
-        const holder = n.txId === null ? undefined : await store.getTransaction(n.txId)
-        if (holder?.status === 'pending' && !earlier.has(holder.id)) await this.#rejectStored(holder.id, reject('NULLIFIER_PENDING', 'A forced-inclusion request on L1 spends the same note and goes first.'))
+    // Up to three rounds: the escrow's holder, then each nullifier's, may have to give way.
+    for (let round = 0; round < 3 && !result.ok && (result.code === 'NULLIFIER_PENDING' || result.code === 'DEPOSIT_PENDING'); round++) {
+      const holders = result.code === 'DEPOSIT_PENDING' ? [result.holder] : (await store.takenNullifiers(tx.nullifiers)).map((n) => n.txId)
+      let freed = false
+      for (const holderId of holders) {
+        const holder = holderId ? await store.getTransaction(holderId) : undefined
+        if (holder?.status !== 'pending' || earlier.has(holder.id) || holder.id === id) continue
+        await this.#rejectStored(holder.id, reject(result.code, 'A forced-inclusion request on L1 spends the same note or deposit and goes first.'))
+        freed = true
       }
+      if (!freed) break
       result = await admit()
     }
     if (result.ok) {
@@ -643,6 +671,25 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   #emit(event: SequencerEvent): void {
     this.emit('event', event)
+  }
+}
+
+/** A deposit's escrow key (undefined for any other transaction): what admission reserves besides the nullifiers. */
+function escrowKeyOf(tx: ShieldedTransaction): Hash | undefined {
+  return tx.extData.extAmount > 0n ? escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments) : undefined
+}
+
+/** What the store keeps of an admitted transaction. */
+function newTransaction(id: string, tx: ShieldedTransaction): NewTransaction {
+  const key = escrowKeyOf(tx)
+  return {
+    id,
+    payload: toTransactionJson(tx) as unknown as Json,
+    nullifiers: tx.nullifiers,
+    commitments: tx.commitments,
+    extDataHash: tx.extDataHash,
+    root: tx.root,
+    ...(key ? { escrowKey: key } : {}),
   }
 }
 

@@ -14,6 +14,8 @@ export type ValidationContext = {
   takenNullifiers(nullifiers: readonly bigint[]): Promise<readonly { status: 'spent' | 'pending' }[]>
   /** the escrow a deposit transaction would consume and the block from which it may be reclaimed */
   escrow(tx: ShieldedTransaction): Promise<{ unlockBlock: bigint } | undefined>
+  /** an admitted transaction on its way to L1 that consumes the same escrow, if one does */
+  escrowHolder(tx: ShieldedTransaction): Promise<string | undefined>
   /** the current L1 block, from which the deposit margin is counted */
   l1Block(): Promise<bigint>
   /**
@@ -34,7 +36,8 @@ const ciphertextOk = (c: string) => typeof c === 'string' && /^0x[0-9a-fA-F]*$/.
  * The admission checks: exactly what Rollup.sol's `_checkTransfer` checks, in the same order
  * (so both name the same first fault), then the proof, read as the EVM reads it. The
  * sequencer's own policies sit where they cost least: the minimum fee after the arithmetic,
- * a pending nullifier with the spent ones, the deposit margin with the escrow. An admitted
+ * a pending nullifier with the spent ones, an escrow another admitted transaction consumes and
+ * the deposit margin with the escrow. An admitted
  * transaction therefore cannot make a batch revert, unless L1 changes under it (the store
  * reserves nullifiers atomically at insertion; sealing re-checks the deposit margin).
  *
@@ -69,6 +72,8 @@ export async function validateTransaction(tx: ShieldedTransaction, ctx: Validati
   if (extAmount > 0n) {
     const escrow = await ctx.escrow(tx)
     if (!escrow) return reject('DEPOSIT_NOT_ESCROWED')
+    // One escrow, one transaction: a second would make its batch revert once the first consumed it.
+    if (await ctx.escrowHolder(tx)) return reject('DEPOSIT_PENDING')
     const head = await ctx.l1Block()
     if (head + ctx.depositMarginBlocks >= escrow.unlockBlock) {
       return reject('DEPOSIT_EXPIRING', `It unlocks at block ${escrow.unlockBlock}; L1 is at ${head} and the margin is ${ctx.depositMarginBlocks} blocks.`)

@@ -1,4 +1,4 @@
-import { type Address, encodeAbiParameters, type Hash, keccak256, type PublicClient, zeroAddress } from 'viem'
+import { type Address, encodeAbiParameters, type Hash, type Hex, keccak256, type PublicClient, zeroAddress } from 'viem'
 import type { Proof, ShieldedTransaction } from '../circuits/index.ts'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
 import { RollupRevertedError } from '../errors/index.ts'
@@ -40,6 +40,8 @@ export type RollupClient = {
   checkTransfer(tx: ShieldedTransaction): Promise<RollupRevertedError | undefined>
   /** the forced-inclusion queue: requests `[head, length)` wait */
   inclusionQueue(): Promise<{ head: bigint; length: bigint }>
+  /** what the contract holds of the request at `index`: the first 24 bytes of its transfer's hash (as 0x hex) and its due block; undefined if none */
+  inclusionRequestAt(index: bigint): Promise<{ txHash: Hex; dueBlock: bigint } | undefined>
   /** forced-inclusion requests made from `fromBlock` on, in queue order */
   inclusionRequests(p: { fromBlock: bigint; toBlock?: bigint }): Promise<InclusionRequest[]>
   /** drops the queue's head request, which can no longer be included */
@@ -96,6 +98,10 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
     async inclusionQueue() {
       const [head, length] = await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'inclusionQueue' })
       return { head, length }
+    },
+    async inclusionRequestAt(index) {
+      const [txHash, dueBlock] = await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'inclusionRequests', args: [index] })
+      return dueBlock === 0n ? undefined : { txHash, dueBlock }
     },
     inclusionRequests: (p) => readInclusionRequests(publicClient, { rollup, ...p }),
     skipInclusionRequest: (tx) => skipInclusionRequest(clients, { rollup, transaction: tx }),

@@ -32,7 +32,7 @@ export type DeployedRollup = RollupConstructorParameters & {
   verifyingKeys: KeysInUse
 }
 
-const UINT64_MAX = (1n << 64n) - 1n
+const UINT32_MAX = (1n << 32n) - 1n
 /** Deployment measured at about 3.2M gas; the limit leaves room without depending on estimation. */
 const DEPLOY_GAS = 4_500_000n
 
@@ -44,9 +44,12 @@ function constructorParameters(clients: SettlementClients, parameters: DeployRol
     depositTimeout: parameters.depositTimeout ?? 7_200n,
   }
   if (typeof resolved.sequencer !== 'string' || !isAddress(resolved.sequencer, { strict: false })) throw new InvalidParameterError('sequencer', 'expected an address (0x and 40 hex digits)')
+  // As the constructor insists: an escape delay of 0 lets anyone post in front of every
+  // sequencer batch, and delays past 2^32 blocks would overflow a request's due block.
   for (const name of ['escapeDelay', 'depositTimeout'] as const) {
     const value = resolved[name]
-    if (typeof value !== 'bigint' || value < 0n || value > UINT64_MAX) throw new InvalidParameterError(name, 'expected a block count that fits in uint64')
+    const least = name === 'escapeDelay' ? 1n : 0n
+    if (typeof value !== 'bigint' || value < least || value > UINT32_MAX) throw new InvalidParameterError(name, `expected a block count from ${least} to 2^32 - 1`)
   }
   return resolved
 }

@@ -5,6 +5,7 @@ export const STORE_REJECTIONS = {
   NULLIFIER_SPENT: 'The note was already spent.',
   NULLIFIER_PENDING: 'The note is already being spent by a pending transaction.',
   TRANSACTION_KNOWN: 'This transaction was already submitted.',
+  DEPOSIT_PENDING: 'The deposit’s escrow is already being consumed by another admitted transaction.',
 } as const
 export type StoreRejectionCode = keyof typeof STORE_REJECTIONS
 
@@ -19,6 +20,8 @@ export type NewTransaction = {
   extDataHash: bigint
   /** The root the proof is against. */
   root: bigint
+  /** A deposit's L1 escrow key: reserved like the nullifiers, so no two admitted transactions consume one escrow. */
+  escrowKey?: Hash
   /** Admission time; the store's clock by default. */
   createdAt?: Date
 }
@@ -36,12 +39,14 @@ export type StoredTransaction = {
   createdAt: Date
   batchNumber: number | null
   position: number | null
+  /** the L1 escrow a deposit consumes */
+  escrowKey: Hash | null
 }
 
 /** A rejection is a value (CONVENTIONS "Code" 3): the API returns `code` and `message` as-is. */
 export type InsertTransactionResult =
   | { ok: true; transaction: StoredTransaction }
-  | { ok: false; code: StoreRejectionCode; message: string; nullifier?: bigint }
+  | { ok: false; code: StoreRejectionCode; message: string; nullifier?: bigint; /** the transaction holding the escrow (DEPOSIT_PENDING) */ holder?: string }
 
 export type StoredBatch = {
   number: number
@@ -155,6 +160,8 @@ export interface NodeStore {
    * transaction (null when spent by someone else's batch). A read: admission's early check.
    */
   takenNullifiers(values: readonly bigint[]): Promise<{ value: bigint; status: NullifierStatus; txId: string | null }[]>
+  /** The admitted transaction, not yet settled or rejected, that consumes the escrow `key`, if one does. */
+  escrowHolder(key: Hash): Promise<string | undefined>
   /**
    * Marks a not yet settled transaction `rejected` with a code and sentence, and releases its
    * pending nullifiers so the notes can be spent again. Rejecting twice keeps the first reason.

@@ -71,12 +71,15 @@ export class SqliteNodeStore implements NodeStore {
       extDataHash: fieldToHex(input.extDataHash, 'extDataHash'),
       root: fieldToHex(input.root, 'root'),
       createdAt: input.createdAt ?? this.#now(),
+      escrowKey: input.escrowKey === undefined ? null : hashHex(input.escrowKey, 'escrowKey'),
     }
 
     return this.#write((tx): InsertTransactionResult => {
       if (tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.id, input.id)).get()) {
         return { ok: false, code: 'TRANSACTION_KNOWN', message: STORE_REJECTIONS.TRANSACTION_KNOWN }
       }
+      const held = escrowTaken(tx, row.escrowKey)
+      if (held) return held
       const taken = reserveNullifiers(tx, nullifierHex, input.id, () => tx.insert(transactions).values(row).run())
       if (taken) return taken
       return { ok: true, transaction: toStoredTransaction(tx.select().from(transactions).where(eq(transactions.id, input.id)).get()!) }
@@ -90,6 +93,8 @@ export class SqliteNodeStore implements NodeStore {
       if (row.status !== 'rejected') return { ok: true, transaction: toStoredTransaction(row) }
       const requeue = () =>
         tx.update(transactions).set({ status: 'pending', rejectCode: null, rejectMessage: null, batchNumber: null, position: null }).where(eq(transactions.id, id)).run()
+      const held = escrowTaken(tx, row.escrowKey)
+      if (held) return held
       const taken = reserveNullifiers(tx, row.nullifiers, id, requeue)
       if (taken) return taken
       return { ok: true, transaction: toStoredTransaction(tx.select().from(transactions).where(eq(transactions.id, id)).get()!) }
@@ -110,6 +115,11 @@ export class SqliteNodeStore implements NodeStore {
       .where(inArray(nullifiers.value, hex))
       .all()
       .map((n) => ({ value: hexToField(n.value), status: n.status, txId: n.txId }))
+  }
+
+  async escrowHolder(key: Hash): Promise<string | undefined> {
+    const held = escrowTaken(this.#db, hashHex(key, 'key'))
+    return held && !held.ok ? held.holder : undefined
   }
 
   async rejectTransaction(id: string, reason: { code: string; message: string }): Promise<StoredTransaction> {
@@ -316,6 +326,7 @@ export class SqliteNodeStore implements NodeStore {
       }
       tx.insert(roots).values({ root: newRoot, leafCount, batchNumber }).run()
 
+      if (settled.batchNumber === undefined) adoptSettled(tx, batchNumber, startIndex, leafRows, spent)
       const rejected = spendNullifiers(tx, spent, batchNumber)
       return { batchNumber, rejected }
     })
@@ -466,6 +477,29 @@ function setBatchTransactionsStatus(tx: Tx, number: number, state: BatchState): 
     .run()
 }
 
+/** Statuses of a transaction on its way to L1: it holds its nullifiers and its escrow. */
+const IN_FLIGHT = ['pending', 'batched', 'proving', 'submitted'] as const
+
+/**
+ * The rejection for an escrow that an admitted transaction on its way to L1 already consumes
+ * (the unique index `transactions_escrow_idx` backs this check), or undefined.
+ */
+function escrowTaken(tx: Pick<Db, 'select'>, key: Hash | null): InsertTransactionResult | undefined {
+  if (key === null) return undefined
+  const holder = tx
+    .select({ id: transactions.id })
+    .from(transactions)
+    .where(and(eq(transactions.escrowKey, key), inArray(transactions.status, [...IN_FLIGHT])))
+    .get()
+  return holder && { ok: false, code: 'DEPOSIT_PENDING', message: STORE_REJECTIONS.DEPOSIT_PENDING, holder: holder.id }
+}
+
+/** An L1 hash as stored: `0x` and 64 lowercase hex digits. */
+function hashHex(value: Hash, parameter: string): Hash {
+  if (typeof value !== 'string' || !HASH.test(value)) throw new InvalidParameterError(parameter, 'expected 0x followed by 64 hex digits')
+  return value.toLowerCase() as Hash
+}
+
 /**
  * Reserves `values` for transaction `id` and runs `write` (which creates or requeues the
  * transaction row the reservations point to), unless one is taken: then nothing is written and
@@ -508,6 +542,32 @@ function rejectIn(tx: Tx, id: string, reason: { code: string; message: string })
  * was spent by someone else's batch: that transaction can never settle, so it is rejected here,
  * in the same SQL transaction, rather than left to fail on L1.
  */
+/**
+ * Someone else's batch may carry one of our pending transactions itself (an inclusion request
+ * served through the escape hatch, a transaction relayed to another submitter): it settled,
+ * and is recorded so, at its position in that batch, instead of being rejected for the
+ * nullifiers it spent. Recognised by its two commitments at a transaction's two leaves.
+ */
+function adoptSettled(tx: Tx, batchNumber: number, startIndex: number, leafRows: readonly { leafIndex: number; commitment: Hex32 }[], spent: readonly Hex32[]): void {
+  if (spent.length === 0) return
+  const holders = tx
+    .select({ txId: nullifiers.txId })
+    .from(nullifiers)
+    .where(and(inArray(nullifiers.value, [...spent]), eq(nullifiers.status, 'pending')))
+    .all()
+  const byLeaf = new Map(leafRows.map((l) => [l.leafIndex, l.commitment]))
+  for (const id of new Set(holders.map((h) => h.txId).filter((id): id is string => id !== null))) {
+    const row = tx.select().from(transactions).where(eq(transactions.id, id)).get()
+    if (row?.status !== 'pending') continue
+    for (let leaf = startIndex; byLeaf.has(leaf); leaf += 2) {
+      if (byLeaf.get(leaf) === row.commitments[0] && byLeaf.get(leaf + 1) === row.commitments[1]) {
+        tx.update(transactions).set({ status: 'settled', batchNumber, position: (leaf - startIndex) / 2 }).where(eq(transactions.id, id)).run()
+        break
+      }
+    }
+  }
+}
+
 function spendNullifiers(tx: Tx, spent: readonly Hex32[], batchNumber: number): string[] {
   if (spent.length === 0) return []
   const existing = new Map(

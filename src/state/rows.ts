@@ -28,6 +28,7 @@ export function toStoredTransaction(row: typeof transactions.$inferSelect): Stor
     createdAt: row.createdAt,
     batchNumber: row.batchNumber,
     position: row.position,
+    escrowKey: row.escrowKey,
   }
 }
 

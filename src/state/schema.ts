@@ -93,9 +93,12 @@ export const transactions = sqliteTable(
     batchNumber: integer('batch_number').references(() => batches.number),
     /** Position within its batch, from 0: its commitments are leaves `startIndex + 2 * position + i`. */
     position: integer('position'),
+    /** A deposit's L1 escrow key (`0x` + 64 hex digits; not a field element): the escrow it consumes. */
+    escrowKey: text('escrow_key').$type<Hash>(),
   },
   (t) => [
     check('transactions_status_check', oneOf(t.status, TX_STATUSES)),
+    check('transactions_escrow_key_check', sql`${t.escrowKey} is null or (${isHex32(t.escrowKey)})`),
     // A rejection always carries its reason, and only a rejection does.
     check('transactions_reject_check', sql`(${t.status} = 'rejected') = (${t.rejectCode} is not null and ${t.rejectMessage} is not null)`),
     check('transactions_batch_check', sql`(${t.batchNumber} is null) = (${t.position} is null)`),
@@ -103,6 +106,11 @@ export const transactions = sqliteTable(
     check('transactions_root_check', isHex32(t.root)),
     index('transactions_status_seq_idx').on(t.status, t.seq),
     uniqueIndex('transactions_batch_position_idx').on(t.batchNumber, t.position),
+    // One escrow is consumed once: of two transactions on their way to L1 that would consume it,
+    // the second would make its batch revert. Like a nullifier, the key is reserved at admission.
+    uniqueIndex('transactions_escrow_idx')
+      .on(t.escrowKey)
+      .where(sql`${t.escrowKey} is not null and ${t.status} in ('pending', 'batched', 'proving', 'submitted')`),
   ],
 )
 

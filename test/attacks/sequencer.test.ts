@@ -7,6 +7,7 @@ import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { rollupAbi } from '../../src/settlement/generated/contracts.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 import { requestInclusion } from '../../src/settlement/requestInclusion.ts'
 import { skipInclusionRequest } from '../../src/settlement/skipInclusionRequest.ts'
 import { submitBatch } from '../../src/settlement/submitBatch.ts'
@@ -173,6 +174,38 @@ describe('a malicious sequencer', () => {
     batch.commit()
     await skipInclusionRequest(griefer, { rollup, transaction: second })
     expect((await state()).inclusionQueue).toEqual({ head: r1.index + 2n, length: r1.index + 2n })
+  })
+
+  it('a depositor queues its deposit, then reclaims it in front of the batch that serves it: refused while queued; a request that can never be served frees the escrow again', async () => {
+    const escrowOf = (tx: ShieldedTransaction) => ({ rollup, asset: zeroAddress, amount: tx.extData.extAmount, extDataHash: tx.extDataHash, commitments: tx.commitments })
+    const timeout = (await state()).depositTimeout
+    // Locked while queued, however long past its timeout.
+    const queued = (await user.transact(tree, { asset: ETH, extAmount: 60n })).tx
+    await deposit(userL1, escrowOf(queued))
+    await requestInclusion(userL1, { rollup, transaction: queued })
+    await devnet.testClient.mine({ blocks: Number(timeout) })
+    await rejectsWith(reclaimDeposit(userL1, escrowOf(queued)), 'Rollup__DepositQueued')
+    const served = await proveBatchFor(tree, rollup, [queued])
+    await submitBatch(sequencer, served)
+    served.commit()
+
+    // A request whose note another transaction spent first gives its escrow back when skipped.
+    const dummies = [{ note: user.note(ETH, 0n), leafIndex: 0 }, { note: user.note(ETH, 0n), leafIndex: 0 }]
+    const stale = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, extData: { ...queued.extData, extAmount: 61n } })
+    const first = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, extData: { ...queued.extData, extAmount: 62n } })
+    expect(first.nullifiers).toEqual(stale.nullifiers)
+    await deposit(userL1, escrowOf(stale))
+    await deposit(userL1, escrowOf(first))
+    await requestInclusion(userL1, { rollup, transaction: stale })
+    const batch = await proveBatchFor(tree, rollup, [first])
+    await submitBatch(sequencer, batch)
+    batch.commit()
+    await rejectsWith(reclaimDeposit(userL1, escrowOf(stale)), 'Rollup__DepositQueued')
+    await skipInclusionRequest(griefer, { rollup, transaction: stale })
+    await devnet.testClient.mine({ blocks: Number(timeout) })
+    const before = await devnet.publicClient.getBalance({ address: rollup })
+    await reclaimDeposit(userL1, escrowOf(stale))
+    expect(await devnet.publicClient.getBalance({ address: rollup })).toBe(before - 61n)
   })
 
   it('a request with a forged proof or an unescrowed deposit is refused at registration, so nothing false can block the queue', async () => {

@@ -2,6 +2,7 @@ import { type Address, bytesToHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver, toTransactionJson, type ShieldedTransaction } from '../../src/circuits/index.ts'
 import { BASE_FIELD_SIZE } from '../../src/circuits/proofPoints.ts'
+import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
@@ -175,6 +176,28 @@ describe('another user, against the node', () => {
     const batches = await n.store.listBatches(['failed', 'settled', 'final'])
     expect(batches.map((b) => b.state).filter((s) => s === 'failed')).toHaveLength(1)
     expect(batches.filter((b) => b.state !== 'failed').length).toBeLessThanOrEqual(2)
+    await n.stop()
+    nodes.pop()
+  })
+
+  it('a depositor proves many transactions against one escrow (the same notes, other dummy inputs) to make batch after batch revert: only the first is admitted', async () => {
+    const n = await node({ batchSize: 4, batchMaxAgeMs: 1_000 })
+    const [a, b] = [victim.note(ETH, 71n), victim.note(ETH, 0n)] as [ReturnType<Actor['note']>, ReturnType<Actor['note']>]
+    const { epk, ciphertexts } = encryptNotes([{ note: a }, { note: b }], [victim.keys.vpk, victim.keys.vpk])
+    const extData = { recipient: zeroAddress, extAmount: 71n, fee: 0n, epk: bytesToHex(epk), ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [`0x${string}`, `0x${string}`] }
+    // Same outputs, same ext data: one escrow key, new nullifiers each time.
+    const copies = [await victim.proveWithExtData(tree, { asset: ETH, extData, outputs: [a, b] }), await victim.proveWithExtData(tree, { asset: ETH, extData, outputs: [a, b] })]
+    expect(copies[0]!.nullifiers).not.toEqual(copies[1]!.nullifiers)
+    await deposit(depositorL1, { rollup: devnet.rollup, asset: zeroAddress, amount: 71n, extDataHash: copies[0]!.extDataHash, commitments: copies[0]!.commitments })
+    const admitted = await n.post(toTransactionJson(copies[0]!))
+    expect(admitted.status).toBe(202)
+    const second = await n.post(toTransactionJson(copies[1]!))
+    expect([second.status, second.body.code]).toEqual([409, 'DEPOSIT_PENDING'])
+    await n.waitFor(admitted.body.id!, ['settled', 'final'])
+    // Once consumed, the escrow is gone for good, and the copy says so.
+    const again = await n.post(toTransactionJson(copies[1]!))
+    expect([again.status, again.body.code]).toEqual([400, 'DEPOSIT_NOT_ESCROWED'])
+    expect(await n.store.listBatches(['failed'])).toEqual([])
     await n.stop()
     nodes.pop()
   })

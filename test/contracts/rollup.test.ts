@@ -122,7 +122,7 @@ describe('Rollup.sol on anvil', () => {
     await rejectsWith(submitBatch(sequencer, batch), 'Rollup__DepositNotEscrowed', { txIndex: 0n })
 
     const { key } = await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 1000n, extDataHash: tx.extDataHash, commitments: tx.commitments })
-    expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([aliceL1.walletClient.account.address, expect.any(BigInt)])
+    expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([aliceL1.walletClient.account.address, expect.any(BigInt), 0])
     expect(await ethBalance(rollup)).toBe(1000n)
 
     const { receipt } = await submitBatch(sequencer, batch)
@@ -132,7 +132,7 @@ describe('Rollup.sol on anvil', () => {
     expect(state.nextLeafIndex).toBe(64n)
     expect(state.batchCount).toBe(1n)
     expect(state.lastSequencerBatchBlock).toBe(receipt.blockNumber)
-    expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([zeroAddress, 0n])
+    expect(await read(rollup, rollupAbi, 'escrows', [key])).toEqual([zeroAddress, 0n, 0])
     expect(await read(rollup, rollupAbi, 'nullifierSpent', [tx.nullifiers[0]])).toBe(true)
     expect(await read(rollup, rollupAbi, 'nullifierSpent', [tx.nullifiers[1]])).toBe(true)
     aliceEth = { note: change, leafIndex: leafIndexes(batch.startIndex, 0)[1] }

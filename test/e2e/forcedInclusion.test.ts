@@ -2,7 +2,7 @@ import { zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ShieldedTransaction, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { transactionId } from '../../src/sequencer/Sequencer.ts'
+import { Sequencer, transactionId } from '../../src/sequencer/Sequencer.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { requestInclusion } from '../../src/settlement/requestInclusion.ts'
@@ -103,5 +103,35 @@ describe('the node and the inclusion queue', () => {
       return q.head === r1.index + 2n && q.length === r1.index + 2n ? q : undefined
     })
     expect(await node.store.getTransaction(idOf(second))).toBeUndefined()
+  })
+
+  it('behavior: two requests spending one note fall due while the node is down, an ordinary transaction waiting too: it serves the first alone (no batch reverts), skips the second, then goes on', async () => {
+    const { tx, change } = await escrowed(800n)
+    await requestInclusion(devnet.accounts[1]!, { rollup: devnet.rollup, transaction: tx })
+    await node.waitFor(idOf(tx), ['settled', 'final'])
+    const mine = { note: change, leafIndex: await leafOf(tx.commitments[1]) }
+    const first = (await user.transact(tree(), { asset: 0n, inputs: [mine], pay: { to: new Actor(44), amount: 3n } })).tx
+    const second = (await user.transact(tree(), { asset: 0n, inputs: [mine], pay: { to: new Actor(44), amount: 4n } })).tx
+    // The node's loop stops (its API still admits): both requests fall due, a deposit waits.
+    const stopped = node.sequencer
+    await stopped.stop()
+    const r1 = await requestInclusion(devnet.accounts[1]!, { rollup: devnet.rollup, transaction: first })
+    await requestInclusion(devnet.accounts[1]!, { rollup: devnet.rollup, transaction: second })
+    // (a private transfer of zero: no escrow that the 50 blocks below would let expire)
+    const other = await user.transact(tree(), { asset: 0n })
+    const posted = await node.post(toTransactionJson(other.tx))
+    expect(posted.status).toBe(202)
+    await devnet.testClient.mine({ blocks: 50 })
+    // The loop starts again on the same store: [first, deposit] would revert (second is due and
+    // stands between them in the queue), so it posts [first], skips second, then the deposit.
+    const revived = await Sequencer.start({ ...stopped.options, batchMaxAgeMs: 500 })
+    try {
+      await node.waitFor(idOf(first), ['settled', 'final'])
+      await node.waitFor(posted.body.id!, ['settled', 'final'])
+      expect(await queue()).toEqual({ head: r1.index + 2n, length: r1.index + 2n })
+      expect(await node.store.listBatches(['failed'])).toEqual([])
+    } finally {
+      await revived.stop()
+    }
   })
 })

@@ -80,6 +80,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
         createdAt: input.createdAt,
         batchNumber: null,
         position: null,
+        escrowKey: null,
       }
       expect(result).toEqual({ ok: true, transaction: expected })
       expect(await store.getTransaction('tx-1')).toEqual(expected)
@@ -286,6 +287,43 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
         nullifier: spent[0],
       })
       await expect(store.rejectTransaction('tx-1', { code: 'X', message: 'X.' })).rejects.toThrow('Transaction tx-1 is already settled on L1 and cannot be rejected.')
+    })
+
+    it('behavior: a batch someone else settled that carries one of our pending transactions settles it, at its position, instead of rejecting it', async () => {
+      expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
+      const ours = makeTransaction(1)
+      const foreign = { commitment: field(77), ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }
+      const carried = ours.commitments.map((commitment) => ({ commitment, ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }))
+      const external = await store.recordSettledBatch({
+        newRoot: field(8),
+        startIndex: 64,
+        leafCount: 128,
+        leaves: [foreign, { ...foreign, commitment: field(78) }, ...carried],
+        nullifiers: [field(88), field(89), ...ours.nullifiers],
+      })
+      expect(external.rejected).toEqual([])
+      expect(await store.getTransaction('tx-1')).toMatchObject({ status: 'settled', batchNumber: external.batchNumber, position: 1 })
+      expect(await store.takenNullifiers(ours.nullifiers)).toEqual(ours.nullifiers.map((value) => ({ value, status: 'spent', txId: 'tx-1' })))
+    })
+
+    it('behavior: an escrow is reserved by the first admitted deposit that consumes it: a second is DEPOSIT_PENDING, naming the first, until the first is rejected', async () => {
+      const key = hash(0xe5c0)
+      expect((await store.insertPendingTransaction(makeTransaction(1, { escrowKey: key }))).ok).toBe(true)
+      expect(await store.escrowHolder(key)).toBe('tx-1')
+      expect(await store.escrowHolder(hash(0xe5c1))).toBeUndefined()
+      expect(await store.insertPendingTransaction(makeTransaction(2, { escrowKey: key.toUpperCase().replace('0X', '0x') as typeof key }))).toEqual({
+        ok: false,
+        code: 'DEPOSIT_PENDING',
+        message: 'The deposit’s escrow is already being consumed by another admitted transaction.',
+        holder: 'tx-1',
+      })
+      expect(await store.getTransaction('tx-2')).toBeUndefined()
+      await store.rejectTransaction('tx-1', { code: 'INVALID_PROOF', message: 'no' })
+      expect(await store.escrowHolder(key)).toBeUndefined()
+      expect((await store.insertPendingTransaction(makeTransaction(2, { escrowKey: key }))).ok).toBe(true)
+      // Requeueing the first would consume the escrow twice: refused as a value.
+      expect(await store.requeueTransaction('tx-1')).toMatchObject({ ok: false, code: 'DEPOSIT_PENDING', holder: 'tx-2' })
+      await expect(store.insertPendingTransaction(makeTransaction(3, { escrowKey: '0x1234' }))).rejects.toBeInstanceOf(InvalidParameterError)
     })
 
     it('behavior: a batch someone else settled rejects the local pending transactions it spends from under them', async () => {

@@ -1,0 +1,3 @@
+-- Written by hand: drizzle-kit rebuilds the table to add a CHECK, and its copy would select a column the old table lacks. SQLite adds a column with its CHECK in place.
+ALTER TABLE `transactions` ADD `escrow_key` text CONSTRAINT "transactions_escrow_key_check" CHECK("transactions"."escrow_key" is null or (length("transactions"."escrow_key") = 66 and substr("transactions"."escrow_key", 1, 2) = '0x' and substr("transactions"."escrow_key", 3) not glob '*[^0-9a-f]*'));--> statement-breakpoint
+CREATE UNIQUE INDEX `transactions_escrow_idx` ON `transactions` (`escrow_key`) WHERE "transactions"."escrow_key" is not null and "transactions"."status" in ('pending', 'batched', 'proving', 'submitted');
