@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { type Abi, type Address, erc20Abi, getAddress, type Hex, keccak256, toFunctionSelector, zeroAddress } from 'viem'
+import { type Abi, type Address, decodeErrorResult, encodeDeployData, erc20Abi, getAddress, type Hex, keccak256, toFunctionSelector, zeroAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ShieldedTransaction, terminateProver } from '../../src/circuits/index.ts'
@@ -13,7 +13,8 @@ import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { compileContracts } from '../../src/settlement/compileContracts.ts'
 import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
-import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
+import { rollupAbi, rollupBytecode, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
+import { deployRollup } from '../../src/settlement/deployRollup.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 import { toSettlementError } from '../../src/settlement/sendRollupTransaction.ts'
@@ -300,6 +301,16 @@ describe('Rollup.sol on anvil', () => {
     expect(await ethBalance(rollup)).toBe(0n)
     expect(await tokenBalance(token, rollup)).toBe(3000n)
     expect(await tokenBalance(noBoolToken, rollup)).toBe(0n)
+  })
+
+  it('error: the constructor refuses an escape delay of 0 (anyone could post in front of every batch) or beyond 2^32 − 1 blocks, and a deposit timeout beyond it', async () => {
+    const u32 = (1n << 32n) - 1n
+    for (const [escapeDelay, depositTimeout] of [[0n, 10n], [u32 + 1n, 10n], [10n, u32 + 1n]] as const) {
+      const data = encodeDeployData({ abi: rollupAbi, bytecode: rollupBytecode, args: [sequencer.walletClient.account.address, escapeDelay, depositTimeout] })
+      const reverted = await devnet.publicClient.call({ data, account: sequencer.walletClient.account }).catch((e: { walk: (f: (e: unknown) => boolean) => unknown }) => e.walk((x) => typeof (x as { data?: unknown }).data === 'string'))
+      expect(decodeErrorResult({ abi: rollupAbi, data: (reverted as { data: Hex }).data }).errorName).toBe('Rollup__InvalidParameters')
+    }
+    await expect(deployRollup(sequencer, { escapeDelay: 0n })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
   })
 
   it('error: deposits with a bad amount, value or token, or made twice, are refused', async () => {
