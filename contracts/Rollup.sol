@@ -256,9 +256,14 @@ contract Rollup is IRollup {
                 address(uint160(transfer.publicAsset)), uint256(transfer.extData.extAmount), transfer.extDataHash, transfer.commitments[0], transfer.commitments[1]
             );
             Escrow storage escrow = escrows[key];
-            if (escrow.depositor == address(0)) stale = true;
-            // A request spending a note spent since leaves the escrow it would have consumed.
-            else if (stale) --escrow.inclusionRequests;
+            if (escrow.depositor == address(0)) {
+                stale = true;
+            } else if (stale && escrow.inclusionRequests > 0) {
+                // A request spending a note spent since leaves the escrow it would have consumed.
+                // (The count may already be 0: the escrow it counted on was consumed by another
+                // transaction with the same key and made again; a skip must never revert.)
+                --escrow.inclusionRequests;
+            }
         }
         if (!stale) revert Rollup__InclusionRequestValid(head);
         inclusionHead = uint32(head + 1);

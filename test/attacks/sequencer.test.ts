@@ -1,4 +1,4 @@
-import { type Address, zeroAddress } from 'viem'
+import { type Address, bytesToHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ShieldedTransaction, terminateProver } from '../../src/circuits/index.ts'
 import type { Note } from '../../src/crypto/note.ts'
@@ -206,6 +206,32 @@ describe('a malicious sequencer', () => {
     const before = await devnet.publicClient.getBalance({ address: rollup })
     await reclaimDeposit(userL1, escrowOf(stale))
     expect(await devnet.publicClient.getBalance({ address: rollup })).toBe(before - 61n)
+  })
+
+  it('a depositor tries to block the queue for good: its request, whose escrow a twin consumed and it then made again, and whose note it then spent, can still be skipped', async () => {
+    const escrowOf = (tx: ShieldedTransaction) => ({ rollup, asset: zeroAddress, amount: tx.extData.extAmount, extDataHash: tx.extDataHash, commitments: tx.commitments })
+    const extData = {
+      recipient: zeroAddress,
+      extAmount: 63n,
+      fee: 0n,
+      epk: bytesToHex(new Uint8Array(32).fill(1)),
+      ciphertexts: [bytesToHex(new Uint8Array(214).fill(2)), bytesToHex(new Uint8Array(214).fill(3))] as [`0x${string}`, `0x${string}`],
+    }
+    const dummies = [{ note: user.note(ETH, 0n), leafIndex: 0 }, { note: user.note(ETH, 0n), leafIndex: 0 }]
+    const outputs = [user.note(ETH, 63n), user.note(ETH, 0n)] as [Note, Note]
+    const queued = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, outputs, extData })
+    const twin = await user.proveWithExtData(tree, { asset: ETH, outputs, extData }) // the same escrow, other notes spent
+    const spender = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, extData: { ...extData, extAmount: 64n } }) // the same notes spent, another escrow
+    await deposit(userL1, escrowOf(queued))
+    const { index } = await requestInclusion(userL1, { rollup, transaction: queued })
+    await deposit(userL1, escrowOf(spender))
+    const batch = await proveBatchFor(tree, rollup, [twin, spender])
+    await submitBatch(sequencer, batch)
+    batch.commit()
+    // The escrow the request counted on is gone; the same one is made again, with no request on it.
+    await deposit(userL1, escrowOf(queued))
+    await skipInclusionRequest(griefer, { rollup, transaction: queued })
+    expect((await state()).inclusionQueue).toEqual({ head: index + 1n, length: index + 1n })
   })
 
   it('a request with a forged proof or an unescrowed deposit is refused at registration, so nothing false can block the queue', async () => {
