@@ -58,6 +58,13 @@ export const merchantConfig = {
     parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
     secret: true,
   }),
+  apiKey: setting({
+    env: 'ZKPAY_MERCHANT_API_KEY',
+    description:
+      '`zkpay merchant serve`: the bearer token (at least 16 characters) for creating invoices and reading their payments; without it the server shows public views only.',
+    parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
+    secret: true,
+  }),
   // `zkpay merchant serve`: how long a client may take to send its request.
   ...httpServerConfig,
 }

@@ -163,14 +163,15 @@ export function merchantCommand(): Command {
         m.on('*', (e) => console.log(describeEvent(e)))
         m.on('error', (e) => console.error(`warning ${describeError(e)}`))
         const server = await serveHttp({
-          fetch: createMerchantApp(m).fetch,
+          fetch: createMerchantApp(m, config.apiKey === undefined ? {} : { apiKey: config.apiKey }).fetch,
           port,
           hostname: String(flags.host),
           headersTimeoutMs: config.httpHeadersTimeoutMs,
           requestTimeoutMs: config.httpRequestTimeoutMs,
         })
         m.watch({ intervalMs: Number(flags.intervalMs) })
-        console.log(`merchant ${m.address}\nlistening on ${server.url} (POST /invoices, GET /checkout/:id; Ctrl-C to stop)`)
+        const api = config.apiKey === undefined ? 'public views only: set ZKPAY_MERCHANT_API_KEY to create invoices over HTTP' : 'POST /invoices and whole invoices with the key in ZKPAY_MERCHANT_API_KEY'
+        console.log(`merchant ${m.address}\nlistening on ${server.url} (GET /checkout/:id, /invoices/:id; ${api}; Ctrl-C to stop)`)
         await untilSignal()
         await server.close()
         await m.close()

@@ -1,13 +1,13 @@
 import { bytesToHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTransferWitness, proveTransfer, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
-import { randomFieldElement } from '../../src/crypto/field.ts'
+import { randomFieldElement, toHex32 } from '../../src/crypto/field.ts'
 import { deriveKeys } from '../../src/crypto/keys.ts'
 import { type Note, noteCommitment } from '../../src/crypto/note.ts'
 import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey, importViewingKey } from '../../src/crypto/viewingKeys.ts'
-import { createMerchant, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import { createMerchant, createMerchantApp, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { Actor, type Devnet, startDevnet } from '../helpers/rollup.ts'
@@ -15,7 +15,9 @@ import { Actor, type Devnet, startDevnet } from '../helpers/rollup.ts'
 // Attacks by a merchant, which holds only the incoming viewing key of the account it is paid
 // to, and attacks on a merchant by its payers. A merchant must learn that it was paid and no
 // more: it cannot spend, and it cannot tell who paid; a payer cannot make it count money that
-// is not there, nor replay what the merchant's webhook receiver trusts.
+// is not there, nor replay what the merchant's webhook receiver trusts. And someone who saw an
+// invoice's QR code (its id is in the memo) must not learn from the merchant's public pages
+// which transaction on the chain paid it.
 
 let devnet: Devnet
 let node: TestNode
@@ -124,5 +126,69 @@ describe('a payer against the merchant', () => {
     const forged = signWebhook({ body, secret: 'whsec_guessed_0123456789abcdef', timestamp: then })
     expect(verifyWebhookSignature({ body, header: forged, secret, now: then })).toMatchObject({ ok: false, code: 'WEBHOOK_BAD_SIGNATURE' })
     expect(verifyWebhookSignature({ body: body.replace('settled', 'paid'), header, secret, now: then })).toMatchObject({ ok: false, code: 'WEBHOOK_BAD_SIGNATURE' })
+  })
+})
+
+describe('someone who saw the QR code', () => {
+  const apiKey = 'mk_attack_test_0123456789abcdef'
+
+  it("someone who saw the QR tries to learn which transaction paid: the shop's public invoice, its event stream and the checkout page show the state and amounts, never a commitment, nullifier, leaf index, transaction id or L1 transaction; the shop's key shows them", async () => {
+    const app = createMerchantApp(shop, { apiKey })
+    // The shop's backend creates the invoice with its key; the QR (the URI) goes up at the till.
+    const created = await app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ amount: '700', expiresIn: 600 }) })
+    expect(created.status).toBe(201)
+    const invoice = (await created.json()) as { id: string; memo: string; uri: string }
+    expect(invoice.uri).toContain('memo=') // the invoice id travels in it
+
+    // The onlooker follows the invoice's public stream from before the payment, as the checkout page does.
+    const stream = await app.request(`/invoices/${invoice.id}/events`)
+    const reader = stream.body!.getReader()
+    let streamed = ''
+    const following = (async () => {
+      while (!streamed.includes('event: invoice.settled')) {
+        const { value, done } = await reader.read()
+        if (done) return
+        streamed += new TextDecoder().decode(value)
+      }
+    })()
+
+    // The customer shields 1,000, then pays 700 privately (no public amount), memo = the invoice's.
+    const funding = await payer.transact(node.sequencer.tree, { asset: 0n, extAmount: 1000n })
+    await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 1000n, extDataHash: funding.tx.extDataHash, commitments: funding.tx.commitments })
+    await node.waitFor((await node.post(toTransactionJson(funding.tx))).body.id!, ['settled', 'final'])
+    const fundingLeaf = (await node.store.listNotes(0, 1000)).find((n) => n.commitment === funding.tx.commitments[1])!.leafIndex
+    const toShop: Note = { asset: 0n, amount: 700n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
+    const change = payer.note(0n, 300n)
+    const { epk, ciphertexts } = encryptNotes([{ note: toShop, memo: invoice.memo }, { note: change }], [shopKeys().vpk, payer.keys.vpk])
+    const extData = { recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: bytesToHex(epk), ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [`0x${string}`, `0x${string}`] }
+    const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, inputs: [{ note: funding.change, leafIndex: fundingLeaf }], outputs: [toShop, change] })
+    const { body } = await node.post(toTransactionJson(tx))
+    await shop.sync() // from the node's mempool: paid, with the sequencer's transaction id
+    expect(shop.getInvoice(invoice.id).state).toBe('paid')
+    await node.waitFor(body.id!, ['settled', 'final'])
+    await shop.sync()
+    await following
+    await reader.cancel()
+
+    // Everything that names the paying transaction on the chain or at the node.
+    const { batchNumber } = await node.get<{ batchNumber: number }>(`/v1/transactions/${body.id}`)
+    const { l1TxHash } = await node.get<{ l1TxHash: string }>(`/v1/batches/${batchNumber}`)
+    const leafIndex = (await node.store.listNotes(0, 1000)).find((n) => n.commitment === tx.commitments[0])!.leafIndex
+    const linkage = [...tx.commitments, ...tx.nullifiers].flatMap((v) => [toHex32(v), toHex32(v).slice(2), v.toString()]).concat(body.id!, l1TxHash, l1TxHash.slice(2))
+
+    const publicInvoice = await (await app.request(`/invoices/${invoice.id}`)).text()
+    const checkout = await (await app.request(`/checkout/${invoice.id}`)).text()
+    expect(JSON.parse(publicInvoice)).toMatchObject({ state: 'settled', amount: '700', received: '700' })
+    expect(streamed).toMatch(/event: invoice\.paid[\s\S]*event: invoice\.settled/)
+    for (const [name, page] of Object.entries({ publicInvoice, streamed, checkout })) {
+      for (const value of linkage) expect(page, `${name} names ${value}`).not.toContain(value)
+      for (const field of ['payments', 'commitment', 'leafIndex', 'txId', 'l1TxHash', 'blockNumber']) expect(page, name).not.toContain(`"${field}"`)
+    }
+    // A guessed key is refused, not answered with the public view.
+    expect((await app.request(`/invoices/${invoice.id}`, { headers: { authorization: `Bearer ${apiKey.slice(0, -1)}x` } })).status).toBe(401)
+
+    // The shop itself, with its key, reads the whole record: that is where the link belongs.
+    const whole = (await (await app.request(`/invoices/${invoice.id}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { payments: Record<string, unknown>[] }
+    expect(whole.payments).toEqual([expect.objectContaining({ commitment: toHex32(tx.commitments[0]), txId: body.id, leafIndex, l1TxHash, status: 'settled' })])
   })
 })

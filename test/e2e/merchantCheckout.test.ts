@@ -8,7 +8,7 @@ import { createMerchant, createMerchantApp, type Merchant } from '../../src/sdk/
 import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
 
 // The checkout page in headless Chromium: the QR code and the amount are shown, and the status
-// line turns to paid through the SSE stream, without a reload. The payment is fed to the merchant
+// line turns to paid, settled and final through the (public) SSE stream, without a reload. The payment is fed to the merchant
 // as observed outputs (real note encryption, no proof), as the mempool would show it.
 
 // Debian's package puts it here; CHROMIUM_PATH points elsewhere.
@@ -25,7 +25,7 @@ beforeAll(async () => {
   if (!hasChromium) return
   await initCrypto()
   merchant = createMerchant(unitMerchantOptions(merchantKeys()))
-  server = serve({ fetch: createMerchantApp(merchant).fetch, port: 0, hostname: '127.0.0.1' })
+  server = serve({ fetch: createMerchantApp(merchant, { apiKey: 'mk_checkout_test_0123456789' }).fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   browser = await chromium.launch({
@@ -44,7 +44,7 @@ afterAll(async () => {
 })
 
 describe('checkout page', () => {
-  const name = 'behavior: shows the QR code and amount, and turns to paid live'
+  const name = 'behavior: shows the QR code and amount, and turns to paid, settled and final live, never showing the payment\'s commitment'
   it.skipIf(!hasChromium)(hasChromium ? name : `${name} (skipped: no Chromium at ${CHROMIUM})`, async () => {
     const invoice = await merchant.createInvoice({ amount: 250_000_000_000_000_000n, expiresIn: 600, label: 'Corner café' })
     const page = await browser!.newPage()
@@ -60,10 +60,23 @@ describe('checkout page', () => {
     // The page's EventSource is connected: the change below can only reach it through the stream.
     await page.waitForSelector('body[data-live="true"]', { timeout: 5_000 })
 
-    merchant.ingest(payment(merchantKeys(), { amount: invoice.amount, memo: invoice.memo }).mempool())
+    const pay = payment(merchantKeys(), { amount: invoice.amount, memo: invoice.memo })
+    merchant.ingest(pay.mempool())
     await page.waitForSelector('#status[data-state="paid"]', { timeout: 5_000 })
     expect(await page.locator('#status').textContent()).toBe('Paid: waiting for settlement on L1')
+    merchant.ingest(pay.settle(1n), { tipBlock: 1n })
+    await page.waitForSelector('#status[data-state="settled"]', { timeout: 5_000 })
+    expect(await page.locator('#status').textContent()).toBe('Paid and settled on L1')
+    merchant.ingest([], { tipBlock: 3n })
+    await page.waitForSelector('#status[data-state="final"]', { timeout: 5_000 })
+    expect(await page.locator('#status').textContent()).toBe('Paid: final')
     expect(loads).toBe(1)
+    // The page as it stands now (and a fresh load of it) names no commitment: it is public.
+    const commitment = merchant.getInvoice(invoice.id).payments[0]!.commitment.slice(2)
+    expect(await page.content()).not.toContain(commitment)
+    await page.reload()
+    expect(await page.locator('#status').getAttribute('data-state')).toBe('final')
+    expect(await page.content()).not.toContain(commitment)
     await page.close()
   })
 })

@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { bytesToHex, type PublicClient, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createMerchant, createMerchantApp, type Merchant, type ObservedOutput, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import { createMerchant, createMerchantApp, type Merchant, type ObservedOutput, PUBLIC_INVOICE_FIELDS, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
 import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
 
 let keys: ReturnType<typeof merchantKeys>
 const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-app-'))
 const secret = 'whsec_unit_test_0123456789'
+const apiKey = 'mk_unit_test_0123456789'
+const asMerchant = { authorization: `Bearer ${apiKey}` }
 
 beforeAll(async () => {
   await initCrypto()
@@ -63,24 +66,43 @@ async function freePort(): Promise<number> {
 
 const fastRetries = { initialMs: 50, maxMs: 200 }
 
+/** Reads a server-sent event stream as text, as far as asked. */
+function readStream(res: Response) {
+  const reader = res.body!.getReader()
+  const stream = {
+    text: '',
+    async until(needle: string) {
+      while (!stream.text.includes(needle)) {
+        const { value, done } = await reader.read()
+        if (done) throw new Error(`stream ended before ${needle}`)
+        stream.text += new TextDecoder().decode(value)
+      }
+    },
+    cancel: () => reader.cancel(),
+  }
+  return stream
+}
+
 describe('createMerchantApp', () => {
   let merchant: Merchant
   let app: ReturnType<typeof createMerchantApp>
   beforeAll(() => {
     merchant = createMerchant(unitMerchantOptions(keys))
-    app = createMerchantApp(merchant)
+    app = createMerchantApp(merchant, { apiKey })
     return () => merchant.close()
   })
-  const post = (body: unknown) => app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  const post = (body: unknown, headers: Record<string, string> = asMerchant) =>
+    app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
 
-  it('default: POST /invoices creates an invoice; GET /invoices/:id reads it', async () => {
+  it('default: POST /invoices creates an invoice; GET /invoices/:id with the API key reads it whole', async () => {
     const res = await post({ amount: '250000000000000000', memo: 'Order 7', expiresIn: 900, label: 'Shop' })
     expect(res.status).toBe(201)
     const created = (await res.json()) as Record<string, unknown> & { id: string; qr: { svg: string } }
     expect(created).toMatchObject({ id: expect.stringMatching(/^inv_/), amount: '250000000000000000', state: 'open', received: '0', checkoutPath: `/checkout/${created.id}` })
     expect(created.qr.svg).toMatch(/^<svg /)
-    const read = await app.request(`/invoices/${created.id}`)
+    const read = await app.request(`/invoices/${created.id}`, { headers: asMerchant })
     expect(read.status).toBe(200)
+    expect(read.headers.get('cache-control')).toBe('private, no-store')
     const { qr: _qr, checkoutPath: _path, ...rest } = created
     expect(await read.json()).toEqual(rest)
   })
@@ -109,26 +131,87 @@ describe('createMerchantApp', () => {
     }
   })
 
-  it('behavior: GET /invoices/:id/events streams the state, then each change', async () => {
+  it('behavior: GET /invoices/:id/events with the API key streams the state, then each change with its event id', async () => {
     const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
-    const res = await app.request(`/invoices/${invoice.id}/events`)
+    const res = await app.request(`/invoices/${invoice.id}/events`, { headers: asMerchant })
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
-    const reader = res.body!.getReader()
-    let text = ''
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read()
-        if (done) throw new Error(`stream ended before ${needle}`)
-        text += new TextDecoder().decode(value)
-      }
-    }
-    await readUntil('event: state')
+    const stream = readStream(res)
+    await stream.until('event: state')
     merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
-    await readUntil('event: invoice.paid')
-    const paid = text.split('\n\n').find((block) => block.includes('event: invoice.paid'))!
+    await stream.until('event: invoice.paid')
+    const paid = stream.text.split('\n\n').find((block) => block.includes('event: invoice.paid'))!
     expect(paid).toMatch(/^id: evt_/m)
     expect(JSON.parse(paid.split('\n').find((l) => l.startsWith('data: '))!.slice(6))).toMatchObject({ id: invoice.id, state: 'paid' })
-    await reader.cancel()
+    await stream.cancel()
+  })
+
+  it('behavior: without the API key, GET /invoices/:id, its event stream and the checkout page show state and amounts only, through paid, settled and final; with it, the payments that tie the invoice to the chain', async () => {
+    const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+    const res = await app.request(`/invoices/${invoice.id}/events`)
+    expect(res.headers.get('vary')).toBe('Authorization')
+    const stream = readStream(res)
+    await stream.until('event: state')
+    const pay = payment(keys, { amount: 100n, memo: invoice.id })
+    merchant.ingest(pay.mempool())
+    merchant.ingest(pay.settle(1n), { tipBlock: 1n })
+    merchant.ingest([], { tipBlock: 3n }) // confirmations: 2 blocks on top
+    await stream.until('event: invoice.final')
+    await stream.cancel()
+    const streamed = stream.text
+
+    // What ties the invoice to one transaction on the chain, as the merchant recorded it.
+    const [paid] = merchant.getInvoice(invoice.id).payments
+    expect(paid).toMatchObject({ commitment: toHex32(pay.commitment), status: 'settled', txId: expect.stringMatching(/^tx_/), leafIndex: 64, blockNumber: 1n })
+    const linkage = [paid!.commitment, paid!.commitment.slice(2), paid!.txId!, paid!.l1TxHash!, paid!.l1TxHash!.slice(2)]
+
+    const publicJson = await app.request(`/invoices/${invoice.id}`)
+    const publicText = await publicJson.text()
+    const html = await (await app.request(`/checkout/${invoice.id}`)).text()
+    for (const body of [publicText, streamed, html]) {
+      for (const value of linkage) expect(body).not.toContain(value)
+      for (const field of ['payments', 'commitment', 'leafIndex', 'txId', 'l1TxHash', 'blockNumber']) expect(body).not.toContain(`"${field}"`)
+    }
+    expect(Object.keys(JSON.parse(publicText))).toEqual([...PUBLIC_INVOICE_FIELDS])
+    expect(JSON.parse(publicText)).toMatchObject({ id: invoice.id, state: 'final', amount: '100', received: '100', overpaid: false })
+    // The page can follow paid → settled → final; event ids (derived from commitments for late payments) stay private.
+    const states = streamed.split('\n\n').filter((b) => b.startsWith('event: ')).map((b) => [b.split('\n')[0], JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6)).state])
+    expect(states).toEqual([
+      ['event: state', 'open'],
+      ['event: invoice.paid', 'paid'],
+      ['event: invoice.settled', 'settled'],
+      ['event: invoice.final', 'final'],
+    ])
+    expect(streamed).not.toMatch(/^id: /m)
+
+    const whole = (await (await app.request(`/invoices/${invoice.id}`, { headers: asMerchant })).json()) as { payments: Record<string, unknown>[] }
+    expect(whole.payments).toEqual([
+      expect.objectContaining({ commitment: paid!.commitment, txId: paid!.txId, leafIndex: 64, blockNumber: '1', l1TxHash: paid!.l1TxHash }),
+    ])
+  })
+
+  it('error: a wrong API key is 401 UNAUTHORIZED, never the public view; creating an invoice takes the key; an app without a key serves public views and creates nothing', async () => {
+    const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+    const before = merchant.listInvoices().length
+    const wrong = [{ authorization: `Bearer ${apiKey}x` }, { authorization: apiKey }, { authorization: `Basic ${btoa(`merchant:${apiKey}`)}` }]
+    for (const headers of wrong) {
+      for (const path of [`/invoices/${invoice.id}`, `/invoices/${invoice.id}/events`]) {
+        const res = await app.request(path, { headers })
+        expect([res.status, res.headers.get('www-authenticate'), ((await res.json()) as { code: string }).code], `${path} ${headers.authorization}`).toEqual([401, 'Bearer', 'UNAUTHORIZED'])
+      }
+      expect((await post({ amount: '10', expiresIn: 60 }, headers)).status).toBe(401)
+    }
+    const anonymous = await post({ amount: '10', expiresIn: 60 }, {})
+    expect([anonymous.status, ((await anonymous.json()) as { code: string }).code]).toEqual([401, 'UNAUTHORIZED'])
+    expect(merchant.listInvoices()).toHaveLength(before)
+
+    const keyless = createMerchantApp(merchant)
+    const refused = await keyless.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...asMerchant }, body: JSON.stringify({ amount: '10', expiresIn: 60 }) })
+    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([401, expect.stringContaining('ZKPAY_MERCHANT_API_KEY is not set')])
+    expect((await keyless.request(`/invoices/${invoice.id}`, { headers: asMerchant })).status).toBe(401)
+    const publicView = await keyless.request(`/invoices/${invoice.id}`)
+    expect([publicView.status, Object.keys((await publicView.json()) as object)]).toEqual([200, [...PUBLIC_INVOICE_FIELDS]])
+    expect(merchant.listInvoices()).toHaveLength(before)
+    expect(() => createMerchantApp(merchant, { apiKey: 'short' })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
   })
 
   it('default: GET /checkout/:id is an HTML page with the QR code, the amount and the payment link', async () => {

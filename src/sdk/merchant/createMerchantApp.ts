@@ -1,12 +1,14 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { streamSSE } from 'hono/streaming'
 import { z } from 'zod'
-import { BaseError, InvoiceNotFoundError } from '../../errors/index.ts'
+import { BaseError, InvalidParameterError, InvoiceNotFoundError } from '../../errors/index.ts'
 import { INVOICE_TEXT_SIZE } from './invoiceMemo.ts'
 import { INVOICE_EVENT_TYPES } from './invoiceState.ts'
-import { type Invoice, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
+import { type Invoice, type InvoiceJson, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
 import { formatAmount } from './amount.ts'
+import { toPublicInvoiceJson } from './toPublicInvoiceJson.ts'
 
 /** POST /invoices: the amount in base units as a decimal string (integers above 2^53 do not survive JSON numbers). */
 export const createInvoiceSchema = z
@@ -26,6 +28,27 @@ export const createInvoiceSchema = z
   .strict()
 
 const HEARTBEAT_MS = 15_000
+/** Shorter keys could be guessed over the network; 16 random characters cannot. */
+export const MIN_API_KEY_LENGTH = 16
+
+export type MerchantAppOptions = {
+  /**
+   * The merchant's API key (`zkpay merchant serve` reads ZKPAY_MERCHANT_API_KEY), at least 16
+   * characters. Requests with `Authorization: Bearer <key>` may create invoices and read them
+   * whole, payments included; without the key an app serves public views only.
+   */
+  apiKey?: string
+}
+
+const UNAUTHORIZED = {
+  code: 'UNAUTHORIZED',
+  message: "This needs the merchant's API key: send `Authorization: Bearer <key>` (the key in ZKPAY_MERCHANT_API_KEY).",
+}
+const NO_API_KEY = {
+  code: 'UNAUTHORIZED',
+  message: 'This server has no API key (ZKPAY_MERCHANT_API_KEY is not set): it serves public views only.',
+}
+const sha256 = (s: string) => createHash('sha256').update(s).digest()
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
@@ -39,15 +62,48 @@ function displayAmount(invoice: Invoice): string {
  * events, and a checkout page whose status line follows them live. Bad input is a 4xx with
  * `{ code, message }`, never a 500.
  *
- * - `POST /invoices` `{ amount, asset?, memo?, expiresIn, label?, message? }` → 201 invoice JSON with `qr.svg`
- * - `GET /invoices/:id` → invoice JSON
+ * Two audiences. The payer (and anyone who saw the QR code, which carries the invoice id) gets
+ * the public view: state and amounts (`toPublicInvoiceJson`). The merchant, with its API key,
+ * gets the whole invoice: its payments with their commitments, leaf indexes, sequencer
+ * transaction ids and L1 transactions, which tie the invoice to one transaction on the chain.
+ * A request with a wrong key is refused, never answered with the public view.
+ *
+ * - `POST /invoices` (API key) `{ amount, asset?, memo?, expiresIn, label?, message? }` → 201 invoice JSON with `qr.svg`
+ * - `GET /invoices/:id` → public invoice JSON; with the API key, the invoice JSON with its payments
  * - `GET /invoices/:id/events` → `text/event-stream`: `state` at once, then each `invoice.*` event
- * - `GET /checkout/:id` → HTML page: QR code, amount, payment link, live status
+ *   (public or whole, as above; event ids only with the key)
+ * - `GET /checkout/:id` → HTML page: QR code, amount, payment link, live status (public)
  *
  * @example
- * serve({ fetch: createMerchantApp(merchant).fetch, port: 8081 })
+ * serve({ fetch: createMerchantApp(merchant, { apiKey: process.env.ZKPAY_MERCHANT_API_KEY }).fetch, port: 8081 })
  */
-export function createMerchantApp(merchant: Merchant) {
+export function createMerchantApp(merchant: Merchant, options: MerchantAppOptions = {}) {
+  if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey.length < MIN_API_KEY_LENGTH)) {
+    throw new InvalidParameterError('apiKey', `expected a random string of at least ${MIN_API_KEY_LENGTH} characters`)
+  }
+  const expected = options.apiKey === undefined ? undefined : sha256(options.apiKey)
+  /**
+   * Who asks: the merchant (its key), the public (no Authorization header), or a refusal (a
+   * wrong key: a merchant's misconfigured backend must notice, not get the public view).
+   */
+  const viewer = (c: Context): 'merchant' | 'public' | Response => {
+    const header = c.req.header('authorization')
+    if (header === undefined) return 'public'
+    const given = /^Bearer (.+)$/.exec(header)?.[1]
+    // Digests of equal length, so that the comparison's time says nothing about the key.
+    if (expected && given !== undefined && timingSafeEqual(sha256(given), expected)) return 'merchant'
+    return refuse(c)
+  }
+  const refuse = (c: Context) => {
+    c.header('WWW-Authenticate', 'Bearer')
+    return c.json(expected ? UNAUTHORIZED : NO_API_KEY, 401)
+  }
+  const view = (who: 'merchant' | 'public', invoice: InvoiceJson) => (who === 'merchant' ? invoice : toPublicInvoiceJson(invoice))
+  // Both views live at one URL: caches must key on the credentials, and keep the merchant's none.
+  const cacheHeaders = (c: Context, who: 'merchant' | 'public') => {
+    c.header('Vary', 'Authorization')
+    if (who === 'merchant') c.header('Cache-Control', 'private, no-store')
+  }
   const fail = (c: Context, error: unknown) => {
     if (error instanceof InvoiceNotFoundError) return c.json({ code: error.code, message: error.shortMessage }, 404)
     if (error instanceof BaseError) return c.json({ code: error.code, message: error.shortMessage }, 400)
@@ -64,6 +120,13 @@ export function createMerchantApp(merchant: Merchant) {
   return new Hono()
     .post(
       '/invoices',
+      // Checked before the body is read: only the merchant creates invoices.
+      async (c, next) => {
+        const who = viewer(c)
+        if (who instanceof Response) return who
+        if (who !== 'merchant') return refuse(c)
+        await next()
+      },
       bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'The body is larger than 16 KiB.' }, 413) }),
       async (c) => {
         let body: unknown
@@ -87,10 +150,16 @@ export function createMerchantApp(merchant: Merchant) {
       },
     )
     .get('/invoices/:id', (c) => {
+      const who = viewer(c)
+      if (who instanceof Response) return who
       const invoice = find(c)
-      return invoice instanceof Response ? invoice : c.json(toInvoiceJson(invoice))
+      if (invoice instanceof Response) return invoice
+      cacheHeaders(c, who)
+      return c.json(view(who, toInvoiceJson(invoice)))
     })
     .get('/invoices/:id/events', (c) => {
+      const who = viewer(c)
+      if (who instanceof Response) return who
       const id = c.req.param('id')
       // Subscribe before reading the state, so no change falls between the two.
       const queue: MerchantEvent[] = []
@@ -105,12 +174,13 @@ export function createMerchantApp(merchant: Merchant) {
         off()
         return invoice
       }
+      cacheHeaders(c, who)
       return streamSSE(c, async (stream) => {
         stream.onAbort(() => {
           off()
           wake?.()
         })
-        await stream.writeSSE({ event: 'state', data: JSON.stringify(toInvoiceJson(invoice)) })
+        await stream.writeSSE({ event: 'state', data: JSON.stringify(view(who, toInvoiceJson(invoice))) })
         while (!stream.aborted && !stream.closed) {
           if (queue.length === 0) {
             let timer: NodeJS.Timeout | undefined
@@ -123,7 +193,10 @@ export function createMerchantApp(merchant: Merchant) {
           }
           if (stream.aborted) break
           const event = queue.shift()
-          if (event) await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event.invoice) })
+          // An event id hashes the invoice id with the payment's commitment (invoice.late): the
+          // public stream carries none, or a reader could test the chain's commitments against it.
+          if (event && who === 'merchant') await stream.writeSSE({ id: event.id, event: event.type, data: JSON.stringify(event.invoice) })
+          else if (event) await stream.writeSSE({ event: event.type, data: JSON.stringify(view(who, event.invoice)) })
           else await stream.writeSSE({ event: 'ping', data: '' })
         }
         off()
@@ -136,9 +209,9 @@ export function createMerchantApp(merchant: Merchant) {
     })
 }
 
-/** The checkout page: server-rendered, with a few lines of inline script that follow the SSE stream. */
+/** The checkout page: server-rendered, with a few lines of inline script that follow the (public) SSE stream. */
 function checkoutPage(invoice: Invoice): string {
-  const json = JSON.stringify(toInvoiceJson(invoice)).replace(/</g, '\\u003c')
+  const json = JSON.stringify(toPublicInvoiceJson(toInvoiceJson(invoice))).replace(/</g, '\\u003c')
   return `<!doctype html>
 <html lang="en">
 <head>

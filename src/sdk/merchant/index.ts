@@ -11,7 +11,8 @@ export {
   toInvoiceJson,
   type WebhookOptions,
 } from './Merchant.ts'
-export { createMerchantApp } from './createMerchantApp.ts'
+export { createMerchantApp, MIN_API_KEY_LENGTH, type MerchantAppOptions } from './createMerchantApp.ts'
+export { PUBLIC_INVOICE_FIELDS, type PublicInvoiceJson, toPublicInvoiceJson } from './toPublicInvoiceJson.ts'
 export { INVOICE_ID_PATTERN, INVOICE_TEXT_SIZE, invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
 export { INVOICE_EVENT_TYPES, INVOICE_STATES, type InvoiceEventType, type InvoiceState, invoiceEvents, invoiceStatus } from './invoiceState.ts'
 export { MERCHANT_MIGRATIONS_FOLDER } from './openMerchantStore.ts'
