@@ -11,6 +11,7 @@ import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
 import { createClientKey } from './clientKey.ts'
 import { RateLimiter } from './RateLimiter.ts'
 import { batchParamSchema, NOTES_PAGE_LIMIT, notesQuerySchema, transactionSchema } from './schemas.ts'
+import { type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'
 
 export type AppOptions = {
   sequencer: Sequencer
@@ -170,12 +171,15 @@ export function createApp(options: AppOptions) {
         // (its socket full) would otherwise keep every event the node emits in memory. One
         // that falls that far behind gets what it has buffered, `event: overflow`, and the
         // end of the stream; if it does not take them within the grace, it is cut off.
-        const queue: SequencerEvent[] = []
+        const queue: PublicBatchEvent[] = []
         let overflowed = false
         let wake: (() => void) | undefined
         let deadline: NodeJS.Timeout | undefined
         const listener = (e: SequencerEvent) => {
-          if (queue.length < eventBuffer) queue.push(e)
+          // Batch events only, their time cut to the second: see toPublicEvent.
+          const event = toPublicEvent(e, Date.now())
+          if (!event) return
+          if (queue.length < eventBuffer) queue.push(event)
           else {
             overflowed = true
             sequencer.off('event', listener)
@@ -271,7 +275,8 @@ function openApiDocument() {
       '/v1/mempool': { get: { summary: 'Outputs (commitments, epk, ciphertexts) of admitted transactions not yet settled, oldest first', responses: { 200: { description: 'Transactions' } } } },
       '/v1/events': {
         get: {
-          summary: 'Server-sent events: transaction and batch state changes; a client more than 1,000 events behind gets `event: overflow` and is disconnected',
+          summary:
+            'Server-sent events: batch state changes (`event: batch`; settled ones list the commitments and nullifiers they made public on L1), never a single transaction’s, times to the second; a client more than 1,000 events behind gets `event: overflow` and is disconnected',
           responses: { 200: { description: 'text/event-stream' }, 429: error, 503: error },
         },
       },

@@ -38,9 +38,15 @@ export type SequencerOptions = {
   feeBumpAfterMs?: number
 }
 
+/**
+ * What the sequencer announces in process (tests, benchmarks, the API). Transaction events say
+ * when each transaction moved, to the millisecond: the API publishes only batch events
+ * (src/api/toPublicEvent.ts). A settled batch carries its L1 block and what it made public there:
+ * its commitments and nullifiers.
+ */
 export type SequencerEvent =
   | { type: 'transaction'; id: string; status: string; code?: string; message?: string }
-  | { type: 'batch'; number: number; state: string; l1TxHash?: string; error?: string }
+  | { type: 'batch'; number: number; state: string; l1TxHash?: string; l1Block?: number; commitments?: bigint[]; nullifiers?: bigint[]; error?: string }
 
 /** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
 export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
@@ -632,7 +638,15 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.metrics.batchesSettled++
     this.metrics.transactionsSettled += b.transactions.length
     this.options.logger.info({ batch: batchNumber, ours: Boolean(ours), transactions: b.transactions.length, l1Block: Number(b.blockNumber) }, 'batch settled on L1')
-    this.#emit({ type: 'batch', number: batchNumber, state: 'settled', l1TxHash: b.transactionHash })
+    this.#emit({
+      type: 'batch',
+      number: batchNumber,
+      state: 'settled',
+      l1TxHash: b.transactionHash,
+      l1Block: Number(b.blockNumber),
+      commitments: b.transactions.flatMap((t) => t.commitments),
+      nullifiers: b.transactions.flatMap((t) => t.nullifiers),
+    })
     for (const t of await store.listBatchTransactions(batchNumber)) this.#emit({ type: 'transaction', id: t.id, status: t.status })
     for (const id of rejected) this.#emit({ type: 'transaction', id, status: 'rejected', code: 'NULLIFIER_SPENT', message: REJECTIONS.NULLIFIER_SPENT })
   }

@@ -19,8 +19,8 @@ export const REJECTIONS = {
   DEPOSIT_EXPIRING: 'The deposit’s escrow can be reclaimed too soon for a batch to include it safely: reclaim it once it unlocks and deposit again.',
   PAYLOAD_TOO_LARGE: 'The request body is larger than 1 MB.',
   RATE_LIMITED: 'Too many requests from this client: slow down and retry.',
-  TOO_MANY_STREAMS: 'The node has as many event streams open as it allows: retry later, or poll /v1/transactions/:id.',
-  EVENT_STREAM_OVERFLOW: 'This client fell too far behind the event stream and was disconnected: reconnect, and read what it missed from /v1/status and /v1/transactions/:id.',
+  TOO_MANY_STREAMS: 'The node has as many event streams open as it allows: retry later, or poll /v1/status and /v1/batches/:number.',
+  EVENT_STREAM_OVERFLOW: 'This client fell too far behind the event stream and was disconnected: reconnect, and read what it missed from /v1/status and /v1/batches/:number.',
   NOT_FOUND: 'No such resource.',
 } as const
 

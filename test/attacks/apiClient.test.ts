@@ -8,6 +8,7 @@ import { createApp } from '../../src/api/index.ts'
 import { RateLimiter } from '../../src/api/RateLimiter.ts'
 import { serveHttp } from '../../src/cli/serveHttp.ts'
 import { createProverApp } from '../../src/prover/index.ts'
+import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { startOfflineSequencer } from '../helpers/node.ts'
@@ -250,11 +251,11 @@ describe('cheap requests that would make the node work or hold memory', () => {
     const app = createApp({ sequencer: offline.sequencer, eventBuffer: 5 })
     const res = await app.request('/v1/events')
     await setTimeout(20)
-    for (let i = 0; i < 10; i++) offline.sequencer.emit('event', { type: 'transaction', id: `0x${i}`, status: 'pending' })
+    for (let i = 0; i < 10; i++) offline.sequencer.emit('event', { type: 'batch', number: 1000 + i, state: 'sealed' })
     const text = await res.text() // the stream ends
-    expect(text.match(/^event: \w+$/gm)).toEqual([...Array<string>(5).fill('event: transaction'), 'event: overflow'])
-    expect(text).toContain('"id":"0x4"')
-    expect(text).not.toContain('"id":"0x5"')
+    expect(text.match(/^event: \w+$/gm)).toEqual([...Array<string>(5).fill('event: batch'), 'event: overflow'])
+    expect(text).toContain('"number":1004')
+    expect(text).not.toContain('"number":1005')
     expect(text).toContain('"code":"EVENT_STREAM_OVERFLOW"')
   })
 
@@ -271,7 +272,7 @@ describe('cheap requests that would make the node work or hold memory', () => {
       for (;;) {
         const { done, value } = await reader.read()
         if (done) return
-        received += decoder.decode(value, { stream: true }).match(/^event: transaction$/gm)?.length ?? 0
+        received += decoder.decode(value, { stream: true }).match(/^event: batch$/gm)?.length ?? 0
       }
     })()
     const silent = connect(Number(new URL(server.url).port), '127.0.0.1')
@@ -286,7 +287,7 @@ describe('cheap requests that would make the node work or hold memory', () => {
       const memo = 'm'.repeat(10_000) // about 10 KB an event: the buffers fill after a few hundred
       let sent = 0
       for (; sent < 10_000 && !serverSide.destroyed; sent++) {
-        offline.sequencer.emit('event', { type: 'transaction', id: `0x${sent}`, status: 'pending', message: memo })
+        offline.sequencer.emit('event', { type: 'batch', number: sent, state: 'failed', error: memo })
         await setTimeout(1)
       }
       expect(serverSide.destroyed).toBe(true)
@@ -297,7 +298,7 @@ describe('cheap requests that would make the node work or hold memory', () => {
 
       await setTimeout(200)
       expect(received).toBe(sent) // the reader got every event, and is still connected
-      offline.sequencer.emit('event', { type: 'transaction', id: '0xlast', status: 'pending' })
+      offline.sequencer.emit('event', { type: 'batch', number: sent, state: 'sealed' })
       await setTimeout(200)
       expect(received).toBe(sent + 1)
     } finally {
@@ -306,5 +307,47 @@ describe('cheap requests that would make the node work or hold memory', () => {
       await counting
       await server.close()
     }
+  })
+})
+
+describe('a network observer', () => {
+  it("a network observer reads /v1/events to time each client's submission: the stream carries no transaction event, only batch events timed to the second; a settled batch lists what it made public on L1", async () => {
+    const app = createApp({ sequencer: offline.sequencer })
+    const res = await app.request('/v1/events')
+    const reader = res.body!.getReader()
+    await setTimeout(20)
+    // What the sequencer announces in process around one admission and its batch.
+    const id = `0x${'7e'.repeat(32)}`
+    const commitments = [11n, 12n]
+    const nullifiers = [21n, 22n]
+    offline.sequencer.emit('event', { type: 'transaction', id, status: 'pending' })
+    offline.sequencer.emit('event', { type: 'batch', number: 7, state: 'sealed' })
+    offline.sequencer.emit('event', { type: 'transaction', id, status: 'batched' })
+    offline.sequencer.emit('event', { type: 'batch', number: 7, state: 'settled', l1TxHash: `0x${'ab'.repeat(32)}`, l1Block: 42, commitments, nullifiers })
+    offline.sequencer.emit('event', { type: 'transaction', id, status: 'settled' })
+    let text = ''
+    while ((text.match(/^event: /gm)?.length ?? 0) < 2) text += new TextDecoder().decode((await reader.read()).value)
+    await setTimeout(50)
+    await reader.cancel()
+
+    expect(text).not.toContain('event: transaction')
+    expect(text).not.toContain(id.slice(2, 20))
+    const events = text
+      .split('\n\n')
+      .filter((b) => b.startsWith('event: '))
+      .map((b) => [b.split('\n')[0], JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6))] as const)
+    expect(events.map(([type]) => type)).toEqual(['event: batch', 'event: batch'])
+    for (const [, e] of events) expect(e.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)
+    expect(events[0]![1]).toEqual({ type: 'batch', number: 7, state: 'sealed', at: expect.any(String) })
+    expect(events[1]![1]).toEqual({
+      type: 'batch',
+      number: 7,
+      state: 'settled',
+      at: expect.any(String),
+      l1TxHash: `0x${'ab'.repeat(32)}`,
+      l1Block: 42,
+      commitments: commitments.map(toHex32),
+      nullifiers: nullifiers.map(toHex32),
+    })
   })
 })

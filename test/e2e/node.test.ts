@@ -139,7 +139,7 @@ describe('operator node', () => {
     await node.waitFor(ok.body.id!, ['settled', 'final'])
   })
 
-  it('default: /metrics, /openapi.json and the event stream describe the node', async () => {
+  it('default: /metrics, /openapi.json and the event stream describe the node; the stream names batches, never a transaction', async () => {
     const metrics = await (await node.app.request('/metrics')).text()
     expect(metrics).toMatch(/^zkpay_transactions_settled_total 3$/m)
     expect(metrics).toMatch(/^zkpay_transactions_rejected_total\{code="NULLIFIER_SPENT"\} 2$/m)
@@ -153,10 +153,21 @@ describe('operator node', () => {
     const next = (await alice.transact(tree, { asset: 0n, extAmount: 7n })).tx
     await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 7n, extDataHash: next.extDataHash, commitments: next.commitments })
     const { body } = await node.post(json(next))
+    const mine = toHex32(next.commitments[0])
     let text = ''
-    while (!text.includes('"status":"settled"')) text += new TextDecoder().decode((await reader.read()).value)
+    while (!new RegExp(`"state":"settled"[^\\n]*${mine}[^\\n]*\\n\\n`).test(text)) text += new TextDecoder().decode((await reader.read()).value)
     controller.abort()
-    expect(text).toContain(`"id":"${body.id}","status":"pending"`)
-    expect(text).toContain('event: batch')
+    // Its batch went by, and nothing on the stream names the transaction or its admission.
+    const events = text.split('\n\n').filter((b) => b.startsWith('event: '))
+    expect(new Set(events.map((b) => b.split('\n')[0]))).toEqual(new Set(['event: batch']))
+    expect(text).not.toContain(body.id!.slice(2))
+    expect(text).not.toContain('"status"')
+    const batches = events.map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { state: string; at: string; commitments?: string[]; nullifiers?: string[] })
+    expect(batches.map((b) => b.state)).toEqual(expect.arrayContaining(['sealed', 'proving', 'proven', 'submitted', 'settled']))
+    for (const b of batches) expect(b.at).toMatch(/:\d\d\.000Z$/)
+    // At settlement: what the batch made public on L1, so a follower can recognise its own outputs.
+    const settled = batches.find((b) => b.state === 'settled' && b.commitments?.includes(mine))!
+    expect(settled.commitments).toEqual(expect.arrayContaining(next.commitments.map(toHex32)))
+    expect(settled.nullifiers).toEqual(expect.arrayContaining(next.nullifiers.map(toHex32)))
   })
 })
