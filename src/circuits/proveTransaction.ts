@@ -3,19 +3,32 @@ import { type ExtData, extDataHash } from '../crypto/extData.ts'
 import { randomFieldElement, toField } from '../crypto/field.ts'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
 import type { Note } from '../crypto/note.ts'
-import { encryptNotes } from '../crypto/noteEncryption.ts'
+import { encryptNotes, type NoteRecipient } from '../crypto/noteEncryption.ts'
 import { InvalidParameterError } from '../errors/index.ts'
 import { type Proof, proveTransfer } from './prove.ts'
 import { buildTransferWitness, type TransferInput } from './witness.ts'
 
-/** One output of a transaction: the note and whom to encrypt it to. */
+/**
+ * One output of a transaction: the note and whom to encrypt it to: the recipient's viewing
+ * public key, or (for a note the spender keeps: change, padding) the spender's internal key,
+ * which its incoming viewing key cannot read.
+ */
 export type TransactionOutput = {
   note: Note
-  /** the recipient's x25519 viewing public key (from their address) */
-  vpk: Uint8Array
   /** at most 128 bytes, encrypted with the note */
   memo?: string | Uint8Array
-}
+} & (
+  | {
+      /** the recipient's x25519 viewing public key (from their address) */
+      vpk: Uint8Array
+      internalKey?: undefined
+    }
+  | {
+      /** the spender's own internal key (`AccountKeys.internalKey`): a note to itself */
+      internalKey: Uint8Array
+      vpk?: undefined
+    }
+)
 
 export type ProveTransactionParameters = {
   /** the spender's keys; `ownerPk` also owns the dummy inputs */
@@ -58,7 +71,7 @@ export type ShieldedTransaction = {
  *
  * @example
  * const tx = await proveTransaction({ keys, asset: 0n, tree, inputs: [],
- *   outputs: [{ note: { asset: 0n, amount: 10n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, vpk: keys.vpk }, zeroOutput],
+ *   outputs: [{ note: { asset: 0n, amount: 10n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, internalKey: keys.internalKey }, zeroOutput(keys, 0n)],
  *   extAmount: 10n })
  */
 export async function proveTransaction(p: ProveTransactionParameters): Promise<ShieldedTransaction> {
@@ -73,7 +86,7 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
   }
   const { epk, ciphertexts } = encryptNotes(
     p.outputs.map(({ note, memo }) => ({ note, ...(memo === undefined ? {} : { memo }) })),
-    p.outputs.map((o) => o.vpk),
+    p.outputs.map((o): NoteRecipient => (o.internalKey === undefined ? o.vpk : { internalKey: o.internalKey })),
   )
   const extData: ExtData = {
     recipient: p.recipient ?? zeroAddress,
@@ -112,7 +125,10 @@ export function transferPublicSignals(tx: ShieldedTransaction): bigint[] {
   return [tx.root, tx.publicAmount, tx.publicAsset, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
 }
 
-/** A zero-amount output to `keys` itself, for transactions with one real output. */
-export function zeroOutput(keys: { ownerPk: bigint; vpk: Uint8Array }, asset: bigint): TransactionOutput {
-  return { note: { asset, amount: 0n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, vpk: keys.vpk }
+/**
+ * A zero-amount output to `keys` itself, for transactions with fewer real outputs than the
+ * circuit has: internal like change, so an incoming viewing key cannot even see the padding.
+ */
+export function zeroOutput(keys: { ownerPk: bigint; internalKey: Uint8Array }, asset: bigint): TransactionOutput {
+  return { note: { asset, amount: 0n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, internalKey: keys.internalKey }
 }

@@ -12,7 +12,7 @@ export {
   toField,
   toHex32,
 } from './field.ts'
-export { AccountKeys, deriveKeys, generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './keys.ts'
+export { AccountKeys, deriveInternalKey, deriveKeys, generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './keys.ts'
 export { type MerklePath, MerkleTree, rootFromPath, subtreeRoot, TREE_LEVELS, verifyMerklePath, zeroHashes } from './merkleTree.ts'
 export { AMOUNT_LIMIT, ASSET_LIMIT, assertAmount, assertAsset, LEAF_INDEX_LIMIT, type Note, noteCommitment, noteNullifier } from './note.ts'
 export {
@@ -24,6 +24,7 @@ export {
   NOTE_CIPHERTEXT_SIZE,
   NOTE_PLAINTEXT_SIZE,
   type NoteOutput,
+  type NoteRecipient,
 } from './noteEncryption.ts'
 export { initCrypto, poseidon } from './poseidon.ts'
 export { getPrimitives, noblePrimitives, type Primitives, setPrimitives } from './primitives.ts'

@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { entropyToMnemonic, generateMnemonic as bip39Generate, mnemonicToEntropy, validateMnemonic } from '@scure/bip39'
 import { wordlist } from '@scure/bip39/wordlists/english.js'
 import { InvalidParameterError } from '../errors/index.ts'
-import { bytesToBigInt, FIELD_SIZE } from './field.ts'
+import { bigIntToBytes, bytesToBigInt, FIELD_SIZE } from './field.ts'
 import { poseidon } from './poseidon.ts'
 import { getPrimitives } from './primitives.ts'
 
@@ -14,6 +14,22 @@ const SALT = encoder.encode('zkpay/keys/v1')
 /** HKDF-SHA256 of the seed under a label: independent keys, none derivable from another. */
 function derive(seed: Uint8Array, label: string, length: number): Uint8Array {
   return hkdf(sha256, seed, SALT, encoder.encode(label), length)
+}
+
+/**
+ * The symmetric key of the notes an account sends itself (change, deposits, merges, a
+ * withdrawal's change, zero-value padding): HKDF-SHA256(nk as 32 bytes big-endian, salt
+ * `zkpay/keys/v1`, info `zkpay/internal-viewing`), 32 bytes. Derived from `nk`, which the full
+ * viewing key holds and the incoming viewing key does not (it holds `ownerPk = H(ak, nk)`, from
+ * which `nk` cannot be recovered), so a merchant with the incoming key never reads these notes,
+ * while an auditor with the full key does. After Zcash Orchard's internal keys.
+ *
+ * @example
+ * const internalKey = deriveInternalKey(keys.nk) // equals keys.internalKey
+ */
+export function deriveInternalKey(nk: bigint): Uint8Array {
+  if (typeof nk !== 'bigint' || nk < 0n || nk >= FIELD_SIZE) throw new InvalidParameterError('nk', 'expected a field element')
+  return hkdf(sha256, bigIntToBytes(nk, 32), SALT, encoder.encode('zkpay/internal-viewing'), 32)
 }
 
 /** 64 bytes reduced mod r: a uniform field element (bias below 2^-250). */
@@ -26,7 +42,9 @@ function deriveField(seed: Uint8Array, label: string): bigint {
  * - `sk` spends (the circuit proves knowledge of it through `ak = H(sk)`);
  * - `nk` computes nullifiers (whoever has it sees when notes are spent);
  * - `vsk` decrypts incoming notes (x25519), `vpk = x25519(vsk)` is in the address;
- * - `ownerPk = H(ak, nk)` is what notes are addressed to.
+ * - `ownerPk = H(ak, nk)` is what notes are addressed to;
+ * - `internalKey` (from `nk`, see `deriveInternalKey`) encrypts the notes the account sends
+ *   itself, so that its incoming viewing key cannot read them.
  *
  * `toJSON`, `toString` and `util.inspect` print the public parts only, so a key that reaches a
  * log line or an error message leaks nothing.
@@ -38,6 +56,7 @@ export class AccountKeys {
   readonly ownerPk: bigint
   readonly vsk: Uint8Array
   readonly vpk: Uint8Array
+  readonly internalKey: Uint8Array
 
   constructor(parts: { sk: bigint; nk: bigint; vsk: Uint8Array }) {
     this.sk = parts.sk
@@ -46,11 +65,12 @@ export class AccountKeys {
     this.ak = poseidon([parts.sk])
     this.ownerPk = poseidon([this.ak, parts.nk])
     this.vpk = getPrimitives().x25519Base(parts.vsk)
+    this.internalKey = deriveInternalKey(parts.nk)
     Object.freeze(this)
   }
 
   toJSON(): Record<string, string> {
-    return { ownerPk: `0x${this.ownerPk.toString(16).padStart(64, '0')}`, sk: '[redacted]', nk: '[redacted]', vsk: '[redacted]' }
+    return { ownerPk: `0x${this.ownerPk.toString(16).padStart(64, '0')}`, sk: '[redacted]', nk: '[redacted]', vsk: '[redacted]', internalKey: '[redacted]' }
   }
 
   toString(): string {
@@ -65,7 +85,7 @@ export class AccountKeys {
 /**
  * Derives every key of an account from its 32-byte seed, as DESIGN.md fixes it:
  * `sk`, `nk`, `vsk` by HKDF-SHA256 with their own labels; `ak = H(sk)`, `ownerPk = H(ak, nk)`,
- * `vpk = x25519(vsk)`. Call `await initCrypto()` first.
+ * `vpk = x25519(vsk)`, and `internalKey` from `nk` (`deriveInternalKey`). Call `await initCrypto()` first.
  *
  * @example
  * await initCrypto()

@@ -14,6 +14,12 @@ import { getPrimitives } from './primitives.ts'
  * scanning wallet does one ECDH per transaction, not per output. The nonce is fixed (zero):
  * each key encrypts exactly one message because the key depends on a fresh `epk` and the index.
  *
+ * Notes a wallet sends itself (change, deposits, merges, a withdrawal's change, zero-value
+ * padding) are *internal*: their key is the same KDF keyed by the account's `internalKey`
+ * (from `nk`) instead of the shared secret, under its own label, so the incoming viewing key
+ * (`vsk`) cannot read them. The plaintext, the AEAD, the nonce and the transaction's one `epk`
+ * are the same, so internal and external ciphertexts look alike on chain.
+ *
  * Memo size: 128 bytes holds an invoice id (16 B) and a short human note, and keeps a
  * 2-output transaction's ciphertexts at 2 × 214 B of calldata (~7k gas); Zcash's 512 B would
  * cost three times that for every transaction whether or not it carries a memo.
@@ -24,20 +30,32 @@ export const NOTE_PLAINTEXT_SIZE = 1 + 20 + 16 + 32 + 1 + MEMO_SIZE
 export const NOTE_CIPHERTEXT_SIZE = NOTE_PLAINTEXT_SIZE + 16
 
 const NONCE = new Uint8Array(12)
-const LABEL = new TextEncoder().encode('zkpay/note/v1')
+const encoder = new TextEncoder()
+/** Output keys from an x25519 shared secret (payments: outputs to an address). */
+const EXTERNAL_LABEL = encoder.encode('zkpay/note/v1')
+/** Output keys from an account's internal key (its notes to itself): never equal to an external key. */
+const INTERNAL_LABEL = encoder.encode('zkpay/note/internal/v1')
 
 /**
- * Key of output `index`: keyed BLAKE2b-256 of `label ‖ epk ‖ index` under the x25519 shared
- * secret, as libsodium's own key exchange derives session keys. Measured here: 1 µs against
- * 31–39 µs for HKDF-SHA256 (noble / node:crypto), which was a third of trial decryption.
+ * Key of output `index`: keyed BLAKE2b-256 of `label ‖ epk ‖ index` under `secret` (the x25519
+ * shared secret, or the internal key), as libsodium's own key exchange derives session keys.
+ * Measured here: 1 µs against 31–39 µs for HKDF-SHA256 (noble / node:crypto), which was a
+ * third of trial decryption. The two labels differ (in length too), so an internal and an
+ * external key never coincide, even under equal secrets.
  */
-function outputKey(shared: Uint8Array, epk: Uint8Array, index: number): Uint8Array {
-  const message = new Uint8Array(LABEL.length + 33)
-  message.set(LABEL)
-  message.set(epk, LABEL.length)
-  message[LABEL.length + 32] = index
-  return getPrimitives().kdf(shared, message)
+function outputKey(secret: Uint8Array, label: Uint8Array, epk: Uint8Array, index: number): Uint8Array {
+  const message = new Uint8Array(label.length + 33)
+  message.set(label)
+  message.set(epk, label.length)
+  message[label.length + 32] = index
+  return getPrimitives().kdf(secret, message)
 }
+
+/**
+ * Whom an output is encrypted to: a viewing public key (`vpk`, from an address: a payment, even
+ * to one's own address), or the sending account's own internal key (a note to itself).
+ */
+export type NoteRecipient = Uint8Array | { internalKey: Uint8Array }
 
 export type NoteOutput = {
   note: Note
@@ -61,24 +79,26 @@ function memoBytes(memo: Uint8Array | string | undefined, parameter: string): Ui
 }
 
 /**
- * Encrypts each output note to its recipient's viewing public key (`recipients[i]` for `outputs[i]`).
+ * Encrypts each output note to its recipient (`recipients[i]` for `outputs[i]`): a viewing
+ * public key, or `{ internalKey }` for a note the sender keeps (change, padding). All outputs
+ * share one ephemeral key, whoever they are for.
  *
  * @example
  * const { epk, ciphertexts } = encryptNotes(
  *   [{ note: paymentNote, memo: 'invoice 42' }, { note: changeNote }],
- *   [merchant.vpk, keys.vpk],
+ *   [merchant.vpk, { internalKey: keys.internalKey }],
  * )
  */
 export function encryptNotes(
   outputs: readonly NoteOutput[],
-  recipients: readonly Uint8Array[],
+  recipients: readonly NoteRecipient[],
   options: { ephemeralSecret?: Uint8Array } = {},
 ): EncryptedNotes {
   if (!Array.isArray(outputs) || outputs.length === 0 || outputs.length > 255) {
     throw new InvalidParameterError('outputs', 'expected 1 to 255 notes')
   }
   if (!Array.isArray(recipients) || recipients.length !== outputs.length) {
-    throw new InvalidParameterError('recipients', 'expected one viewing public key per output')
+    throw new InvalidParameterError('recipients', 'expected one recipient (viewing public key or { internalKey }) per output')
   }
   const primitives = getPrimitives()
   const esk = options.ephemeralSecret ?? randomBytes(32)
@@ -86,18 +106,9 @@ export function encryptNotes(
   const epk = primitives.x25519Base(esk)
   const sharedByRecipient = new Map<string, Uint8Array>()
   const ciphertexts = outputs.map(({ note, memo }, i) => {
-    const vpk = recipients[i]
-    if (!(vpk instanceof Uint8Array) || vpk.length !== 32) throw new InvalidParameterError(`recipients[${i}]`, 'expected 32 bytes')
+    const key = outputKeyFor(recipients[i], i)
     noteCommitment(note) // validates every field of the note, naming the bad one
     const memoPart = memoBytes(memo, outputs.length === 1 ? 'memo' : `outputs[${i}].memo`)
-    const key = Buffer.from(vpk).toString('hex')
-    let shared = sharedByRecipient.get(key)
-    if (!shared) {
-      const s = primitives.x25519(esk, vpk)
-      if (!s) throw new InvalidParameterError(`recipients[${i}]`, 'not a valid x25519 public key (low order)')
-      shared = s
-      sharedByRecipient.set(key, s)
-    }
     const plaintext = new Uint8Array(NOTE_PLAINTEXT_SIZE)
     plaintext[0] = NOTE_PLAINTEXT_VERSION
     plaintext.set(bigIntToBytes(note.asset, 20), 1)
@@ -105,9 +116,29 @@ export function encryptNotes(
     plaintext.set(bigIntToBytes(note.blinding, 32), 37)
     plaintext[69] = memoPart.length
     plaintext.set(memoPart, 70)
-    return primitives.seal(outputKey(shared, epk, i), NONCE, plaintext)
+    return primitives.seal(key, NONCE, plaintext)
   })
   return { epk, ciphertexts }
+
+  function outputKeyFor(recipient: NoteRecipient | undefined, i: number): Uint8Array {
+    if (recipient instanceof Uint8Array) {
+      if (recipient.length !== 32) throw new InvalidParameterError(`recipients[${i}]`, 'expected 32 bytes')
+      const hex = Buffer.from(recipient).toString('hex')
+      let shared = sharedByRecipient.get(hex)
+      if (!shared) {
+        const s = primitives.x25519(esk, recipient)
+        if (!s) throw new InvalidParameterError(`recipients[${i}]`, 'not a valid x25519 public key (low order)')
+        shared = s
+        sharedByRecipient.set(hex, s)
+      }
+      return outputKey(shared, EXTERNAL_LABEL, epk, i)
+    }
+    const internalKey = typeof recipient === 'object' && recipient !== null ? recipient.internalKey : undefined
+    if (!(internalKey instanceof Uint8Array) || internalKey.length !== 32) {
+      throw new InvalidParameterError(`recipients[${i}]`, 'expected a 32-byte viewing public key or { internalKey } of 32 bytes')
+    }
+    return outputKey(internalKey, INTERNAL_LABEL, epk, i)
+  }
 }
 
 export type DecryptedNote = {
@@ -116,48 +147,68 @@ export type DecryptedNote = {
   note: Note
   commitment: bigint
   memo: Uint8Array
+  /** true: opened with the internal key (a note the account sent itself); false: sent to its address */
+  internal: boolean
 }
 
 /**
- * Trial-decrypts a transaction's outputs with an incoming viewing key: one ECDH, then one
- * HKDF and one AEAD check per output. Returns, per output, the note if it is ours and its
- * commitment matches the one on chain, else null (wrong key, altered ciphertext, or a note
- * whose plaintext lies about its contents: the commitment is what the circuit bound).
+ * Trial-decrypts a transaction's outputs: with the viewing secret `vsk` (one ECDH per
+ * transaction, then one keyed BLAKE2b and one AEAD check per output) and, when `internalKey`
+ * is given, also with it (no ECDH: one more BLAKE2b and AEAD check per output). Returns, per
+ * output, the note if it is ours and its commitment matches the one on chain, else null
+ * (wrong key, altered ciphertext, or a note whose plaintext lies about its contents: the
+ * commitment is what the circuit bound). An incoming viewing key passes no `internalKey`, and
+ * so never opens the notes the account sends itself.
  *
  * @example
- * const found = decryptNotes({ vsk: keys.vsk, ownerPk: keys.ownerPk, epk, ciphertexts, commitments })
- * const mine = found.filter((n) => n !== null)
+ * const found = decryptNotes({ vsk: keys.vsk, ownerPk: keys.ownerPk, internalKey: keys.internalKey, epk, ciphertexts, commitments })
+ * const mine = found.filter((n) => n !== null) // n.internal: change and other notes to itself
  */
 export function decryptNotes(args: {
   vsk: Uint8Array
   ownerPk: bigint
+  /** the account's internal key (wallets, full viewing keys); omitted: external notes only */
+  internalKey?: Uint8Array | undefined
   epk: Uint8Array
   ciphertexts: readonly Uint8Array[]
   commitments: readonly bigint[]
 }): (DecryptedNote | null)[] {
-  const { vsk, ownerPk, epk, ciphertexts, commitments } = args
+  const { vsk, ownerPk, internalKey, epk, ciphertexts, commitments } = args
   if (!(vsk instanceof Uint8Array) || vsk.length !== 32) throw new InvalidParameterError('vsk', 'expected 32 bytes')
+  if (internalKey !== undefined && (!(internalKey instanceof Uint8Array) || internalKey.length !== 32)) {
+    throw new InvalidParameterError('internalKey', 'expected 32 bytes')
+  }
   if (commitments.length !== ciphertexts.length) throw new InvalidParameterError('commitments', 'expected one commitment per ciphertext')
   const nothing = ciphertexts.map(() => null)
-  if (!(epk instanceof Uint8Array) || epk.length !== 32) return nothing
+  if (!(epk instanceof Uint8Array) || epk.length !== 32 || ciphertexts.length === 0 || ciphertexts.length > 255) return nothing
   const primitives = getPrimitives()
+  // null for a low-order epk: no payment can be read, but our own internal notes still can.
   const shared = primitives.x25519(vsk, epk)
-  if (!shared || ciphertexts.length === 0 || ciphertexts.length > 255) return nothing
+  if (!shared && !internalKey) return nothing
   return ciphertexts.map((ciphertext, index) => {
     if (!(ciphertext instanceof Uint8Array) || ciphertext.length !== NOTE_CIPHERTEXT_SIZE) return null
-    const plaintext = primitives.open(outputKey(shared, epk, index), NONCE, ciphertext)
-    if (!plaintext || plaintext[0] !== NOTE_PLAINTEXT_VERSION) return null
-    const memoLength = plaintext[69]!
-    const blinding = bytesToBigInt(plaintext.subarray(37, 69))
-    if (memoLength > MEMO_SIZE || blinding >= FIELD_SIZE) return null
-    const note: Note = {
-      asset: bytesToBigInt(plaintext.subarray(1, 21)),
-      amount: bytesToBigInt(plaintext.subarray(21, 37)),
-      ownerPk,
-      blinding,
+    if (shared) {
+      const note = openNote(outputKey(shared, EXTERNAL_LABEL, epk, index), ciphertext, index, ownerPk, commitments[index], false)
+      if (note) return note
     }
-    const commitment = noteCommitment(note)
-    if (commitment !== commitments[index]) return null
-    return { index, note, commitment, memo: plaintext.slice(70, 70 + memoLength) }
+    return internalKey ? openNote(outputKey(internalKey, INTERNAL_LABEL, epk, index), ciphertext, index, ownerPk, commitments[index], true) : null
   })
+}
+
+/** Opens one ciphertext under `key`; the note if it opens, parses and matches its commitment. */
+function openNote(key: Uint8Array, ciphertext: Uint8Array, index: number, ownerPk: bigint, onChain: bigint | undefined, internal: boolean): DecryptedNote | null {
+  const plaintext = getPrimitives().open(key, NONCE, ciphertext)
+  if (!plaintext || plaintext[0] !== NOTE_PLAINTEXT_VERSION) return null
+  const memoLength = plaintext[69]!
+  const blinding = bytesToBigInt(plaintext.subarray(37, 69))
+  if (memoLength > MEMO_SIZE || blinding >= FIELD_SIZE) return null
+  const note: Note = {
+    asset: bytesToBigInt(plaintext.subarray(1, 21)),
+    amount: bytesToBigInt(plaintext.subarray(21, 37)),
+    ownerPk,
+    blinding,
+  }
+  const commitment = noteCommitment(note)
+  if (commitment !== onChain) return null
+  return { index, note, commitment, memo: plaintext.slice(70, 70 + memoLength), internal }
 }

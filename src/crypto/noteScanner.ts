@@ -11,7 +11,9 @@ export type EncryptedTransaction = {
   commitments: bigint[]
 }
 
-export type ScanRequest = { vsk: Uint8Array; ownerPk: bigint; offset: number; packed: Uint8Array }
+/** What a scan decrypts with: an incoming viewing key, plus the internal key for a wallet or a full viewing key. */
+export type ScanKey = { vsk: Uint8Array; ownerPk: bigint; internalKey?: Uint8Array | undefined }
+export type ScanRequest = ScanKey & { offset: number; packed: Uint8Array }
 export type ScanResponse = (DecryptedNote & { txIndex: number })[]
 
 /** Below this many transactions a worker round trip costs more than it saves. */
@@ -24,7 +26,7 @@ const MIN_PARALLEL = 256
  *
  * @example
  * const scanner = new NoteScanner()
- * const mine = await scanner.scan({ vsk, ownerPk }, txs) // [{ txIndex, index, note, memo, commitment }]
+ * const mine = await scanner.scan({ vsk, ownerPk, internalKey }, txs) // [{ txIndex, index, note, memo, commitment, internal }]
  * await scanner.close()
  */
 export class NoteScanner {
@@ -38,17 +40,21 @@ export class NoteScanner {
     this.pool = new WorkerPool(new URL('./noteScanner.worker.ts', import.meta.url), threads)
   }
 
-  /** Returns the notes among `txs` that belong to the viewing key, with their transaction index. */
-  async scan(key: { vsk: Uint8Array; ownerPk: bigint }, txs: readonly EncryptedTransaction[]): Promise<ScanResponse> {
+  /**
+   * Returns the notes among `txs` that belong to the key, with their transaction index: the
+   * notes sent to its address and, with `internalKey`, those the account sent itself.
+   */
+  async scan(key: ScanKey, txs: readonly EncryptedTransaction[]): Promise<ScanResponse> {
+    const { vsk, ownerPk, internalKey } = key
     if (txs.length < MIN_PARALLEL || this.threads === 1) {
-      return txs.flatMap((tx, txIndex) => decryptNotes({ ...key, ...tx }).flatMap((n) => (n ? [{ txIndex, ...n }] : [])))
+      return txs.flatMap((tx, txIndex) => decryptNotes({ vsk, ownerPk, internalKey, ...tx }).flatMap((n) => (n ? [{ txIndex, ...n }] : [])))
     }
     const chunk = Math.ceil(txs.length / this.threads)
     const parts = await Promise.all(
       Array.from({ length: this.threads }, (_, w) => {
         const offset = w * chunk
         const packed = packTransactions(txs.slice(offset, offset + chunk))
-        return this.pool.run({ vsk: key.vsk, ownerPk: key.ownerPk, offset, packed }, [packed.buffer as ArrayBuffer])
+        return this.pool.run({ vsk, ownerPk, internalKey, offset, packed }, [packed.buffer as ArrayBuffer])
       }),
     )
     return parts.flat()

@@ -10,7 +10,7 @@ import { serveRequests } from './workerPool.ts'
 function scan(request: ScanRequest): ScanResponse {
   const found: ScanResponse = []
   unpackTransactions(request.packed).forEach((tx, txIndex) => {
-    for (const note of decryptNotes({ vsk: request.vsk, ownerPk: request.ownerPk, ...tx })) {
+    for (const note of decryptNotes({ vsk: request.vsk, ownerPk: request.ownerPk, internalKey: request.internalKey, ...tx })) {
       if (note) found.push({ txIndex: txIndex + request.offset, ...note })
     }
   })

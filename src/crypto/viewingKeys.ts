@@ -2,16 +2,23 @@ import { InvalidParameterError, InvalidViewingKeyError } from '../errors/index.t
 import { ADDRESS_PREFIX, type Network } from './address.ts'
 import { decodeBech32m, encodeBech32m } from './bech32.ts'
 import { bigIntToBytes, bytesToBigInt, FIELD_SIZE } from './field.ts'
-import type { AccountKeys } from './keys.ts'
+import { type AccountKeys, deriveInternalKey } from './keys.ts'
 import { poseidon } from './poseidon.ts'
 import { getPrimitives } from './primitives.ts'
 
 /**
  * Viewing keys let a merchant or an auditor watch an account without being able to spend:
- * - incoming (`…ivk`): `vsk` and `ownerPk`: decrypts notes sent to the account and checks
- *   their commitments; it cannot tell when they are spent;
- * - full (`…fvk`): `vsk`, `ak`, `nk`: also computes nullifiers, so it sees spends and the
- *   true balance. Neither holds `sk`, without which no spend proof can be made.
+ * - incoming (`…ivk`): `vsk` and `ownerPk`: decrypts the notes others send to the account's
+ *   address (payments received) and checks their commitments. It does not read the notes the
+ *   account sends itself (change, deposits, merges, a withdrawal's change, zero-value padding):
+ *   those are encrypted to the internal key, which comes from `nk`, which it does not hold. So it
+ *   cannot tell when notes are spent, nor learn deposits, withdrawals, balances or what the
+ *   account paid others;
+ * - full (`…fvk`): `vsk`, `ak`, `nk`: also derives the internal key on import (it reads the
+ *   account's notes to itself, so its balance after each spend) and computes nullifiers, so it
+ *   sees spends and the true balance. The internal key is not in the string (whose format
+ *   predates it): any full key, however old, reads internal notes.
+ * Neither holds `sk`, without which no spend proof can be made.
  */
 export type ViewingKey = {
   kind: 'incoming' | 'full'
@@ -23,6 +30,8 @@ export type ViewingKey = {
   ak?: bigint
   /** full viewing keys only */
   nk?: bigint
+  /** full viewing keys only: `deriveInternalKey(nk)`, which decrypts the account's notes to itself */
+  internalKey?: Uint8Array
 }
 
 const VERSION = 1
@@ -51,6 +60,7 @@ export function exportViewingKey(keys: Pick<AccountKeys, 'vsk' | 'ak' | 'nk' | '
  *
  * @example
  * const vk = importViewingKey('zkptivk1…') // { kind: 'incoming', vsk, vpk, ownerPk, network }
+ * const fvk = importViewingKey('zkptfvk1…') // also ak, nk and internalKey
  */
 export function importViewingKey(s: string): ViewingKey {
   let decoded: { prefix: string; payload: Uint8Array }
@@ -76,5 +86,5 @@ export function importViewingKey(s: string): ViewingKey {
   if (fields.some((f) => f >= FIELD_SIZE)) throw new InvalidViewingKeyError('The viewing key holds a value that is not a field element.')
   if (match.kind === 'incoming') return { kind: 'incoming', network: match.network, vsk, vpk, ownerPk: fields[0]! }
   const [ak, nk] = fields as [bigint, bigint]
-  return { kind: 'full', network: match.network, vsk, vpk, ak, nk, ownerPk: poseidon([ak, nk]) }
+  return { kind: 'full', network: match.network, vsk, vpk, ak, nk, ownerPk: poseidon([ak, nk]), internalKey: deriveInternalKey(nk) }
 }

@@ -1,14 +1,16 @@
-import { bytesToHex, zeroAddress } from 'viem'
+import { bytesToHex, parseEther, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTransferWitness, proveTransfer, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
 import { randomFieldElement, toHex32 } from '../../src/crypto/field.ts'
 import { deriveKeys } from '../../src/crypto/keys.ts'
-import { type Note, noteCommitment } from '../../src/crypto/note.ts'
-import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
+import { type Note, noteCommitment, noteNullifier } from '../../src/crypto/note.ts'
+import { type DecryptedNote, decryptNotes, encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { exportViewingKey, importViewingKey } from '../../src/crypto/viewingKeys.ts'
+import { exportViewingKey, importViewingKey, type ViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { createMerchant, createMerchantApp, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import { createWallet } from '../../src/sdk/wallet/Wallet.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
+import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { Actor, type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -98,7 +100,6 @@ describe('a merchant as attacker', () => {
     expect(payment.amount).toBe(700n)
     for (const secret of [payer.keys.ownerPk.toString(16), bytesToHex(payer.keys.vpk).slice(2), payer.keys.nk.toString(16)]) expect(seen).not.toContain(secret)
     const mine = await node.get<{ notes: { leafIndex: number; epk: string; ciphertext: string; commitment: string }[] }>('/v1/notes?from=0&limit=1000')
-    const { decryptNotes } = await import('../../src/crypto/noteEncryption.ts')
     const readable = mine.notes.filter((n) => decryptNotes({ vsk: shopKeys().vsk, ownerPk: shopKeys().ownerPk, epk: Buffer.from(n.epk.slice(2), 'hex'), ciphertexts: [Buffer.from(n.ciphertext.slice(2), 'hex')], commitments: [BigInt(n.commitment)] })[0])
     expect(readable.map((n) => n.leafIndex)).toEqual([leafIndex])
   })
@@ -190,5 +191,87 @@ describe('someone who saw the QR code', () => {
     // The shop itself, with its key, reads the whole record: that is where the link belongs.
     const whole = (await (await app.request(`/invoices/${invoice.id}`, { headers: { authorization: `Bearer ${apiKey}` } })).json()) as { payments: Record<string, unknown>[] }
     expect(whole.payments).toEqual([expect.objectContaining({ commitment: toHex32(tx.commitments[0]), txId: body.id, leafIndex, l1TxHash, status: 'settled' })])
+  })
+})
+
+describe('a merchant watching the account it is paid to', () => {
+  /** Every output on L1 that `key` opens (zero-value padding included), in chain order. */
+  async function seenOnL1(key: ViewingKey) {
+    const { batches } = await syncFromL1(devnet.publicClient, { rollup: devnet.rollup, fromBlock: devnet.deployBlock })
+    const txs = batches.flatMap((b) => b.transactions)
+    const bytes = (hex: string) => Buffer.from(hex.slice(2), 'hex')
+    const found = txs.flatMap((t) =>
+      decryptNotes({ vsk: key.vsk, ownerPk: key.ownerPk, internalKey: key.internalKey, epk: bytes(t.epk), ciphertexts: t.ciphertexts.map(bytes), commitments: t.commitments })
+        .filter((d): d is DecryptedNote => d !== null)
+        .map((d) => ({ ...d, leafIndex: t.leafIndex + d.index })),
+    )
+    return { found, nullifiers: new Set(txs.flatMap((t) => t.nullifiers)) }
+  }
+
+  it('the merchant, with the incoming viewing key of an account that deposits, pays someone else, keeps change and withdraws, learns only the payments made to it; the full viewing key sees everything', async () => {
+    const wallet = (seedByte: number, account: number) =>
+      createWallet({ seed: new Uint8Array(32).fill(seedByte), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]! })
+    const owner = wallet(54, 1)
+    const customer = wallet(55, 2)
+    const stranger = wallet(56, 1)
+    const ivk = exportViewingKey(owner.keys, 'incoming', 'testnet')
+    const watcher = createMerchant({ viewingKey: ivk, sequencerUrl: node.url, publicClient: devnet.publicClient, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock })
+    try {
+      await (await owner.deposit({ amount: parseEther('1') })).wait('settled')
+      await (await customer.deposit({ amount: parseEther('0.5') })).wait('settled')
+      const invoice = await watcher.createInvoice({ amount: parseEther('0.3'), expiresIn: 600 })
+      await (await customer.transfer({ to: watcher.address, amount: parseEther('0.3'), memo: invoice.memo })).wait('settled')
+      await owner.sync()
+      // The two largest notes, 1 and 0.3, pay 0.2: 1.1 of change; a withdrawal of 0.4 from it: 0.7.
+      await (await owner.transfer({ to: stranger.address, amount: parseEther('0.2'), memo: 'not for the shop' })).wait('settled')
+      await (await owner.withdraw({ to: devnet.accounts[1]!.walletClient.account!.address, amount: parseEther('0.4') })).wait('settled')
+      expect(owner.balance()).toBe(parseEther('0.7'))
+
+      // The merchant service: one payment, the invoice's, and nothing of the deposit, the change or the withdrawal.
+      await watcher.sync()
+      expect(watcher.listPayments().map((p) => [p.amount, p.match, p.invoiceId])).toEqual([[parseEther('0.3'), 'counted', invoice.id]])
+      expect(watcher.getInvoice(invoice.id).state).toMatch(/settled|final/)
+
+      // The key itself over every output on L1, zero-value padding included: the payment alone.
+      const incoming = await seenOnL1(importViewingKey(ivk))
+      expect(incoming.found.map((d) => [d.note.amount, d.internal])).toEqual([[parseEther('0.3'), false]])
+
+      // The full viewing key reads the account's notes to itself too, and sees which are spent.
+      const full = importViewingKey(exportViewingKey(owner.keys, 'full', 'testnet'))
+      const all = await seenOnL1(full)
+      const real = all.found.filter((d) => d.note.amount > 0n)
+      expect(real.map((d) => [d.note.amount, d.internal])).toEqual([
+        [parseEther('1'), true], // the deposit
+        [parseEther('0.3'), false], // the payment
+        [parseEther('1.1'), true], // change of the payment to the stranger
+        [parseEther('0.7'), true], // change of the withdrawal
+      ])
+      // Zero-value padding (the deposit's and the withdrawal's unused outputs): internal too.
+      const padding = all.found.filter((d) => d.note.amount === 0n)
+      expect(padding.length).toBeGreaterThanOrEqual(2)
+      expect(padding.every((d) => d.internal)).toBe(true)
+      const unspent = real.filter((d) => !all.nullifiers.has(noteNullifier(full.nk!, d.commitment, d.leafIndex)))
+      expect(unspent.map((d) => d.note.amount)).toEqual([parseEther('0.7')])
+
+      // The account's own history calls none of its notes to itself a receipt, live or restored.
+      expect(owner.history().map((h) => [h.kind, h.amount])).toEqual([
+        ['deposit', parseEther('1')],
+        ['receive', parseEther('0.3')],
+        ['send', parseEther('0.2')],
+        ['withdraw', parseEther('0.4')],
+      ])
+      const restored = wallet(54, 1)
+      await restored.sync()
+      expect(restored.balance()).toBe(parseEther('0.7'))
+      // Restored from L1 alone, a withdrawal reads as a send: the amount is right, the L1 side is not in the notes.
+      expect(restored.history().map((h) => [h.kind, h.amount])).toEqual([
+        ['deposit', parseEther('1')],
+        ['receive', parseEther('0.3')],
+        ['send', parseEther('0.2')],
+        ['send', parseEther('0.4')],
+      ])
+    } finally {
+      await watcher.close()
+    }
   })
 })

@@ -5,6 +5,9 @@ import { parseEther } from 'viem'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { encodeAddress } from '../../src/crypto/address.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
+import { randomFieldElement } from '../../src/crypto/field.ts'
+import { noteCommitment } from '../../src/crypto/note.ts'
+import { encryptNotes, type NoteRecipient } from '../../src/crypto/noteEncryption.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createMerchant, invoiceEvents, invoiceStatus, type Merchant, type MerchantEvent, parsePaymentUri } from '../../src/sdk/merchant/index.ts'
@@ -262,6 +265,39 @@ describe('invoice states', () => {
     const [first] = payment(keys, { amount: 100n, memo: invoice.id }).mempool()
     merchant.ingest([{ ...first!, outputIndex: 1 }])
     expect(merchant.getInvoice(invoice.id).state).toBe('open')
+  })
+
+  it("behavior: the account's notes to itself (change, a deposit) are no payments, with the incoming or the full viewing key", async () => {
+    const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
+    const stranger = merchantKeys(8)
+    // The merchant's own account pays a stranger and keeps 100 as change, with the invoice id as
+    // memo so that a merchant reading it would count it; then deposits 100 (and a zero pad).
+    const own = (amounts: bigint[], recipients: NoteRecipient[], owners: bigint[]) => {
+      const notes = amounts.map((amount, i) => ({ asset: 0n, amount, ownerPk: owners[i]!, blinding: randomFieldElement() }))
+      const { epk, ciphertexts } = encryptNotes(
+        notes.map((note) => ({ note, memo: invoice.id })),
+        recipients,
+      )
+      return notes.map((note, i) => ({ source: 'mempool' as const, txId: `tx_own_${amounts.join('_')}`, outputIndex: i, commitment: noteCommitment(note), epk, ciphertext: ciphertexts[i]! }))
+    }
+    const internal = { internalKey: keys.internalKey }
+    const spend = own([5n, 100n], [stranger.vpk, internal], [stranger.ownerPk, keys.ownerPk])
+    const deposit = own([100n, 0n], [internal, internal], [keys.ownerPk, keys.ownerPk])
+    const fvkMerchant = createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet'), now: () => now })
+    try {
+      for (const m of [merchant, fvkMerchant]) {
+        m.ingest([...spend, ...deposit])
+        expect(m.listPayments()).toEqual([])
+      }
+      expect(fvkMerchant.viewingKeyKind).toBe('full')
+      expect(merchant.getInvoice(invoice.id).state).toBe('open')
+      // The same note sent to the address is a payment: the outputs above were readable in form.
+      const paid = own([100n], [keys.vpk], [keys.ownerPk])
+      merchant.ingest(paid)
+      expect(merchant.getInvoice(invoice.id)).toMatchObject({ state: 'paid', received: 100n })
+    } finally {
+      await fvkMerchant.close()
+    }
   })
 
   it('error: malformed observed outputs name the bad field', () => {

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packTransactions, unpackTransactions } from '../../src/crypto/noteScanner.ts'
-import { deriveKeys, type EncryptedTransaction, encryptNotes, initCrypto, NoteScanner, noteCommitment, randomFieldElement } from '../../src/index.ts'
+import {
+  deriveKeys,
+  type EncryptedTransaction,
+  encryptNotes,
+  initCrypto,
+  NOTE_CIPHERTEXT_SIZE,
+  type NoteRecipient,
+  NoteScanner,
+  noteCommitment,
+  randomFieldElement,
+} from '../../src/index.ts'
 
 beforeAll(() => initCrypto())
 
@@ -8,10 +18,18 @@ const alice = () => deriveKeys(new Uint8Array(32).fill(1))
 const bob = () => deriveKeys(new Uint8Array(32).fill(2))
 
 function tx(to: { ownerPk: bigint; vpk: Uint8Array }, amounts: [bigint, bigint]): EncryptedTransaction {
-  const notes = amounts.map((amount) => ({ asset: 0n, amount, ownerPk: to.ownerPk, blinding: randomFieldElement() }))
+  return txTo(
+    amounts.map((amount) => ({ ownerPk: to.ownerPk, amount })),
+    [to.vpk, to.vpk],
+  )
+}
+
+/** Outputs of `amount` to `ownerPk`, each encrypted to its recipient (a vpk or an internal key). */
+function txTo(outputs: { ownerPk: bigint; amount: bigint }[], recipients: NoteRecipient[]): EncryptedTransaction {
+  const notes = outputs.map(({ ownerPk, amount }) => ({ asset: 0n, amount, ownerPk, blinding: randomFieldElement() }))
   const { epk, ciphertexts } = encryptNotes(
     notes.map((note) => ({ note })),
-    [to.vpk, to.vpk],
+    recipients,
   )
   return { epk, ciphertexts, commitments: notes.map(noteCommitment) }
 }
@@ -27,6 +45,52 @@ describe('NoteScanner', () => {
     const found = await scanner.scan(b, txs)
     expect(found.map((f) => [f.txIndex, f.index, f.note.amount])).toEqual([...ours].flatMap((i) => [[i, 0, BigInt(i)], [i, 1, 1n]]))
     expect(found[0]!.commitment).toBe(txs[0]!.commitments[0])
+  })
+
+  it('behavior: with the internal key the workers also find the notes we sent ourselves; with the incoming key alone, only payments', async () => {
+    const [a, b] = [alice(), bob()]
+    // Bob pays Alice at 10 and 400 (his change internal), Bob deposits at 300 (a note and a
+    // zero-value pad, both internal), strangers' traffic elsewhere.
+    const txs = Array.from({ length: 600 }, (_, i) => {
+      if (i === 10 || i === 400) return txTo([{ ownerPk: a.ownerPk, amount: 5n }, { ownerPk: b.ownerPk, amount: BigInt(i) }], [a.vpk, { internalKey: b.internalKey }])
+      if (i === 300) return txTo([{ ownerPk: b.ownerPk, amount: 300n }, { ownerPk: b.ownerPk, amount: 0n }], [{ internalKey: b.internalKey }, { internalKey: b.internalKey }])
+      if (i === 599) return txTo([{ ownerPk: b.ownerPk, amount: 7n }, { ownerPk: a.ownerPk, amount: 1n }], [b.vpk, { internalKey: a.internalKey }])
+      return tx(a, [1n, 2n])
+    })
+    const wallet = await scanner.scan({ vsk: b.vsk, ownerPk: b.ownerPk, internalKey: b.internalKey }, txs)
+    expect(wallet.map((f) => [f.txIndex, f.index, f.note.amount, f.internal])).toEqual([
+      [10, 1, 10n, true],
+      [300, 0, 300n, true],
+      [300, 1, 0n, true],
+      [400, 1, 400n, true],
+      [599, 0, 7n, false],
+    ])
+    const merchant = await scanner.scan({ vsk: b.vsk, ownerPk: b.ownerPk }, txs)
+    expect(merchant.map((f) => [f.txIndex, f.index, f.note.amount, f.internal])).toEqual([[599, 0, 7n, false]])
+    // In place (fewer than 256 transactions) the result is the same.
+    const inPlace = await scanner.scan({ vsk: b.vsk, ownerPk: b.ownerPk, internalKey: b.internalKey }, txs.slice(0, 200))
+    expect(inPlace.map((f) => [f.txIndex, f.index, f.internal])).toEqual([[10, 1, true]])
+  })
+
+  it('behavior: the packed format is unchanged by internal outputs: n ‖ epk ‖ (u16 length ‖ ciphertext ‖ commitment) per output', () => {
+    const b = bob()
+    const mixed = txTo(
+      [
+        { ownerPk: b.ownerPk, amount: 1n },
+        { ownerPk: b.ownerPk, amount: 2n },
+        { ownerPk: b.ownerPk, amount: 3n },
+      ],
+      [alice().vpk, { internalKey: b.internalKey }, b.vpk],
+    )
+    const packed = packTransactions([mixed])
+    const expected = Buffer.concat([
+      Buffer.from([3]),
+      mixed.epk,
+      ...mixed.ciphertexts.flatMap((c, i) => [Buffer.from([c.length >> 8, c.length & 0xff]), c, Buffer.from(mixed.commitments[i]!.toString(16).padStart(64, '0'), 'hex')]),
+    ])
+    expect(mixed.ciphertexts.every((c) => c.length === NOTE_CIPHERTEXT_SIZE)).toBe(true)
+    expect(Buffer.from(packed).equals(expected)).toBe(true)
+    expect(unpackTransactions(packed)).toEqual([mixed])
   })
 
   it('behavior: small inputs are scanned in place with the same result', async () => {

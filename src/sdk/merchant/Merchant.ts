@@ -554,6 +554,8 @@ export class Merchant {
     // decryptNotes derives output i's key from its position: put the ciphertext at its index.
     const ciphertexts = Array.from({ length: o.outputIndex + 1 }, (_, i) => (i === o.outputIndex ? ciphertext : new Uint8Array(0)))
     const commitments = ciphertexts.map((_, i) => (i === o.outputIndex ? commitment : 0n))
+    // Payments only: never the internal key, even from a full viewing key. Notes the account
+    // sends itself (change, deposits, a withdrawal's change) are not payments to the shop.
     const found = decryptNotes({ vsk: this.#key.vsk, ownerPk: this.#key.ownerPk, epk, ciphertexts, commitments })[o.outputIndex]
     // A zero-amount note is padding (a transaction's unused output), not a payment.
     return found && found.note.amount > 0n ? found : undefined

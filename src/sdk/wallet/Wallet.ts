@@ -203,8 +203,9 @@ export class Wallet {
     const known = new Map(this.store.history().map((h) => [h.txKey, h]))
     const txs = batches.flatMap((b) => b.transactions)
     const scanner = txs.length >= PARALLEL_SCAN_FROM ? (parallelScanner ??= new NoteScanner()) : serialScanner
+    // Both keys: payments to our address (vsk) and the notes we sent ourselves (internalKey).
     const decrypted = await scanner.scan(
-      { vsk: this.keys.vsk, ownerPk: this.keys.ownerPk },
+      { vsk: this.keys.vsk, ownerPk: this.keys.ownerPk, internalKey: this.keys.internalKey },
       txs.map((t) => ({ epk: bytes(t.epk), ciphertexts: t.ciphertexts.map(bytes), commitments: t.commitments })),
     )
     scanned(txs.length * 2)
@@ -219,6 +220,7 @@ export class Wallet {
         spent.push({ nullifier: n.nullifier, block: t.blockNumber, txKey })
       }
       const mine: OwnedNote[] = []
+      const internal = new Set<OwnedNote>()
       for (const d of byTx.get(txIndex) ?? []) {
         if (d.note.amount === 0n) continue
         const leafIndex = t.leafIndex + d.index
@@ -237,8 +239,11 @@ export class Wallet {
         this.#remember(owned)
         newNotes.push(owned)
         mine.push(owned)
+        if (d.internal) internal.add(owned)
       }
-      const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, mine, t.blockNumber, t.transactionHash)
+      const received = mine.filter((n) => !internal.has(n))
+      const kept = mine.filter((n) => internal.has(n))
+      const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, { received, kept }, t.blockNumber, t.transactionHash)
       if (entry) history.push(entry)
     })
     // Per block, the tree's size after its last batch: where a rollback to that block cuts it.
@@ -280,16 +285,40 @@ export class Wallet {
     }
   }
 
-  /** The history row for a transaction seen on L1 that touched the wallet, if it did. */
-  #settledEntry(known: HistoryEntry | undefined, txKey: Hex32, spent: OwnedNote[], mine: OwnedNote[], block: bigint, l1TxHash: string): HistoryEntry | undefined {
+  /**
+   * The history row for a transaction seen on L1 that touched the wallet, if it did. `received`
+   * are our new notes sent to our address (by anyone), `kept` those opened with our internal
+   * key: only this account makes those (change, a deposit, a merge; or whoever holds its full
+   * viewing key), so they are never a receipt.
+   */
+  #settledEntry(
+    known: HistoryEntry | undefined,
+    txKey: Hex32,
+    spent: OwnedNote[],
+    mine: { received: OwnedNote[]; kept: OwnedNote[] },
+    block: bigint,
+    l1TxHash: string,
+  ): HistoryEntry | undefined {
     if (known) return { ...known, status: 'settled', block, l1TxHash }
-    if (spent.length === 0 && mine.length === 0) return undefined
-    const asset = (spent[0] ?? mine[0])!.note.asset
+    const { received, kept } = mine
+    if (spent.length === 0 && received.length === 0 && kept.length === 0) return undefined
+    const asset = (spent[0] ?? received[0] ?? kept[0])!.note.asset
     const sum = (ns: OwnedNote[]) => ns.reduce((s, n) => s + n.note.amount, 0n)
     // Made elsewhere (another copy of the wallet, or before a restore): what the chain shows.
-    const kind: HistoryKind = spent.length > 0 ? 'send' : 'receive'
-    const amount = spent.length > 0 ? sum(spent) - sum(mine) : sum(mine)
-    const memo = spent.length === 0 ? (mine.find((n) => n.memo !== '')?.memo ?? null) : null
+    // Without spends, a note to ourselves is a deposit (its value came from L1); with spends,
+    // what did not come back left the wallet (a payment, a withdrawal or a fee), and nothing
+    // leaving with only notes to ourselves back is a merge.
+    const back = sum(received) + sum(kept)
+    let kind: HistoryKind
+    let amount: bigint
+    if (spent.length > 0) {
+      amount = sum(spent) - back
+      kind = amount === 0n && received.length === 0 ? 'merge' : 'send'
+    } else {
+      amount = back
+      kind = kept.length > 0 ? 'deposit' : 'receive'
+    }
+    const memo = kind === 'receive' ? (received.find((n) => n.memo !== '')?.memo ?? null) : null
     return { txKey, kind, asset, amount, counterparty: null, memo, txId: null, status: 'settled', createdAt: new Date(), block, l1TxHash }
   }
 
@@ -419,8 +448,12 @@ export class Wallet {
     return this.#submit(tx, inputs, { kind: 'merge', asset: asset(a), amount: 0n, counterparty: null, memo: null })
   }
 
+  /**
+   * A note to the wallet itself (change, a deposit, a merge), encrypted to its internal key: the
+   * incoming viewing key it gives a merchant must not read its balance, deposits or spends.
+   */
   #self(a: Address, amount: bigint): TransactionOutput {
-    return { note: { asset: asset(a), amount, ownerPk: this.keys.ownerPk, blinding: randomFieldElement() }, vpk: this.keys.vpk }
+    return { note: { asset: asset(a), amount, ownerPk: this.keys.ownerPk, blinding: randomFieldElement() }, internalKey: this.keys.internalKey }
   }
 
   /** Proves a transaction over locked `inputs`; a failed proof frees them. */
