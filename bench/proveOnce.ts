@@ -17,7 +17,7 @@ function transferWitness() {
   const tree = new MerkleTree()
   const notes = [60n, 40n].map((amount) => ({ asset: 0n, amount, ownerPk: keys.ownerPk, blinding: randomFieldElement() }))
   tree.insertMany(notes.map(noteCommitment))
-  const out = [90n, 10n].map((amount) => ({ asset: 0n, amount, ownerPk: keys.ownerPk, blinding: randomFieldElement() }))
+  const out = [85n, 10n, 5n].map((amount) => ({ asset: 0n, amount, ownerPk: keys.ownerPk, blinding: randomFieldElement() }))
   return buildTransferWitness({
     keys,
     root: tree.root,
@@ -25,10 +25,10 @@ function transferWitness() {
       { note: notes[0]!, leafIndex: 0, path: tree.path(0) },
       { note: notes[1]!, leafIndex: 1, path: tree.path(1) },
     ],
-    outputs: [out[0]!, out[1]!],
+    outputs: [out[0]!, out[1]!, out[2]!],
     publicAmount: 0n,
     publicAsset: 0n,
-    extDataHash: extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x'] }),
+    extDataHash: extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x', '0x'] }),
   })
 }
 

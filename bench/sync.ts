@@ -6,7 +6,7 @@ import { DEV_MNEMONIC } from '../src/cli/devnet.ts'
 import { randomFieldElement } from '../src/crypto/field.ts'
 import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../src/crypto/keys.ts'
 import { MerkleTree } from '../src/crypto/merkleTree.ts'
-import { noteCommitment } from '../src/crypto/note.ts'
+import { noteCommitment, type Outputs, TRANSFER_OUTPUTS } from '../src/crypto/note.ts'
 import { encryptNotes } from '../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { createWallet } from '../src/sdk/index.ts'
@@ -16,17 +16,19 @@ import { startAnvil } from '../src/settlement/startAnvil.ts'
 import type { Row } from './crypto.ts'
 
 const OUTPUTS = 10_000
-const PER_BATCH = BATCH_LEAVES / 2
+/** 3,334 transactions of three outputs each: 10,002 outputs. */
+const TRANSACTIONS = Math.ceil(OUTPUTS / TRANSFER_OUTPUTS)
+const PER_BATCH = Math.floor(BATCH_LEAVES / TRANSFER_OUTPUTS)
 const OURS_EVERY = 250 // one transaction in 250 pays the restored wallet
 const RUNS = 3
 
-type Settled = { nullifiers: [bigint, bigint]; commitments: [bigint, bigint]; epk: Hex; ciphertext0: Hex; ciphertext1: Hex }
+type Settled = { nullifiers: [bigint, bigint]; commitments: Outputs<bigint>; epk: Hex; ciphertext0: Hex; ciphertext1: Hex; ciphertext2: Hex }
 
 /**
  * Wallet restore (issue: SDK wallet): a wallet restored from its mnemonic into an empty store
  * syncs 10,000 outputs from L1 events, on anvil through JSON-RPC: logs read and decoded, every
  * batch root checked against the local tree, every output trial-decrypted. The batches are
- * announced by a bench-only contract that emits the Rollup's events (proving 5,000 transfers
+ * announced by a bench-only contract that emits the Rollup's events (proving 3,334 transfers
  * would take hours); everything the wallet does is the real path.
  */
 export async function benchSync(log: (line: string) => void): Promise<Row[]> {
@@ -35,27 +37,32 @@ export async function benchSync(log: (line: string) => void): Promise<Row[]> {
   const ours = deriveKeys(seedFromMnemonic(mnemonic))
   const strangers = Array.from({ length: 16 }, () => deriveKeys(randomBytes(32)))
 
-  // 5,000 transactions in batches of 32, with their leaves' roots.
+  // 3,334 transactions (payment, change, fee note) in batches of 21, with their leaves' roots.
   const txs: Settled[] = []
   let expected = 0n
-  for (let i = 0; i < OUTPUTS / 2; i++) {
+  for (let i = 0; i < TRANSACTIONS; i++) {
     const mine = i % OURS_EVERY === 0
     const to = mine ? ours : strangers[i % strangers.length]!
     const amount = 1_000n + BigInt(i)
     if (mine) expected += amount
     const payment = { asset: 0n, amount, ownerPk: to.ownerPk, blinding: randomFieldElement() }
     const change = { asset: 0n, amount: 7n, ownerPk: strangers[0]!.ownerPk, blinding: randomFieldElement() }
-    const { epk, ciphertexts } = encryptNotes([{ note: payment, memo: mine ? `payment ${i}` : undefined }, { note: change }], [to.vpk, strangers[0]!.vpk])
+    const fee = { asset: 0n, amount: 1n, ownerPk: strangers[1]!.ownerPk, blinding: randomFieldElement() }
+    const { epk, ciphertexts } = encryptNotes(
+      [{ note: payment, memo: mine ? `payment ${i}` : undefined }, { note: change }, { note: fee }],
+      [to.vpk, strangers[0]!.vpk, strangers[1]!.vpk],
+    )
     txs.push({
       nullifiers: [randomFieldElement(), randomFieldElement()],
       // Only the wallet's own notes are checked against their commitment; others may be random.
-      commitments: [mine ? noteCommitment(payment) : randomFieldElement(), randomFieldElement()],
+      commitments: [mine ? noteCommitment(payment) : randomFieldElement(), randomFieldElement(), randomFieldElement()],
       epk: bytesToHex(epk),
       ciphertext0: bytesToHex(ciphertexts[0]!),
       ciphertext1: bytesToHex(ciphertexts[1]!),
+      ciphertext2: bytesToHex(ciphertexts[2]!),
     })
   }
-  log(`${txs.length} transactions, ${OUTPUTS} outputs, ${Math.ceil(txs.length / OURS_EVERY)} of them to the restored wallet`)
+  log(`${txs.length} transactions, ${txs.length * TRANSFER_OUTPUTS} outputs, ${Math.ceil(txs.length / OURS_EVERY)} of them to the restored wallet`)
 
   const anvil = await startAnvil()
   try {
@@ -72,7 +79,7 @@ export async function benchSync(log: (line: string) => void): Promise<Row[]> {
       const oldRoot = tree.root
       const startIndex = tree.size
       const leaves = new Array<bigint>(BATCH_LEAVES).fill(0n)
-      batch.forEach((t, i) => ((leaves[2 * i] = t.commitments[0]), (leaves[2 * i + 1] = t.commitments[1])))
+      batch.forEach((t, i) => t.commitments.forEach((c, k) => (leaves[TRANSFER_OUTPUTS * i + k] = c)))
       tree.insertMany(leaves)
       const hash = await walletClient.writeContract({
         address: replay,

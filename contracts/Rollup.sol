@@ -18,6 +18,10 @@ contract Rollup is IRollup {
     /// @dev Every note ciphertext has this size (src/crypto/noteEncryption.ts), so that all
     /// outputs look alike and a scanning wallet can rely on it
     uint256 internal constant CIPHERTEXT_SIZE = 214;
+    /// @dev Output notes per transaction (payment, change, fee note): its leaves in the batch
+    uint256 internal constant OUTPUTS = 3;
+    /// @dev Public inputs of a transfer proof besides the constant 1
+    uint256 internal constant PUBLIC_INPUTS = 6 + OUTPUTS;
     /// @dev Gas a withdrawal payout may use: enough for a smart-contract wallet, too little to
     /// grief the batch. A payout that fails is owed instead, so no recipient can block a batch.
     uint256 internal constant ETH_PAYOUT_GAS = 50_000;
@@ -101,17 +105,17 @@ contract Rollup is IRollup {
     // ---------------------------------------------------------------- deposits
 
     /// @inheritdoc IRollup
-    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments)
+    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[3] calldata commitments)
         external
         payable
         nonReentrant
         returns (bytes32 key)
     {
-        if (amount == 0 || amount >= AMOUNT_LIMIT || extDataHash >= R || commitments[0] >= R || commitments[1] >= R) {
+        if (amount == 0 || amount >= AMOUNT_LIMIT || extDataHash >= R || commitments[0] >= R || commitments[1] >= R || commitments[2] >= R) {
             revert Rollup__InvalidDeposit();
         }
         if (msg.value != (asset == address(0) ? amount : 0)) revert Rollup__InvalidDeposit();
-        key = _escrowKey(asset, amount, extDataHash, commitments[0], commitments[1]);
+        key = _escrowKey(asset, amount, extDataHash, commitments);
         if (escrows[key].depositor != address(0)) revert Rollup__DepositExists();
         escrows[key] = Escrow(msg.sender, uint64(block.number), 0);
         if (asset != address(0)) _pullToken(asset, amount);
@@ -119,8 +123,8 @@ contract Rollup is IRollup {
     }
 
     /// @inheritdoc IRollup
-    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external nonReentrant {
-        bytes32 key = _escrowKey(asset, amount, extDataHash, commitments[0], commitments[1]);
+    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[3] calldata commitments) external nonReentrant {
+        bytes32 key = _escrowKey(asset, amount, extDataHash, commitments);
         Escrow memory escrow = escrows[key];
         if (escrow.depositor == address(0)) revert Rollup__DepositUnknown();
         if (escrow.depositor != msg.sender) revert Rollup__NotDepositor();
@@ -174,7 +178,9 @@ contract Rollup is IRollup {
         emit BatchSubmitted(batchNumber, oldRoot, newRoot, startIndex, n, msg.sender);
         for (uint256 i; i < n; ++i) {
             Transfer calldata t = transfers[i];
-            emit TransactionSettled(startIndex + 2 * i, t.nullifiers, t.commitments, t.extData.epk, t.extData.ciphertext0, t.extData.ciphertext1);
+            emit TransactionSettled(
+                startIndex + OUTPUTS * i, t.nullifiers, t.commitments, t.extData.epk, t.extData.ciphertext0, t.extData.ciphertext1, t.extData.ciphertext2
+            );
         }
 
         // Interactions last. A recipient that refuses its payout is owed it instead.
@@ -252,9 +258,7 @@ contract Rollup is IRollup {
         // roots are never forgotten: only a spent note or a vanished escrow can stop it now.
         bool stale = nullifierSpent[transfer.nullifiers[0]] || nullifierSpent[transfer.nullifiers[1]];
         if (transfer.extData.extAmount > 0) {
-            bytes32 key = _escrowKey(
-                address(uint160(transfer.publicAsset)), uint256(transfer.extData.extAmount), transfer.extDataHash, transfer.commitments[0], transfer.commitments[1]
-            );
+            bytes32 key = _escrowKey(address(uint160(transfer.publicAsset)), uint256(transfer.extData.extAmount), transfer.extDataHash, transfer.commitments);
             Escrow storage escrow = escrows[key];
             if (escrow.depositor == address(0)) {
                 stale = true;
@@ -303,10 +307,13 @@ contract Rollup is IRollup {
         // same nullifier would spend a note twice.
         if (
             t.root >= R || t.publicAmount >= R || t.extDataHash >= R || t.nullifiers[0] >= R || t.nullifiers[1] >= R
-                || t.commitments[0] >= R || t.commitments[1] >= R
+                || t.commitments[0] >= R || t.commitments[1] >= R || t.commitments[2] >= R
         ) revert Rollup__FieldOverflow(i);
         if (t.publicAsset > type(uint160).max) revert Rollup__InvalidAsset(i);
-        if (t.extData.ciphertext0.length != CIPHERTEXT_SIZE || t.extData.ciphertext1.length != CIPHERTEXT_SIZE) {
+        if (
+            t.extData.ciphertext0.length != CIPHERTEXT_SIZE || t.extData.ciphertext1.length != CIPHERTEXT_SIZE
+                || t.extData.ciphertext2.length != CIPHERTEXT_SIZE
+        ) {
             revert Rollup__InvalidCiphertext(i);
         }
         if (_hashExtData(t.extData) != t.extDataHash) revert Rollup__ExtDataMismatch(i);
@@ -336,7 +343,7 @@ contract Rollup is IRollup {
         if (extAmount > 0) {
             // The key binds the outputs: only the transaction that creates the depositor's own
             // notes can take the escrow.
-            escrowKey = _escrowKey(address(uint160(t.publicAsset)), uint256(extAmount), t.extDataHash, t.commitments[0], t.commitments[1]);
+            escrowKey = _escrowKey(address(uint160(t.publicAsset)), uint256(extAmount), t.extDataHash, t.commitments);
             if (escrows[escrowKey].depositor == address(0)) revert Rollup__DepositNotEscrowed(i);
         }
     }
@@ -352,7 +359,7 @@ contract Rollup is IRollup {
     ///   Π e(r_i·A_i, B_i) · e(−Σr_i·α_t, β_t) · e(−(ΣX), γ) · e(−Σr_i·C_i, δ_t)
     ///     · e(A_b, B_b) · e(−α_b, β_b) · e(−C_b, δ_b) = 1
     /// Σ r_i·X_i needs no point per proof: the weights fold into the public inputs in the
-    /// scalar field, so each transfer costs 2 ecMul (A_i, C_i), 2 for its leaves in the batch
+    /// scalar field, so each transfer costs 2 ecMul (A_i, C_i), 3 for its leaves in the batch
     /// key, and one pairing pair. Both keys share γ (snarkjs sets it to the G2 generator), so
     /// their γ terms add up; the batch proof takes weight 1.
     function _verifyProofs(
@@ -394,6 +401,7 @@ contract Rollup is IRollup {
         _mulAddIC(x, ic, 6, t.nullifiers[1]);
         _mulAddIC(x, ic, 7, t.commitments[0]);
         _mulAddIC(x, ic, 8, t.commitments[1]);
+        _mulAddIC(x, ic, 9, t.commitments[2]);
         uint256[2] memory a;
         _mulAdd(a, t.proof.a[0], t.proof.a[1], 1);
         uint256[2] memory c;
@@ -426,7 +434,7 @@ contract Rollup is IRollup {
     /// @dev The multi-pairing's input being built, and the sums that fold into it
     struct Accumulator {
         uint256[] pairs;
-        uint256[8] folded; // Σ r_i · publicInput_ij
+        uint256[PUBLIC_INPUTS] folded; // Σ r_i · publicInput_ij
         uint256[2] sumC; // Σ r_i · C_i
         uint256[2] gammaTerm; // Σ_i r_i·X_i + X_batch
         uint256 sumR;
@@ -454,12 +462,13 @@ contract Rollup is IRollup {
             _mulAdd(point, t.proof.a[0], t.proof.a[1], r);
             _setPair(acc.pairs, i, point[0], point[1], t.proof.b);
             _mulAdd(acc.sumC, t.proof.c[0], t.proof.c[1], r);
-            _mulAddIC(acc.gammaTerm, batchIC, 4 + 2 * i, t.commitments[0]);
-            _mulAddIC(acc.gammaTerm, batchIC, 5 + 2 * i, t.commitments[1]);
+            for (uint256 k; k < OUTPUTS; ++k) {
+                _mulAddIC(acc.gammaTerm, batchIC, 4 + OUTPUTS * i + k, t.commitments[k]);
+            }
         }
         bytes memory transferIC = VK.T_IC;
         _mulAddIC(acc.gammaTerm, transferIC, 0, acc.sumR);
-        for (uint256 j; j < 8; ++j) {
+        for (uint256 j; j < PUBLIC_INPUTS; ++j) {
             _mulAddIC(acc.gammaTerm, transferIC, j + 1, acc.folded[j]);
         }
     }
@@ -481,7 +490,7 @@ contract Rollup is IRollup {
     }
 
     /// @dev folded_j += r · (public input j of `t`), in the circuit's order
-    function _fold(uint256[8] memory folded, Transfer calldata t, uint256 r) private pure {
+    function _fold(uint256[PUBLIC_INPUTS] memory folded, Transfer calldata t, uint256 r) private pure {
         folded[0] = addmod(folded[0], mulmod(r, t.root, R), R);
         folded[1] = addmod(folded[1], mulmod(r, t.publicAmount, R), R);
         folded[2] = addmod(folded[2], mulmod(r, t.publicAsset, R), R);
@@ -490,6 +499,7 @@ contract Rollup is IRollup {
         folded[5] = addmod(folded[5], mulmod(r, t.nullifiers[1], R), R);
         folded[6] = addmod(folded[6], mulmod(r, t.commitments[0], R), R);
         folded[7] = addmod(folded[7], mulmod(r, t.commitments[1], R), R);
+        folded[8] = addmod(folded[8], mulmod(r, t.commitments[2], R), R);
     }
 
     /// @dev acc += s · (x, y) with the ecMul and ecAdd precompiles; a zero scalar costs nothing
@@ -571,8 +581,8 @@ contract Rollup is IRollup {
         }
     }
 
-    function _escrowKey(address asset, uint256 amount, uint256 extDataHash, uint256 commitment0, uint256 commitment1) private pure returns (bytes32) {
-        return keccak256(abi.encode(asset, amount, extDataHash, commitment0, commitment1));
+    function _escrowKey(address asset, uint256 amount, uint256 extDataHash, uint256[3] calldata commitments) private pure returns (bytes32) {
+        return keccak256(abi.encode(asset, amount, extDataHash, commitments));
     }
 
     /// @dev The 24 bytes of `keccak256(abi.encode(t))` an inclusion request keeps.

@@ -1,7 +1,9 @@
 pragma circom 2.1.0;
 
-// The join-split transfer: spends two notes of one asset owned by one key and creates two
-// notes of the same asset, with an optional public flow in or out of the pool.
+// The join-split transfer: spends two notes of one asset owned by one key and creates nOuts
+// notes of the same asset, with an optional public flow in or out of the pool. Production
+// has three outputs: the payment, the change and the fee note to the operator, so that a
+// fee is paid inside the pool and reveals neither its amount nor its asset.
 // Deposits and withdrawals are transfers with publicAmount != 0 (a withdrawal's
 // publicAmount is r - amount); a dummy input has amount 0 and skips the membership check.
 
@@ -18,7 +20,8 @@ template AssertNotEqual() {
     (a - b) * inverse === 1;
 }
 
-template Transfer(levels) {
+template Transfer(levels, nOuts) {
+    assert(nOuts >= 1);
     // Public inputs. snarkjs lists public inputs in declaration order, so this order is
     // the verifier's (and the contract's) order: keep it.
     signal input root;                  // any root the contract has seen
@@ -26,7 +29,7 @@ template Transfer(levels) {
     signal input publicAsset;           // the asset of the public flow
     signal input extDataHash;           // keccak(recipient, fee, ciphertexts, ...) mod r
     signal input inputNullifier[2];
-    signal input outputCommitment[2];
+    signal input outputCommitment[nOuts];
 
     // The spending key and the one asset of this transaction.
     signal input sk;
@@ -38,9 +41,9 @@ template Transfer(levels) {
     signal input inLeafIndex[2];
     signal input inPathElements[2][levels][3];
 
-    signal input outAmount[2];
-    signal input outOwnerPk[2];
-    signal input outBlinding[2];
+    signal input outAmount[nOuts];
+    signal input outOwnerPk[nOuts];
+    signal input outBlinding[nOuts];
 
     // Both inputs belong to the key that knows sk: the note's owner is H(H(sk), nk), so
     // only the spender can open it and only the holder of nk can compute its nullifier.
@@ -58,7 +61,7 @@ template Transfer(levels) {
     signal inCommitment[2];
     signal inNullifier[2];
     for (var i = 0; i < 2; i++) {
-        // Amounts < 2^128: sums of two stay far below r, so both sides of the balance
+        // Amounts < 2^128: sums of a few stay far below r, so both sides of the balance
         // below are exact integers and publicAmount is their difference mod r (a bounded
         // extAmount - fee, checked by the contract). An amount of r - 1 would be -1.
         _ <== Num2Bits(128)(inAmount[i]);
@@ -95,16 +98,18 @@ template Transfer(levels) {
     distinctNullifiers.a <== inputNullifier[0];
     distinctNullifiers.b <== inputNullifier[1];
 
-    signal outCommitment[2];
-    for (var i = 0; i < 2; i++) {
+    signal outCommitment[nOuts];
+    var outSum = 0;
+    for (var i = 0; i < nOuts; i++) {
         _ <== Num2Bits(128)(outAmount[i]);
+        outSum += outAmount[i];
 
         outCommitment[i] <== Poseidon(4)([asset, outAmount[i], outOwnerPk[i], outBlinding[i]]);
         outCommitment[i] === outputCommitment[i];
     }
 
     // Value is conserved: what goes in (notes plus the public flow) comes out as notes.
-    inAmount[0] + inAmount[1] + publicAmount === outAmount[0] + outAmount[1];
+    inAmount[0] + inAmount[1] + publicAmount === outSum;
 
     // A public flow reveals its asset (the contract moves that token); a pure transfer
     // (publicAmount == 0) leaves publicAsset unconstrained and hides the asset.

@@ -28,9 +28,10 @@ interface IRollup {
         bytes32 epk;
         bytes ciphertext0;
         bytes ciphertext1;
+        bytes ciphertext2;
     }
 
-    /// @notice One shielded transaction (2 inputs, 2 outputs) and its public inputs, in the
+    /// @notice One shielded transaction (2 inputs; 3 outputs: payment, change, fee note) and its public inputs, in the
     /// circuit's order: root, publicAmount, publicAsset, extDataHash, nullifiers, commitments.
     struct Transfer {
         Groth16Proof proof;
@@ -39,7 +40,7 @@ interface IRollup {
         uint256 publicAsset;
         uint256 extDataHash;
         uint256[2] nullifiers;
-        uint256[2] commitments;
+        uint256[3] commitments;
         ExtData extData;
     }
 
@@ -116,8 +117,8 @@ interface IRollup {
     /// @notice A call re-entered the contract.
     error Rollup__Reentrancy();
 
-    /// @notice Funds escrowed for one shielded deposit transaction and its two output notes.
-    event Deposited(bytes32 indexed key, address indexed depositor, address asset, uint256 amount, uint256 extDataHash, uint256[2] commitments);
+    /// @notice Funds escrowed for one shielded deposit transaction and its three output notes.
+    event Deposited(bytes32 indexed key, address indexed depositor, address asset, uint256 amount, uint256 extDataHash, uint256[3] commitments);
     /// @notice An escrowed deposit was refunded to its depositor.
     event DepositReclaimed(bytes32 indexed key, address indexed depositor, address asset, uint256 amount);
     /// @notice A batch was accepted: the tree grew by BATCH_LEAVES leaves from `startIndex`.
@@ -125,9 +126,15 @@ interface IRollup {
         uint256 indexed batchNumber, uint256 oldRoot, uint256 newRoot, uint256 startIndex, uint256 transfers, address submitter
     );
     /// @notice One settled transaction: its nullifiers are spent and its output notes sit at
-    /// leaves `leafIndex` and `leafIndex + 1`. Everything a wallet needs to find its notes.
+    /// leaves `leafIndex` to `leafIndex + 2`. Everything a wallet needs to find its notes.
     event TransactionSettled(
-        uint256 indexed leafIndex, uint256[2] nullifiers, uint256[2] commitments, bytes32 epk, bytes ciphertext0, bytes ciphertext1
+        uint256 indexed leafIndex,
+        uint256[2] nullifiers,
+        uint256[3] commitments,
+        bytes32 epk,
+        bytes ciphertext0,
+        bytes ciphertext1,
+        bytes ciphertext2
     );
     /// @notice A payout could not be delivered (the recipient or token refused it) and is owed
     /// instead: `claim` collects it.
@@ -150,11 +157,11 @@ interface IRollup {
     /// escrow that did not bind the outputs could be taken by anyone who proves their own.
     /// Otherwise the depositor may reclaim it after `depositTimeout` blocks.
     /// @return key The escrow's key, `keccak256(abi.encode(asset, amount, extDataHash, commitments))`
-    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external payable returns (bytes32 key);
+    function deposit(address asset, uint256 amount, uint256 extDataHash, uint256[3] calldata commitments) external payable returns (bytes32 key);
 
     /// @notice Refunds an escrowed deposit to its depositor once `depositTimeout` blocks have
     /// passed and no batch consumed it, unless a queued inclusion request would consume it.
-    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[2] calldata commitments) external;
+    function reclaimDeposit(address asset, uint256 amount, uint256 extDataHash, uint256[3] calldata commitments) external;
 
     /// @notice Queues a proven transfer for forced inclusion, for a user whose transactions the
     /// sequencer ignores. The transfer must be valid now (its proof, root, unspent nullifiers,

@@ -10,7 +10,7 @@ import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
 import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
 import { createClientKey } from './clientKey.ts'
 import { RateLimiter } from './RateLimiter.ts'
-import { batchParamSchema, NOTES_PAGE_LIMIT, notesQuerySchema, transactionSchema } from './schemas.ts'
+import { batchParamSchema, MEMPOOL_PAGE_LIMIT, mempoolQuerySchema, NOTES_PAGE_LIMIT, notesQuerySchema, transactionSchema } from './schemas.ts'
 import { type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'
 
 export type AppOptions = {
@@ -35,8 +35,6 @@ const MAX_BODY = 1024 * 1024
  * that reads gets it and a normal end; one that does not read is cut off when it runs out.
  */
 const OVERFLOW_GRACE_MS = 1_000
-/** The most unsettled transactions `/v1/mempool` lists: a few batches' worth. */
-const MEMPOOL_LIMIT = 1_000
 
 /**
  * The sequencer's HTTP API (Hono). Every rejection is a 4xx with `{ code, message }` from the
@@ -122,13 +120,17 @@ export function createApp(options: AppOptions) {
     })
     .get('/v1/mempool', async (c) => {
       // Outputs of admitted, not yet settled transactions: public on L1 soon anyway, and what a
-      // watch-only merchant trial-decrypts to see a payment the moment it is sequenced.
-      const txs = await store.listUnsettledTransactions(MEMPOOL_LIMIT)
+      // watch-only merchant trial-decrypts to see a payment the moment it is sequenced. Paged in
+      // admission order, so that a flood cannot push a payment out of what clients can see.
+      const q = mempoolQuerySchema.safeParse(c.req.query())
+      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', `after and limit must be non-negative integers, limit at most ${MEMPOOL_PAGE_LIMIT.toLocaleString('en-US')}: ask for the next page with after = the previous page's next.`)
+      const txs = await store.listUnsettledTransactions(q.data.limit, q.data.after)
       return c.json({
         transactions: txs.map((t) => {
           const { extData } = t.payload as unknown as TransactionJson
           return { id: t.id, status: t.status, commitments: t.commitments.map(toHex32), epk: extData.epk, ciphertexts: extData.ciphertexts }
         }),
+        next: txs.length === q.data.limit ? txs.at(-1)!.seq : null,
       })
     })
     .get('/v1/batches/:number', async (c) => {
@@ -160,6 +162,7 @@ export function createApp(options: AppOptions) {
         queue: s.queue,
         prover: s.prover,
         batchSize: s.batchSize,
+        fees: s.fees,
       })
     })
     .get('/v1/events', (c) => {
@@ -270,9 +273,15 @@ function openApiDocument() {
       '/v1/transactions/{id}': { get: { summary: 'A transaction’s status: pending, batched, proving, submitted, settled, final or rejected (with code and message)', responses: { 200: { description: 'The status' }, 404: error } } },
       '/v1/notes': { get: { summary: `Settled notes from a leaf index, in order: commitment, epk, ciphertext; at most ${NOTES_PAGE_LIMIT} a page`, parameters: [{ name: 'from', in: 'query' }, { name: 'limit', in: 'query' }], responses: { 200: { description: 'Notes' }, 400: error } } },
       '/v1/batches/{number}': { get: { summary: 'A batch, its state and transactions', responses: { 200: { description: 'The batch' }, 404: error } } },
-      '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health', responses: { 200: { description: 'Status' }, 429: error } } },
+      '/v1/status': { get: { summary: 'Roots, heights, queue sizes, prover and L1 health, and the fees: the fee address and the price per asset', responses: { 200: { description: 'Status' }, 429: error } } },
       '/health': { get: { summary: 'Liveness: `{ ok: true }` while the process serves requests; never rate limited', responses: { 200: { description: 'Alive' } } } },
-      '/v1/mempool': { get: { summary: 'Outputs (commitments, epk, ciphertexts) of admitted transactions not yet settled, oldest first', responses: { 200: { description: 'Transactions' } } } },
+      '/v1/mempool': {
+        get: {
+          summary: `Outputs (commitments, epk, ciphertexts) of admitted transactions not yet settled, oldest first, at most ${MEMPOOL_PAGE_LIMIT} a page; \`next\` is the \`after\` of the next page (null on the last)`,
+          parameters: [{ name: 'after', in: 'query' }, { name: 'limit', in: 'query' }],
+          responses: { 200: { description: 'Transactions' }, 400: error },
+        },
+      },
       '/v1/events': {
         get: {
           summary:

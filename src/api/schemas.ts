@@ -23,14 +23,14 @@ export const transactionSchema = z
     publicAsset: hex32,
     extDataHash: field,
     nullifiers: pair(field),
-    commitments: pair(field),
+    commitments: z.tuple([field, field, field]),
     extData: z
       .object({
         recipient: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 20-byte address'),
         extAmount: integer,
         fee: integer.refine((f) => !f.startsWith('-'), 'expected a non-negative integer'),
         epk: hex32,
-        ciphertexts: pair(ciphertext),
+        ciphertexts: z.tuple([ciphertext, ciphertext, ciphertext]),
       })
       .strict(),
   })
@@ -45,6 +45,15 @@ export const NOTES_PAGE_LIMIT = 1_000
 export const notesQuerySchema = z.object({
   from: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(NOTES_PAGE_LIMIT).default(NOTES_PAGE_LIMIT),
+})
+
+/** The most transactions one `/v1/mempool` page holds (about 1.5 MB of JSON). */
+export const MEMPOOL_PAGE_LIMIT = 1_000
+
+/** GET /v1/mempool?after=&limit=: `after` is the `next` of the previous page (0 or absent: from the start). */
+export const mempoolQuerySchema = z.object({
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+  limit: z.coerce.number().int().min(1).max(MEMPOOL_PAGE_LIMIT).default(MEMPOOL_PAGE_LIMIT),
 })
 
 export const batchParamSchema = z.object({ number: z.coerce.number().int().min(1) })

@@ -14,7 +14,8 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  */
 export const CIRCUITS = {
   transfer: { name: 'transfer', source: 'circuits/transfer.circom' },
-  batch: { name: 'batch', source: 'circuits/batch.circom', n: 32 },
+  // n: transfers per batch, 64 leaves / TRANSFER_OUTPUTS (3) = 21 (the 64th leaf stays zero)
+  batch: { name: 'batch', source: 'circuits/batch.circom', n: 21 },
 } as const
 
 export type CircuitName = keyof typeof CIRCUITS

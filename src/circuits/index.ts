@@ -1,7 +1,7 @@
 export { artifactPaths, CIRCUITS, type CircuitName, loadVerificationKey, type Manifest, readManifest } from './artifacts.ts'
 export { type Proof, type ProofResult, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from './prove.ts'
 export { type BatchWitness, buildBatchWitness, buildTransferWitness, type TransferInput, type TransferWitness, type TransferWitnessParameters } from './witness.ts'
-export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, transferPublicSignals, zeroOutput } from './proveTransaction.ts'
+export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, feeOutput, transferPublicSignals, zeroOutput } from './proveTransaction.ts'
 export { fromTransactionJson, type TransactionJson, toTransactionJson } from './transactionJson.ts'
 export { verifyTransfers } from './verifyTransfers.ts'
 export { assertKeysAllowed, DEV_ALPHA_1, DEV_BETA_2, DEVNET_CHAIN_ID, isDevKey, type KeyPoints, type KeysInUse, keysInUse, readZkeyPoints } from './devKeys.ts'

@@ -2,7 +2,7 @@ import { type Address, bytesToHex, type Hex, zeroAddress } from 'viem'
 import { type ExtData, extDataHash } from '../crypto/extData.ts'
 import { randomFieldElement, toField } from '../crypto/field.ts'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
-import type { Note } from '../crypto/note.ts'
+import { type Note, type Outputs, TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { encryptNotes, type NoteRecipient } from '../crypto/noteEncryption.ts'
 import { InvalidParameterError } from '../errors/index.ts'
 import { type Proof, proveTransfer } from './prove.ts'
@@ -39,11 +39,14 @@ export type ProveTransactionParameters = {
   tree: MerkleTree
   /** 0 to 2 notes to spend, with their leaf indexes; missing inputs become zero-amount dummies */
   inputs: readonly { note: Note; leafIndex: number }[]
-  /** exactly 2 outputs (a zero-amount output to oneself pads a single payment) */
-  outputs: readonly [TransactionOutput, TransactionOutput]
+  /**
+   * exactly 3 outputs: the payment (or one's own note), the change, the fee note to the
+   * operator (`feeOutput`); a zero-amount output to oneself (`zeroOutput`) fills an unused one
+   */
+  outputs: Readonly<Outputs<TransactionOutput>>
   /** > 0 deposit, < 0 withdrawal, 0 (default) private transfer */
   extAmount?: bigint
-  /** paid to the batch submitter in `asset` (default 0) */
+  /** a public tip to the batch submitter in `asset` (default 0; the operator's price is the fee note) */
   fee?: bigint
   /** L1 recipient of a withdrawal */
   recipient?: Address
@@ -60,23 +63,24 @@ export type ShieldedTransaction = {
   publicAsset: bigint
   extDataHash: bigint
   nullifiers: [bigint, bigint]
-  commitments: [bigint, bigint]
+  commitments: Outputs<bigint>
   extData: ExtData
 }
 
 /**
- * Builds, encrypts and proves one 2-in-2-out transaction: picks dummies for missing inputs,
+ * Builds, encrypts and proves one 2-in-3-out transaction: picks dummies for missing inputs,
  * encrypts the outputs to their recipients, computes `publicAmount = extAmount − fee (mod r)`
  * and binds the ext data into the proof.
  *
  * @example
  * const tx = await proveTransaction({ keys, asset: 0n, tree, inputs: [],
- *   outputs: [{ note: { asset: 0n, amount: 10n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, internalKey: keys.internalKey }, zeroOutput(keys, 0n)],
+ *   outputs: [{ note: { asset: 0n, amount: 10n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, internalKey: keys.internalKey },
+ *     zeroOutput(keys, 0n), feeOutput(operator, 0n, 1n)],
  *   extAmount: 10n })
  */
 export async function proveTransaction(p: ProveTransactionParameters): Promise<ShieldedTransaction> {
   if (!Array.isArray(p.inputs) || p.inputs.length > 2) throw new InvalidParameterError('inputs', 'expected at most 2 notes')
-  if (!Array.isArray(p.outputs) || p.outputs.length !== 2) throw new InvalidParameterError('outputs', 'expected exactly 2 outputs')
+  if (!Array.isArray(p.outputs) || p.outputs.length !== TRANSFER_OUTPUTS) throw new InvalidParameterError('outputs', `expected exactly ${TRANSFER_OUTPUTS} outputs`)
   const extAmount = p.extAmount ?? 0n
   const fee = p.fee ?? 0n
   const publicAmount = toField(extAmount - fee)
@@ -93,7 +97,7 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
     extAmount,
     fee,
     epk: bytesToHex(epk),
-    ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [Hex, Hex],
+    ciphertexts: ciphertexts.map((c) => bytesToHex(c)) as Outputs<Hex>,
   }
   const hash = extDataHash(extData)
   const publicAsset = publicAmount === 0n ? 0n : p.asset
@@ -101,7 +105,7 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
     keys: p.keys,
     root: p.tree.root,
     inputs: [inputs[0]!, inputs[1]!],
-    outputs: [p.outputs[0].note, p.outputs[1].note],
+    outputs: p.outputs.map((o) => o.note),
     publicAmount,
     // A transaction without public flow hides its asset (the contract insists on 0).
     publicAsset,
@@ -115,7 +119,7 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
     publicAsset,
     extDataHash: hash,
     nullifiers: witness.nullifiers,
-    commitments: witness.commitments,
+    commitments: witness.commitments as Outputs<bigint>,
     extData,
   }
 }
@@ -123,6 +127,14 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
 /** A transaction's public inputs in the transfer circuit's order: root, publicAmount, publicAsset, extDataHash, nullifiers, commitments. */
 export function transferPublicSignals(tx: ShieldedTransaction): bigint[] {
   return [tx.root, tx.publicAmount, tx.publicAsset, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
+}
+
+/**
+ * The fee note: `amount` of `asset` to the operator's shielded address (`GET /v1/status` gives it
+ * and the price per asset). The operator decrypts it with its viewing key at admission.
+ */
+export function feeOutput(operator: { ownerPk: bigint; vpk: Uint8Array }, asset: bigint, amount: bigint): TransactionOutput {
+  return { note: { asset, amount, ownerPk: operator.ownerPk, blinding: randomFieldElement() }, vpk: operator.vpk }
 }
 
 /**

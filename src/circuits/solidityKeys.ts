@@ -4,6 +4,7 @@ import { bn254 } from '@noble/curves/bn254.js'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
 import { CircuitArtifactError } from '../errors/index.ts'
+import { TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { ARTIFACTS_DIR, CIRCUITS, loadVerificationKey, projectRoot } from './artifacts.ts'
 
 type G1 = readonly [string, string, string]
@@ -48,8 +49,9 @@ export async function renderVerifyingKeys(dir = ARTIFACTS_DIR): Promise<string> 
   const negAlpha: G1 = [batch.vk_alpha_1[0], (P - BigInt(batch.vk_alpha_1[1])).toString(), '1']
   const tree = new MerkleTree()
   const batchLeaves = 4 ** 3
-  if (batch.nPublic !== 3 + batchLeaves || transfer.nPublic !== 8) {
-    throw new CircuitArtifactError(`Expected 8 transfer and ${3 + batchLeaves} batch public inputs, found ${transfer.nPublic} and ${batch.nPublic}.`)
+  const transferPublics = 6 + TRANSFER_OUTPUTS
+  if (batch.nPublic !== 3 + batchLeaves || transfer.nPublic !== transferPublics) {
+    throw new CircuitArtifactError(`Expected ${transferPublics} transfer and ${3 + batchLeaves} batch public inputs, found ${transfer.nPublic} and ${batch.nPublic}.`)
   }
   return [
     '// SPDX-License-Identifier: MIT',
@@ -66,7 +68,7 @@ export async function renderVerifyingKeys(dir = ARTIFACTS_DIR): Promise<string> 
     `    uint256 internal constant BATCH_LEAVES = ${batchLeaves};`,
     `    uint256 internal constant MAX_TRANSFERS = ${CIRCUITS.batch.n};`,
     '',
-    '    // Transfer circuit: public inputs root, publicAmount, publicAsset, extDataHash, nullifier[2], commitment[2]',
+    '    // Transfer circuit: public inputs root, publicAmount, publicAsset, extDataHash, nullifier[2], commitment[3]',
     ...g1('T_ALPHA', transfer.vk_alpha_1),
     ...g2('T_BETA', transfer.vk_beta_2),
     ...g2('T_DELTA', transfer.vk_delta_2),

@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem'
 import { fromHex32, toHex32 } from '../crypto/field.ts'
+import type { Outputs } from '../crypto/note.ts'
 import type { ShieldedTransaction } from './proveTransaction.ts'
 
 type Hex32 = `0x${string}`
@@ -16,8 +17,8 @@ export type TransactionJson = {
   publicAsset: Hex32
   extDataHash: Hex32
   nullifiers: [Hex32, Hex32]
-  commitments: [Hex32, Hex32]
-  extData: { recipient: Address; extAmount: string; fee: string; epk: Hex; ciphertexts: [Hex, Hex] }
+  commitments: Outputs<Hex32>
+  extData: { recipient: Address; extAmount: string; fee: string; epk: Hex; ciphertexts: Outputs<Hex> }
 }
 
 const pair = (p: readonly [bigint, bigint]): [Hex32, Hex32] => [toHex32(p[0]), toHex32(p[1])]
@@ -34,13 +35,13 @@ export function toTransactionJson(tx: ShieldedTransaction): TransactionJson {
     publicAsset: toHex32(tx.publicAsset),
     extDataHash: toHex32(tx.extDataHash),
     nullifiers: pair(tx.nullifiers),
-    commitments: pair(tx.commitments),
+    commitments: tx.commitments.map(toHex32) as Outputs<Hex32>,
     extData: {
       recipient: tx.extData.recipient,
       extAmount: tx.extData.extAmount.toString(),
       fee: tx.extData.fee.toString(),
       epk: tx.extData.epk,
-      ciphertexts: [tx.extData.ciphertexts[0], tx.extData.ciphertexts[1]],
+      ciphertexts: [...tx.extData.ciphertexts],
     },
   }
 }
@@ -60,13 +61,13 @@ export function fromTransactionJson(json: TransactionJson): ShieldedTransaction 
     publicAsset: BigInt(json.publicAsset),
     extDataHash: big(json.extDataHash),
     nullifiers: bigPair(json.nullifiers),
-    commitments: bigPair(json.commitments),
+    commitments: json.commitments.map(big) as Outputs<bigint>,
     extData: {
       recipient: json.extData.recipient,
       extAmount: BigInt(json.extData.extAmount),
       fee: BigInt(json.extData.fee),
       epk: json.extData.epk,
-      ciphertexts: [json.extData.ciphertexts[0], json.extData.ciphertexts[1]],
+      ciphertexts: [...json.extData.ciphertexts],
     },
   }
 }

@@ -27,7 +27,8 @@ export type TransferWitnessParameters = {
   /** a root of the note tree that contains the real inputs */
   root: bigint
   inputs: readonly [TransferInput, TransferInput]
-  outputs: readonly [Note, Note]
+  /** the circuit's outputs in order (production: payment, change, fee note; see TRANSFER_OUTPUTS) */
+  outputs: readonly Note[]
   /** `extAmount − fee` mod r (see `toField`) */
   publicAmount: bigint
   /** the asset of the public flow; 0 for a pure transfer, which hides the asset */
@@ -40,10 +41,10 @@ export type CircuitInput = Record<string, bigint | bigint[] | bigint[][] | bigin
 
 export type TransferWitness = {
   input: CircuitInput
-  /** in circuit order: root, publicAmount, publicAsset, extDataHash, nullifier[2], commitment[2] */
+  /** in circuit order: root, publicAmount, publicAsset, extDataHash, nullifier[2], commitment[outputs] */
   publicSignals: bigint[]
   nullifiers: [bigint, bigint]
-  commitments: [bigint, bigint]
+  commitments: bigint[]
 }
 
 /**
@@ -53,7 +54,7 @@ export type TransferWitness = {
  *
  * @example
  * const w = buildTransferWitness({ keys, root: tree.root, inputs: [{ note, leafIndex, path: tree.path(leafIndex) }, dummy],
- *   outputs: [payment, change], publicAmount: 0n, publicAsset: 0n, extDataHash: extDataHash(extData) })
+ *   outputs: [payment, change, feeNote], publicAmount: 0n, publicAsset: 0n, extDataHash: extDataHash(extData) })
  */
 export function buildTransferWitness(p: TransferWitnessParameters): TransferWitness {
   const levels = p.levels ?? TREE_LEVELS
@@ -63,7 +64,8 @@ export function buildTransferWitness(p: TransferWitnessParameters): TransferWitn
   for (const [name, x] of [['root', p.root], ['publicAmount', p.publicAmount], ['publicAsset', p.publicAsset], ['extDataHash', p.extDataHash]] as const) {
     assertFieldElement(x, name)
   }
-  if (p.inputs.length !== 2 || p.outputs.length !== 2) throw new InvalidParameterError('inputs', 'the transfer circuit takes exactly two inputs and two outputs')
+  if (p.inputs.length !== 2) throw new InvalidParameterError('inputs', 'the transfer circuit takes exactly two inputs')
+  if (!Array.isArray(p.outputs) || p.outputs.length === 0) throw new InvalidParameterError('outputs', 'expected the circuit\'s outputs')
   const notes = [...p.inputs.map((i) => i.note), ...p.outputs]
   notes.forEach((n, i) => {
     if (n.asset !== asset) throw new InvalidParameterError(i < 2 ? `inputs[${i}].note.asset` : `outputs[${i - 2}].asset`, 'all notes of a transfer have one asset')
@@ -91,7 +93,7 @@ export function buildTransferWitness(p: TransferWitnessParameters): TransferWitn
   })
   const [in0, in1] = inputs as [(typeof inputs)[0], (typeof inputs)[0]]
   if (in0.nullifier === in1.nullifier) throw new InvalidParameterError('inputs', 'the two inputs are the same note')
-  const commitments = p.outputs.map(noteCommitment) as [bigint, bigint]
+  const commitments = p.outputs.map(noteCommitment)
   const nullifiers: [bigint, bigint] = [in0.nullifier, in1.nullifier]
   const input: CircuitInput = {
     root: p.root,

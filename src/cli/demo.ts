@@ -70,7 +70,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const deposited = await deposit.wait('settled')
     print(`  ${bar(3, 3, `settled in batch ${deposited.batchNumber}, L1 transaction ${deposited.l1TxHash}`)}`)
     l1TxHashes.push(deposited.l1TxHash!)
-    step(`  Alice's shielded balance: ${formatEther(alice.balance())} ETH`)
+    step(`  Alice's shielded balance: ${formatEther(alice.balance())} ETH (the node's fee, ${formatEther(deposit.fee)} ETH, was escrowed on top)`)
 
     const invoice = await shop.createInvoice({ amount: parseEther('0.25'), memo: 'Coffee beans', expiresIn: 900 })
     step(`Bob's shop issues invoice ${invoice.id} for 0.25 ETH`)
@@ -81,7 +81,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const request = parsePaymentUri(invoice.uri)
     print(`  ${bar(1, 4, 'proving the private transfer')}`)
     const payment = await alice.transfer({ to: request.address, amount: request.amount!, asset: request.asset, ...(request.memo ? { memo: request.memo } : {}) })
-    print(`  ${bar(2, 4, `sequenced (${payment.id.slice(0, 12)}…)`)}`)
+    print(`  ${bar(2, 4, `sequenced (${payment.id.slice(0, 12)}…), fee ${formatEther(payment.fee)} ETH paid as a shielded note to the operator`)}`)
     await shop.sync()
     step(`  the shop sees invoice ${invoice.id}: ${shop.getInvoice(invoice.id).state} (sequenced, not yet on L1)`)
     const paid = await payment.wait('settled')
@@ -109,8 +109,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print('')
     print('summary')
     print(`  Alice shielded: ${formatEther(alice.balance())} ETH   Bob shielded: ${formatEther(bob.balance())} ETH`)
+    if (info.fees) {
+      // The operator's fee account: a wallet like any other, from the devnet's fee mnemonic.
+      const operator = createWallet({ mnemonic: info.fees.mnemonic, l1: l1(info.accounts[0]!.privateKey), ...common })
+      await operator.sync()
+      print(`  the operator collected ${formatEther(operator.balance())} ETH in fees, as shielded notes only it can read and spend`)
+    }
     print(`  invoice ${invoice.id}: ${settled.state}`)
-    print('  the chain saw: a 1 ETH deposit, a private transfer (no amount, asset, parties or memo), a 0.1 ETH withdrawal')
+    print('  the chain saw: a 1 ETH deposit, a private transfer (no amount, asset, fee, parties or memo), a 0.1 ETH withdrawal')
     print(`  L1 transactions: ${l1TxHashes.join(', ')}`)
     print(`  done in ${elapsed().trim()}`)
     await shop.close()

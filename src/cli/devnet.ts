@@ -1,9 +1,13 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Address, createPublicClient, createWalletClient, type Hex, http, type PublicClient, toHex } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { loadConfig, nodeConfig } from '../config/index.ts'
+import { encodeAddress } from '../crypto/address.ts'
+import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../crypto/keys.ts'
+import { initCrypto } from '../crypto/poseidon.ts'
+import { exportViewingKey } from '../crypto/viewingKeys.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { deployRollup } from '../settlement/deployRollup.ts'
 import { deployTestToken } from '../settlement/deployTestToken.ts'
@@ -23,7 +27,15 @@ export type DevnetInfo = {
   deployBlock: string
   /** dev accounts with ETH and test tokens; [0] is the operator */
   accounts: { address: Address; privateKey: Hex }[]
+  /**
+   * the operator's shielded fee account (a fresh mnemonic per devnet: a wallet made from it
+   * spends the fees) and the prices per transaction in each asset's units; null without fees
+   */
+  fees: { mnemonic: string; address: string; prices: { eth: string; token: string } } | null
 }
+
+/** The devnet's prices per transaction: small, but enough that a flood of free transactions is refused. */
+export const DEVNET_FEES = { eth: '0.00001', token: '0.01' } as const
 
 export type Devnet = { info: DevnetInfo; anvil: Anvil; node: RunningNode; stop(): Promise<void> }
 
@@ -40,7 +52,9 @@ const devAccount = (addressIndex: number) => {
  * const devnet = await startDevnet({ dir: '.zkpay' })
  * console.log(devnet.info.sequencerUrl)
  */
-export async function startDevnet(options: { dir?: string; batchSize?: number; batchMaxAgeMs?: number; logger?: Logger; accounts?: number } = {}): Promise<Devnet> {
+export async function startDevnet(
+  options: { dir?: string; batchSize?: number; batchMaxAgeMs?: number; logger?: Logger; accounts?: number; fees?: { eth: string; token: string } | null } = {},
+): Promise<Devnet> {
   const dir = options.dir ?? '.zkpay'
   const logger = options.logger ?? createLogger('devnet')
   const anvil = await startAnvil()
@@ -58,6 +72,10 @@ export async function startDevnet(options: { dir?: string; batchSize?: number; b
     }
     const dataDir = path.join(dir, 'devnet-node')
     rmSync(dataDir, { recursive: true, force: true }) // a fresh chain needs a fresh node
+    const prices = options.fees === undefined ? DEVNET_FEES : options.fees
+    await initCrypto()
+    const feeMnemonic = generateMnemonic()
+    const feeKeys = deriveKeys(seedFromMnemonic(feeMnemonic))
     const config = loadConfig(nodeConfig, {
       env: {},
       overrides: {
@@ -66,11 +84,12 @@ export async function startDevnet(options: { dir?: string; batchSize?: number; b
         fromBlock: rollup.blockNumber,
         apiPort: 0,
         dataDir,
-        batchSize: options.batchSize ?? 32,
+        batchSize: options.batchSize ?? 21,
         batchMaxAgeMs: options.batchMaxAgeMs ?? 1_000,
+        fees: prices ? `ETH=${prices.eth},${tokenAddress}=${prices.token}` : [],
       },
     })
-    const node = await runNode(config, accounts[0]!.privateKey, { logger })
+    const node = await runNode(config, accounts[0]!.privateKey, { logger, feeKey: exportViewingKey(feeKeys, 'incoming', 'testnet') })
     const info: DevnetInfo = {
       rpcUrl: anvil.rpcUrl,
       sequencerUrl: node.url,
@@ -79,9 +98,13 @@ export async function startDevnet(options: { dir?: string; batchSize?: number; b
       chainId: foundry.id,
       deployBlock: rollup.blockNumber.toString(),
       accounts: accounts.map(({ account, privateKey }) => ({ address: account.address, privateKey })),
+      fees: prices ? { mnemonic: feeMnemonic, address: encodeAddress({ ownerPk: feeKeys.ownerPk, vpk: feeKeys.vpk }, 'testnet'), prices: { ...prices } } : null,
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 }) // it also holds the wallet and node folders
-    writeFileSync(path.join(dir, 'devnet.json'), `${JSON.stringify(info, null, 2)}\n`)
+    // Owner-only: it holds the dev accounts' keys and the fee account's mnemonic.
+    const file = path.join(dir, 'devnet.json')
+    writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 })
+    chmodSync(file, 0o600) // a file left by an earlier devnet keeps its old mode otherwise
     return {
       info,
       anvil,

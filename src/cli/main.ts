@@ -52,9 +52,10 @@ program
   .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
   .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
   .option('--operator-key-env <name>', 'NAME of the variable holding the operator key (ZKPAY_OPERATOR_KEY_ENV)')
-  .option('--batch-size <n>', 'transactions per batch, 1 to 32 (ZKPAY_BATCH_SIZE)')
+  .option('--batch-size <n>', 'transactions per batch, 1 to 21 (ZKPAY_BATCH_SIZE)')
   .option('--batch-max-age-ms <ms>', 'seal a smaller batch after this wait (ZKPAY_BATCH_MAX_AGE_MS)')
-  .option('--min-fee <units>', 'lowest fee admitted (ZKPAY_MIN_FEE)')
+  .option('--fees <list>', "fee per transaction per asset, e.g. ETH=0.00001,0xToken=0.05 (ZKPAY_FEES)")
+  .option('--fee-key-env <name>', "NAME of the variable holding the fee account's incoming viewing key, default ZKPAY_FEE_KEY (ZKPAY_FEE_KEY_ENV)")
   .option('--deposit-margin-blocks <n>', 'refuse deposits whose escrow unlocks within this many blocks (ZKPAY_DEPOSIT_MARGIN_BLOCKS)')
   .option('--confirmations <n>', 'blocks until a batch is final (ZKPAY_CONFIRMATIONS)')
   .option('--port <port>', 'HTTP API port (ZKPAY_API_PORT)')
@@ -78,7 +79,8 @@ program
         operatorKeyEnv: opts.operatorKeyEnv,
         batchSize: opts.batchSize,
         batchMaxAgeMs: opts.batchMaxAgeMs,
-        minFee: opts.minFee,
+        fees: opts.fees,
+        feeKeyEnv: opts.feeKeyEnv,
         depositMarginBlocks: opts.depositMarginBlocks,
         confirmations: opts.confirmations,
         apiPort: opts.port,
@@ -96,7 +98,8 @@ program
     const { config, deployment } = loadNodeSettings(overrides)
     const { key } = readOperatorKey(config.operatorKeyEnv, 'sign batch submissions')
     const proverToken = process.env[config.proverTokenEnv]?.trim() || undefined
-    const node = await runNode(config, key, { deployment, ...(proverToken === undefined ? {} : { proverToken }) })
+    const feeKey = process.env[config.feeKeyEnv]?.trim() || undefined
+    const node = await runNode(config, key, { deployment, ...(proverToken === undefined ? {} : { proverToken }), ...(feeKey === undefined ? {} : { feeKey }) })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()
@@ -141,11 +144,14 @@ program
   .command('devnet')
   .description('start anvil, deploy the rollup and a test token, run a node on loopback; writes .zkpay/devnet.json')
   .option('--dir <dir>', 'where devnet.json and the node data go', '.zkpay')
-  .option('--batch-size <n>', 'transactions per batch', '32')
-  .action(async (opts: { dir: string; batchSize: string }) => {
+  .option('--batch-size <n>', 'transactions per batch, 1 to 21', '21')
+  .option('--no-fees', 'charge no fees (then anyone can make the node post batches for free)')
+  .action(async (opts: { dir: string; batchSize: string; fees: boolean }) => {
     const { startDevnet } = await import('./devnet.ts')
-    const devnet = await startDevnet({ dir: opts.dir, batchSize: Number(opts.batchSize) })
+    const devnet = await startDevnet({ dir: opts.dir, batchSize: Number(opts.batchSize), ...(opts.fees ? {} : { fees: null }) })
+    const { fees } = devnet.info
     console.error(`devnet up: RPC ${devnet.info.rpcUrl}, sequencer ${devnet.info.sequencerUrl}, rollup ${devnet.info.rollupAddress}; details in ${opts.dir}/devnet.json. Ctrl-C stops it.`)
+    if (fees) console.error(`fees: ${fees.prices.eth} ETH or ${fees.prices.token} TUSD per transaction, paid as shielded notes to ${fees.address.slice(0, 24)}… (its mnemonic is in devnet.json)`)
     await untilSignal()
     await devnet.stop()
   })

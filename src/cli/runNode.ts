@@ -12,6 +12,7 @@ import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { openNodeStore } from '../state/index.ts'
 import { type Deployment, readDeploymentFile } from './deploymentFile.ts'
+import { resolveFeePolicy } from './feePolicy.ts'
 import { connectL1 } from './l1.ts'
 import { serveHttp } from './serveHttp.ts'
 
@@ -35,7 +36,11 @@ export function loadNodeSettings(overrides: ConfigOverrides<typeof nodeConfig>, 
  * Before any of that it checks the chain: the deployment file's chain id (WRONG_NETWORK), and
  * forgeable dev keys off the devnet (DEV_KEYS_REFUSED unless `insecureDevKeys`).
  */
-export async function runNode(config: NodeConfig, operatorKey: Hex, options: { logger?: Logger; deployment?: Deployment; proverToken?: string } = {}): Promise<RunningNode> {
+export async function runNode(
+  config: NodeConfig,
+  operatorKey: Hex,
+  options: { logger?: Logger; deployment?: Deployment; proverToken?: string; feeKey?: string } = {},
+): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
   const { chainId, publicClient, walletClient } = await connectL1(config.rpcUrl, privateKeyToAccount(operatorKey))
   const deployment = options.deployment
@@ -55,6 +60,9 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     logger.warn({ deployed, ...vkeys }, 'the deployment file records other verifying keys than this node has: the contract will refuse its batches')
   }
   await initCrypto()
+  const fees = await resolveFeePolicy(config.fees, { variable: config.feeKeyEnv, value: options.feeKey }, publicClient)
+  if (fees) logger.info({ feeAddress: fees.address, prices: Object.fromEntries([...fees.prices].map(([a, p]) => [`0x${a.toString(16).padStart(40, '0')}`, p.amount.toString()])) }, 'fees: paid as shielded notes to the fee address')
+  else logger.warn('no fees (ZKPAY_FEES is empty): anyone can make this node post batches at its expense')
   const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
   if (config.proverUrls.length > 0 && options.proverToken === undefined) {
     logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
@@ -71,7 +79,7 @@ export async function runNode(config: NodeConfig, operatorKey: Hex, options: { l
     logger: logger.child({ module: 'sequencer' }),
     batchSize: config.batchSize,
     batchMaxAgeMs: config.batchMaxAgeMs,
-    minFee: config.minFee,
+    ...(fees ? { fees } : {}),
     depositMarginBlocks: config.depositMarginBlocks,
     confirmations: config.confirmations,
     feeBumpAfterMs: config.feeBumpAfterMs,

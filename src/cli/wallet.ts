@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import type { Address, Hex, PublicClient } from 'viem'
 import { InvalidParameterError } from '../errors/index.ts'
 import type { Wallet } from '../sdk/index.ts'
+import type { FeeQuote } from '../sdk/wallet/feeQuote.ts'
 import { formatAmount, parseAmount } from '../sdk/merchant/amount.ts'
 
 const ETH = '0x0000000000000000000000000000000000000000' as const
@@ -98,6 +99,22 @@ function out(flags: WalletFlags, value: unknown, human: () => string[]): void {
   else for (const line of human()) console.log(line)
 }
 
+/**
+ * Prints the node's fee before a transaction is made (on stderr, so --json stays one document):
+ * the user sees what it costs before anything is proven or sent.
+ */
+async function showFee(
+  wallet: Wallet,
+  flags: WalletFlags,
+  asset: { address: Address; decimals: number; symbol: string },
+  maxFee: string | undefined,
+): Promise<{ fee: FeeQuote; maxFee?: bigint }> {
+  const fee = await wallet.quoteFee(asset.address)
+  if (!flags.json) console.error(`fee: ${formatAmount(fee.amount, asset.decimals)} ${asset.symbol} (a shielded note to the operator: nobody else sees it)`)
+  // The quote shown is the quote paid: the wallet does not ask the node again.
+  return { fee, ...(maxFee === undefined ? {} : { maxFee: amountOf(maxFee, asset.decimals) }) }
+}
+
 /** A sync with a progress line on a terminal. */
 async function syncWithProgress(wallet: Wallet, quiet: boolean): ReturnType<Wallet['sync']> {
   const tty = process.stderr.isTTY && !quiet
@@ -186,14 +203,18 @@ export function walletCommand(): Command {
     .description('shield an amount from the L1 account: escrow it on the rollup, then send the shielded deposit')
     .option('--asset <asset>', "'eth' or an ERC-20 address", 'eth')
     .option('--wait <stage>', 'sequenced, settled or final', 'settled')
-    .action(async (amount: string, opts: { asset: string; wait: string }, cmd: Command) => {
+    .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
+    .action(async (amount: string, opts: { asset: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
       const { wallet: w, publicClient, hasL1Key } = await openWallet(f)
       if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account that pays the deposit`)
       const asset = await assetOf(publicClient, opts.asset)
-      const handle = await w.deposit({ amount: amountOf(amount, asset.decimals), asset: asset.address })
+      const fee = await showFee(w, f, asset, opts.maxFee)
+      const handle = await w.deposit({ amount: amountOf(amount, asset.decimals), asset: asset.address, ...fee })
       const result = await handle.wait(stage(opts.wait))
-      out(f, { id: handle.id, ...result }, () => [`deposited ${amount} ${asset.symbol}: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`])
+      out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
+        `deposited ${amount} ${asset.symbol} (fee ${formatAmount(handle.fee, asset.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
+      ])
     })
 
   wallet
@@ -202,7 +223,8 @@ export function walletCommand(): Command {
     .option('--asset <asset>', "'eth' or an ERC-20 address", 'eth')
     .option('--memo <text>', 'a note for the recipient, encrypted to them (at most 128 bytes)')
     .option('--wait <stage>', 'sequenced, settled or final', 'settled')
-    .action(async (to: string, amount: string | undefined, opts: { asset: string; memo?: string; wait: string }, cmd: Command) => {
+    .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
+    .action(async (to: string, amount: string | undefined, opts: { asset: string; memo?: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
       const { wallet: w, publicClient } = await openWallet(f)
       let request: { to: string; amount: bigint; asset: Address; memo?: string; decimals: number; symbol: string }
@@ -220,10 +242,11 @@ export function walletCommand(): Command {
         request = { to, amount: amountOf(amount, asset.decimals), asset: asset.address, ...(opts.memo === undefined ? {} : { memo: opts.memo }), decimals: asset.decimals, symbol: asset.symbol }
       }
       await syncWithProgress(w, Boolean(f.json))
-      const handle = await w.transfer(request)
+      const fee = await showFee(w, f, { address: request.asset, decimals: request.decimals, symbol: request.symbol }, opts.maxFee)
+      const handle = await w.transfer({ ...request, ...fee })
       const result = await handle.wait(stage(opts.wait))
-      out(f, { id: handle.id, ...result }, () => [
-        `sent ${formatAmount(request.amount, request.decimals)} ${request.symbol} to ${request.to.slice(0, 20)}…: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
+      out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
+        `sent ${formatAmount(request.amount, request.decimals)} ${request.symbol} to ${request.to.slice(0, 20)}… (fee ${formatAmount(handle.fee, request.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
       ])
     })
 
@@ -232,15 +255,19 @@ export function walletCommand(): Command {
     .description('unshield an amount to an L1 address')
     .option('--asset <asset>', "'eth' or an ERC-20 address", 'eth')
     .option('--wait <stage>', 'sequenced, settled or final', 'settled')
-    .action(async (to: string, amount: string, opts: { asset: string; wait: string }, cmd: Command) => {
+    .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
+    .action(async (to: string, amount: string, opts: { asset: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
       if (!isAddress(to)) throw new InvalidParameterError('to', 'expected an L1 address (0x and 40 hex digits)')
       const { wallet: w, publicClient } = await openWallet(f)
       const asset = await assetOf(publicClient, opts.asset)
       await syncWithProgress(w, Boolean(f.json))
-      const handle = await w.withdraw({ to, amount: amountOf(amount, asset.decimals), asset: asset.address })
+      const fee = await showFee(w, f, asset, opts.maxFee)
+      const handle = await w.withdraw({ to, amount: amountOf(amount, asset.decimals), asset: asset.address, ...fee })
       const result = await handle.wait(stage(opts.wait))
-      out(f, { id: handle.id, ...result }, () => [`withdrew ${amount} ${asset.symbol} to ${to}: ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`])
+      out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
+        `withdrew ${amount} ${asset.symbol} to ${to} (fee ${formatAmount(handle.fee, asset.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
+      ])
     })
 
   wallet

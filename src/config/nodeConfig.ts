@@ -15,8 +15,8 @@ const UINT32_MAX = (1n << 32n) - 1n
 const blockCountError = 'expected a whole number of blocks from 1 to 2^32 - 1'
 const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: blockCountError }).max(UINT32_MAX, { error: blockCountError }).optional()
 
-/** The batch circuit is built for N = 32 transfers (64 leaves, a whole height-3 subtree). */
-export const MAX_BATCH_SIZE = 32
+/** The batch circuit is built for N = 21 transfers (3 outputs each: 63 of the 64 leaves of a whole height-3 subtree). */
+export const MAX_BATCH_SIZE = 21
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
 const address = z
@@ -35,6 +35,15 @@ export const insecureDevKeys = setting({
   parser: z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')], { error: 'expected 1, true, 0 or false' }),
   default: false,
 })
+/** One price of ZKPAY_FEES: `ETH=0.001` or `0x…=12.5`, the amount in the asset's units. */
+const feeEntry = z
+  .string()
+  .regex(/^(ETH|0x[0-9a-fA-F]{40})=(\d+(\.\d+)?)$/, { error: 'expected ASSET=AMOUNT pairs such as ETH=0.00001,0x5FbDB2315678afecb367f032d93F642f64180aa3=0.05' })
+  .transform((s) => {
+    const [asset = '', amount = ''] = s.split('=')
+    return { asset: (asset === 'ETH' ? '0x0000000000000000000000000000000000000000' : asset) as `0x${string}`, amount }
+  })
+
 /** A list given as an array (an override) or as one comma-separated string (a variable, a flag). */
 const commaList = <T extends z.ZodType<unknown, string>>(item: T) => {
   const list = z.array(item)
@@ -102,11 +111,20 @@ export const nodeConfig = {
     parser: integer(1, 3_600_000, 'expected an integer number of milliseconds from 1 to 3600000'),
     default: 2_000,
   }),
-  minFee: setting({
-    env: 'ZKPAY_MIN_FEE',
-    description: 'The lowest fee, in base units of the asset, that a transaction must pay to be admitted.',
-    parser: z.coerce.bigint({ error: 'expected a non-negative integer in base units' }).min(0n),
-    default: 0n,
+  fees: setting({
+    env: 'ZKPAY_FEES',
+    description:
+      "The fee per transaction in each asset the node serves, comma-separated ASSET=AMOUNT in the asset's own units (ETH=0.00001,0xToken…=0.05; the token's decimals are read from L1). Transactions pay it as a shielded note to the address of ZKPAY_FEE_KEY, and a transaction of an asset not listed is refused. Empty: no fees, and anyone can make the node post batches at its expense.",
+    parser: commaList(feeEntry),
+    default: [],
+  }),
+  feeKeyEnv: setting({
+    env: 'ZKPAY_FEE_KEY_ENV',
+    description:
+      "The NAME of the environment variable that holds the incoming viewing key (zkpivk1…/zkptivk1…) of the operator's fee account, not the key itself: the node decrypts each transaction's fee note with it and publishes its address. Spend the fees with that account's wallet.",
+    parser: variableName('the fee key'),
+    default: 'ZKPAY_FEE_KEY',
+    echoInvalid: false,
   }),
   depositMarginBlocks: setting({
     env: 'ZKPAY_DEPOSIT_MARGIN_BLOCKS',

@@ -61,7 +61,11 @@ export const integer = (min: number, max: number, error: string) => z.coerce.num
  * secret: settings hold names so that secrets stay out of flags, files and config objects.
  */
 export const variableName = (what: string) =>
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: `expected the name of an environment variable (letters, digits and _), not ${what} itself` })
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: `expected the name of an environment variable (letters, digits and _), not ${what} itself` })
+    // A bech32 key (zkptivk1…, zkpfvk1…) is letters and digits too: never take one for a name.
+    .refine((s) => !/^zkpt?[if]vk1/i.test(s), { error: `expected the name of an environment variable (letters, digits and _), not ${what} itself` })
 
 /** An address a server listens on: an IPv4 or IPv6 address, or `localhost`. */
 export const listenAddress = z.string().refine((s) => isIP(s) !== 0 || s === 'localhost', { error: 'expected an IP address (or localhost)' })

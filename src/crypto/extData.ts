@@ -1,6 +1,7 @@
 import { type Address, encodeAbiParameters, type Hex, isAddress, keccak256 } from 'viem'
 import { InvalidParameterError } from '../errors/index.ts'
 import { FIELD_SIZE } from './field.ts'
+import { type Outputs, TRANSFER_OUTPUTS } from './note.ts'
 
 /**
  * Everything about a transaction that the contract acts on but the circuit does not compute.
@@ -15,12 +16,16 @@ export type ExtData = {
   recipient: Address
   /** > 0 deposit, < 0 withdrawal, 0 private transfer (base units of the transaction's asset) */
   extAmount: bigint
-  /** paid to the batch submitter, in the transaction's asset; `publicAmount = extAmount − fee (mod r)` */
+  /**
+   * a public tip to whoever posts the batch, in the transaction's asset (`publicAmount = extAmount − fee (mod r)`).
+   * The operator's price is paid by the fee note (the third output) instead, which reveals nothing;
+   * wallets leave this 0. It pays whoever posts a batch through the escape hatch.
+   */
   fee: bigint
   /** the transaction's ephemeral x25519 public key, shared by its outputs */
   epk: Hex
   /** one fixed-size ciphertext per output note */
-  ciphertexts: readonly [Hex, Hex]
+  ciphertexts: Readonly<Outputs<Hex>>
 }
 
 /** The ABI type of `ExtData`, shared by the SDK, the sequencer and the contract bindings. */
@@ -35,6 +40,7 @@ export const extDataAbiParameters = [
       { name: 'epk', type: 'bytes32' },
       { name: 'ciphertext0', type: 'bytes' },
       { name: 'ciphertext1', type: 'bytes' },
+      { name: 'ciphertext2', type: 'bytes' },
     ],
   },
 ] as const
@@ -51,10 +57,10 @@ export function encodeExtData(extData: ExtData): Hex {
     throw new InvalidParameterError('extData.fee', 'expected a non-negative bigint below 2^256')
   }
   if (!/^0x[0-9a-fA-F]{64}$/.test(extData.epk)) throw new InvalidParameterError('extData.epk', 'expected 32 bytes of hex')
-  if (extData.ciphertexts?.length !== 2) throw new InvalidParameterError('extData.ciphertexts', 'expected exactly two ciphertexts')
-  const [ciphertext0, ciphertext1] = extData.ciphertexts
+  if (extData.ciphertexts?.length !== TRANSFER_OUTPUTS) throw new InvalidParameterError('extData.ciphertexts', `expected exactly ${TRANSFER_OUTPUTS} ciphertexts`)
+  const [ciphertext0, ciphertext1, ciphertext2] = extData.ciphertexts
   return encodeAbiParameters(extDataAbiParameters, [
-    { recipient: extData.recipient, extAmount: extData.extAmount, fee: extData.fee, epk: extData.epk, ciphertext0, ciphertext1 },
+    { recipient: extData.recipient, extAmount: extData.extAmount, fee: extData.fee, epk: extData.epk, ciphertext0, ciphertext1, ciphertext2 },
   ])
 }
 

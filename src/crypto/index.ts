@@ -14,7 +14,7 @@ export {
 } from './field.ts'
 export { AccountKeys, deriveInternalKey, deriveKeys, generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './keys.ts'
 export { type MerklePath, MerkleTree, rootFromPath, subtreeRoot, TREE_LEVELS, verifyMerklePath, zeroHashes } from './merkleTree.ts'
-export { AMOUNT_LIMIT, ASSET_LIMIT, assertAmount, assertAsset, LEAF_INDEX_LIMIT, type Note, noteCommitment, noteNullifier } from './note.ts'
+export { AMOUNT_LIMIT, ASSET_LIMIT, assertAmount, assertAsset, LEAF_INDEX_LIMIT, type Note, noteCommitment, noteNullifier, type Outputs, TRANSFER_OUTPUTS } from './note.ts'
 export {
   type DecryptedNote,
   decryptNotes,

@@ -9,6 +9,15 @@ export const ASSET_LIMIT = 1n << 160n
 /** Leaf indexes of the 16-level 4-ary note tree are below 4^16 = 2^32. */
 export const LEAF_INDEX_LIMIT = 1n << 32n
 
+/**
+ * Output notes of every transaction, in this order: the payment (or the wallet's own note for a
+ * deposit or merge), the change, and the fee note to the operator. A fee paid as a note stays
+ * inside the pool, so a transfer that pays one reveals no more than one that does not.
+ */
+export const TRANSFER_OUTPUTS = 3
+/** One value per output of a transaction. */
+export type Outputs<T> = [T, T, T]
+
 /** A shielded note: `amount` of `asset` spendable by whoever knows the keys behind `ownerPk`. */
 export type Note = {
   /** ERC-20 address as an integer, 0 for ETH */

@@ -44,3 +44,19 @@ export class L1UnreachableError extends BaseError {
     super('L1_UNREACHABLE', `The L1 RPC at ${url} cannot be reached: check the URL and that the chain runs.`, options)
   }
 }
+
+/** The node takes fees in a list of assets, and this one is not in it: no fee it could pay would be accepted. */
+export class FeeAssetUnsupportedError extends BaseError {
+  override name = 'FeeAssetUnsupportedError' as const
+  constructor(asset: string, accepted: readonly string[]) {
+    super('FEE_ASSET_UNSUPPORTED', `This node takes no fees in ${asset}, so it admits no transaction of that asset (it takes ${accepted.join(', ') || 'none'}); use another node or forced inclusion.`)
+  }
+}
+
+/** The node asks more than the caller agreed to pay (`maxFee`, or by default 1% of the amount). */
+export class FeeTooHighError extends BaseError {
+  override name = 'FeeTooHighError' as const
+  constructor(shortMessage: string) {
+    super('FEE_TOO_HIGH', shortMessage)
+  }
+}

@@ -14,6 +14,7 @@ import { BATCH_LEAVES, type SyncedBatch, type SyncFromL1Result } from '../settle
 import type { Json, NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
+import { type FeePolicy, publicFees } from './fees.ts'
 import { validateTransaction } from './validateTransaction.ts'
 
 export type SequencerOptions = {
@@ -21,11 +22,12 @@ export type SequencerOptions = {
   l1: RollupClient
   prover: BatchProver
   logger: Logger
-  /** transactions per batch, 1 to 32 */
+  /** transactions per batch, 1 to MAX_BATCH_SIZE (21) */
   batchSize: number
   /** seal a non-empty batch after its oldest transaction waited this long */
   batchMaxAgeMs: number
-  minFee: bigint
+  /** what the node charges, paid as a fee note to its fee address (undefined: nothing) */
+  fees?: FeePolicy
   /** deposits whose escrow unlocks within this many blocks are refused at admission and dropped at sealing */
   depositMarginBlocks: bigint
   /** blocks, the including one counted, after which a settled batch is final (at least 1) */
@@ -61,7 +63,7 @@ const CURSOR = 'l1'
  * store and L1 say (L1 is the truth).
  *
  * @example
- * const sequencer = await Sequencer.start({ store, l1, prover: createLocalProver(), logger, batchSize: 32, ... })
+ * const sequencer = await Sequencer.start({ store, l1, prover: createLocalProver(), logger, batchSize: 21, ... })
  * const verdict = await sequencer.submit(json)
  */
 export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
@@ -111,8 +113,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async submit(json: TransactionJson): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
     const checked = await this.check(json)
     if (!checked.ok) return this.#rejected(checked)
-    const { tx, id, canonical } = checked
-    const inserted = await this.options.store.insertPendingTransaction(newTransaction(id, tx))
+    const { tx, id, priority } = checked
+    const inserted = await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx), priority })
     if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
     this.metrics.admitted++
     this.#emit({ type: 'transaction', id, status: 'pending' })
@@ -125,7 +127,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * checks in the contract's order, then the proof), and nothing is written. What a client's
    * dry run and the differential test against the contract use.
    */
-  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson } | Rejection> {
+  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number } | Rejection> {
     let tx: ShieldedTransaction
     try {
       tx = fromTransactionJson(json)
@@ -137,14 +139,14 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     // A resubmission (a client retrying a POST that timed out) learns that it got in.
     if (await this.options.store.getTransaction(id)) return reject('TRANSACTION_KNOWN')
     const verdict = await this.#validate(tx)
-    return verdict.ok ? { ok: true, tx, id, canonical } : verdict
+    return verdict.ok ? { ok: true, tx, id, canonical, priority: verdict.priority } : verdict
   }
 
   /** Admission's checks against the store, L1 and the proof (nothing is written). */
-  #validate(tx: ShieldedTransaction): Promise<{ ok: true } | Rejection> {
-    const { store, l1, minFee, depositMarginBlocks } = this.options
+  #validate(tx: ShieldedTransaction): Promise<{ ok: true; priority: number } | Rejection> {
+    const { store, l1, fees, depositMarginBlocks } = this.options
     return validateTransaction(tx, {
-      minFee,
+      ...(fees ? { fees } : {}),
       depositMarginBlocks,
       knownRoot: (root) => store.knownRoot(root),
       takenNullifiers: (nullifiers) => store.takenNullifiers(nullifiers),
@@ -182,6 +184,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length, inclusionRequests: this.#inclusion.ids.length },
       prover: { name: this.options.prover.name, stage: this.#stage },
       batchSize: this.options.batchSize,
+      // The address and prices only: the policy also holds the fee key's secret.
+      fees: publicFees(this.options.fees),
     }
   }
 

@@ -2,3 +2,4 @@ export { CONTRACT_REJECTIONS, type Rejection, type RejectionCode, REJECTIONS } f
 export { Sequencer, type SequencerEvent, type SequencerOptions, transactionId } from './Sequencer.ts'
 export { type ValidationContext, validateTransaction } from './validateTransaction.ts'
 export { ProofBatcher, type VerifyMany } from './ProofBatcher.ts'
+export { checkFee, FEE_OUTPUT, type FeePolicy, type FeePrice, publicFees } from './fees.ts'

@@ -2,13 +2,14 @@ import { isAddress, zeroAddress } from 'viem'
 import { type ShieldedTransaction, transferPublicSignals, verifyTransfer } from '../circuits/index.ts'
 import { extDataHash } from '../crypto/extData.ts'
 import { isFieldElement, toField } from '../crypto/field.ts'
-import { AMOUNT_LIMIT, ASSET_LIMIT } from '../crypto/note.ts'
+import { AMOUNT_LIMIT, ASSET_LIMIT, TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { NOTE_CIPHERTEXT_SIZE } from '../crypto/noteEncryption.ts'
+import { checkFee, type FeePolicy } from './fees.ts'
 import { type Rejection, reject } from './rejections.ts'
 
 export type ValidationContext = {
-  /** the sequencer's minimum fee (in the transaction's asset's base units) */
-  minFee: bigint
+  /** what the node charges (its fee address, key and prices); undefined: no fees */
+  fees?: FeePolicy
   knownRoot(root: bigint): Promise<boolean>
   /** which of these nullifiers are spent on L1 or reserved by an admitted transaction */
   takenNullifiers(nullifiers: readonly bigint[]): Promise<readonly { status: 'spent' | 'pending' }[]>
@@ -35,7 +36,7 @@ const ciphertextOk = (c: string) => typeof c === 'string' && /^0x[0-9a-fA-F]*$/.
 /**
  * The admission checks: exactly what Rollup.sol's `_checkTransfer` checks, in the same order
  * (so both name the same first fault), then the proof, read as the EVM reads it. The
- * sequencer's own policies sit where they cost least: the minimum fee after the arithmetic,
+ * sequencer's own policies sit where they cost least: the fee note after the arithmetic,
  * a pending nullifier with the spent ones, an escrow another admitted transaction consumes and
  * the deposit margin with the escrow. An admitted
  * transaction therefore cannot make a batch revert, unless L1 changes under it (the store
@@ -45,16 +46,16 @@ const ciphertextOk = (c: string) => typeof c === 'string' && /^0x[0-9a-fA-F]*$/.
  * const verdict = await validateTransaction(tx, context)
  * if (!verdict.ok) return c.json({ code: verdict.code, message: verdict.message }, 400)
  */
-export async function validateTransaction(tx: ShieldedTransaction, ctx: ValidationContext): Promise<{ ok: true } | Rejection> {
+export async function validateTransaction(tx: ShieldedTransaction, ctx: ValidationContext): Promise<{ ok: true; priority: number } | Rejection> {
   const { extAmount, fee, recipient, epk, ciphertexts } = tx.extData
   // What cannot even be encoded for the contract (the HTTP schema refuses it first).
   const inputs = [tx.root, tx.publicAmount, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
-  if (inputs.length !== 7 || !inputs.every(isFieldElement)) return reject('INVALID_SCHEMA', 'Every public input must be a field element below r.')
+  if (inputs.length !== 3 + 2 + TRANSFER_OUTPUTS || !inputs.every(isFieldElement)) return reject('INVALID_SCHEMA', 'Every public input must be a field element below r.')
   if (typeof extAmount !== 'bigint' || extAmount < -INT256_LIMIT || extAmount >= INT256_LIMIT) return reject('INVALID_SCHEMA', 'extAmount must fit in int256.')
   if (typeof fee !== 'bigint' || fee < 0n || fee >= UINT256_LIMIT) return reject('INVALID_SCHEMA', 'fee must fit in uint256.')
   if (!isAddress(recipient, { strict: false }) || typeof epk !== 'string' || !EPK.test(epk)) return reject('INVALID_SCHEMA', 'recipient must be an address and epk 32 bytes.')
   if (typeof tx.publicAsset !== 'bigint' || tx.publicAsset < 0n || tx.publicAsset >= ASSET_LIMIT) return reject('INVALID_ASSET')
-  if (ciphertexts?.length !== 2 || !ciphertexts.every(ciphertextOk)) return reject('INVALID_SCHEMA', `Each ciphertext must be ${NOTE_CIPHERTEXT_SIZE} bytes.`)
+  if (ciphertexts?.length !== TRANSFER_OUTPUTS || !ciphertexts.every(ciphertextOk)) return reject('INVALID_SCHEMA', `Each ciphertext must be ${NOTE_CIPHERTEXT_SIZE} bytes.`)
   if (extDataHash(tx.extData) !== tx.extDataHash) return reject('EXT_DATA_MISMATCH')
   if (fee >= AMOUNT_LIMIT || extAmount <= -AMOUNT_LIMIT || extAmount >= AMOUNT_LIMIT) return reject('AMOUNT_OUT_OF_RANGE')
   const flow = extAmount - fee
@@ -62,7 +63,8 @@ export async function validateTransaction(tx: ShieldedTransaction, ctx: Validati
   if (flow === 0n && extAmount !== 0n) return reject('PUBLIC_AMOUNT_MISMATCH')
   if (flow === 0n && tx.publicAsset !== 0n) return reject('INVALID_ASSET')
   if (extAmount < 0n && recipient.toLowerCase() === zeroAddress) return reject('INVALID_RECIPIENT')
-  if (fee < ctx.minFee) return reject('FEE_TOO_LOW', `The minimum is ${ctx.minFee}.`)
+  const paid = checkFee(tx, ctx.fees)
+  if (!paid.ok) return paid
 
   if (!(await ctx.knownRoot(tx.root))) return reject('UNKNOWN_ROOT')
   // Spent outranks pending: a spent note can never come back, a pending one might.
@@ -81,5 +83,5 @@ export async function validateTransaction(tx: ShieldedTransaction, ctx: Validati
   }
   const verify = ctx.verifyProof ?? ((t: ShieldedTransaction) => verifyTransfer(t.proof, transferPublicSignals(t)))
   if (!(await verify(tx))) return reject('INVALID_PROOF')
-  return { ok: true }
+  return { ok: true, priority: paid.priority }
 }

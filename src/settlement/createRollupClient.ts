@@ -1,6 +1,7 @@
 import { type Address, encodeAbiParameters, type Hash, type Hex, keccak256, type PublicClient, zeroAddress } from 'viem'
 import type { Proof, ShieldedTransaction } from '../circuits/index.ts'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
+import type { Outputs } from '../crypto/note.ts'
 import { RollupRevertedError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
 import { rollupAbi } from './generated/contracts.ts'
@@ -135,8 +136,8 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
  * `keccak256(abi.encode(asset, amount, extDataHash, commitments))`, the contract's escrow key:
  * it binds the deposit's output notes, so nobody else's transaction can consume it.
  */
-export function escrowKey(asset: bigint, amount: bigint, extDataHash: bigint, commitments: readonly [bigint, bigint]): Hash {
+export function escrowKey(asset: bigint, amount: bigint, extDataHash: bigint, commitments: Readonly<Outputs<bigint>>): Hash {
   const address = `0x${asset.toString(16).padStart(40, '0')}` as Address
   const word = { type: 'uint256' } as const
-  return keccak256(encodeAbiParameters([{ type: 'address' }, word, word, word, word], [address, amount, extDataHash, commitments[0], commitments[1]]))
+  return keccak256(encodeAbiParameters([{ type: 'address' }, word, word, { type: 'uint256[3]' }], [address, amount, extDataHash, commitments]))
 }

@@ -1,5 +1,5 @@
 import { type Address, erc20Abi, type Hash, zeroAddress } from 'viem'
-import { assertAmount } from '../crypto/note.ts'
+import { assertAmount, type Outputs, TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { assertFieldElement } from '../crypto/field.ts'
 import { InvalidParameterError } from '../errors/index.ts'
 import type { SettlementClients } from './clients.ts'
@@ -15,10 +15,10 @@ export type DepositParameters = {
   /** the ext-data hash of the shielded deposit transaction this escrow pays for */
   extDataHash: bigint
   /**
-   * that transaction's two output commitments: the escrow is bound to them, so only the
+   * that transaction's output commitments: the escrow is bound to them, so only the
    * transaction that creates these notes can consume it
    */
-  commitments: readonly [bigint, bigint]
+  commitments: Readonly<Outputs<bigint>>
 }
 
 const DEPOSIT_GAS = 150_000n
@@ -36,7 +36,9 @@ export async function deposit(clients: SettlementClients, p: DepositParameters):
   assertAmount(p.amount, 'amount')
   if (p.amount === 0n) throw new InvalidParameterError('amount', 'a deposit must be above 0')
   assertFieldElement(p.extDataHash, 'extDataHash')
-  if (!Array.isArray(p.commitments) || p.commitments.length !== 2) throw new InvalidParameterError('commitments', 'expected the two output commitments')
+  if (!Array.isArray(p.commitments) || p.commitments.length !== TRANSFER_OUTPUTS) {
+    throw new InvalidParameterError('commitments', `expected the ${TRANSFER_OUTPUTS} output commitments`)
+  }
   p.commitments.forEach((c, i) => assertFieldElement(c, `commitments[${i}]`))
   const { publicClient, walletClient } = clients
   const isEth = p.asset.toLowerCase() === zeroAddress

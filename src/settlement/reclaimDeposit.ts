@@ -1,4 +1,5 @@
 import type { Address, Hash } from 'viem'
+import type { Outputs } from '../crypto/note.ts'
 import type { SettlementClients } from './clients.ts'
 import { rollupAbi } from './generated/contracts.ts'
 import { sendRollupTransaction } from './sendRollupTransaction.ts'
@@ -12,7 +13,7 @@ import { sendRollupTransaction } from './sendRollupTransaction.ts'
  */
 export async function reclaimDeposit(
   clients: SettlementClients,
-  p: { rollup: Address; asset: Address; amount: bigint; extDataHash: bigint; commitments: readonly [bigint, bigint] },
+  p: { rollup: Address; asset: Address; amount: bigint; extDataHash: bigint; commitments: Readonly<Outputs<bigint>> },
 ): Promise<Hash> {
   const { hash } = await sendRollupTransaction(clients, 'Reclaiming the deposit', {
     address: p.rollup,

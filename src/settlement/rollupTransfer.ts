@@ -1,5 +1,6 @@
 import { encodeAbiParameters, getAbiItem, type Hash, type Hex, keccak256 } from 'viem'
 import type { ShieldedTransaction } from '../circuits/index.ts'
+import type { Outputs } from '../crypto/index.ts'
 import { rollupAbi } from './generated/contracts.ts'
 
 /** The ABI of Rollup.sol's `Transfer` struct, taken from the generated bindings. */
@@ -25,6 +26,7 @@ export function toRollupTransfer(t: ShieldedTransaction) {
       epk: t.extData.epk,
       ciphertext0: t.extData.ciphertexts[0],
       ciphertext1: t.extData.ciphertexts[1],
+      ciphertext2: t.extData.ciphertexts[2],
     },
   }
 }
@@ -36,8 +38,8 @@ type DecodedTransfer = {
   publicAsset: bigint
   extDataHash: bigint
   nullifiers: readonly [bigint, bigint]
-  commitments: readonly [bigint, bigint]
-  extData: { recipient: `0x${string}`; extAmount: bigint; fee: bigint; epk: Hex; ciphertext0: Hex; ciphertext1: Hex }
+  commitments: readonly [bigint, bigint, bigint]
+  extData: { recipient: `0x${string}`; extAmount: bigint; fee: bigint; epk: Hex; ciphertext0: Hex; ciphertext1: Hex; ciphertext2: Hex }
 }
 
 /** The inverse of {@link toRollupTransfer}: a `Transfer` as viem decodes it from calldata or an event. */
@@ -50,13 +52,13 @@ export function fromRollupTransfer(t: DecodedTransfer): ShieldedTransaction {
     publicAsset: t.publicAsset,
     extDataHash: t.extDataHash,
     nullifiers: pair(t.nullifiers),
-    commitments: pair(t.commitments),
+    commitments: [...t.commitments] as Outputs<bigint>,
     extData: {
       recipient: t.extData.recipient,
       extAmount: t.extData.extAmount,
       fee: t.extData.fee,
       epk: t.extData.epk,
-      ciphertexts: [t.extData.ciphertext0, t.extData.ciphertext1],
+      ciphertexts: [t.extData.ciphertext0, t.extData.ciphertext1, t.extData.ciphertext2],
     },
   }
 }

@@ -6,8 +6,8 @@ import { rollupAbi } from './generated/contracts.ts'
 import { toRollupTransfer } from './rollupTransfer.ts'
 import { sendRollupTransaction } from './sendRollupTransaction.ts'
 
-/** Transactions per batch: the batch circuit appends 64 leaves, two per transaction. */
-export const MAX_BATCH_TRANSFERS = 32
+/** Transactions per batch: the batch circuit appends 64 leaves, three per transaction (the 64th stays zero). */
+export const MAX_BATCH_TRANSFERS = 21
 
 export type SubmitBatchParameters = {
   rollup: Address
@@ -43,7 +43,7 @@ export type SubmitBatchParameters = {
 export function batchGasLimit(transactions: readonly ShieldedTransaction[]): bigint {
   const payouts = transactions.filter((t) => t.extData.extAmount < 0n).length
   const fees = transactions.filter((t) => t.extData.fee > 0n).length
-  return 450_000n + 170_000n * BigInt(transactions.length) + 140_000n * BigInt(payouts) + 25_000n * BigInt(fees)
+  return 450_000n + 190_000n * BigInt(transactions.length) + 140_000n * BigInt(payouts) + 25_000n * BigInt(fees)
 }
 
 /**

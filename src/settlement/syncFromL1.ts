@@ -1,5 +1,6 @@
 import { type Address, getAbiItem, getAddress, type Hash, type Hex, numberToHex, type PublicClient, toEventSelector } from 'viem'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
+import type { Outputs } from '../crypto/note.ts'
 import { SettlementError } from '../errors/index.ts'
 import { rollupAbi } from './generated/contracts.ts'
 
@@ -11,12 +12,12 @@ type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hash; tra
 export const BATCH_LEAVES = 64
 
 export type SyncedTransaction = {
-  /** leaf of the first output; the second is at leafIndex + 1 */
+  /** leaf of the first output; the others follow it */
   leafIndex: number
   nullifiers: [bigint, bigint]
-  commitments: [bigint, bigint]
+  commitments: Outputs<bigint>
   epk: Hex
-  ciphertexts: [Hex, Hex]
+  ciphertexts: Outputs<Hex>
   batchNumber: number
   blockNumber: bigint
   transactionHash: Hash
@@ -118,9 +119,9 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
         current.transactions.push({
           leafIndex: Number(BigInt(log.topics[1] ?? '0x0')),
           nullifiers: [word(0), word(1)],
-          commitments: [word(2), word(3)],
-          epk: `0x${data.toString('hex', 4 * 32, 5 * 32)}`,
-          ciphertexts: [bytesAt(5), bytesAt(6)],
+          commitments: [word(2), word(3), word(4)],
+          epk: `0x${data.toString('hex', 5 * 32, 6 * 32)}`,
+          ciphertexts: [bytesAt(6), bytesAt(7), bytesAt(8)],
           batchNumber: current.batchNumber,
           blockNumber,
           transactionHash: log.transactionHash,
@@ -157,8 +158,9 @@ export async function appendBatches(tree: MerkleTree, batches: readonly SyncedBa
     }
     for (const t of batch.transactions) {
       const at = b * BATCH_LEAVES + t.leafIndex - batch.startIndex
-      leaves[at] = t.commitments[0]
-      leaves[at + 1] = t.commitments[1]
+      t.commitments.forEach((c, k) => {
+        leaves[at + k] = c
+      })
     }
     size += BATCH_LEAVES
     root = batch.newRoot

@@ -24,6 +24,8 @@ export type NewTransaction = {
   escrowKey?: Hash
   /** Admission time; the store's clock by default. */
   createdAt?: Date
+  /** The fee it pays in thousandths of the node's price (default 0): batches take the highest first. */
+  priority?: number
 }
 
 export type StoredTransaction = {
@@ -41,6 +43,10 @@ export type StoredTransaction = {
   position: number | null
   /** the L1 escrow a deposit consumes */
   escrowKey: Hash | null
+  /** admission order, from 1: the mempool's page cursor */
+  seq: number
+  /** the fee it pays in thousandths of the node's price */
+  priority: number
 }
 
 /** A rejection is a value (CONVENTIONS "Code" 3): the API returns `code` and `message` as-is. */
@@ -176,13 +182,17 @@ export interface NodeStore {
   requeueTransaction(id: string): Promise<InsertTransactionResult>
   /**
    * Admitted transactions not yet settled on L1 (pending, batched, proving, submitted), oldest
-   * first: what watch-only merchants trial-decrypt to see a payment before it settles.
+   * first, from admission order `afterSeq` on (exclusive; default 0): what watch-only merchants
+   * trial-decrypt to see a payment before it settles, a page at a time.
    */
-  listUnsettledTransactions(limit: number): Promise<StoredTransaction[]>
+  listUnsettledTransactions(limit: number, afterSeq?: number): Promise<StoredTransaction[]>
   /** How many transactions wait, and since when the oldest has: the batcher's size and age rule. */
   getPendingSummary(): Promise<{ count: number; oldestCreatedAt: Date | null }>
 
-  /** Puts the oldest pending transactions into a new `sealed` batch; undefined when none wait. */
+  /**
+   * Puts pending transactions into a new `sealed` batch, the `first` ones first, then by fee
+   * (highest priority) and age; undefined when none wait.
+   */
   sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined>
   getBatch(number: number): Promise<StoredBatch | undefined>
   /** A batch's transactions by position, rejected ones included. */

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3'
-import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, min, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, min, ne } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { Hex32 } from '../crypto/field.ts'
+import { TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { InvalidParameterError, ReorgTooDeepError } from '../errors/index.ts'
 import { BatchTransitionError, StoreError } from '../errors/state.ts'
 import type {
@@ -72,7 +73,9 @@ export class SqliteNodeStore implements NodeStore {
       root: fieldToHex(input.root, 'root'),
       createdAt: input.createdAt ?? this.#now(),
       escrowKey: input.escrowKey === undefined ? null : hashHex(input.escrowKey, 'escrowKey'),
+      priority: input.priority ?? 0,
     }
+    if (!Number.isSafeInteger(row.priority) || row.priority < 0) throw new InvalidParameterError('priority', 'expected a non-negative integer')
 
     return this.#write((tx): InsertTransactionResult => {
       if (tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.id, input.id)).get()) {
@@ -135,12 +138,13 @@ export class SqliteNodeStore implements NodeStore {
     })
   }
 
-  async listUnsettledTransactions(limit: number): Promise<StoredTransaction[]> {
+  async listUnsettledTransactions(limit: number, afterSeq = 0): Promise<StoredTransaction[]> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidParameterError('limit', 'expected a positive integer')
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new InvalidParameterError('afterSeq', 'expected a non-negative integer')
     return this.#db
       .select()
       .from(transactions)
-      .where(inArray(transactions.status, ['pending', 'batched', 'proving', 'submitted']))
+      .where(and(inArray(transactions.status, ['pending', 'batched', 'proving', 'submitted']), gt(transactions.seq, afterSeq)))
       .orderBy(asc(transactions.seq))
       .limit(limit)
       .all()
@@ -172,15 +176,17 @@ export class SqliteNodeStore implements NodeStore {
               .sort((x, y) => first.indexOf(x.id) - first.indexOf(y.id))
               .slice(0, maxTransactions)
       const chosen = new Set(firstPending.map((t) => t.id))
-      const oldest = tx
+      // Fee per gas first (every transaction's gas is about the same, and prices are per
+      // asset), then age: a flood that pays the minimum waits behind those who pay more.
+      const best = tx
         .select({ id: transactions.id })
         .from(transactions)
         .where(eq(transactions.status, 'pending'))
-        .orderBy(asc(transactions.seq))
+        .orderBy(desc(transactions.priority), asc(transactions.seq))
         .limit(maxTransactions)
         .all()
         .filter((t) => !chosen.has(t.id))
-      const pending = [...firstPending, ...oldest].slice(0, maxTransactions)
+      const pending = [...firstPending, ...best].slice(0, maxTransactions)
       if (pending.length === 0) return undefined
       const now = this.#now()
       const batch = tx
@@ -559,9 +565,9 @@ function adoptSettled(tx: Tx, batchNumber: number, startIndex: number, leafRows:
   for (const id of new Set(holders.map((h) => h.txId).filter((id): id is string => id !== null))) {
     const row = tx.select().from(transactions).where(eq(transactions.id, id)).get()
     if (row?.status !== 'pending') continue
-    for (let leaf = startIndex; byLeaf.has(leaf); leaf += 2) {
-      if (byLeaf.get(leaf) === row.commitments[0] && byLeaf.get(leaf + 1) === row.commitments[1]) {
-        tx.update(transactions).set({ status: 'settled', batchNumber, position: (leaf - startIndex) / 2 }).where(eq(transactions.id, id)).run()
+    for (let leaf = startIndex; byLeaf.has(leaf); leaf += TRANSFER_OUTPUTS) {
+      if (row.commitments.every((c, k) => byLeaf.get(leaf + k) === c)) {
+        tx.update(transactions).set({ status: 'settled', batchNumber, position: (leaf - startIndex) / TRANSFER_OUTPUTS }).where(eq(transactions.id, id)).run()
         break
       }
     }

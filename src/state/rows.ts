@@ -29,6 +29,8 @@ export function toStoredTransaction(row: typeof transactions.$inferSelect): Stor
     batchNumber: row.batchNumber,
     position: row.position,
     escrowKey: row.escrowKey,
+    seq: row.seq,
+    priority: row.priority,
   }
 }
 

@@ -91,10 +91,15 @@ export const transactions = sqliteTable(
     root: text('root').$type<Hex32>().notNull(),
     createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
     batchNumber: integer('batch_number').references(() => batches.number),
-    /** Position within its batch, from 0: its commitments are leaves `startIndex + 2 * position + i`. */
+    /** Position within its batch, from 0: its commitments are leaves `startIndex + 3 * position + i`. */
     position: integer('position'),
     /** A deposit's L1 escrow key (`0x` + 64 hex digits; not a field element): the escrow it consumes. */
     escrowKey: text('escrow_key').$type<Hash>(),
+    /**
+     * The fee it pays in thousandths of the node's price for its asset (0 on a node without fees):
+     * batches take the highest first, then the oldest. Prices are per asset, so this is fee per gas.
+     */
+    priority: integer('priority').notNull().default(0),
   },
   (t) => [
     check('transactions_status_check', oneOf(t.status, TX_STATUSES)),
@@ -105,6 +110,7 @@ export const transactions = sqliteTable(
     check('transactions_ext_data_hash_check', isHex32(t.extDataHash)),
     check('transactions_root_check', isHex32(t.root)),
     index('transactions_status_seq_idx').on(t.status, t.seq),
+    index('transactions_status_priority_idx').on(t.status, t.priority, t.seq),
     uniqueIndex('transactions_batch_position_idx').on(t.batchNumber, t.position),
     // One escrow is consumed once: of two transactions on their way to L1 that would consume it,
     // the second would make its batch revert. Like a nullifier, the key is reserved at admission.

@@ -318,7 +318,7 @@ describe('a network observer', () => {
     await setTimeout(20)
     // What the sequencer announces in process around one admission and its batch.
     const id = `0x${'7e'.repeat(32)}`
-    const commitments = [11n, 12n]
+    const commitments = [11n, 12n, 13n] // one transaction's payment, change and fee note
     const nullifiers = [21n, 22n]
     offline.sequencer.emit('event', { type: 'transaction', id, status: 'pending' })
     offline.sequencer.emit('event', { type: 'batch', number: 7, state: 'sealed' })

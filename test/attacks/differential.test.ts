@@ -1,10 +1,11 @@
-import { type Address, bytesToHex, zeroAddress } from 'viem'
+import { type Address, bytesToHex, type Hex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { transactionSchema } from '../../src/api/schemas.ts'
 import { type ShieldedTransaction, terminateProver, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
 import { BASE_FIELD_SIZE } from '../../src/circuits/proofPoints.ts'
 import { extDataHash } from '../../src/crypto/extData.ts'
 import { FIELD_SIZE, randomFieldElement, toField } from '../../src/crypto/field.ts'
+import type { Outputs } from '../../src/crypto/note.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { CONTRACT_REJECTIONS } from '../../src/sequencer/rejections.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
@@ -22,8 +23,9 @@ import { nonSubgroupG2 } from './helpers.ts'
 // verdict (the HTTP schema, then `Sequencer.check`, which is `submit` without the insert) must
 // equal the contract's (an eth_call of `submitBatch` with a one-transaction batch and a real
 // batch proof). Admission accepting what the contract refuses would let one transaction revert
-// whole batches; the reverse would lose users' transactions. The node's own policies (a minimum
-// fee, the deposit margin, pending nullifiers) are set so that they do not apply here.
+// whole batches; the reverse would lose users' transactions. The node's own policies (the fee
+// note, the deposit margin, pending nullifiers) are set so that they do not apply here: the node
+// has no fee policy, so the third output is a plain zero note.
 
 const ETH = 0n
 let devnet: Devnet
@@ -60,7 +62,7 @@ beforeAll(async () => {
     bases.push({ name, tx, batch: await proveBatchFor(tree, rollup, [tx]) })
   }
   // The node follows the same chain; it must not seal anything (check() never inserts anyway).
-  node = await startTestNode(devnet, { batchSize: 32, batchMaxAgeMs: 3_600_000, minFee: 0n, depositMarginBlocks: 0n })
+  node = await startTestNode(devnet, { batchSize: 21, batchMaxAgeMs: 3_600_000, depositMarginBlocks: 0n })
   for (let i = 0; (await node.sequencer.status()).leafCount < tree.size; i++) {
     if (i > 200) throw new Error('the node did not catch up with L1')
     await new Promise((r) => setTimeout(r, 100))
@@ -117,7 +119,9 @@ function mutations(base: ShieldedTransaction, other: ShieldedTransaction): Mutat
   add('extDataHash + r', { extDataHash: base.extDataHash + FIELD_SIZE })
   for (const k of [0, 1] as const) {
     add(`nullifier ${k} + r`, { nullifiers: base.nullifiers.map((n, i) => (i === k ? n + FIELD_SIZE : n)) as [bigint, bigint] })
-    add(`commitment ${k} + r`, { commitments: base.commitments.map((c, i) => (i === k ? c + FIELD_SIZE : c)) as [bigint, bigint] })
+  }
+  for (const k of [0, 1, 2] as const) {
+    add(`commitment ${k} + r`, { commitments: base.commitments.map((c, i) => (i === k ? c + FIELD_SIZE : c)) as Outputs<bigint> })
   }
   // Each proof coordinate + p, negated points, points at infinity, B outside the subgroup, swapped proofs.
   const p = base.proof
@@ -160,12 +164,18 @@ function mutations(base: ShieldedTransaction, other: ShieldedTransaction): Mutat
   add('extAmount = fee (no flow, money moves), rehashed', { publicAmount: 0n, publicAsset: 0n }, { extAmount: 5n, fee: 5n }, true)
   add('epk changed', {}, { epk: bytesToHex(new Uint8Array(32).fill(0xab)) })
   add('epk changed, rehashed', {}, { epk: bytesToHex(new Uint8Array(32).fill(0xab)) }, true)
-  const [c0, c1] = base.extData.ciphertexts
-  const flipped = `${c0.slice(0, -2)}${c0.endsWith('00') ? '01' : '00'}` as `0x${string}`
-  add('ciphertext byte flipped', {}, { ciphertexts: [flipped, c1] })
-  add('ciphertext byte flipped, rehashed', {}, { ciphertexts: [flipped, c1] }, true)
-  add('ciphertext 213 bytes, rehashed', {}, { ciphertexts: [c0.slice(0, -2) as `0x${string}`, c1] }, true)
-  add('ciphertext 215 bytes, rehashed', {}, { ciphertexts: [`${c0}00`, c1] }, true)
+  // Each of the three ciphertexts (payment, change, fee note) in turn.
+  for (const k of [0, 1, 2] as const) {
+    const c = base.extData.ciphertexts[k]
+    const withCiphertext = (x: Hex) => base.extData.ciphertexts.map((old, i) => (i === k ? x : old)) as Outputs<Hex>
+    const flipped = `${c.slice(0, -2)}${c.endsWith('00') ? '01' : '00'}` as Hex
+    add(`ciphertext ${k} byte flipped`, {}, { ciphertexts: withCiphertext(flipped) })
+    add(`ciphertext ${k} byte flipped, rehashed`, {}, { ciphertexts: withCiphertext(flipped) }, true)
+    add(`ciphertext ${k} 213 bytes, rehashed`, {}, { ciphertexts: withCiphertext(c.slice(0, -2) as Hex) }, true)
+    add(`ciphertext ${k} 215 bytes, rehashed`, {}, { ciphertexts: withCiphertext(`${c}00`) }, true)
+  }
+  const [c0, c1, c2] = base.extData.ciphertexts
+  add('ciphertexts rotated, rehashed', {}, { ciphertexts: [c1, c2, c0] }, true)
   // Public inputs the proof does not match, or the chain does not know.
   add('publicAmount + 1', { publicAmount: (base.publicAmount + 1n) % FIELD_SIZE })
   add('publicAsset 2^160', { publicAsset: 1n << 160n })
@@ -176,8 +186,12 @@ function mutations(base: ShieldedTransaction, other: ShieldedTransaction): Mutat
   add('both nullifiers equal', { nullifiers: [base.nullifiers[0], base.nullifiers[0]] })
   add('a spent nullifier', { nullifiers: [spentNullifier, base.nullifiers[1]] })
   add('nullifiers swapped', { nullifiers: [base.nullifiers[1], base.nullifiers[0]] })
-  add('commitments swapped', { commitments: [base.commitments[1], base.commitments[0]] })
-  add('a commitment replaced', { commitments: [randomFieldElement(), base.commitments[1]] })
+  const [m0, m1, m2] = base.commitments
+  add('commitments swapped', { commitments: [m1, m0, m2] })
+  add('change and fee commitments swapped', { commitments: [m0, m2, m1] })
+  add('a commitment replaced', { commitments: [randomFieldElement(), m1, m2] })
+  add('the fee commitment replaced', { commitments: [m0, m1, randomFieldElement()] })
+  add('the fee commitment a copy of the payment’s', { commitments: [m0, m1, m0] })
   add('nullifier 0 + 1', { nullifiers: [(base.nullifiers[0] + 1n) % FIELD_SIZE, base.nullifiers[1]] })
   return out
 }

@@ -1,9 +1,9 @@
-import { bytesToHex, parseEther, zeroAddress } from 'viem'
+import { bytesToHex, type Hex, parseEther, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTransferWitness, proveTransfer, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
 import { randomFieldElement, toHex32 } from '../../src/crypto/field.ts'
 import { deriveKeys } from '../../src/crypto/keys.ts'
-import { type Note, noteCommitment, noteNullifier } from '../../src/crypto/note.ts'
+import { type Note, noteCommitment, noteNullifier, type Outputs } from '../../src/crypto/note.ts'
 import { type DecryptedNote, decryptNotes, encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey, importViewingKey, type ViewingKey } from '../../src/crypto/viewingKeys.ts'
@@ -48,11 +48,17 @@ afterAll(async () => {
   await terminateProver()
 })
 
+/** The three ciphertexts of `encryptNotes` (payment, change, fee note) as ext data holds them. */
+const hexes = (ciphertexts: Uint8Array[]) => {
+  expect(ciphertexts).toHaveLength(3)
+  return ciphertexts.map((c) => bytesToHex(c)) as Outputs<Hex>
+}
+
 /** Pays `note` (to the shop) as output 0 of a deposit, with `ciphertext0` as the shop will read it. */
-async function payDeposit(note: Note, ciphertexts: [`0x${string}`, `0x${string}`], epk: `0x${string}`) {
+async function payDeposit(note: Note, ciphertexts: Outputs<Hex>, epk: Hex) {
   const extData = { recipient: zeroAddress, extAmount: note.amount, fee: 0n, epk, ciphertexts }
   const change = payer.note(0n, 0n)
-  const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, outputs: [note, change] })
+  const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, outputs: [note, change, payer.note(0n, 0n)] })
   await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: note.amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
   const { body } = await node.post(toTransactionJson(tx))
   await node.waitFor(body.id!, ['settled', 'final'])
@@ -66,8 +72,8 @@ describe('a merchant as attacker', () => {
   it('default: the shop sees an honest payment, amount and memo, from L1', async () => {
     const invoice = await shop.createInvoice({ amount: 700n, expiresIn: 600 })
     paid = { asset: 0n, amount: 700n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
-    const { epk, ciphertexts } = encryptNotes([{ note: paid, memo: invoice.id }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk])
-    const tx = await payDeposit(paid, [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)], bytesToHex(epk))
+    const { epk, ciphertexts } = encryptNotes([{ note: paid, memo: invoice.id }, { note: payer.note(0n, 0n) }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk, payer.keys.vpk])
+    const tx = await payDeposit(paid, hexes(ciphertexts), bytesToHex(epk))
     await shop.sync()
     expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'settled', received: 700n })
     leafIndex = (await node.store.listNotes(0, 1000)).find((n) => n.commitment === tx.commitments[0])!.leafIndex
@@ -82,7 +88,7 @@ describe('a merchant as attacker', () => {
     const thief = new Actor(53)
     const input = { note: paid, leafIndex, path: tree.path(leafIndex) }
     const dummy = { note: { asset: 0n, amount: 0n, ownerPk: paid.ownerPk, blinding: randomFieldElement() }, leafIndex: 0 }
-    const outputs = [thief.note(0n, 700n), thief.note(0n, 0n)] as [Note, Note]
+    const outputs = [thief.note(0n, 700n), thief.note(0n, 0n), thief.note(0n, 0n)] as Outputs<Note>
     const args = { root: tree.root, inputs: [input, dummy] as const, outputs, publicAmount: 0n, publicAsset: 0n, extDataHash: 1n }
     // The witness builder names the problem...
     expect(() => buildTransferWitness({ keys: guessed, ...args })).toThrow(/does not own this note/)
@@ -110,9 +116,9 @@ describe('a payer against the merchant', () => {
     const invoice = await shop.createInvoice({ amount: 1000n, expiresIn: 600 })
     const real: Note = { asset: 0n, amount: 1n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
     const claimed: Note = { ...real, amount: 1000n }
-    const { epk, ciphertexts } = encryptNotes([{ note: claimed, memo: invoice.id }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk])
+    const { epk, ciphertexts } = encryptNotes([{ note: claimed, memo: invoice.id }, { note: payer.note(0n, 0n) }, { note: payer.note(0n, 0n) }], [shopKeys().vpk, payer.keys.vpk, payer.keys.vpk])
     expect(noteCommitment(claimed)).not.toBe(noteCommitment(real))
-    await payDeposit(real, [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)], bytesToHex(epk))
+    await payDeposit(real, hexes(ciphertexts), bytesToHex(epk))
     await shop.sync()
     expect(shop.getInvoice(invoice.id)).toMatchObject({ state: 'open', received: 0n })
   })
@@ -160,9 +166,10 @@ describe('someone who saw the QR code', () => {
     const fundingLeaf = (await node.store.listNotes(0, 1000)).find((n) => n.commitment === funding.tx.commitments[1])!.leafIndex
     const toShop: Note = { asset: 0n, amount: 700n, ownerPk: shopKeys().ownerPk, blinding: randomFieldElement() }
     const change = payer.note(0n, 300n)
-    const { epk, ciphertexts } = encryptNotes([{ note: toShop, memo: invoice.memo }, { note: change }], [shopKeys().vpk, payer.keys.vpk])
-    const extData = { recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: bytesToHex(epk), ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [`0x${string}`, `0x${string}`] }
-    const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, inputs: [{ note: funding.change, leafIndex: fundingLeaf }], outputs: [toShop, change] })
+    const padding = payer.note(0n, 0n) // the fee output: this node charges nothing
+    const { epk, ciphertexts } = encryptNotes([{ note: toShop, memo: invoice.memo }, { note: change }, { note: padding }], [shopKeys().vpk, payer.keys.vpk, payer.keys.vpk])
+    const extData = { recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: bytesToHex(epk), ciphertexts: hexes(ciphertexts) }
+    const tx = await payer.proveWithExtData(node.sequencer.tree, { asset: 0n, extData, inputs: [{ note: funding.change, leafIndex: fundingLeaf }], outputs: [toShop, change, padding] })
     const { body } = await node.post(toTransactionJson(tx))
     await shop.sync() // from the node's mempool: paid, with the sequencer's transaction id
     expect(shop.getInvoice(invoice.id).state).toBe('paid')

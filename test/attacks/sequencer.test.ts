@@ -1,7 +1,7 @@
 import { type Address, bytesToHex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ShieldedTransaction, terminateProver } from '../../src/circuits/index.ts'
-import type { Note } from '../../src/crypto/note.ts'
+import type { Note, Outputs } from '../../src/crypto/note.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
@@ -215,10 +215,10 @@ describe('a malicious sequencer', () => {
       extAmount: 63n,
       fee: 0n,
       epk: bytesToHex(new Uint8Array(32).fill(1)),
-      ciphertexts: [bytesToHex(new Uint8Array(214).fill(2)), bytesToHex(new Uint8Array(214).fill(3))] as [`0x${string}`, `0x${string}`],
+      ciphertexts: [bytesToHex(new Uint8Array(214).fill(2)), bytesToHex(new Uint8Array(214).fill(3)), bytesToHex(new Uint8Array(214).fill(4))] as Outputs<`0x${string}`>,
     }
     const dummies = [{ note: user.note(ETH, 0n), leafIndex: 0 }, { note: user.note(ETH, 0n), leafIndex: 0 }]
-    const outputs = [user.note(ETH, 63n), user.note(ETH, 0n)] as [Note, Note]
+    const outputs = [user.note(ETH, 63n), user.note(ETH, 0n), user.note(ETH, 0n)] as Outputs<Note>
     const queued = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, outputs, extData })
     const twin = await user.proveWithExtData(tree, { asset: ETH, outputs, extData }) // the same escrow, other notes spent
     const spender = await user.proveWithExtData(tree, { asset: ETH, inputs: dummies, extData: { ...extData, extAmount: 64n } }) // the same notes spent, another escrow

@@ -10,6 +10,7 @@ import { DEV_ALPHA_1, DEV_BETA_2, isDevKey, type KeyPoints } from '../../src/cir
 import { BEACON, BEACON_ITERATIONS_EXP } from '../../src/circuits/setup.ts'
 import { extDataHash } from '../../src/crypto/extData.ts'
 import { FIELD_SIZE, randomFieldElement } from '../../src/crypto/field.ts'
+import type { Outputs } from '../../src/crypto/note.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { submitBatch } from '../../src/settlement/submitBatch.ts'
@@ -116,7 +117,7 @@ describe('attacker: anyone who knows the dev setup', () => {
       publicAsset: ETH,
       extDataHash: extDataHash(extData),
       nullifiers: [randomFieldElement(), randomFieldElement()] as [bigint, bigint],
-      commitments: [randomFieldElement(), randomFieldElement()] as [bigint, bigint],
+      commitments: [randomFieldElement(), randomFieldElement(), randomFieldElement()] as Outputs<bigint>,
       extData,
     }
     const signals = transferPublicSignals({ ...unproven, proof: undefined as never })

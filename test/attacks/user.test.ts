@@ -1,7 +1,8 @@
-import { type Address, bytesToHex, zeroAddress } from 'viem'
+import { type Address, bytesToHex, type Hex, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver, toTransactionJson, type ShieldedTransaction } from '../../src/circuits/index.ts'
 import { BASE_FIELD_SIZE } from '../../src/circuits/proofPoints.ts'
+import type { Outputs } from '../../src/crypto/note.ts'
 import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
@@ -96,15 +97,18 @@ describe('another user, against the contract', () => {
   it('another user breaks wallet restores with a 65,750-byte ciphertext (a wrapped u16 length): the contract refuses any ciphertext but 214 bytes', async () => {
     // A zero-value transfer whose first output's ciphertext is 65,750 bytes (65,750 mod 2^16 = 214).
     const ciphertext = bytesToHex(new Uint8Array(214).fill(3))
-    const extData = { recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: bytesToHex(new Uint8Array(32).fill(4)), ciphertexts: [bytesToHex(new Uint8Array(65_750).fill(9)), ciphertext] as [`0x${string}`, `0x${string}`] }
+    const extData = { recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: bytesToHex(new Uint8Array(32).fill(4)), ciphertexts: [bytesToHex(new Uint8Array(65_750).fill(9)), ciphertext, ciphertext] as Outputs<Hex> }
     const hostile = await attacker.proveWithExtData(tree, { asset: ETH, extData })
     await devnet.testClient.mine({ blocks: Number(ESCAPE_DELAY) })
     // 131 kB of calldata costs over a million gas before the contract runs: the attacker pays it.
     const hostileBatch = { ...(await proveBatchFor(tree, rollup, [hostile])), gas: 10_000_000n }
     await rejectsWith(submitBatch(attackerL1, hostileBatch), 'Rollup__InvalidCiphertext', { txIndex: 0n })
     await rejectsWith(requestInclusion(attackerL1, { rollup, transaction: hostile, gas: 10_000_000n }), 'Rollup__InvalidCiphertext', { txIndex: 0n })
-    const short = await attacker.proveWithExtData(tree, { asset: ETH, extData: { ...extData, ciphertexts: ['0x', ciphertext] } })
+    const short = await attacker.proveWithExtData(tree, { asset: ETH, extData: { ...extData, ciphertexts: ['0x', ciphertext, ciphertext] } })
     await rejectsWith(submitBatch(attackerL1, await proveBatchFor(tree, rollup, [short])), 'Rollup__InvalidCiphertext', { txIndex: 0n })
+    // The fee note's ciphertext (the third) is held to the same size.
+    const shortFee = await attacker.proveWithExtData(tree, { asset: ETH, extData: { ...extData, ciphertexts: [ciphertext, ciphertext, '0x'] } })
+    await rejectsWith(submitBatch(attackerL1, await proveBatchFor(tree, rollup, [shortFee])), 'Rollup__InvalidCiphertext', { txIndex: 0n })
   })
 })
 
@@ -182,11 +186,11 @@ describe('another user, against the node', () => {
 
   it('a depositor proves many transactions against one escrow (the same notes, other dummy inputs) to make batch after batch revert: only the first is admitted', async () => {
     const n = await node({ batchSize: 4, batchMaxAgeMs: 1_000 })
-    const [a, b] = [victim.note(ETH, 71n), victim.note(ETH, 0n)] as [ReturnType<Actor['note']>, ReturnType<Actor['note']>]
-    const { epk, ciphertexts } = encryptNotes([{ note: a }, { note: b }], [victim.keys.vpk, victim.keys.vpk])
-    const extData = { recipient: zeroAddress, extAmount: 71n, fee: 0n, epk: bytesToHex(epk), ciphertexts: [bytesToHex(ciphertexts[0]!), bytesToHex(ciphertexts[1]!)] as [`0x${string}`, `0x${string}`] }
+    const outputs: Outputs<ReturnType<Actor['note']>> = [victim.note(ETH, 71n), victim.note(ETH, 0n), victim.note(ETH, 0n)]
+    const { epk, ciphertexts } = encryptNotes(outputs.map((note) => ({ note })), outputs.map(() => victim.keys.vpk))
+    const extData = { recipient: zeroAddress, extAmount: 71n, fee: 0n, epk: bytesToHex(epk), ciphertexts: ciphertexts.map((c) => bytesToHex(c)) as Outputs<Hex> }
     // Same outputs, same ext data: one escrow key, new nullifiers each time.
-    const copies = [await victim.proveWithExtData(tree, { asset: ETH, extData, outputs: [a, b] }), await victim.proveWithExtData(tree, { asset: ETH, extData, outputs: [a, b] })]
+    const copies = [await victim.proveWithExtData(tree, { asset: ETH, extData, outputs }), await victim.proveWithExtData(tree, { asset: ETH, extData, outputs })]
     expect(copies[0]!.nullifiers).not.toEqual(copies[1]!.nullifiers)
     await deposit(depositorL1, { rollup: devnet.rollup, asset: zeroAddress, amount: 71n, extDataHash: copies[0]!.extDataHash, commitments: copies[0]!.commitments })
     const admitted = await n.post(toTransactionJson(copies[0]!))

@@ -26,7 +26,7 @@ afterAll(() => terminateProver())
 
 const alice = () => deriveKeys(new Uint8Array(32).fill(0xa1))
 const bob = () => deriveKeys(new Uint8Array(32).fill(0xb0))
-const ext = extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x'] })
+const ext = extDataHash({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk: `0x${'00'.repeat(32)}`, ciphertexts: ['0x', '0x', '0x'] })
 const note = (ownerPk: bigint, amount: bigint): Note => ({ asset: 0n, amount, ownerPk, blinding: randomFieldElement() })
 /** Two zero-amount inputs (no membership needed): a deposit's, or any test's. */
 const dummies = (ownerPk: bigint) =>
@@ -48,16 +48,16 @@ describe('proveTransfer / verifyTransfer', () => {
         { note: inputs[0]!, leafIndex: 1, path: tree.path(1) },
         { note: inputs[1]!, leafIndex: 2, path: tree.path(2) },
       ],
-      outputs: [note(b.ownerPk, 90n), note(a.ownerPk, 10n)],
+      outputs: [note(b.ownerPk, 85n), note(a.ownerPk, 10n), note(b.ownerPk, 5n)],
       publicAmount: 0n,
       publicAsset: 0n,
       extDataHash: ext,
     })
     const { proof, publicSignals } = await proveTransfer(witness)
     expect(publicSignals).toEqual(witness.publicSignals)
-    expect(publicSignals).toHaveLength(8)
+    expect(publicSignals).toHaveLength(9)
     expect(await verifyTransfer(proof, publicSignals)).toBe(true)
-    for (const i of [0, 1, 3, 4, 7]) {
+    for (const i of [0, 1, 3, 4, 7, 8]) {
       const tampered = [...publicSignals]
       tampered[i] = (tampered[i]! + 1n) % FIELD_SIZE
       expect(await verifyTransfer(proof, tampered), `signal ${i}`).toBe(false)
@@ -74,7 +74,7 @@ describe('proveTransfer / verifyTransfer', () => {
       keys: a,
       root: tree.root,
       inputs: dummies(a.ownerPk),
-      outputs: [note(a.ownerPk, 500n), note(a.ownerPk, 0n)],
+      outputs: [note(a.ownerPk, 500n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
       publicAmount: 500n,
       publicAsset: 0n,
       extDataHash: ext,
@@ -90,7 +90,7 @@ describe('proveTransfer / verifyTransfer', () => {
         { note: spent.note, leafIndex: 0, path: tree.path(0) },
         { note: note(a.ownerPk, 0n), leafIndex: 5 },
       ],
-      outputs: [note(a.ownerPk, 200n), note(a.ownerPk, 0n)],
+      outputs: [note(a.ownerPk, 200n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
       publicAmount: toField(-300n),
       publicAsset: 0n,
       extDataHash: ext,
@@ -112,18 +112,19 @@ describe('proveTransfer / verifyTransfer', () => {
         { note: mine, leafIndex: 0, path: tree.path(0) },
         { note: note(a.ownerPk, 0n), leafIndex: 0 },
       ] as const,
-      outputs: [note(b.ownerPk, 10n), note(a.ownerPk, 0n)] as const,
+      outputs: [note(b.ownerPk, 10n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)] as const,
       publicAmount: 0n,
       publicAsset: 0n,
       extDataHash: ext,
     }
-    expect(buildTransferWitness(base).publicSignals).toHaveLength(8)
+    expect(buildTransferWitness(base).publicSignals).toHaveLength(9)
     const theirs = note(b.ownerPk, 10n)
     expect(() => buildTransferWitness({ ...base, inputs: [{ note: theirs, leafIndex: 0, path: tree.path(0) }, base.inputs[1]] })).toThrow(/`inputs\[0\].note.ownerPk`/)
     expect(() => buildTransferWitness({ ...base, root: base.root + 1n })).toThrow(/`inputs\[0\].path`/)
     expect(() => buildTransferWitness({ ...base, inputs: [{ note: mine, leafIndex: 0 }, base.inputs[1]] })).toThrow(/`inputs\[0\].path`/)
     expect(() => buildTransferWitness({ ...base, inputs: [base.inputs[0], base.inputs[0]] })).toThrow(/same note/)
-    expect(() => buildTransferWitness({ ...base, outputs: [{ ...base.outputs[0], asset: 5n }, base.outputs[1]] })).toThrow(/`outputs\[0\].asset`/)
+    expect(() => buildTransferWitness({ ...base, outputs: [{ ...base.outputs[0], asset: 5n }, base.outputs[1], base.outputs[2]] })).toThrow(/`outputs\[0\].asset`/)
+    expect(() => buildTransferWitness({ ...base, outputs: [base.outputs[0], base.outputs[1], { ...base.outputs[2], asset: 5n }] })).toThrow(/`outputs\[2\].asset`/)
     expect(() => buildTransferWitness({ ...base, publicAmount: 1n, publicAsset: 9n })).toThrow(/`publicAsset`/)
     expect(() => buildTransferWitness({ ...base, extDataHash: FIELD_SIZE })).toThrow(/`extDataHash`/)
   })
@@ -134,7 +135,7 @@ describe('proveTransfer / verifyTransfer', () => {
       keys: a,
       root: new MerkleTree().root,
       inputs: dummies(a.ownerPk),
-      outputs: [note(a.ownerPk, 5n), note(a.ownerPk, 0n)], // 5 out of nothing
+      outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n), note(a.ownerPk, 5n)], // 5 out of nothing, in the fee output
       publicAmount: 0n,
       publicAsset: 0n,
       extDataHash: ext,
@@ -153,7 +154,7 @@ describe('groth16Prove', () => {
       keys: a,
       root: new MerkleTree().root,
       inputs: dummies(a.ownerPk),
-      outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
+      outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
       publicAmount: 0n,
       publicAsset: 0n,
       extDataHash: ext,
@@ -168,7 +169,7 @@ describe('artifacts', () => {
     const nowhere = '.cache/no-artifacts-here'
     expect(() => loadVerificationKey('transfer', nowhere)).toThrow(expect.objectContaining({ code: 'CIRCUIT_ARTIFACT_INVALID', message: expect.stringContaining('npm run setup') }))
     expect(() => readManifest(`${nowhere}/manifest.json`)).toThrow(expect.objectContaining({ code: 'CIRCUIT_ARTIFACT_INVALID' }))
-    expect(loadVerificationKey('transfer')).toMatchObject({ protocol: 'groth16', nPublic: 8 })
+    expect(loadVerificationKey('transfer')).toMatchObject({ protocol: 'groth16', nPublic: 9 })
   })
 })
 

@@ -19,8 +19,9 @@ import {
 } from '../helpers/circuit.ts'
 
 // A small instance (4 levels, 256 leaves) of the production template: same constraints per
-// level, compiled in seconds.
+// level, compiled in seconds, with production's three outputs (payment, change, fee note).
 const LEVELS = 4
+const OUTPUTS = 3
 const SOURCE = 'circuits/lib/transfer.circom'
 const PUBLICS = ['root', 'publicAmount', 'publicAsset', 'extDataHash', 'inputNullifier', 'outputCommitment'] as const
 
@@ -37,6 +38,8 @@ let at: Record<
 
 let alice: AccountKeys
 let bob: AccountKeys
+/** The node operator, paid by fee notes (the third output). */
+let operator: AccountKeys
 let tree: MerkleTree
 /** Alice's notes in the tree, by name, with their leaf index. */
 const owned: Record<string, { note: Note; leafIndex: number }> = {}
@@ -47,7 +50,7 @@ type TransferCase = {
   asset: bigint
   root: bigint
   inputs: [Spend, Spend]
-  outputs: [Note, Note]
+  outputs: [Note, Note, Note]
   publicAmount?: bigint
   publicAsset?: bigint
   extDataHash?: bigint
@@ -96,20 +99,23 @@ function out(owner: AccountKeys, amount: bigint, blinding: bigint, asset = USDC)
   return { asset, amount, ownerPk: owner.ownerPk, blinding }
 }
 
-/** 100 + 250 USDC of Alice's → 300 to Bob, 50 change. */
+/** 100 + 250 USDC of Alice's → 300 to Bob, 45 change, a fee note of 5 to the operator. */
 function baseTransfer(): TransferCase {
   return {
     keys: alice,
     asset: USDC,
     root: tree.root,
     inputs: [spend('a100'), spend('b250')],
-    outputs: [out(bob, 300n, 31n), out(alice, 50n, 32n)],
+    outputs: [out(bob, 300n, 31n), out(alice, 45n, 32n), out(operator, 5n, 33n)],
   }
 }
 
+/** 200 USDC withdrawn from 350: 150 change, no payment, no fee. */
+const withdrawalOutputs = (): [Note, Note, Note] => [out(alice, 150n, 51n), out(bob, 0n, 52n), out(alice, 0n, 53n)]
+
 beforeAll(async () => {
   await initCrypto()
-  circuit = await compileTestCircuit({ name: 'transfer-l4', include: SOURCE, main: `Transfer(${LEVELS})`, publics: PUBLICS })
+  circuit = await compileTestCircuit({ name: 'transfer-l4-o3', include: SOURCE, main: `Transfer(${LEVELS}, ${OUTPUTS})`, publics: PUBLICS })
 
   const frame = async (text: string) => failureAt('Transfer', await lineOf(SOURCE, text))
   at = {
@@ -121,12 +127,13 @@ beforeAll(async () => {
     distinct: await frame('distinctNullifiers.b <== inputNullifier[1];'),
     outAmountRange: await frame('_ <== Num2Bits(128)(outAmount[i]);'),
     outCommitment: await frame('outCommitment[i] === outputCommitment[i];'),
-    balance: await frame('inAmount[0] + inAmount[1] + publicAmount === outAmount[0] + outAmount[1];'),
+    balance: await frame('inAmount[0] + inAmount[1] + publicAmount === outSum;'),
     publicAsset: await frame('publicAmount * (publicAsset - asset) === 0;'),
   }
 
   alice = testKeys(0xa1)
   bob = testKeys(0xb0)
+  operator = testKeys(0x0e)
 
   // Alice's notes sit among other users' commitments, at indices whose base-4 digits cover
   // every position: 6 = (2,1,0,0), 27 = (3,2,1,0), 201 = (1,2,0,3), 228 = (0,1,2,3).
@@ -151,7 +158,7 @@ beforeAll(async () => {
 })
 
 describe('Transfer', () => {
-  it('default: a transfer of two notes satisfies every constraint', async () => {
+  it('default: a transfer of two notes with a fee note satisfies every constraint', async () => {
     const witness = await calculateWitness(circuit, transferInput(baseTransfer()))
     expect(witness[0]).toBe(1n)
   })
@@ -159,7 +166,7 @@ describe('Transfer', () => {
   it('default: public signals are root, publicAmount, publicAsset, extDataHash, nullifiers, commitments', async () => {
     const input = transferInput({ ...baseTransfer(), extDataHash: 0xe47dn })
     const witness = await calculateWitness(circuit, input)
-    expect(circuit.publicInputs).toBe(8)
+    expect(circuit.publicInputs).toBe(9)
     expect(circuit.publicOutputs).toBe(0)
     expect(publicSignals(circuit, witness)).toEqual([
       input.root,
@@ -181,7 +188,7 @@ describe('Transfer', () => {
       asset: USDC,
       root: tree.root,
       inputs: [dummy(41n), dummy(42n)],
-      outputs: [out(alice, 500n, 43n), out(alice, 0n, 44n)],
+      outputs: [out(alice, 500n, 43n), out(alice, 0n, 44n), out(alice, 0n, 45n)],
       publicAmount: 500n,
       publicAsset: USDC,
     }
@@ -189,12 +196,12 @@ describe('Transfer', () => {
   })
 
   it('behavior: a withdrawal has publicAmount = r - amount', async () => {
-    const withdrawal: TransferCase = { ...baseTransfer(), outputs: [out(alice, 150n, 51n), out(bob, 0n, 52n)], publicAmount: r - 200n, publicAsset: USDC }
+    const withdrawal: TransferCase = { ...baseTransfer(), outputs: withdrawalOutputs(), publicAmount: r - 200n, publicAsset: USDC }
     await expect(calculateWitness(circuit, transferInput(withdrawal))).resolves.toBeDefined()
   })
 
   it('behavior: one real input and one dummy', async () => {
-    const c: TransferCase = { ...baseTransfer(), inputs: [dummy(61n, DAI), spend('dai')], asset: DAI, outputs: [out(bob, 40n, 62n, DAI), out(alice, 0n, 63n, DAI)] }
+    const c: TransferCase = { ...baseTransfer(), inputs: [dummy(61n, DAI), spend('dai')], asset: DAI, outputs: [out(bob, 40n, 62n, DAI), out(alice, 0n, 63n, DAI), out(alice, 0n, 64n, DAI)] }
     await expect(calculateWitness(circuit, transferInput(c))).resolves.toBeDefined()
   })
 
@@ -203,7 +210,7 @@ describe('Transfer', () => {
       ...baseTransfer(),
       asset: 0n,
       inputs: [spend('eth'), spend('eth2')],
-      outputs: [out(bob, 60n, 71n, 0n), out(alice, 0n, 72n, 0n)],
+      outputs: [out(bob, 55n, 71n, 0n), out(alice, 0n, 72n, 0n), out(operator, 5n, 73n, 0n)],
       publicAmount: r - 40n,
       publicAsset: 0n,
     }
@@ -212,7 +219,7 @@ describe('Transfer', () => {
 
   it('args: amounts up to 2^128 - 1 are accepted', async () => {
     const max = (1n << 128n) - 1n
-    const c: TransferCase = { ...baseTransfer(), inputs: [spend('max'), dummy(81n)], outputs: [out(bob, max, 82n), out(alice, 0n, 83n)] }
+    const c: TransferCase = { ...baseTransfer(), inputs: [spend('max'), dummy(81n)], outputs: [out(bob, max, 82n), out(alice, 0n, 83n), out(alice, 0n, 84n)] }
     await expect(calculateWitness(circuit, transferInput(c))).resolves.toBeDefined()
   })
 
@@ -262,41 +269,47 @@ describe('Transfer', () => {
   })
 
   it('error: the same note spent twice (equal nullifiers)', async () => {
-    const c: TransferCase = { ...baseTransfer(), inputs: [spend('a100'), spend('a100')], outputs: [out(bob, 200n, 31n), out(alice, 0n, 32n)] }
+    const c: TransferCase = { ...baseTransfer(), inputs: [spend('a100'), spend('a100')], outputs: [out(bob, 200n, 31n), out(alice, 0n, 32n), out(alice, 0n, 33n)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.distinct)
   })
 
   it('error: an input amount of 2^128', async () => {
     const half = 1n << 127n
-    const c: TransferCase = { ...baseTransfer(), inputs: [spend('over'), dummy(101n)], outputs: [out(bob, half, 102n), out(alice, half, 103n)] }
+    const c: TransferCase = { ...baseTransfer(), inputs: [spend('over'), dummy(101n)], outputs: [out(bob, half, 102n), out(alice, half, 103n), out(alice, 0n, 104n)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.inAmountRange)
   })
 
   it('error: an input amount of r - 1 used to wrap the balance', async () => {
     // r - 1 is -1 in the field: (r - 1) + 250 balances 249 out. The input range check, not the
     // balance, must reject it, so that the balance stays an equation over the integers.
-    const c: TransferCase = { ...baseTransfer(), inputs: [spend('rMinus1'), spend('b250')], outputs: [out(bob, 249n, 111n), out(alice, 0n, 112n)] }
+    const c: TransferCase = { ...baseTransfer(), inputs: [spend('rMinus1'), spend('b250')], outputs: [out(bob, 249n, 111n), out(alice, 0n, 112n), out(alice, 0n, 113n)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.inAmountRange)
   })
 
   it('error: an output amount of r - 1 used to wrap the balance', async () => {
-    // 351 + (r - 1) = 350 = 100 + 250: balanced in the field, 351 minted out of 350.
-    const c: TransferCase = { ...baseTransfer(), outputs: [out(bob, 351n, 121n), out(alice, r - 1n, 122n)] }
+    // 351 + (r - 1) + 0 = 350 = 100 + 250: balanced in the field, 351 minted out of 350.
+    const c: TransferCase = { ...baseTransfer(), outputs: [out(bob, 351n, 121n), out(alice, r - 1n, 122n), out(operator, 0n, 123n)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.outAmountRange)
+    // The same wrap through the fee note: 300 + 51 + (r - 1) = 350.
+    const viaFee: TransferCase = { ...baseTransfer(), outputs: [out(bob, 300n, 124n), out(alice, 51n, 125n), out(operator, r - 1n, 126n)] }
+    await expect(calculateWitness(circuit, transferInput(viaFee))).rejects.toThrow(at.outAmountRange)
   })
 
   it('error: an output amount of 2^128', async () => {
-    const c: TransferCase = { ...baseTransfer(), inputs: [spend('max'), dummy(131n)], outputs: [out(bob, 1n << 128n, 132n), out(alice, 0n, 133n)], publicAmount: 1n, publicAsset: USDC }
+    const c: TransferCase = { ...baseTransfer(), inputs: [spend('max'), dummy(131n)], outputs: [out(bob, 1n << 128n, 132n), out(alice, 0n, 133n), out(alice, 0n, 134n)], publicAmount: 1n, publicAsset: USDC }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.outAmountRange)
   })
 
   it('error: outputs worth more than inputs plus publicAmount', async () => {
-    const c: TransferCase = { ...baseTransfer(), outputs: [out(bob, 300n, 31n), out(alice, 51n, 32n)] }
+    const c: TransferCase = { ...baseTransfer(), outputs: [out(bob, 300n, 31n), out(alice, 51n, 32n), out(operator, 0n, 33n)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.balance)
+    // The fee note counts like any output: a fee on top of the full change is one unit too many.
+    const feeOnTop: TransferCase = { ...baseTransfer(), outputs: [out(bob, 300n, 31n), out(alice, 45n, 32n), out(operator, 6n, 33n)] }
+    await expect(calculateWitness(circuit, transferInput(feeOnTop))).rejects.toThrow(at.balance)
   })
 
   it('error: a withdrawal larger than the inputs', async () => {
-    const c: TransferCase = { ...baseTransfer(), outputs: [out(alice, 150n, 51n), out(bob, 0n, 52n)], publicAmount: r - 201n, publicAsset: USDC }
+    const c: TransferCase = { ...baseTransfer(), outputs: withdrawalOutputs(), publicAmount: r - 201n, publicAsset: USDC }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.balance)
   })
 
@@ -306,7 +319,7 @@ describe('Transfer', () => {
       asset: USDC,
       root: tree.root,
       inputs: [dummy(141n), dummy(142n)],
-      outputs: [out(alice, 500n, 143n), out(alice, 0n, 144n)],
+      outputs: [out(alice, 500n, 143n), out(alice, 0n, 144n), out(alice, 0n, 145n)],
       publicAmount: 500n,
       publicAsset: DAI,
     }
@@ -316,10 +329,10 @@ describe('Transfer', () => {
   it('error: the R1CS binds every public signal (a valid witness with one of them changed)', async () => {
     // A withdrawal, so that the public flow binds publicAsset too. The witness generator is
     // bypassed: this is what the proof itself enforces after --O2.
-    const withdrawal: TransferCase = { ...baseTransfer(), outputs: [out(alice, 150n, 51n), out(bob, 0n, 52n)], publicAmount: r - 200n, publicAsset: USDC }
+    const withdrawal: TransferCase = { ...baseTransfer(), outputs: withdrawalOutputs(), publicAmount: r - 200n, publicAsset: USDC }
     const witness = await calculateWitness(circuit, transferInput(withdrawal))
     expect(await satisfiesR1cs(circuit, witness)).toBe(true)
-    for (let i = 1; i <= 8; i++) {
+    for (let i = 1; i <= 9; i++) {
       const tampered = [...witness]
       tampered[i] = ((tampered[i] as bigint) + 1n) % r
       expect({ signal: i, satisfied: await satisfiesR1cs(circuit, tampered) }).toEqual({ signal: i, satisfied: false })
@@ -335,15 +348,18 @@ describe('Transfer', () => {
 
   it('error: a tampered output commitment', async () => {
     const input = transferInput(baseTransfer())
-    const [cm0, cm1] = input.outputCommitment as bigint[]
-    const redirected = commitmentOf(out(bob, 50n, 32n)) // the change sent to Bob instead
+    const [cm0, cm1, cm2] = input.outputCommitment as bigint[]
+    const redirected = commitmentOf(out(bob, 45n, 32n)) // the change sent to Bob instead
     expect(redirected).not.toBe(cm1)
-    await expect(calculateWitness(circuit, { ...input, outputCommitment: [cm0, redirected] })).rejects.toThrow(at.outCommitment)
+    await expect(calculateWitness(circuit, { ...input, outputCommitment: [cm0, redirected, cm2] })).rejects.toThrow(at.outCommitment)
+    const feeBack = commitmentOf(out(alice, 5n, 33n)) // the fee note kept by Alice instead
+    expect(feeBack).not.toBe(cm2)
+    await expect(calculateWitness(circuit, { ...input, outputCommitment: [cm0, cm1, feeBack] })).rejects.toThrow(at.outCommitment)
   })
 
   it('error: an asset of 2^160 or more', async () => {
     const big = 1n << 160n
-    const c: TransferCase = { ...baseTransfer(), asset: big, inputs: [spend('badAsset'), spend('badAsset2')], outputs: [out(bob, 350n, 151n, big), out(alice, 0n, 152n, big)] }
+    const c: TransferCase = { ...baseTransfer(), asset: big, inputs: [spend('badAsset'), spend('badAsset2')], outputs: [out(bob, 350n, 151n, big), out(alice, 0n, 152n, big), out(alice, 0n, 153n, big)] }
     await expect(calculateWitness(circuit, transferInput(c))).rejects.toThrow(at.assetRange)
   })
 })

@@ -199,12 +199,16 @@ describe('Rollup.sol on anvil', () => {
     await rejectsWith(submitBatch(sequencer, { ...batch3, newRoot: FIELD_SIZE }), 'Rollup__InvalidNewRoot')
     const args = (transfers: ShieldedTransaction[]) => [batch3.oldRoot, batch3.newRoot, transfers.map(toRollupTransfer), batch3.batchProof, zeroAddress]
     await rejectsWith(simulate(sequencer, 'submitBatch', args([])), 'Rollup__BatchSize', { transfers: 0n })
-    await rejectsWith(simulate(sequencer, 'submitBatch', args(Array(33).fill(privateTransfer))), 'Rollup__BatchSize', { transfers: 33n })
+    // 21 transactions of 3 outputs fill 63 of a batch's 64 leaves: a 22nd does not fit.
+    await rejectsWith(simulate(sequencer, 'submitBatch', args(Array(22).fill(privateTransfer))), 'Rollup__BatchSize', { transfers: 22n })
     await rejectsWith(
       submitBatch(sequencer, at(2, tamper(privateTransfer, { nullifiers: [privateTransfer.nullifiers[0] + FIELD_SIZE, privateTransfer.nullifiers[1]] }))),
       'Rollup__FieldOverflow',
       { txIndex: 2n },
     )
+    // The fee note's commitment (the third) is held to the field too.
+    const [c0, c1, c2] = privateTransfer.commitments
+    await rejectsWith(submitBatch(sequencer, at(2, tamper(privateTransfer, { commitments: [c0, c1, c2 + FIELD_SIZE] }))), 'Rollup__FieldOverflow', { txIndex: 2n })
     await rejectsWith(submitBatch(sequencer, at(0, tamper(depositToken, { publicAsset: 1n << 160n }))), 'Rollup__InvalidAsset', { txIndex: 0n })
     // No public flow leaves the asset unbound by the proof: naming one is refused.
     await rejectsWith(submitBatch(sequencer, at(2, tamper(privateTransfer, { publicAsset: tokenAsset }))), 'Rollup__InvalidAsset', { txIndex: 2n })
@@ -243,8 +247,12 @@ describe('Rollup.sol on anvil', () => {
     const offCurve = tamper(privateTransfer, { proof: { ...privateTransfer.proof, a: [1n, 3n] } })
     await rejectsWith(submitBatch(sequencer, { ...batch3, transactions: [depositToken, depositNoBool, offCurve] }), 'Rollup__InvalidProof')
     // The same batch with every commitment swapped for another changes the batch proof's leaves.
-    const swapped = tamper(privateTransfer, { commitments: [privateTransfer.commitments[1], privateTransfer.commitments[0]] })
+    const [c0, c1, c2] = privateTransfer.commitments
+    const swapped = tamper(privateTransfer, { commitments: [c1, c0, c2] })
     await rejectsWith(submitBatch(sequencer, { ...batch3, transactions: [depositToken, depositNoBool, swapped] }), 'Rollup__InvalidProof')
+    // The fee note's leaf is bound the same way: change and fee note swapped fail too.
+    const feeSwapped = tamper(privateTransfer, { commitments: [c0, c2, c1] })
+    await rejectsWith(submitBatch(sequencer, { ...batch3, transactions: [depositToken, depositNoBool, feeSwapped] }), 'Rollup__InvalidProof')
 
     // Short of gas for the pairing: a named error, never an "invalid proof" that would make a
     // sequencer drop good transactions.
@@ -315,24 +323,26 @@ describe('Rollup.sol on anvil', () => {
 
   it('error: deposits with a bad amount, value or token, or made twice, are refused', async () => {
     const hash = randomFieldElement()
-    const outs = [randomFieldElement(), randomFieldElement()] as const
+    const outs = [randomFieldElement(), randomFieldElement(), randomFieldElement()] as const
     await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 0n, hash, outs]), 'Rollup__InvalidDeposit')
     await rejectsWith(simulate(aliceL1, 'deposit', [token, 1n << 128n, hash, outs]), 'Rollup__InvalidDeposit')
     await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, outs], 4n), 'Rollup__InvalidDeposit')
     await rejectsWith(simulate(aliceL1, 'deposit', [token, 5n, hash, outs], 5n), 'Rollup__InvalidDeposit')
     await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, FIELD_SIZE, outs], 5n), 'Rollup__InvalidDeposit')
-    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, [outs[0], FIELD_SIZE]], 5n), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, [outs[0], FIELD_SIZE, outs[2]]], 5n), 'Rollup__InvalidDeposit')
+    await rejectsWith(simulate(aliceL1, 'deposit', [zeroAddress, 5n, hash, [outs[0], outs[1], FIELD_SIZE]], 5n), 'Rollup__InvalidDeposit')
     // An address without code is no token: a call to it "succeeds" and moves nothing.
     await rejectsWith(simulate(aliceL1, 'deposit', [freshAddress(), 5n, hash, outs]), 'Rollup__TransferFailed')
     await rejectsWith(deposit(aliceL1, { rollup, asset: token, amount: 2_000_000n, extDataHash: hash, commitments: outs }), 'Rollup__TransferFailed', { asset: getAddress(token) })
     await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: outs })
     await rejectsWith(deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: outs }), 'Rollup__DepositExists')
     // The same ext data with other outputs is another escrow: the key binds the notes.
-    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: [outs[1], outs[0]] })
+    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: [outs[1], outs[0], outs[2]] })
+    await deposit(aliceL1, { rollup, asset: zeroAddress, amount: 5n, extDataHash: hash, commitments: [outs[0], outs[2], outs[1]] })
   })
 
   it('behavior: a deposit no batch consumed is reclaimed by its depositor after the timeout, once', async () => {
-    const escrow = { rollup, asset: zeroAddress, amount: 77n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement()] as const }
+    const escrow = { rollup, asset: zeroAddress, amount: 77n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement(), randomFieldElement()] as const }
     const before = await ethBalance(rollup)
     const { hash: depositHash } = await deposit(aliceL1, escrow)
     const receipt = await devnet.publicClient.getTransactionReceipt({ hash: depositHash })
@@ -341,7 +351,8 @@ describe('Rollup.sol on anvil', () => {
       unlockBlock: receipt.blockNumber + DEPOSIT_TIMEOUT,
     })
     await devnet.testClient.mine({ blocks: Number(DEPOSIT_TIMEOUT) })
-    await rejectsWith(reclaimDeposit(aliceL1, { ...escrow, commitments: [escrow.commitments[1], escrow.commitments[0]] }), 'Rollup__DepositUnknown')
+    await rejectsWith(reclaimDeposit(aliceL1, { ...escrow, commitments: [escrow.commitments[1], escrow.commitments[0], escrow.commitments[2]] }), 'Rollup__DepositUnknown')
+    await rejectsWith(reclaimDeposit(aliceL1, { ...escrow, commitments: [escrow.commitments[0], escrow.commitments[1], randomFieldElement()] }), 'Rollup__DepositUnknown')
     await reclaimDeposit(aliceL1, escrow)
     expect(await ethBalance(rollup)).toBe(before)
     await rejectsWith(reclaimDeposit(aliceL1, escrow), 'Rollup__DepositUnknown')
@@ -354,7 +365,7 @@ describe('Rollup.sol on anvil', () => {
     await write(aliceL1, evil, evilAbi, 'mint', [me, 1000n])
     await write(aliceL1, evil, evilAbi, 'approve', [rollup, 1000n])
     await write(aliceL1, evil, evilAbi, 'arm', [rollup, encodeClaim(evil)])
-    await deposit(aliceL1, { rollup, asset: evil, amount: 1000n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement()] })
+    await deposit(aliceL1, { rollup, asset: evil, amount: 1000n, extDataHash: randomFieldElement(), commitments: [randomFieldElement(), randomFieldElement(), randomFieldElement()] })
     expect(await read(evil, evilAbi, 'attempted')).toBe(true)
     expect(await read(evil, evilAbi, 'reentrySucceeded')).toBe(false)
     expect(await read(evil, evilAbi, 'reentryError')).toBe(toFunctionSelector('Rollup__Reentrancy()'))
@@ -377,7 +388,17 @@ describe('Rollup.sol on anvil', () => {
     const second = await syncFromL1(devnet.publicClient, { rollup, fromBlock: first.nextBlock, tree: resumed })
     expect(first.batches.length + second.batches.length).toBe(4)
     expect(resumed.root).toBe(tree.root)
-    const ciphertexts = [...first.batches, ...second.batches].flatMap((b) => b.transactions.flatMap((t) => t.ciphertexts)) as Hex[]
+    const batches = [...first.batches, ...second.batches]
+    const transactions = batches.flatMap((b) => b.transactions)
+    expect(transactions.map((t) => [t.commitments.length, t.ciphertexts.length])).toEqual(Array(1 + 1 + 3 + 4).fill([3, 3]))
+    // Each transaction's three outputs take leaves startIndex + 3·i to + 2, holding its commitments.
+    for (const b of batches) {
+      b.transactions.forEach((t, i) => {
+        expect(t.leafIndex).toBe(leafIndexes(b.startIndex, i)[0])
+        expect(leafIndexes(b.startIndex, i).map((l) => tree.leaf(l))).toEqual(t.commitments)
+      })
+    }
+    const ciphertexts = transactions.flatMap((t) => t.ciphertexts) as Hex[]
     expect(ciphertexts.every((c) => (c.length - 2) / 2 === 214)).toBe(true)
     // Starting over on a tree that already holds the leaves is refused, not silently doubled.
     await expect(syncFromL1(devnet.publicClient, { rollup, fromBlock: devnet.deployBlock, tree: resumed })).rejects.toMatchObject({ code: 'SETTLEMENT_FAILED' })

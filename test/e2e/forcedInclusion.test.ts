@@ -24,7 +24,7 @@ beforeAll(async () => {
   user = new Actor(41)
   devnet = await startDevnet({ escapeDelay: 50n, depositTimeout: 40n })
   // Batches only by age, and a long one: whatever settles quickly here was forced.
-  node = await startTestNode(devnet, { batchSize: 32, batchMaxAgeMs: 600_000, depositMarginBlocks: 5n })
+  node = await startTestNode(devnet, { batchSize: 21, batchMaxAgeMs: 600_000, depositMarginBlocks: 5n })
 })
 
 afterAll(async () => {

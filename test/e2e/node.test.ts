@@ -1,9 +1,12 @@
 import { zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ShieldedTransaction, terminateProver, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
+import { encodeAddress } from '../../src/crypto/address.ts'
 import { extDataHash } from '../../src/crypto/extData.ts'
 import { FIELD_SIZE, randomFieldElement, toHex32 } from '../../src/crypto/field.ts'
+import { deriveKeys } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
+import type { FeePolicy } from '../../src/sequencer/fees.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
@@ -62,21 +65,33 @@ describe('operator node', () => {
     const { status, body } = await node.post(json(depositTx))
     expect(status).toBe(202)
     expect(body).toMatchObject({ status: 'pending' })
-    const mempool = await node.get<{ transactions: { id: string; commitments: string[]; epk: string; ciphertexts: string[] }[] }>('/v1/mempool')
-    expect(mempool.transactions).toEqual([{ id: body.id, status: expect.any(String), commitments: depositTx.commitments.map(toHex32), epk: depositTx.extData.epk, ciphertexts: depositTx.extData.ciphertexts }])
+    const mempool = await node.get<{ transactions: { id: string; commitments: string[]; epk: string; ciphertexts: string[] }[]; next: number | null }>('/v1/mempool')
+    expect(mempool).toEqual({
+      transactions: [{ id: body.id, status: expect.any(String), commitments: depositTx.commitments.map(toHex32), epk: depositTx.extData.epk, ciphertexts: depositTx.extData.ciphertexts }],
+      next: null,
+    })
+    expect(mempool.transactions[0]!.commitments).toHaveLength(3)
+    expect(mempool.transactions[0]!.ciphertexts).toHaveLength(3)
+    // A page of one is full: its `next` is the cursor of the page after it, which is empty.
+    const page = await node.get<{ transactions: { id: string }[]; next: number | null }>('/v1/mempool?limit=1')
+    expect(page.transactions.map((t) => t.id)).toEqual([body.id])
+    expect(page.next).toEqual(expect.any(Number))
+    expect(await node.get(`/v1/mempool?after=${page.next}&limit=1`)).toEqual({ transactions: [], next: null })
     const settled = await node.waitFor(body.id!, ['settled', 'final'])
-    expect((await node.get<{ transactions: unknown[] }>('/v1/mempool')).transactions).toEqual([])
+    expect(await node.get('/v1/mempool')).toEqual({ transactions: [], next: null })
     expect(['settled', 'final']).toContain(settled.status)
 
     const { currentRoot, nextLeafIndex } = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
-    const status2 = await node.get<{ root: string; leafCount: number; l1: { ok: boolean } }>('/v1/status')
-    expect(status2).toMatchObject({ root: toHex32(currentRoot), leafCount: Number(nextLeafIndex), l1: { ok: true } })
+    const status2 = await node.get<{ root: string; leafCount: number; l1: { ok: boolean }; fees: unknown }>('/v1/status')
+    expect(status2).toMatchObject({ root: toHex32(currentRoot), leafCount: Number(nextLeafIndex), l1: { ok: true }, fees: null })
     const notes = await node.get<{ notes: { leafIndex: number; commitment: string; ciphertext: string }[]; leafCount: number }>('/v1/notes?from=0')
+    // Payment (here alice's own note), change and the fee output (a zero note: this node charges nothing).
     expect(notes.notes.map((n) => [n.leafIndex, n.commitment])).toEqual([
       [0, toHex32(depositTx.commitments[0])],
       [1, toHex32(depositTx.commitments[1])],
+      [2, toHex32(depositTx.commitments[2])],
     ])
-    expect(notes.notes[1]!.ciphertext).toBe(depositTx.extData.ciphertexts[1])
+    expect(notes.notes.map((n) => n.ciphertext)).toEqual([...depositTx.extData.ciphertexts])
     await syncFromL1(devnet.publicClient, { rollup: devnet.rollup, fromBlock: devnet.deployBlock, tree })
     expect(tree.root).toBe(currentRoot)
     aliceNote = { note: made.change, leafIndex: 1 }
@@ -106,7 +121,10 @@ describe('operator node', () => {
     await expectRejected({ ...json(spends[0]!), root: 'nope' }, 400, 'INVALID_SCHEMA')
     await expectRejected({ ...json(spends[0]!), root: toHex32(FIELD_SIZE) }, 400, 'INVALID_SCHEMA')
     await expectRejected({ ...json(spends[0]!), surprise: 1 }, 400, 'INVALID_SCHEMA')
-    await expectRejected({ ...json(spends[0]!), extData: { ...json(spends[0]!).extData, ciphertexts: ['0x00', '0x00'] } }, 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), extData: { ...json(spends[0]!).extData, ciphertexts: ['0x00', '0x00', '0x00'] } }, 400, 'INVALID_SCHEMA')
+    // Two good ciphertexts, or two commitments, are the old 2-output shape: refused by the schema.
+    await expectRejected({ ...json(spends[0]!), extData: { ...json(spends[0]!).extData, ciphertexts: json(spends[0]!).extData.ciphertexts.slice(0, 2) } }, 400, 'INVALID_SCHEMA')
+    await expectRejected({ ...json(spends[0]!), commitments: json(spends[0]!).commitments.slice(0, 2) }, 400, 'INVALID_SCHEMA')
 
     const fresh = (await alice.transact(tree, { asset: 0n, extAmount: 500n })).tx
     await deposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: 500n, extDataHash: fresh.extDataHash, commitments: fresh.commitments })
@@ -118,9 +136,24 @@ describe('operator node', () => {
     await expectRejected(rehashed(fresh, { extAmount: -500n, recipient: zeroAddress }, { publicAmount: FIELD_SIZE - 500n }), 400, 'INVALID_RECIPIENT')
     // A proof from another transaction: every public check passes, the proof does not.
     await expectRejected({ ...json(fresh), proof: json(depositTx).proof }, 400, 'INVALID_PROOF')
-    node.sequencer.options.minFee = 1n
-    await expectRejected(json(fresh), 400, 'FEE_TOO_LOW')
-    node.sequencer.options.minFee = 0n
+    // A node that charges a fee refuses a transaction whose last output is no fee note to it
+    // (here alice's zero note to herself), and names where the fee goes.
+    const operator = deriveKeys(new Uint8Array(32).fill(0xfe))
+    const fees: FeePolicy = {
+      address: encodeAddress({ ownerPk: operator.ownerPk, vpk: operator.vpk }, 'testnet'),
+      vsk: operator.vsk,
+      ownerPk: operator.ownerPk,
+      prices: new Map([[0n, { amount: 1n, decimals: 18 }]]),
+    }
+    node.sequencer.options.fees = fees
+    try {
+      await expectRejected(json(fresh), 400, 'FEE_TOO_LOW')
+      const refused = (await (await request(json(fresh))).json()) as { message: string }
+      expect(refused.message).toContain(fees.address)
+      expect(await node.get('/v1/status')).toMatchObject({ fees: { address: fees.address, prices: [{ asset: zeroAddress, amount: '1', decimals: 18 }] } })
+    } finally {
+      delete node.sequencer.options.fees
+    }
 
     const big = await node.app.request('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1024 * 1024 + 1) })
     expect([big.status, ((await big.json()) as { code: string }).code]).toEqual([413, 'PAYLOAD_TOO_LARGE'])

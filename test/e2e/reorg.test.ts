@@ -71,7 +71,7 @@ describe('L1 reorgs: the node', () => {
     const receipt = await devnet.publicClient.getTransactionReceipt({ hash: again.l1TxHash! })
     expect(receipt).toMatchObject({ status: 'success', blockNumber: BigInt(again.l1Block!) })
     expect((await node.get<{ status: string }>(`/v1/transactions/${body.id}`)).status).toBe('settled')
-    // L1, the store, the tree and /v1/status agree: one batch, its two notes, once.
+    // L1, the store, the tree and /v1/status agree: one batch, its three notes, once.
     const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
     expect(l1).toMatchObject({ batchCount: 1n, nextLeafIndex: 64n })
     expect(await node.get<Status>('/v1/status')).toMatchObject({ root: toHex32(l1.currentRoot), leafCount: 64 })
@@ -114,7 +114,7 @@ describe('L1 reorgs: the node', () => {
     expect(await node.get<Batch>('/v1/batches/1')).toMatchObject({ state: 'final' })
     expect(await node.store.getBatch(2)).toBeUndefined()
     expect(await node.get<Status>('/v1/status')).toMatchObject({ root: before.root, leafCount: 64, l1: { code: 'REORG_TOO_DEEP' } })
-    expect(await node.store.listNotes(0, 100)).toHaveLength(2)
+    expect(await node.store.listNotes(0, 100)).toHaveLength(3) // the final batch's deposit: payment, change, fee output
   })
 })
 

@@ -25,13 +25,13 @@ export type CompiledCircuit = CompileCircuitReturnType & { name: string }
  * flags as production. Cached by a hash of all sources, so reruns cost nothing.
  *
  * @example
- * await compileTestCircuit({ name: 'transfer-l4', include: 'circuits/lib/transfer.circom', main: 'Transfer(4)', publics: ['root', ...] })
+ * await compileTestCircuit({ name: 'transfer-l4', include: 'circuits/lib/transfer.circom', main: 'Transfer(4, 3)', publics: ['root', ...] })
  */
 export async function compileTestCircuit(parameters: {
   name: string
   /** Template file, relative to the project root (resolved through the `-l .` include dir). */
   include: string
-  /** The main component's template instantiation, e.g. `Transfer(4)`. */
+  /** The main component's template instantiation, e.g. `Transfer(4, 3)`. */
   main: string
   publics: readonly string[]
 }): Promise<CompiledCircuit> {

@@ -24,18 +24,21 @@ export const unitMerchantOptions = (keys: AccountKeys) => ({
 let txCounter = 0
 
 /**
- * A two-output transaction paying `amount` of `asset` to `to` at output 0 with `memo`, change to a
- * stranger at output 1, as the mempool shows it; `settle()` gives the same outputs as an L1 batch.
+ * A transaction paying `amount` of `asset` to `to` at output 0 with `memo`, change to a stranger at
+ * output 1 and a fee note to an operator at output 2 (every transaction has these three outputs),
+ * as the mempool shows it; `settle()` gives the same outputs as an L1 batch.
  */
 export function payment(to: AccountKeys, p: { amount: bigint; memo?: string; asset?: bigint }) {
   const stranger = deriveKeys(new Uint8Array(32).fill(99))
+  const operator = deriveKeys(new Uint8Array(32).fill(98))
   const notes = [
     { asset: p.asset ?? 0n, amount: p.amount, ownerPk: to.ownerPk, blinding: randomFieldElement() },
     { asset: p.asset ?? 0n, amount: 5n, ownerPk: stranger.ownerPk, blinding: randomFieldElement() },
+    { asset: p.asset ?? 0n, amount: 1n, ownerPk: operator.ownerPk, blinding: randomFieldElement() },
   ]
   const { epk, ciphertexts } = encryptNotes(
     notes.map((note, i) => ({ note, ...(i === 0 && p.memo !== undefined ? { memo: p.memo } : {}) })),
-    [to.vpk, stranger.vpk],
+    [to.vpk, stranger.vpk, operator.vpk],
   )
   const txId = `tx_${++txCounter}`
   const outputs = (extra: Partial<ObservedOutput> & Pick<ObservedOutput, 'source'>): ObservedOutput[] =>

@@ -43,7 +43,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       ])
       expect(await store.getBatch(number)).toMatchObject({ state: 'failed', error: 'The contract refused transaction 1.' })
       expect((await store.getTransaction('tx-2'))?.status).toBe('rejected')
-      const again = await store.sealBatch({ maxTransactions: 32 })
+      const again = await store.sealBatch({ maxTransactions: 21 })
       expect(again?.transactions.map((t) => t.id)).toEqual(['tx-1', 'tx-3'])
       // The released transactions keep their notes reserved: a double spend still bounces.
       expect(await store.insertPendingTransaction({ ...makeTransaction(9), nullifiers: (await store.getTransaction('tx-1'))!.nullifiers })).toMatchObject({
@@ -56,7 +56,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
     it('default: a new store is empty', async () => {
       expect(await store.getTransaction('tx-1')).toBeUndefined()
       expect(await store.getPendingSummary()).toEqual({ count: 0, oldestCreatedAt: null })
-      expect(await store.sealBatch({ maxTransactions: 32 })).toBeUndefined()
+      expect(await store.sealBatch({ maxTransactions: 21 })).toBeUndefined()
       expect(await store.listBatches(['open', 'sealed', 'proving', 'proven', 'submitted', 'settled', 'final', 'failed'])).toEqual([])
       expect(await store.latestRoot()).toBeUndefined()
       expect(await store.knownRoot(field(7))).toBe(false)
@@ -81,6 +81,8 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
         batchNumber: null,
         position: null,
         escrowKey: null,
+        seq: 1,
+        priority: 0,
       }
       expect(result).toEqual({ ok: true, transaction: expected })
       expect(await store.getTransaction('tx-1')).toEqual(expected)
@@ -190,12 +192,39 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       ])
       expect(first?.batch).toMatchObject({ state: 'sealed', attempts: 1, oldRoot: field(7), newRoot: field(8), startIndex: 64, proof: null })
       expect(await store.getPendingSummary()).toEqual({ count: 2, oldestCreatedAt: sameTime })
-      const second = await store.sealBatch({ maxTransactions: 32 })
+      const second = await store.sealBatch({ maxTransactions: 21 })
       expect(second?.batch.number).toBeGreaterThan(first!.batch.number)
       expect(second?.transactions.map((t) => t.id)).toEqual(['tx-3', 'tx-4'])
-      expect(await store.sealBatch({ maxTransactions: 32 })).toBeUndefined()
+      expect(await store.sealBatch({ maxTransactions: 21 })).toBeUndefined()
       expect((await store.listBatchTransactions(first!.batch.number)).map((t) => t.id)).toEqual(['tx-0', 'tx-1', 'tx-2'])
       expect((await store.getTransaction('tx-4'))?.batchNumber).toBe(second!.batch.number)
+    })
+
+    it('behavior: sealBatch takes the highest fee priority first, then admission order; the given ones still come first', async () => {
+      const priorities = [0, 1500, 1000, 1500, 0]
+      for (const [n, priority] of priorities.entries()) expect((await store.insertPendingTransaction(makeTransaction(n, { priority }))).ok).toBe(true)
+      expect((await store.getTransaction('tx-1'))?.priority).toBe(1500)
+      const first = await store.sealBatch({ maxTransactions: 3 })
+      expect(first?.transactions.map((t) => [t.id, t.position])).toEqual([
+        ['tx-1', 0],
+        ['tx-3', 1],
+        ['tx-2', 2],
+      ])
+      const second = await store.sealBatch({ maxTransactions: 21, first: ['tx-4'] })
+      expect(second?.transactions.map((t) => t.id)).toEqual(['tx-4', 'tx-0'])
+      await expect(store.insertPendingTransaction(makeTransaction(9, { priority: -1 }))).rejects.toMatchObject({ parameter: 'priority' })
+    })
+
+    it('behavior: listUnsettledTransactions pages in admission order after a seq, leaving out rejected ones', async () => {
+      for (const n of [1, 2, 3, 4]) expect((await store.insertPendingTransaction(makeTransaction(n, { priority: 5 - n }))).ok).toBe(true)
+      await store.rejectTransaction('tx-2', { code: 'INVALID_PROOF', message: 'no' })
+      const page1 = await store.listUnsettledTransactions(2)
+      expect(page1.map((t) => t.id)).toEqual(['tx-1', 'tx-3'])
+      expect(page1[0]!.seq).toBeLessThan(page1[1]!.seq)
+      const page2 = await store.listUnsettledTransactions(2, page1.at(-1)!.seq)
+      expect(page2.map((t) => t.id)).toEqual(['tx-4'])
+      expect(await store.listUnsettledTransactions(2, page2.at(-1)!.seq)).toEqual([])
+      await expect(store.listUnsettledTransactions(2, -1)).rejects.toMatchObject({ parameter: 'afterSeq' })
     })
 
     it("behavior: each batch state shows in its transactions' status, with the fields written along", async () => {
@@ -221,7 +250,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
 
     it('behavior: a failed batch is retried through sealed, counting attempts, and keeps its error', async () => {
       expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
-      const { batch } = (await store.sealBatch({ maxTransactions: 32 }))!
+      const { batch } = (await store.sealBatch({ maxTransactions: 21 }))!
       await store.setBatchState(batch.number, 'proving')
       expect((await store.getTransaction('tx-1'))?.status).toBe('proving')
       const failed = await store.setBatchState(batch.number, 'failed', { error: 'The prover ran out of memory.' })
@@ -233,7 +262,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
 
     it('error: an illegal batch transition throws BatchTransitionError and changes nothing', async () => {
       expect((await store.insertPendingTransaction(makeTransaction(1))).ok).toBe(true)
-      const { batch } = (await store.sealBatch({ maxTransactions: 32 }))!
+      const { batch } = (await store.sealBatch({ maxTransactions: 21 }))!
       const error = await store.setBatchState(batch.number, 'submitted').catch((e: unknown) => e)
       expect(error).toBeInstanceOf(BatchTransitionError)
       expect(error).toMatchObject({
@@ -271,8 +300,9 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect(result).toEqual({ batchNumber: batch.number, rejected: [] })
       const notes = await store.listNotes(0, 100)
       expect(notes).toEqual(leaves.map((l, leafIndex) => ({ ...l, leafIndex, batchNumber: batch.number })))
+      expect(notes).toHaveLength(6) // three outputs per transaction
       expect(await store.listNotes(1, 2)).toEqual(notes.slice(1, 3))
-      expect(await store.listNotes(4, 10)).toEqual([])
+      expect(await store.listNotes(6, 10)).toEqual([])
       expect(await store.knownRoot(field(7))).toBe(true)
       expect(await store.knownRoot(field(8))).toBe(true)
       expect(await store.latestRoot()).toEqual({ root: field(8), leafCount: 64, batchNumber: batch.number })
@@ -294,11 +324,13 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       const ours = makeTransaction(1)
       const foreign = { commitment: field(77), ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }
       const carried = ours.commitments.map((commitment) => ({ commitment, ciphertext: new Uint8Array(214), epk: new Uint8Array(32) }))
+      expect(carried).toHaveLength(3)
       const external = await store.recordSettledBatch({
         newRoot: field(8),
         startIndex: 64,
         leafCount: 128,
-        leaves: [foreign, { ...foreign, commitment: field(78) }, ...carried],
+        // A foreign transaction's three outputs, then ours: position 1.
+        leaves: [foreign, { ...foreign, commitment: field(78) }, { ...foreign, commitment: field(79) }, ...carried],
         nullifiers: [field(88), field(89), ...ours.nullifiers],
       })
       expect(external.rejected).toEqual([])
@@ -356,7 +388,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       // The failed call's SQL transaction rolled back entirely: no batch, no root.
       expect(await store.getBatch(batch.number + 1)).toBeUndefined()
       expect(await store.knownRoot(field(9))).toBe(false)
-      expect(await store.listNotes(0, 10)).toHaveLength(2)
+      expect(await store.listNotes(0, 10)).toHaveLength(3)
     })
 
     /** Our batch of `ids` settled at `l1Block`, then `between`, then someone else's batch at `l1Block + 1` spending `stolen`. */
@@ -398,7 +430,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect(result.reverted).toMatchObject([{ number: orphan.batch.number, state: 'submitted', l1Block: null, l1BlockHash: null, settledAt: null, l1TxHash: hash(0xbeef) }])
       expect((await store.getTransaction('tx-2'))?.status).toBe('submitted')
       expect(await store.getBatch(orphan.external.batchNumber)).toBeUndefined()
-      expect((await store.listNotes(0, 1000)).map((n) => n.batchNumber)).toEqual([kept.batch.number, kept.batch.number, kept.external.batchNumber])
+      expect((await store.listNotes(0, 1000)).map((n) => n.batchNumber)).toEqual([kept.batch.number, kept.batch.number, kept.batch.number, kept.external.batchNumber])
       expect(await store.latestRoot()).toEqual({ root: field(9), leafCount: 128, batchNumber: kept.external.batchNumber })
       expect(await store.knownRoot(orphan.newRoot)).toBe(false)
       expect(await store.knownRoot(field(9 + 128))).toBe(false)
@@ -422,7 +454,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       })
       expect(await store.getBatch(orphan.batch.number)).toMatchObject({ state: 'settled', l1Block: 7, l1BlockHash: hash(0x777) })
       expect((await store.getTransaction('tx-2'))?.status).toBe('settled')
-      expect(await store.listNotes(128, 10)).toHaveLength(2)
+      expect(await store.listNotes(128, 10)).toHaveLength(3)
     })
 
     it('error: a rollback that would undo a final batch throws REORG_TOO_DEEP and changes nothing; settled leaves only through a rollback', async () => {
@@ -438,7 +470,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       const error = await store.rollbackSettled({ fromBlock: 3n, cursorKey: 'l1', cursorHash: null }).catch((e: unknown) => e)
       expect(error).toMatchObject({ name: 'ReorgTooDeepError', code: 'REORG_TOO_DEEP', block: 4n })
       expect(await store.getBatch(external.batchNumber)).toMatchObject({ state: 'settled' })
-      expect(await store.listNotes(0, 1000)).toHaveLength(3)
+      expect(await store.listNotes(0, 1000)).toHaveLength(4)
       expect(await store.getCursor('l1')).toEqual({ block: 9n, blockHash: hash(8) })
       await expect(store.rollbackSettled({ fromBlock: 3n, cursorKey: 'l1', cursorHash: '0x12' })).rejects.toMatchObject({ parameter: 'cursorHash' })
     })

@@ -4,12 +4,12 @@
 import { type Address, createPublicClient, createTestClient, createWalletClient, http, type PublicClient, type TestClient, zeroAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { buildBatchWitness, buildTransferWitness, proveBatch, proveTransaction, proveTransfer, type ShieldedTransaction, type TransferInput, zeroOutput } from '../../src/circuits/index.ts'
+import { buildBatchWitness, buildTransferWitness, proveBatch, proveTransaction, proveTransfer, type ShieldedTransaction, type TransferInput, feeOutput, zeroOutput } from '../../src/circuits/index.ts'
 import { type ExtData, extDataHash } from '../../src/crypto/extData.ts'
 import { randomFieldElement, toField } from '../../src/crypto/field.ts'
 import { type AccountKeys, deriveKeys } from '../../src/crypto/keys.ts'
 import { MerkleTree } from '../../src/crypto/merkleTree.ts'
-import type { Note } from '../../src/crypto/note.ts'
+import { type Note, type Outputs, TRANSFER_OUTPUTS } from '../../src/crypto/note.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deployRollup } from '../../src/settlement/deployRollup.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
@@ -67,13 +67,16 @@ export class Actor {
       pay?: { to: Actor; amount: bigint }
       extAmount?: bigint
       fee?: bigint
+      /** the fee note to a node's fee address (default: a zero note to itself) */
+      feeNote?: { to: { ownerPk: bigint; vpk: Uint8Array }; amount: bigint }
       recipient?: Address
     },
-  ): Promise<{ tx: ShieldedTransaction; payment: Note; change: Note }> {
+  ): Promise<{ tx: ShieldedTransaction; payment: Note; change: Note; feeNote: Note }> {
     const inputs = p.inputs ?? []
     const extAmount = p.extAmount ?? 0n
     const fee = p.fee ?? 0n
-    const total = inputs.reduce((s, i) => s + i.note.amount, 0n) + extAmount - fee
+    const feeNote = p.feeNote ? feeOutput(p.feeNote.to, p.asset, p.feeNote.amount) : zeroOutput(this.keys, p.asset)
+    const total = inputs.reduce((s, i) => s + i.note.amount, 0n) + extAmount - fee - feeNote.note.amount
     const paid = p.pay?.amount ?? 0n
     const payment = p.pay ? { note: p.pay.to.note(p.asset, paid), vpk: p.pay.to.keys.vpk } : zeroOutput(this.keys, p.asset)
     const change = { note: this.note(p.asset, total - paid), vpk: this.keys.vpk }
@@ -82,12 +85,12 @@ export class Actor {
       asset: p.asset,
       tree,
       inputs,
-      outputs: [payment, change],
+      outputs: [payment, change, feeNote],
       extAmount,
       fee,
       recipient: p.recipient ?? zeroAddress,
     })
-    return { tx, payment: payment.note, change: change.note }
+    return { tx, payment: payment.note, change: change.note, feeNote: feeNote.note }
   }
 
   /**
@@ -97,7 +100,7 @@ export class Actor {
    */
   async proveWithExtData(
     tree: MerkleTree,
-    p: { asset: bigint; extData: ExtData; inputs?: { note: Note; leafIndex: number }[]; outputs?: [Note, Note] },
+    p: { asset: bigint; extData: ExtData; inputs?: { note: Note; leafIndex: number }[]; outputs?: Outputs<Note> },
   ): Promise<ShieldedTransaction> {
     const flow = p.extData.extAmount - p.extData.fee
     const publicAmount = toField(flow)
@@ -105,17 +108,18 @@ export class Actor {
     const inputs: TransferInput[] = (p.inputs ?? []).map((i) => ({ ...i, path: tree.path(i.leafIndex) }))
     while (inputs.length < 2) inputs.push({ note: this.note(p.asset, 0n), leafIndex: 0 })
     const total = inputs.reduce((s, i) => s + i.note.amount, 0n) + flow
-    const outputs = p.outputs ?? [this.note(p.asset, total), this.note(p.asset, 0n)]
+    const outputs = p.outputs ?? [this.note(p.asset, total), this.note(p.asset, 0n), this.note(p.asset, 0n)]
     const hash = extDataHash(p.extData)
     const witness = buildTransferWitness({ keys: this.keys, root: tree.root, inputs: [inputs[0]!, inputs[1]!], outputs, publicAmount, publicAsset, extDataHash: hash })
     const { proof } = await proveTransfer(witness)
-    return { proof, root: tree.root, publicAmount, publicAsset, extDataHash: hash, nullifiers: witness.nullifiers, commitments: witness.commitments, extData: p.extData }
+    return { proof, root: tree.root, publicAmount, publicAsset, extDataHash: hash, nullifiers: witness.nullifiers, commitments: witness.commitments as Outputs<bigint>, extData: p.extData }
   }
 }
 
-/** Where the payment (first) and change (second) of the `position`-th transaction of a batch land. */
-export function leafIndexes(startIndex: number, position: number): [number, number] {
-  return [startIndex + 2 * position, startIndex + 2 * position + 1]
+/** Where the payment, the change and the fee note of the `position`-th transaction of a batch land. */
+export function leafIndexes(startIndex: number, position: number): Outputs<number> {
+  const first = startIndex + TRANSFER_OUTPUTS * position
+  return [first, first + 1, first + 2]
 }
 
 /**

@@ -13,7 +13,8 @@ export function makeTransaction(n: number, overrides: Partial<NewTransaction> = 
     id: `tx-${n}`,
     payload: { proof: { a: [hash(n), hash(n + 1)] }, extData: { recipient: `0x${'ab'.repeat(20)}`, fee: '10' } },
     nullifiers: [field(1000 + 2 * n), field(1001 + 2 * n)],
-    commitments: [field(5000 + 2 * n), field(5001 + 2 * n)],
+    // Payment, change and fee note: every transaction has three outputs.
+    commitments: [field(5000 + 3 * n), field(5001 + 3 * n), field(5002 + 3 * n)],
     extDataHash: field(9000 + n),
     root: field(7),
     createdAt: new Date(1_700_000_000_000 + n),
@@ -21,7 +22,7 @@ export function makeTransaction(n: number, overrides: Partial<NewTransaction> = 
   }
 }
 
-/** The leaves a settled batch of these transactions adds, two per transaction. */
+/** The leaves a settled batch of these transactions adds, three per transaction. */
 export function leavesOf(txs: readonly StoredTransaction[]) {
   return txs.flatMap((tx) =>
     tx.commitments.map((commitment, i) => ({

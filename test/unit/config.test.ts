@@ -26,9 +26,10 @@ describe('loadConfig(nodeConfig)', () => {
       rollupAddress,
       fromBlock: 0n,
       operatorKeyEnv: 'ZKPAY_OPERATOR_KEY',
-      batchSize: 32,
+      batchSize: 21,
       batchMaxAgeMs: 2000,
-      minFee: 0n,
+      fees: [],
+      feeKeyEnv: 'ZKPAY_FEE_KEY',
       depositMarginBlocks: 20n,
       confirmations: 1,
       feeBumpAfterMs: 60000,
@@ -57,10 +58,24 @@ describe('loadConfig(nodeConfig)', () => {
   })
 
   it('behavior: ZKPAY_* variables are parsed to typed values, and overrides win over them', () => {
-    const env = { ...required, ZKPAY_BATCH_SIZE: '8', ZKPAY_MIN_FEE: '1000000000000000000000', ZKPAY_API_PORT: '0', ZKPAY_LOG_LEVEL: 'debug', ZKPAY_CONFIRMATIONS: ' ' }
+    const token = `0x${'5F'.repeat(20)}`
+    const env = {
+      ...required,
+      ZKPAY_BATCH_SIZE: '8',
+      ZKPAY_FEES: ` ETH=0.00001, ${token}=12 `,
+      ZKPAY_FEE_KEY_ENV: 'MY_FEE_KEY',
+      ZKPAY_API_PORT: '0',
+      ZKPAY_LOG_LEVEL: 'debug',
+      ZKPAY_CONFIRMATIONS: ' ',
+    }
     const config = loadConfig(nodeConfig, { env, overrides: { apiPort: 9000, dataDir: '/var/lib/zkpay' } })
     expect(config.batchSize).toBe(8)
-    expect(config.minFee).toBe(10n ** 21n)
+    // Amounts stay decimal strings in the asset's units: the token's decimals come from L1 later.
+    expect(config.fees).toEqual([
+      { asset: '0x0000000000000000000000000000000000000000', amount: '0.00001' },
+      { asset: token, amount: '12' },
+    ])
+    expect(config.feeKeyEnv).toBe('MY_FEE_KEY')
     expect(config.apiPort).toBe(9000)
     expect(config.dataDir).toBe('/var/lib/zkpay')
     expect(config.logLevel).toBe('debug')
@@ -93,11 +108,15 @@ describe('loadConfig(nodeConfig)', () => {
   })
 
   it.each([
-    ['ZKPAY_BATCH_SIZE', '33', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 32.'],
-    ['ZKPAY_BATCH_SIZE', '0', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 32.'],
-    ['ZKPAY_BATCH_SIZE', '2.5', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 32.'],
-    ['ZKPAY_MIN_FEE', '-1', 'ZKPAY_MIN_FEE is invalid: expected a non-negative integer in base units.'],
-    ['ZKPAY_MIN_FEE', '0.5', 'ZKPAY_MIN_FEE is invalid: expected a non-negative integer in base units.'],
+    ['ZKPAY_BATCH_SIZE', '22', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 21.'],
+    ['ZKPAY_BATCH_SIZE', '32', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 21.'],
+    ['ZKPAY_BATCH_SIZE', '0', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 21.'],
+    ['ZKPAY_BATCH_SIZE', '2.5', 'ZKPAY_BATCH_SIZE is invalid: expected an integer from 1 to 21.'],
+    ...['ETH=abc', 'XYZ=1', 'ETH=-1', 'ETH=.5', 'ETH', '0x1234=1', 'ETH=0.00001,DAI=2'].map((value) => [
+      'ZKPAY_FEES',
+      value,
+      'ZKPAY_FEES is invalid: expected ASSET=AMOUNT pairs such as ETH=0.00001,0x5FbDB2315678afecb367f032d93F642f64180aa3=0.05.',
+    ]),
     ['ZKPAY_API_PORT', '70000', 'ZKPAY_API_PORT is invalid: expected a port number from 0 to 65535.'],
     ['ZKPAY_RPC_URL', 'localhost:8545', 'ZKPAY_RPC_URL is invalid: expected an http(s) or ws(s) URL.'],
     ['ZKPAY_ROLLUP_ADDRESS', '0x1234', 'ZKPAY_ROLLUP_ADDRESS is invalid: expected 0x followed by 40 hex digits.'],
@@ -108,9 +127,9 @@ describe('loadConfig(nodeConfig)', () => {
   })
 
   it('error: an invalid override names the setting and its variable', () => {
-    const error = thrown(() => loadConfig(nodeConfig, { env: required, overrides: { batchSize: 64 } }))
-    expect(error).toMatchObject({ variable: 'ZKPAY_BATCH_SIZE', shortMessage: 'The `batchSize` setting (ZKPAY_BATCH_SIZE) is invalid: expected an integer from 1 to 32.' })
-    expect((error as ConfigError).details).toContain('Got 64.')
+    const error = thrown(() => loadConfig(nodeConfig, { env: required, overrides: { batchSize: 32 } }))
+    expect(error).toMatchObject({ variable: 'ZKPAY_BATCH_SIZE', shortMessage: 'The `batchSize` setting (ZKPAY_BATCH_SIZE) is invalid: expected an integer from 1 to 21.' })
+    expect((error as ConfigError).details).toContain('Got 32.')
   })
 
   it('error: a private key pasted where the key variable NAME belongs is refused without echoing it', () => {
@@ -121,13 +140,26 @@ describe('loadConfig(nodeConfig)', () => {
     expect(`${error.message} ${inspect(error)} ${JSON.stringify(error)}`).not.toContain('5e5e')
   })
 
+  it('error: a value that is no variable NAME in ZKPAY_FEE_KEY_ENV is refused without echoing it', () => {
+    const key = `0x${'7d'.repeat(32)}`
+    const error = thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_FEE_KEY_ENV: key } })) as ConfigError
+    expect(error.variable).toBe('ZKPAY_FEE_KEY_ENV')
+    expect(error.shortMessage).toContain('not the fee key itself')
+    expect(`${error.message} ${inspect(error)} ${JSON.stringify(error)}`).not.toContain('7d7d')
+    // The viewing key pasted in place of its variable's name: letters and digits, but refused too.
+    const pasted = 'zkptivk1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqsz8v5w6s'
+    const again = thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_FEE_KEY_ENV: pasted } })) as ConfigError
+    expect(again.shortMessage).toContain('not the fee key itself')
+    expect(`${again.message} ${inspect(again)} ${JSON.stringify(again)}`).not.toContain('qyqszqgp')
+  })
+
   it('behavior: an RPC URL prints as its origin only, in JSON and in inspect, but is whole when read', () => {
     const url = 'https://user:pass@rpc.example.io/v3/0123456789abcdef?key=s3cret'
     const config = loadConfig(nodeConfig, { env: { ...required, ZKPAY_RPC_URL: url } })
     expect(config.rpcUrl).toBe(url)
     const json = JSON.parse(JSON.stringify(config))
     expect(json.rpcUrl).toBe('https://rpc.example.io/[redacted]')
-    expect(json.minFee).toBe('0') // JSON has no bigint
+    expect(json.fromBlock).toBe('0') // JSON has no bigint
     const printed = `${JSON.stringify(config)} ${inspect(config)}`
     for (const leak of ['user', 'pass', '0123456789abcdef', 's3cret']) expect(printed).not.toContain(leak)
     expect(Object.keys(config)).toEqual(Object.keys(nodeConfig)) // toJSON and inspect are not settings
@@ -160,7 +192,8 @@ describe('describeConfig', () => {
     expect(rows.map((r) => r.env)).toEqual(Object.values(nodeConfig).map((s) => s.env))
     expect(rows.every((r) => r.env.startsWith('ZKPAY_') && r.description.endsWith('.'))).toBe(true)
     expect(rows.find((r) => r.key === 'rollupAddress')?.default).toBeUndefined()
-    expect(rows.find((r) => r.key === 'minFee')?.default).toBe('0')
+    expect(rows.find((r) => r.key === 'fees')?.default).toBe('')
+    expect(rows.find((r) => r.key === 'feeKeyEnv')?.default).toBe('ZKPAY_FEE_KEY')
     expect(rows.find((r) => r.key === 'rpcUrl')?.default).toBe('http://127.0.0.1:8545')
   })
 })

@@ -270,8 +270,9 @@ describe('invoice states', () => {
   it("behavior: the account's notes to itself (change, a deposit) are no payments, with the incoming or the full viewing key", async () => {
     const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
     const stranger = merchantKeys(8)
-    // The merchant's own account pays a stranger and keeps 100 as change, with the invoice id as
-    // memo so that a merchant reading it would count it; then deposits 100 (and a zero pad).
+    // The merchant's own account pays a stranger, keeps 100 as change and pays a node's fee, with
+    // the invoice id as memo so that a merchant reading it would count it; then deposits 100 (and
+    // two zero pads: no change, and a node that charges nothing).
     const own = (amounts: bigint[], recipients: NoteRecipient[], owners: bigint[]) => {
       const notes = amounts.map((amount, i) => ({ asset: 0n, amount, ownerPk: owners[i]!, blinding: randomFieldElement() }))
       const { epk, ciphertexts } = encryptNotes(
@@ -281,8 +282,9 @@ describe('invoice states', () => {
       return notes.map((note, i) => ({ source: 'mempool' as const, txId: `tx_own_${amounts.join('_')}`, outputIndex: i, commitment: noteCommitment(note), epk, ciphertext: ciphertexts[i]! }))
     }
     const internal = { internalKey: keys.internalKey }
-    const spend = own([5n, 100n], [stranger.vpk, internal], [stranger.ownerPk, keys.ownerPk])
-    const deposit = own([100n, 0n], [internal, internal], [keys.ownerPk, keys.ownerPk])
+    const operator = merchantKeys(9)
+    const spend = own([5n, 100n, 1n], [stranger.vpk, internal, operator.vpk], [stranger.ownerPk, keys.ownerPk, operator.ownerPk])
+    const deposit = own([100n, 0n, 0n], [internal, internal, internal], [keys.ownerPk, keys.ownerPk, keys.ownerPk])
     const fvkMerchant = createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet'), now: () => now })
     try {
       for (const m of [merchant, fvkMerchant]) {

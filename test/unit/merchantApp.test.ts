@@ -312,9 +312,17 @@ describe('sync and watch', () => {
   const emptyChain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : []) } as unknown as PublicClient
 
   it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
-    let mempool: { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }[] = []
+    type MempoolTx = { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }
+    // The node's mempool in pages of one transaction: `after` is the admission number of the last one read.
+    let mempool: MempoolTx[] = []
+    const asked: string[] = []
     const node = createServer((req, res) => {
-      res.writeHead(req.url === '/v1/mempool' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ transactions: mempool }))
+      const url = new URL(req.url!, 'http://node')
+      if (url.pathname === '/v1/mempool') asked.push(url.search)
+      const after = Number(url.searchParams.get('after') ?? '0')
+      const page = mempool.slice(after, after + 1)
+      const next = after + 1 < mempool.length ? after + 1 : null
+      res.writeHead(url.pathname === '/v1/mempool' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ transactions: page, next }))
     })
     await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(node.address() as AddressInfo).port}`
@@ -322,20 +330,23 @@ describe('sync and watch', () => {
     try {
       const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
       const outputs = payment(keys, { amount: 100n, memo: invoice.id }).mempool()
+      expect(outputs).toHaveLength(3) // payment, change, fee note
       const hex = (o: ObservedOutput) => (typeof o.ciphertext === 'string' ? o.ciphertext : bytesToHex(o.ciphertext))
-      mempool = [
-        {
-          id: outputs[0]!.txId!,
-          status: 'pending',
-          commitments: outputs.map((o) => toHex(o.commitment as bigint, { size: 32 })),
-          epk: bytesToHex(outputs[0]!.epk as Uint8Array),
-          ciphertexts: outputs.map(hex),
-        },
-      ]
+      const asMempool = (os: ObservedOutput[]): MempoolTx => ({
+        id: os[0]!.txId!,
+        status: 'pending',
+        commitments: os.map((o) => toHex(o.commitment as bigint, { size: 32 })),
+        epk: bytesToHex(os[0]!.epk as Uint8Array),
+        ciphertexts: os.map(hex),
+      })
+      // Two transactions for others come first: the payment is on the third page.
+      const others = [merchantKeys(8), merchantKeys(9)].map((k) => asMempool(payment(k, { amount: 100n, memo: invoice.id }).mempool()))
+      mempool = [...others, asMempool(outputs)]
       const paid = new Promise((resolve) => merchant.on('invoice.paid', resolve))
       merchant.watch({ intervalMs: 20 })
       await paid
       expect(merchant.getInvoice(invoice.id).payments).toMatchObject([{ status: 'sequenced', txId: outputs[0]!.txId }])
+      expect(asked.slice(0, 3)).toEqual(['?after=0', '?after=1', '?after=2'])
 
       const errors: unknown[] = []
       merchant.on('error', (e) => errors.push(e))

@@ -59,7 +59,7 @@ describe('extDataHash', () => {
     extAmount: -5n,
     fee: 1n,
     epk: `0x${'11'.repeat(32)}`,
-    ciphertexts: [`0x${'22'.repeat(214)}`, `0x${'33'.repeat(214)}`],
+    ciphertexts: [`0x${'22'.repeat(214)}`, `0x${'33'.repeat(214)}`, `0x${'44'.repeat(214)}`],
   }
 
   it('default: keccak256(abi.encode(extData)) mod r, with the struct encoded as Solidity does', () => {
@@ -67,7 +67,14 @@ describe('extDataHash', () => {
     // abi.encode of a dynamic struct starts with the offset of the tuple (0x20)
     expect(encoded.slice(2, 66)).toBe('20'.padStart(64, '0'))
     const [decoded] = decodeAbiParameters(extDataAbiParameters, encoded)
-    expect(decoded).toMatchObject({ extAmount: -5n, fee: 1n, epk: extData.epk, ciphertext1: extData.ciphertexts[1] })
+    expect(decoded).toMatchObject({
+      extAmount: -5n,
+      fee: 1n,
+      epk: extData.epk,
+      ciphertext0: extData.ciphertexts[0],
+      ciphertext1: extData.ciphertexts[1],
+      ciphertext2: extData.ciphertexts[2],
+    })
     expect(decoded.recipient.toLowerCase()).toBe(extData.recipient)
     expect(extDataHash(extData)).toBe(BigInt(keccak256(encoded)) % FIELD_SIZE)
   })
@@ -79,7 +86,9 @@ describe('extDataHash', () => {
       { ...extData, extAmount: 5n },
       { ...extData, fee: 2n },
       { ...extData, epk: `0x${'12'.repeat(32)}` },
-      { ...extData, ciphertexts: [extData.ciphertexts[1], extData.ciphertexts[0]] },
+      { ...extData, ciphertexts: [extData.ciphertexts[1], extData.ciphertexts[0], extData.ciphertexts[2]] },
+      { ...extData, ciphertexts: [extData.ciphertexts[0], extData.ciphertexts[2], extData.ciphertexts[1]] },
+      { ...extData, ciphertexts: [extData.ciphertexts[0], extData.ciphertexts[1], `0x${'45'.repeat(214)}`] },
     ]
     for (const v of variants) expect(extDataHash(v)).not.toBe(h)
   })
@@ -90,5 +99,8 @@ describe('extDataHash', () => {
     expect(() => extDataHash({ ...extData, extAmount: 1n << 255n })).toThrow(/`extData.extAmount`/)
     expect(() => extDataHash({ ...extData, epk: '0x11' })).toThrow(/`extData.epk`/)
     expect(() => extDataHash({ ...extData, ciphertexts: [extData.ciphertexts[0]] as unknown as ExtData['ciphertexts'] })).toThrow(/`extData.ciphertexts`/)
+    // The 2-output shape is refused too: every transaction has three outputs.
+    expect(() => extDataHash({ ...extData, ciphertexts: extData.ciphertexts.slice(0, 2) as unknown as ExtData['ciphertexts'] })).toThrow(/`extData.ciphertexts`/)
+    expect(() => extDataHash({ ...extData, ciphertexts: [...extData.ciphertexts, extData.ciphertexts[0]] as unknown as ExtData['ciphertexts'] })).toThrow(/`extData.ciphertexts`/)
   })
 })

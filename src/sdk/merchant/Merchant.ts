@@ -147,6 +147,8 @@ export type CreateInvoiceParameters = {
 
 type Listener = (event: MerchantEvent) => void
 const MAX_EXPIRY_SECONDS = 366 * 24 * 3600
+/** Mempool pages read per pass (1,000 transactions each): bounds one pass against a node that never ends its list. */
+const MEMPOOL_MAX_PAGES = 100
 const L1_CURSOR = 'l1'
 
 /** `evt_` and 16 base32 letters of SHA-256(invoice, type, key): seeing the same change twice gives the same id. */
@@ -378,13 +380,20 @@ export class Merchant {
     let sequenced: ObservedOutput[] = []
     let unreachable: unknown
     try {
-      const res = await fetch(`${url}/v1/mempool`, { signal: AbortSignal.timeout(10_000) })
-      if (!res.ok) throw new Error(`HTTP ${res.status}`)
-      const mempool = (await res.json()) as { transactions: { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }[] }
-      if (!Array.isArray(mempool?.transactions)) throw new Error('no transactions array')
-      sequenced = mempool.transactions.flatMap((t) =>
-        t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
-      )
+      // Every page: a flood of other transactions must not hide a payment behind the first.
+      let after: number | null = 0
+      for (let page = 0; after !== null && page < MEMPOOL_MAX_PAGES; page++) {
+        const res = await fetch(`${url}/v1/mempool?after=${after}`, { signal: AbortSignal.timeout(10_000) })
+        if (!res.ok) throw new Error(`HTTP ${res.status}`)
+        const mempool = (await res.json()) as { transactions: { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }[]; next?: number | null }
+        if (!Array.isArray(mempool?.transactions)) throw new Error('no transactions array')
+        sequenced.push(
+          ...mempool.transactions.flatMap((t) =>
+            t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
+          ),
+        )
+        after = typeof mempool.next === 'number' ? mempool.next : null
+      }
     } catch (cause) {
       unreachable = cause
     }

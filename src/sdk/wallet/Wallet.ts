@@ -1,9 +1,9 @@
 import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
-import { proveTransaction, type ShieldedTransaction, type TransactionOutput, toTransactionJson, zeroOutput } from '../../circuits/index.ts'
+import { feeOutput, proveTransaction, type ShieldedTransaction, type TransactionOutput, toTransactionJson, zeroOutput } from '../../circuits/index.ts'
 import { decodeAddress, encodeAddress, type Network } from '../../crypto/address.ts'
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
-import { assertAmount, type Note, noteNullifier } from '../../crypto/note.ts'
+import { assertAmount, type Note, noteNullifier, TRANSFER_OUTPUTS } from '../../crypto/note.ts'
 import { type Hex32, randomFieldElement, toHex32 } from '../../crypto/field.ts'
 import type { DecryptedNote } from '../../crypto/noteEncryption.ts'
 import { NoteScanner } from '../../crypto/noteScanner.ts'
@@ -12,6 +12,7 @@ import type { SettlementClients } from '../../settlement/clients.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { appendBatches, BATCH_LEAVES, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
 import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
@@ -53,6 +54,8 @@ export type TransactionStage = 'sequenced' | 'settled' | 'final'
 /** A submitted transaction: `wait('settled')` resolves once its batch is on L1. */
 export type TransactionHandle = {
   id: string
+  /** the fee it pays the operator (a note to the operator's fee address), in base units of its asset */
+  fee: bigint
   wait(stage?: TransactionStage, options?: { timeoutMs?: number }): Promise<{ status: string; batchNumber: number | null; l1TxHash: string | null }>
 }
 
@@ -208,7 +211,7 @@ export class Wallet {
       { vsk: this.keys.vsk, ownerPk: this.keys.ownerPk, internalKey: this.keys.internalKey },
       txs.map((t) => ({ epk: bytes(t.epk), ciphertexts: t.ciphertexts.map(bytes), commitments: t.commitments })),
     )
-    scanned(txs.length * 2)
+    scanned(txs.length * TRANSFER_OUTPUTS)
     const byTx = new Map<number, DecryptedNote[]>()
     for (const d of decrypted) byTx.set(d.txIndex, [...(byTx.get(d.txIndex) ?? []), d])
     txs.forEach((t, txIndex) => {
@@ -366,15 +369,45 @@ export class Wallet {
   }
 
   /**
-   * Shields `amount` from the L1 account: escrows it on the rollup, then sends the shielded
-   * deposit to the sequencer.
+   * The fee the node charges for one transaction of `asset` (`GET /v1/status`), paid as a
+   * shielded note to the operator: nobody else learns it was paid, or in which asset. Every
+   * transaction pays it, merges included; 0 on a node that charges none.
+   *
+   * @example
+   * const { amount } = await wallet.quoteFee(zeroAddress)
    */
-  async deposit(p: { amount: bigint; asset?: Address }): Promise<TransactionHandle> {
+  async quoteFee(a: Address = zeroAddress): Promise<FeeQuote> {
+    if (!isAddress(a)) throw new InvalidParameterError('asset', 'expected an L1 address (0x and 40 hex digits)')
+    const fees = await fetchNodeFees(this.#options.sequencerUrl, () => this.#fetch('/v1/status'))
+    return quoteFee(fees, getAddress(a), this.network)
+  }
+
+  /**
+   * The fee a call pays: the quote it was given (what the user was shown), else a fresh one;
+   * either way at most `maxFee`, or 1% of the amount without it (FEE_TOO_HIGH): the node's
+   * published price is never taken on trust.
+   */
+  async #fee(a: Address, amount: bigint, p: { fee?: FeeQuote; maxFee?: bigint }): Promise<FeeQuote> {
+    if (p.maxFee !== undefined) assertAmount(p.maxFee, 'maxFee')
+    const quote = p.fee ?? (await this.quoteFee(a))
+    if (getAddress(quote.asset) !== getAddress(a)) throw new InvalidParameterError('fee', 'the quote is for another asset')
+    assertFeeAcceptable(quote, amount, p.maxFee)
+    return quote
+  }
+
+  /**
+   * Shields `amount` from the L1 account: escrows `amount` plus the node's fee on the rollup,
+   * then sends the shielded deposit to the sequencer; the wallet receives `amount`.
+   */
+  async deposit(p: { amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
-    const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a))], extAmount: p.amount })
-    await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: p.amount, extDataHash: tx.extDataHash, commitments: tx.commitments })
-    return this.#submit(tx, [], { kind: 'deposit', asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null })
+    const fee = await this.#fee(a, p.amount, p)
+    const escrowed = p.amount + fee.amount
+    assertAmount(escrowed, 'amount')
+    const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)], extAmount: escrowed })
+    await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
+    return this.#submit(tx, [], fee.amount, { kind: 'deposit', asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null })
   }
 
   /**
@@ -382,70 +415,87 @@ export class Wallet {
    * notes cover it, the wallet first merges notes (two at a time, in parallel rounds, each round
    * settled before the next) and then pays: this call returns once the payment is submitted.
    */
-  async transfer(p: { to: string; amount: bigint; asset?: Address; memo?: string }): Promise<TransactionHandle> {
+  async transfer(p: { to: string; amount: bigint; asset?: Address; memo?: string; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
     const recipient = decodeAddress(p.to)
     if (recipient.network !== this.network) throw new WrongNetworkError(`The address is for ${recipient.network}, but this wallet is on ${this.network}.`)
-    const inputs = await this.#select(a, p.amount)
-    const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount
+    const fee = await this.#fee(a, p.amount, p)
+    const inputs = await this.#select(a, p.amount, fee)
+    const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount - fee.amount
     const payment: TransactionOutput = {
       note: { asset: asset(a), amount: p.amount, ownerPk: recipient.ownerPk, blinding: randomFieldElement() },
       vpk: recipient.vpk,
       ...(p.memo === undefined ? {} : { memo: p.memo }),
     }
-    const tx = await this.#prove({ asset: a, inputs, outputs: [payment, this.#self(a, change)] })
-    return this.#submit(tx, inputs, { kind: 'send', asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
+    const tx = await this.#prove({ asset: a, inputs, outputs: [payment, this.#self(a, change), this.#feeOutput(fee)] })
+    return this.#submit(tx, inputs, fee.amount, { kind: 'send', asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
   }
 
   /** Unshields `amount` to an L1 address (merging notes first when two do not cover it). */
-  async withdraw(p: { to: Address; amount: bigint; asset?: Address }): Promise<TransactionHandle> {
+  async withdraw(p: { to: Address; amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     if (!isAddress(p.to)) throw new InvalidParameterError('to', 'expected an L1 address (0x and 40 hex digits)')
     const a = p.asset ?? zeroAddress
-    const inputs = await this.#select(a, p.amount)
-    const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount
-    const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, change), zeroOutput(this.keys, asset(a))], extAmount: -p.amount, recipient: getAddress(p.to) })
-    return this.#submit(tx, inputs, { kind: 'withdraw', asset: asset(a), amount: p.amount, counterparty: getAddress(p.to), memo: null })
+    const fee = await this.#fee(a, p.amount, p)
+    const inputs = await this.#select(a, p.amount, fee)
+    const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount - fee.amount
+    const tx = await this.#prove({
+      asset: a,
+      inputs,
+      outputs: [this.#self(a, change), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)],
+      extAmount: -p.amount,
+      recipient: getAddress(p.to),
+    })
+    return this.#submit(tx, inputs, fee.amount, { kind: 'withdraw', asset: asset(a), amount: p.amount, counterparty: getAddress(p.to), memo: null })
   }
 
   /**
-   * Up to two unspent notes that cover `amount`, largest first. When more are needed, merges
-   * the smallest notes that suffice, pairwise, in rounds (all merges of a round share a batch),
-   * until two notes cover it.
+   * Up to two unspent notes that cover `amount` and the fee, largest first. When more are
+   * needed, merges the largest notes pairwise, in rounds (all merges of a round share a batch),
+   * until two notes cover it. Planned before anything is spent: k notes take k − 2 merges and
+   * the transaction itself, k − 1 fees in all, and notes worth no more than the fee (dust a
+   * merge would only burn) are left out; a plan that does not close is INSUFFICIENT_BALANCE
+   * before anything is proven or sent.
    */
-  async #select(a: Address, amount: bigint): Promise<OwnedNote[]> {
-    const total = this.balance(a)
-    if (total < amount) throw new InsufficientBalanceError(`The shielded balance is ${total}, less than ${amount}.`)
+  async #select(a: Address, amount: bigint, fee: FeeQuote): Promise<OwnedNote[]> {
     for (;;) {
-      const candidates = this.notes(a).sort((x, y) => (y.note.amount > x.note.amount ? 1 : y.note.amount < x.note.amount ? -1 : 0))
-      const chosen = candidates.slice(0, 2)
-      if (chosen.reduce((s, n) => s + n.note.amount, 0n) >= amount) {
+      const candidates = this.notes(a)
+        .filter((n) => n.note.amount > fee.amount)
+        .sort((x, y) => (y.note.amount > x.note.amount ? 1 : y.note.amount < x.note.amount ? -1 : 0))
+      const feesFor = (k: number) => BigInt(Math.max(k - 1, 1)) * fee.amount
+      let covered = 0n
+      let k = 0
+      while (k < candidates.length && covered < amount + feesFor(k)) covered += candidates[k++]!.note.amount
+      if (k === 0 || covered < amount + feesFor(k)) {
+        const total = this.balance(a)
+        const what = fee.amount > 0n ? `${amount} and the node's fee of ${fee.amount} per transaction (merges included)` : `${amount}`
+        throw new InsufficientBalanceError(`The shielded balance is ${total}, less than ${what}.`)
+      }
+      const chosen = candidates.slice(0, k)
+      if (k <= 2) {
         // Locked from this moment, not from submission: a second call while this one proves
         // must not pick the same notes.
         for (const n of chosen) n.pending = true
         return chosen
       }
-      // The fewest largest notes that cover the amount, merged two by two.
-      let covered = 0n
-      const needed: OwnedNote[] = []
-      for (const n of candidates) {
-        needed.push(n)
-        covered += n.note.amount
-        if (covered >= amount) break
-      }
       const handles: TransactionHandle[] = []
-      for (let i = 0; i + 1 < needed.length; i += 2) handles.push(await this.#merge(a, [needed[i]!, needed[i + 1]!]))
+      for (let i = 0; i + 1 < k; i += 2) handles.push(await this.#merge(a, [chosen[i]!, chosen[i + 1]!], fee))
       for (const h of handles) await h.wait('settled')
     }
   }
 
-  /** Spends two notes into one of their sum, to the wallet itself. */
-  async #merge(a: Address, inputs: OwnedNote[]): Promise<TransactionHandle> {
+  /** Spends two notes into one of their sum less the fee, to the wallet itself. */
+  async #merge(a: Address, inputs: OwnedNote[], fee: FeeQuote): Promise<TransactionHandle> {
     for (const n of inputs) n.pending = true
     const sum = inputs.reduce((s, n) => s + n.note.amount, 0n)
-    const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, sum), zeroOutput(this.keys, asset(a))] })
-    return this.#submit(tx, inputs, { kind: 'merge', asset: asset(a), amount: 0n, counterparty: null, memo: null })
+    const tx = await this.#prove({ asset: a, inputs, outputs: [this.#self(a, sum - fee.amount), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)] })
+    return this.#submit(tx, inputs, fee.amount, { kind: 'merge', asset: asset(a), amount: 0n, counterparty: null, memo: null })
+  }
+
+  /** The fee note for `quote`, or a zero note to the wallet itself when the node charges nothing. */
+  #feeOutput(quote: FeeQuote): TransactionOutput {
+    return quote.to && quote.amount > 0n ? feeOutput(quote.to, asset(quote.asset), quote.amount) : zeroOutput(this.keys, asset(quote.asset))
   }
 
   /**
@@ -457,7 +507,7 @@ export class Wallet {
   }
 
   /** Proves a transaction over locked `inputs`; a failed proof frees them. */
-  async #prove(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
+  async #prove(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
     try {
       return await this.#proveUnlocked(p)
     } catch (error) {
@@ -466,7 +516,7 @@ export class Wallet {
     }
   }
 
-  #proveUnlocked(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
+  #proveUnlocked(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
     return proveTransaction({
       keys: this.keys,
       asset: asset(p.asset),
@@ -496,7 +546,7 @@ export class Wallet {
     }
   }
 
-  async #submit(tx: ShieldedTransaction, inputs: OwnedNote[], record: Pick<HistoryEntry, 'kind' | 'asset' | 'amount' | 'counterparty' | 'memo'>): Promise<TransactionHandle> {
+  async #submit(tx: ShieldedTransaction, inputs: OwnedNote[], fee: bigint, record: Pick<HistoryEntry, 'kind' | 'asset' | 'amount' | 'counterparty' | 'memo'>): Promise<TransactionHandle> {
     const url = this.#options.sequencerUrl
     // Pending notes are never selected twice; a rejection releases them.
     for (const n of inputs) n.pending = true
@@ -522,6 +572,7 @@ export class Wallet {
     this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: id, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
     return {
       id,
+      fee,
       wait: async (stage = 'settled', options = {}) => {
         const deadline = Date.now() + (options.timeoutMs ?? 120_000)
         for (;;) {
