@@ -38,6 +38,11 @@ export type SequencerOptions = {
   pollMs?: number
   /** a posted batch not mined after this long is sent again with the same nonce and higher fees (default 60 s) */
   feeBumpAfterMs?: number
+  /**
+   * a pending transaction that has waited this long goes into the next batch ahead of better
+   * payers, oldest first (default 60 s): fee priority never starves whoever pays the price
+   */
+  maxPriorityWaitMs?: number
 }
 
 /**
@@ -232,7 +237,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     if (young && forced.length === 0) return undefined
     if (!queue.complete && forced.length === 0) return undefined
     const maxTransactions = queue.complete ? batchSize : Math.min(batchSize, forced.length)
-    const sealed = await store.sealBatch({ maxTransactions, first: forced, oldRoot: this.tree.root, startIndex: this.tree.size })
+    const agedBefore = new Date(Date.now() - (this.options.maxPriorityWaitMs ?? 60_000))
+    const sealed = await store.sealBatch({ maxTransactions, first: forced, agedBefore, oldRoot: this.tree.root, startIndex: this.tree.size })
     if (!sealed) return undefined
     this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
     for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })

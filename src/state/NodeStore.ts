@@ -92,6 +92,11 @@ export type SealBatchOptions = {
    * passed over.
    */
   first?: readonly string[]
+  /**
+   * Pending transactions admitted before this time go next, oldest first, before the best
+   * payers: whoever pays the price is served within a bounded wait, however many pay more.
+   */
+  agedBefore?: Date
   oldRoot?: bigint
   newRoot?: bigint
   startIndex?: number

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, min, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, min, ne } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { Hex32 } from '../crypto/field.ts'
 import { TRANSFER_OUTPUTS } from '../crypto/note.ts'
@@ -161,7 +161,7 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined> {
-    const { maxTransactions, first = [] } = options
+    const { maxTransactions, first = [], agedBefore } = options
     if (!Number.isSafeInteger(maxTransactions) || maxTransactions < 1) throw new InvalidParameterError('maxTransactions', 'expected a positive integer')
     const patch = batchColumns(options)
     return this.#write((tx) => {
@@ -176,6 +176,20 @@ export class SqliteNodeStore implements NodeStore {
               .sort((x, y) => first.indexOf(x.id) - first.indexOf(y.id))
               .slice(0, maxTransactions)
       const chosen = new Set(firstPending.map((t) => t.id))
+      // Then whoever has waited too long, in admission order: ranking by fee alone would let a
+      // stream of slightly higher payers hold back a transaction that paid the price forever.
+      const aged = (
+        agedBefore === undefined
+          ? []
+          : tx
+              .select({ id: transactions.id })
+              .from(transactions)
+              .where(and(eq(transactions.status, 'pending'), lt(transactions.createdAt, agedBefore)))
+              .orderBy(asc(transactions.seq))
+              .limit(maxTransactions)
+              .all()
+      ).filter((t) => !chosen.has(t.id))
+      for (const t of aged) chosen.add(t.id)
       // Fee per gas first (every transaction's gas is about the same, and prices are per
       // asset), then age: a flood that pays the minimum waits behind those who pay more.
       const best = tx
@@ -186,7 +200,7 @@ export class SqliteNodeStore implements NodeStore {
         .limit(maxTransactions)
         .all()
         .filter((t) => !chosen.has(t.id))
-      const pending = [...firstPending, ...best].slice(0, maxTransactions)
+      const pending = [...firstPending, ...aged, ...best].slice(0, maxTransactions)
       if (pending.length === 0) return undefined
       const now = this.#now()
       const batch = tx

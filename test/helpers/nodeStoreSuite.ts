@@ -215,6 +215,17 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       await expect(store.insertPendingTransaction(makeTransaction(9, { priority: -1 }))).rejects.toMatchObject({ parameter: 'priority' })
     })
 
+    it('behavior: sealBatch serves transactions that waited past agedBefore first, oldest first, so better payers cannot starve them', async () => {
+      // tx-0 and tx-1 (priority 0) were admitted before the bound; tx-2 and tx-3 pay more, later.
+      for (const [n, priority] of [0, 0, 3000, 2000].entries()) {
+        expect((await store.insertPendingTransaction(makeTransaction(n, { priority, createdAt: new Date(1_700_000_000_000 + n * 1000) }))).ok).toBe(true)
+      }
+      const sealed = await store.sealBatch({ maxTransactions: 3, first: ['tx-3'], agedBefore: new Date(1_700_000_001_500) })
+      expect(sealed?.transactions.map((t) => t.id)).toEqual(['tx-3', 'tx-0', 'tx-1'])
+      const next = await store.sealBatch({ maxTransactions: 3, agedBefore: new Date(1_700_000_000_000) })
+      expect(next?.transactions.map((t) => t.id)).toEqual(['tx-2'])
+    })
+
     it('behavior: listUnsettledTransactions pages in admission order after a seq, leaving out rejected ones', async () => {
       for (const n of [1, 2, 3, 4]) expect((await store.insertPendingTransaction(makeTransaction(n, { priority: 5 - n }))).ok).toBe(true)
       await store.rejectTransaction('tx-2', { code: 'INVALID_PROOF', message: 'no' })
