@@ -195,7 +195,43 @@ export function walletCommand(): Command {
       const asset = await assetOf(publicClient, opts.asset)
       await syncWithProgress(w, Boolean(f.json))
       const balance = w.balance(asset.address)
-      out(f, { asset: asset.address, balance, notes: w.notes(asset.address).length }, () => [`${formatAmount(balance, asset.decimals)} ${asset.symbol} (${w.notes(asset.address).length} notes)`])
+      // Escrows on their way in (or waiting to be reclaimed): money of this wallet's that is in neither balance.
+      const escrows = w.deposits().filter((d) => d.state === 'escrowing' || d.state === 'escrowed' || d.state === 'submitted')
+      out(f, { asset: asset.address, balance, notes: w.notes(asset.address).length, deposits: escrows }, () => [
+        `${formatAmount(balance, asset.decimals)} ${asset.symbol} (${w.notes(asset.address).length} notes)`,
+        ...escrows.map(
+          (d) =>
+            `  pending deposit: ${formatAmount(d.amount, asset.decimals)} escrowed on L1, ${d.state}${d.lastError ? ` (the sequencer said ${d.lastError})` : ''}${d.unlockBlock === null ? '' : `; reclaimable from block ${d.unlockBlock} with \`zkpay wallet reclaim\``}`,
+        ),
+      ])
+    })
+
+  wallet
+    .command('reclaim')
+    .description('return to the L1 account every deposit escrow the sequencer never took, once it unlocks')
+    .action(async (_: unknown, cmd: Command) => {
+      const f = flags(cmd)
+      const { wallet: w, hasL1Key } = await openWallet(f)
+      if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account that made the deposit`)
+      const { reclaimed, waiting } = await w.reclaimDeposits()
+      out(f, { reclaimed, waiting }, () => [
+        ...reclaimed.map((d) => `reclaimed ${formatAmount(d.amount, 18)} (escrow ${d.key.slice(0, 18)}…)`),
+        ...waiting.map((d) => `waiting: ${formatAmount(d.amount, 18)} unlocks at block ${d.unlockBlock}`),
+        ...(reclaimed.length + waiting.length === 0 ? ['no escrow to reclaim'] : []),
+      ])
+    })
+
+  wallet
+    .command('claim')
+    .description('collect what the rollup owes the L1 account (a withdrawal whose payout was refused, fees)')
+    .option('--asset <asset>', "'eth' or an ERC-20 address", 'eth')
+    .action(async (opts: { asset: string }, cmd: Command) => {
+      const f = flags(cmd)
+      const { wallet: w, publicClient, hasL1Key } = await openWallet(f)
+      if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account owed the payout`)
+      const asset = await assetOf(publicClient, opts.asset)
+      const claimed = await w.claimOwed(asset.address)
+      out(f, { asset: asset.address, claimed }, () => [claimed === 0n ? `nothing owed in ${asset.symbol}` : `claimed ${formatAmount(claimed, asset.decimals)} ${asset.symbol}`])
     })
 
   wallet
@@ -206,12 +242,14 @@ export function walletCommand(): Command {
     .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
     .action(async (amount: string, opts: { asset: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
+      // Every argument is checked before anything moves: a bad --wait must not cost a deposit.
+      const waitFor = stage(opts.wait)
       const { wallet: w, publicClient, hasL1Key } = await openWallet(f)
       if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account that pays the deposit`)
       const asset = await assetOf(publicClient, opts.asset)
       const fee = await showFee(w, f, asset, opts.maxFee)
       const handle = await w.deposit({ amount: amountOf(amount, asset.decimals), asset: asset.address, ...fee })
-      const result = await handle.wait(stage(opts.wait))
+      const result = await handle.wait(waitFor)
       out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
         `deposited ${amount} ${asset.symbol} (fee ${formatAmount(handle.fee, asset.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
       ])
@@ -226,6 +264,8 @@ export function walletCommand(): Command {
     .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
     .action(async (to: string, amount: string | undefined, opts: { asset: string; memo?: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
+      // Every argument is checked before anything moves: a bad --wait must not cost a deposit.
+      const waitFor = stage(opts.wait)
       const { wallet: w, publicClient } = await openWallet(f)
       let request: { to: string; amount: bigint; asset: Address; memo?: string; decimals: number; symbol: string }
       if (to.toLowerCase().startsWith('zkpay:')) {
@@ -244,7 +284,7 @@ export function walletCommand(): Command {
       await syncWithProgress(w, Boolean(f.json))
       const fee = await showFee(w, f, { address: request.asset, decimals: request.decimals, symbol: request.symbol }, opts.maxFee)
       const handle = await w.transfer({ ...request, ...fee })
-      const result = await handle.wait(stage(opts.wait))
+      const result = await handle.wait(waitFor)
       out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
         `sent ${formatAmount(request.amount, request.decimals)} ${request.symbol} to ${request.to.slice(0, 20)}… (fee ${formatAmount(handle.fee, request.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
       ])
@@ -258,13 +298,15 @@ export function walletCommand(): Command {
     .option('--max-fee <amount>', "the most to pay the node (default: 1% of the amount)")
     .action(async (to: string, amount: string, opts: { asset: string; wait: string; maxFee?: string }, cmd: Command) => {
       const f = flags(cmd)
+      // Every argument is checked before anything moves: a bad --wait must not cost a deposit.
+      const waitFor = stage(opts.wait)
       if (!isAddress(to)) throw new InvalidParameterError('to', 'expected an L1 address (0x and 40 hex digits)')
       const { wallet: w, publicClient } = await openWallet(f)
       const asset = await assetOf(publicClient, opts.asset)
       await syncWithProgress(w, Boolean(f.json))
       const fee = await showFee(w, f, asset, opts.maxFee)
       const handle = await w.withdraw({ to, amount: amountOf(amount, asset.decimals), asset: asset.address, ...fee })
-      const result = await handle.wait(stage(opts.wait))
+      const result = await handle.wait(waitFor)
       out(f, { id: handle.id, fee: handle.fee, ...result }, () => [
         `withdrew ${amount} ${asset.symbol} to ${to} (fee ${formatAmount(handle.fee, asset.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
       ])

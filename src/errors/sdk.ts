@@ -60,3 +60,21 @@ export class FeeTooHighError extends BaseError {
     super('FEE_TOO_HIGH', shortMessage)
   }
 }
+
+/**
+ * A deposit's funds are escrowed on L1 but the sequencer did not take the shielded deposit. The
+ * wallet recorded the escrow before it sent anything: its next sync submits it again, and
+ * `reclaimDeposits` (`zkpay wallet reclaim`) returns it once it unlocks.
+ */
+export class DepositNotSubmittedError extends BaseError {
+  override name = 'DepositNotSubmittedError' as const
+  readonly key: string
+  constructor(key: string, reason: string, options: { cause?: unknown } = {}) {
+    super(
+      'DEPOSIT_NOT_SUBMITTED',
+      `The deposit is escrowed on L1 (escrow ${key.slice(0, 18)}…) but the sequencer did not take it (${reason}): the next sync submits it again, and \`zkpay wallet reclaim\` returns it once it unlocks.`,
+      options,
+    )
+    this.key = key
+  }
+}

@@ -118,8 +118,10 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async submit(json: TransactionJson): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
     const checked = await this.check(json)
     if (!checked.ok) return this.#rejected(checked)
-    const { tx, id, priority } = checked
-    const inserted = await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx), priority })
+    const { tx, id, priority, again } = checked
+    // One the node turned away before (a deposit submitted before its escrow landed, a root it
+    // had not read yet) is checked anew and, if it passes now, admitted again under its id.
+    const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx), priority })
     if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
     this.metrics.admitted++
     this.#emit({ type: 'transaction', id, status: 'pending' })
@@ -132,7 +134,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * checks in the contract's order, then the proof), and nothing is written. What a client's
    * dry run and the differential test against the contract use.
    */
-  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number } | Rejection> {
+  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number; again: boolean } | Rejection> {
     let tx: ShieldedTransaction
     try {
       tx = fromTransactionJson(json)
@@ -141,10 +143,12 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     }
     const canonical = toTransactionJson(tx)
     const id = transactionId(canonical)
-    // A resubmission (a client retrying a POST that timed out) learns that it got in.
-    if (await this.options.store.getTransaction(id)) return reject('TRANSACTION_KNOWN')
+    // A resubmission (a client retrying a POST that timed out) learns that it got in; one that
+    // was rejected is checked again.
+    const known = await this.options.store.getTransaction(id)
+    if (known && known.status !== 'rejected') return reject('TRANSACTION_KNOWN')
     const verdict = await this.#validate(tx)
-    return verdict.ok ? { ok: true, tx, id, canonical, priority: verdict.priority } : verdict
+    return verdict.ok ? { ok: true, tx, id, canonical, priority: verdict.priority, again: known !== undefined } : verdict
   }
 
   /** Admission's checks against the store, L1 and the proof (nothing is written). */

@@ -87,6 +87,11 @@ describe('zkpay wallet', () => {
     await expectError(zkpay(['send', 'zkpt1notanaddress', '0.1']), /ADDRESS_\w+/)
     await expectError(zkpay(['send', 'zkpay:zkpt1x?amount=1', '0.1']), /URI_\w+|ADDRESS_\w+/)
     await expectError(zkpay(['deposit', 'ten']), /INVALID_PARAMETER/)
+    // A bad --wait is refused before anything moves: no escrow, no gas.
+    const l1 = devnet.accounts[1]!.walletClient.account.address
+    const before = await devnet.publicClient.getBalance({ address: l1 })
+    await expectError(zkpay(['deposit', '0.1', '--wait', 'forever']), /INVALID_PARAMETER/)
+    expect(await devnet.publicClient.getBalance({ address: l1 })).toBe(before)
     const self = json<{ address: string }>(await zkpay(['--json', 'address']))
     await expectError(zkpay(['send', self.address, '1000']), /INSUFFICIENT_BALANCE/)
     await expectError(zkpay(['balance'], { env: { ZKPAY_WALLET_PASSPHRASE: 'wrong' } }), /INVALID_PARAMETER/)

@@ -1,19 +1,40 @@
 import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
-import { feeOutput, proveTransaction, type ShieldedTransaction, type TransactionOutput, toTransactionJson, zeroOutput } from '../../circuits/index.ts'
+import {
+  feeOutput,
+  fromTransactionJson,
+  proveTransaction,
+  type ShieldedTransaction,
+  type TransactionJson,
+  type TransactionOutput,
+  toTransactionJson,
+  zeroOutput,
+} from '../../circuits/index.ts'
 import { decodeAddress, encodeAddress, type Network } from '../../crypto/address.ts'
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
 import { assertAmount, type Note, noteNullifier, TRANSFER_OUTPUTS } from '../../crypto/note.ts'
-import { type Hex32, randomFieldElement, toHex32 } from '../../crypto/field.ts'
+import { fromHex32, type Hex32, randomFieldElement, toHex32 } from '../../crypto/field.ts'
 import type { DecryptedNote } from '../../crypto/noteEncryption.ts'
 import { NoteScanner } from '../../crypto/noteScanner.ts'
-import { InsufficientBalanceError, InvalidParameterError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from '../../errors/index.ts'
+import {
+  BaseError,
+  DepositNotSubmittedError,
+  InsufficientBalanceError,
+  InvalidParameterError,
+  NodeUnreachableError,
+  TransactionRejectedError,
+  WrongNetworkError,
+} from '../../errors/index.ts'
 import type { SettlementClients } from '../../settlement/clients.ts'
+import { claim as claimPayout } from '../../settlement/claim.ts'
+import { escrowKey } from '../../settlement/createRollupClient.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
+import { rollupAbi } from '../../settlement/generated/contracts.ts'
+import { reclaimDeposit } from '../../settlement/reclaimDeposit.ts'
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { appendBatches, BATCH_LEAVES, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
-import { type HistoryEntry, type HistoryKind, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
+import { type HistoryEntry, type HistoryKind, type StoredDeposit, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
   /** 24 words (or `seed`, the 32 bytes they stand for) */
@@ -70,6 +91,10 @@ const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
  * on this thread, 3.9 s with cold workers).
  */
 const PARALLEL_SCAN_FROM = 20_000
+/** An escrow recorded but not on L1 after this long was never sent. */
+const ESCROW_GRACE_MS = 15 * 60_000
+/** Escrows this close to their unlock block are not submitted again (nodes refuse them: DEPOSIT_EXPIRING); they wait to be reclaimed. */
+const RESUBMIT_MARGIN_BLOCKS = 20n
 const serialScanner = new NoteScanner({ threads: 1 })
 let parallelScanner: NoteScanner | undefined
 
@@ -184,6 +209,7 @@ export class Wallet {
       break
     }
     await this.#releaseRejected()
+    await this.#resumeDeposits()
     return { newNotes }
   }
 
@@ -406,8 +432,143 @@ export class Wallet {
     const escrowed = p.amount + fee.amount
     assertAmount(escrowed, 'amount')
     const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)], extAmount: escrowed })
+    // Recorded before the L1 transaction is sent: whatever fails from here (the L1 call, the
+    // sequencer, the process), the next sync finds the escrow and submits it again, and
+    // `reclaimDeposits` returns it after the timeout. It is never lost, nor shielded twice (the
+    // escrow key binds this very transaction's notes).
+    const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
+    this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
     await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
-    return this.#submit(tx, [], fee.amount, { kind: 'deposit', asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null })
+    const escrow = await this.#readEscrow(key)
+    this.store.updateDeposit(key, { state: 'escrowed', unlockBlock: escrow?.unlockBlock ?? null })
+    const record = { kind: 'deposit' as const, asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null }
+    let handle: TransactionHandle
+    try {
+      handle = await this.#submit(tx, [], fee.amount, record)
+    } catch (error) {
+      const reason = error instanceof TransactionRejectedError ? error.reason : error instanceof BaseError ? error.code : 'no answer'
+      this.store.updateDeposit(key, { lastError: reason })
+      // In the history as what it is: money on its way in (until it settles, or is reclaimed).
+      this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: null, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
+      throw new DepositNotSubmittedError(key, reason, { cause: error })
+    }
+    this.store.updateDeposit(key, { state: 'submitted', txId: handle.id })
+    return handle
+  }
+
+  /**
+   * The wallet's L1 escrows and what became of each: `escrowed` ones wait for the sequencer
+   * (each sync submits them again) or, once `unlockBlock` is reached, for `reclaimDeposits`.
+   */
+  deposits(): StoredDeposit[] {
+    return this.store.deposits()
+  }
+
+  /**
+   * Returns to the L1 account every escrow of this wallet that the sequencer never took and that
+   * has unlocked (the rest keep waiting; see `deposits()`). Resolves with what it reclaimed.
+   *
+   * @example
+   * const { reclaimed, waiting } = await wallet.reclaimDeposits()
+   */
+  async reclaimDeposits(): Promise<{ reclaimed: StoredDeposit[]; waiting: StoredDeposit[] }> {
+    await this.sync()
+    const head = await this.#options.l1.publicClient.getBlockNumber({ cacheTime: 0 })
+    const reclaimed: StoredDeposit[] = []
+    const waiting: StoredDeposit[] = []
+    for (const d of this.store.deposits(['escrowed'])) {
+      const escrow = await this.#readEscrow(d.key)
+      if (!escrow) continue
+      if (head + 1n < escrow.unlockBlock) {
+        waiting.push({ ...d, unlockBlock: escrow.unlockBlock })
+        continue
+      }
+      const json = d.transaction as TransactionJson
+      const t = fromTransactionJson(json)
+      await reclaimDeposit(this.#options.l1, {
+        rollup: this.#options.rollupAddress,
+        asset: getAddress(`0x${d.asset.toString(16).padStart(40, '0')}`),
+        amount: d.amount,
+        extDataHash: t.extDataHash,
+        commitments: t.commitments,
+      })
+      this.store.updateDeposit(d.key, { state: 'reclaimed' })
+      const entry = this.store.history().find((h) => h.txKey === toHex32(t.commitments[0]))
+      if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
+      reclaimed.push({ ...d, state: 'reclaimed' })
+    }
+    return { reclaimed, waiting }
+  }
+
+  /**
+   * Collects what the rollup owes the L1 account in `asset` (a withdrawal whose payout the
+   * recipient refused, fees): returns the amount, 0 when nothing is owed (nothing is sent then).
+   *
+   * @example
+   * const claimed = await wallet.claimOwed(zeroAddress)
+   */
+  async claimOwed(a: Address = zeroAddress): Promise<bigint> {
+    if (!isAddress(a)) throw new InvalidParameterError('asset', 'expected an L1 address (0x and 40 hex digits)')
+    const account = this.#options.l1.walletClient.account?.address
+    if (!account) throw new InvalidParameterError('l1', 'the L1 client has no account')
+    const owed = await this.#options.l1.publicClient.readContract({ address: this.#options.rollupAddress, abi: rollupAbi, functionName: 'owed', args: [account, getAddress(a)] })
+    if (owed === 0n) return 0n
+    await claimPayout(this.#options.l1, { rollup: this.#options.rollupAddress, asset: getAddress(a) })
+    return owed
+  }
+
+  /** The escrow under `key` on L1, if one is there: who made it and from which block it can be reclaimed. */
+  async #readEscrow(key: `0x${string}`): Promise<{ depositor: Address; unlockBlock: bigint } | undefined> {
+    const { publicClient } = this.#options.l1
+    const rollup = this.#options.rollupAddress
+    const [[depositor, blockNumber], timeout] = await Promise.all([
+      publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [key] }),
+      publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'depositTimeout' }),
+    ])
+    return depositor === zeroAddress ? undefined : { depositor, unlockBlock: blockNumber + timeout }
+  }
+
+  /**
+   * After a sync: every escrow not yet settled moves on. One whose notes arrived is settled; one
+   * that reached L1 after a failure is escrowed; an escrowed one is submitted to the sequencer
+   * again while it can still settle safely; a submitted one the sequencer rejected is escrowed
+   * again. One that vanished from L1 without our notes was reclaimed.
+   */
+  async #resumeDeposits(): Promise<void> {
+    const open = this.store.deposits(['escrowing', 'escrowed', 'submitted'])
+    if (open.length === 0) return
+    const ours = new Set([...this.#notes.values()].map((n) => n.commitment))
+    const head = await this.#options.l1.publicClient.getBlockNumber({ cacheTime: 0 })
+    for (const d of open) {
+      const json = d.transaction as TransactionJson
+      if (ours.has(fromHex32(json.commitments[0]))) {
+        this.store.updateDeposit(d.key, { state: 'settled', lastError: null })
+        continue
+      }
+      const escrow = await this.#readEscrow(d.key)
+      if (!escrow) {
+        // Never sent (the process stopped before it, or the L1 call failed): after a while, void.
+        if (d.state === 'escrowing' && Date.now() - d.createdAt.getTime() > ESCROW_GRACE_MS) this.store.updateDeposit(d.key, { state: 'void' })
+        // Gone without our notes, and not on its way in a batch: reclaimed (by this account, elsewhere).
+        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, { state: 'reclaimed' })
+        continue
+      }
+      if (d.state === 'submitted') {
+        const res = await this.#fetch(`/v1/transactions/${d.txId}`).catch(() => undefined)
+        const body = res ? ((await res.json().catch(() => ({}))) as { status?: string; code?: string }) : undefined
+        if (!res || (res.status !== 404 && body?.status !== 'rejected')) continue
+        this.store.updateDeposit(d.key, { state: 'escrowed', lastError: body?.code ?? 'NOT_FOUND' })
+      }
+      // Close to its unlock block the node would refuse it (DEPOSIT_EXPIRING): reclaim it instead.
+      if (head + RESUBMIT_MARGIN_BLOCKS >= escrow.unlockBlock) {
+        this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock })
+        continue
+      }
+      const res = await this.#fetch('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).catch(() => undefined)
+      const body = res ? ((await res.json().catch(() => ({}))) as { id?: string; code?: string }) : undefined
+      if (res?.status === 202 && body?.id) this.store.updateDeposit(d.key, { state: 'submitted', txId: body.id, unlockBlock: escrow.unlockBlock, lastError: null })
+      else this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock, lastError: body?.code ?? 'NODE_UNREACHABLE' })
+    }
   }
 
   /**

@@ -26,6 +26,23 @@ export type StoredNote = {
   pendingTx: string | null
 }
 
+export type DepositState = (typeof schema.deposits.$inferSelect)['state']
+
+/** An L1 escrow the wallet made and what became of it (see `schema.deposits`). */
+export type StoredDeposit = {
+  key: `0x${string}`
+  state: DepositState
+  asset: bigint
+  /** escrowed: the amount credited plus the fee */
+  amount: bigint
+  /** the shielded deposit as sent to the sequencer (`toTransactionJson`) */
+  transaction: unknown
+  txId: string | null
+  unlockBlock: bigint | null
+  lastError: string | null
+  createdAt: Date
+}
+
 /** An L1 block holding a batch the wallet applied, and the tree's leaf count after it. */
 export type WalletCheckpoint = Checkpoint & { treeSize: number }
 
@@ -316,6 +333,41 @@ export class WalletStore {
     }
     const { txKey: _, createdAt: __, ...update } = row
     db.insert(schema.history).values(row).onConflictDoUpdate({ target: schema.history.txKey, set: update }).run()
+  }
+
+  /** Records an escrow before its L1 transaction is sent (state `escrowing`). */
+  putDeposit(d: Pick<StoredDeposit, 'key' | 'asset' | 'amount' | 'transaction'>): void {
+    this.#db
+      .insert(schema.deposits)
+      .values({ key: d.key, state: 'escrowing', asset: hex(d.asset), amount: d.amount.toString(), transaction: d.transaction, createdAt: new Date() })
+      .run()
+  }
+
+  updateDeposit(key: string, patch: Partial<Pick<StoredDeposit, 'state' | 'txId' | 'unlockBlock' | 'lastError'>>): void {
+    const { unlockBlock, ...rest } = patch
+    const set = { ...rest, ...(unlockBlock === undefined ? {} : { unlockBlock: unlockBlock === null ? null : Number(unlockBlock) }) }
+    if (Object.keys(set).length > 0) this.#db.update(schema.deposits).set(set).where(eq(schema.deposits.key, key)).run()
+  }
+
+  /** Escrows, oldest first; only those in `states` when given. */
+  deposits(states?: readonly DepositState[]): StoredDeposit[] {
+    return this.#db
+      .select()
+      .from(schema.deposits)
+      .orderBy(asc(schema.deposits.createdAt))
+      .all()
+      .filter((r) => !states || states.includes(r.state))
+      .map((r) => ({
+        key: r.key as `0x${string}`,
+        state: r.state,
+        asset: BigInt(r.asset),
+        amount: BigInt(r.amount),
+        transaction: r.transaction,
+        txId: r.txId,
+        unlockBlock: r.unlockBlock === null ? null : BigInt(r.unlockBlock),
+        lastError: r.lastError,
+        createdAt: r.createdAt,
+      }))
   }
 
   close(): void {

@@ -84,3 +84,29 @@ export const checkpoints = sqliteTable('checkpoints', {
   blockHash: text('block_hash').notNull(),
   treeSize: integer('tree_size').notNull(),
 })
+
+/**
+ * Every L1 escrow the wallet makes, recorded before the L1 transaction is sent, so that no
+ * failure strands it: a deposit the sequencer never admitted is submitted again while its
+ * escrow is live, and reclaimed after the timeout otherwise.
+ * - `escrowing`: about to be sent, or sent and not yet seen on L1
+ * - `escrowed`: on L1, the shielded deposit not (or no longer) admitted by the sequencer
+ * - `submitted`: admitted (`txId`), waiting for its batch
+ * - `settled`: its notes are in the tree; `reclaimed`: refunded to the depositor; `void`: never escrowed
+ */
+export const deposits = sqliteTable('deposits', {
+  /** the contract's escrow key */
+  key: text('key').primaryKey(),
+  state: text('state', { enum: ['escrowing', 'escrowed', 'submitted', 'settled', 'reclaimed', 'void'] }).notNull(),
+  asset: text('asset').notNull(),
+  /** escrowed: the amount credited plus the fee */
+  amount: text('amount').notNull(),
+  /** the proven shielded deposit, as sent to the sequencer (`toTransactionJson`) */
+  transaction: text('transaction', { mode: 'json' }).notNull(),
+  txId: text('tx_id'),
+  /** the block from which the depositor may reclaim it (null until seen on L1) */
+  unlockBlock: integer('unlock_block'),
+  /** the last reason the sequencer gave for not admitting it */
+  lastError: text('last_error'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+})
