@@ -129,3 +129,38 @@ describe('what the rollup owes an L1 account', () => {
     expect(await operator.claimOwed()).toBe(0n)
   })
 })
+
+describe('a restarted devnet', () => {
+  it('deploys the rollup at the same address on the same chain id: a wallet database of the old one is WRONG_NETWORK, not a phantom balance', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const dir = mkdtempSync(join(tmpdir(), 'zkpay-restart-'))
+    try {
+      const mnemonic = generateMnemonic()
+      const file = join(dir, 'wallet.db')
+      const first = await startDevnet()
+      try {
+        const w = createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: first.rollup, fromBlock: first.deployBlock, l1: first.accounts[1]!, store: openWalletStore({ path: file }) })
+        await w.sync()
+        w.store.close()
+      } finally {
+        await first.stop()
+      }
+      // A restart is later: anvil stamps blocks with the wall clock, so the same transactions make other blocks.
+      await new Promise((resolve) => setTimeout(resolve, 1_100))
+      const second = await startDevnet()
+      try {
+        expect(second.rollup).toBe(first.rollup) // the same address, the same chain id
+        const w = createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: second.rollup, fromBlock: second.deployBlock, l1: second.accounts[1]!, store: openWalletStore({ path: file }) })
+        await expect(w.sync()).rejects.toMatchObject({ code: 'WRONG_NETWORK', message: expect.stringMatching(/another deployment of the rollup|does not have/) })
+        await expect(w.deposit({ amount: 1n })).rejects.toMatchObject({ code: 'WRONG_NETWORK' })
+        w.store.close()
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -122,6 +122,8 @@ export class Wallet {
   readonly #byNullifier = new Map<bigint, OwnedNote>()
   #cursor: bigint
   #syncing: Promise<{ newNotes: OwnedNote[] }> | undefined
+  /** the chain and the deployment were checked against the store (once per wallet object) */
+  #chainChecked = false
 
   constructor(options: WalletOptions) {
     const seed = options.seed ?? (options.mnemonic ? seedFromMnemonic(options.mnemonic) : undefined)
@@ -351,13 +353,30 @@ export class Wallet {
     return { txKey, kind, asset, amount, counterparty: null, memo, txId: null, status: 'settled', createdAt: new Date(), block, l1TxHash }
   }
 
-  /** The L1 chain must be the one the rollup address was given for. */
+  /**
+   * The L1 chain must be the one the rollup address was given for, and the same deployment: a
+   * restarted devnet deploys the rollup at the same address on the same chain id, and its notes
+   * would look like ours. The hash of the deployment block (`fromBlock`) tells them apart.
+   */
   async #checkChain(): Promise<void> {
+    if (this.#chainChecked) return
     const { publicClient } = this.#options.l1
     const chainId = String(await publicClient.getChainId())
     const bound = this.store.getMeta('chainId')
     if (bound === undefined) this.store.setMeta('chainId', chainId)
     else if (bound !== chainId) throw new WrongNetworkError(`This wallet database belongs to chain ${bound}, but the RPC serves chain ${chainId}.`)
+    const fromBlock = this.#options.fromBlock
+    const block = await publicClient.getBlock({ blockNumber: fromBlock }).catch(() => undefined)
+    const deployment = this.store.getMeta('deploymentBlockHash')
+    if (!block?.hash) {
+      if (deployment === undefined) throw new WrongNetworkError(`The chain has no block ${fromBlock}, where the rollup was deployed: check the RPC URL and --from-block.`)
+      throw new WrongNetworkError(`This wallet database belongs to a deployment of the rollup whose block ${fromBlock} this chain does not have (a restarted devnet?): use a new wallet database (--dir).`)
+    }
+    if (deployment === undefined) this.store.setMeta('deploymentBlockHash', block.hash)
+    else if (deployment !== block.hash) {
+      throw new WrongNetworkError(`This wallet database belongs to another deployment of the rollup at ${this.#options.rollupAddress} (a restarted devnet deploys at the same address): use a new wallet database (--dir).`)
+    }
+    this.#chainChecked = true
   }
 
   /** Frees notes locked by transactions the sequencer rejected (or forgot) while we were away. */
@@ -415,6 +434,7 @@ export class Wallet {
    */
   async #fee(a: Address, amount: bigint, p: { fee?: FeeQuote; maxFee?: bigint }): Promise<FeeQuote> {
     if (p.maxFee !== undefined) assertAmount(p.maxFee, 'maxFee')
+    await this.#checkChain() // never spend notes of another deployment
     const quote = p.fee ?? (await this.quoteFee(a))
     if (getAddress(quote.asset) !== getAddress(a)) throw new InvalidParameterError('fee', 'the quote is for another asset')
     assertFeeAcceptable(quote, amount, p.maxFee)
