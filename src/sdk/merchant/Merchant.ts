@@ -392,7 +392,8 @@ export class Merchant {
             t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
           ),
         )
-        after = typeof mempool.next === 'number' ? mempool.next : null
+        // A cursor that does not move forward would read the same page forever: stop there.
+        after = typeof mempool.next === 'number' && mempool.next > after ? mempool.next : null
       }
     } catch (cause) {
       unreachable = cause
