@@ -22,6 +22,7 @@ import {
   InsufficientBalanceError,
   InvalidParameterError,
   NodeUnreachableError,
+  RollupRevertedError,
   TransactionRejectedError,
   WrongNetworkError,
 } from '../../errors/index.ts'
@@ -458,7 +459,14 @@ export class Wallet {
     // escrow key binds this very transaction's notes).
     const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
     this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
-    await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
+    try {
+      await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
+    } catch (error) {
+      // The rollup refused it: nothing was escrowed. Any other failure (a timeout, a lost RPC) may
+      // still land: it stays `escrowing`, and the next sync looks for it on L1.
+      if (error instanceof RollupRevertedError) this.store.updateDeposit(key, { state: 'void', lastError: error.code })
+      throw error
+    }
     const escrow = await this.#readEscrow(key)
     this.store.updateDeposit(key, { state: 'escrowed', unlockBlock: escrow?.unlockBlock ?? null })
     const record = { kind: 'deposit' as const, asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null }
