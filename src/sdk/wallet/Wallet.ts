@@ -92,6 +92,8 @@ const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
  * on this thread, 3.9 s with cold workers).
  */
 const PARALLEL_SCAN_FROM = 20_000
+/** The mark of an escrow found gone once: gone at the next sync too (without our notes), it was reclaimed. */
+const ESCROW_GONE = 'ESCROW_GONE'
 /** An escrow recorded but not on L1 after this long was never sent. */
 const ESCROW_GRACE_MS = 15 * 60_000
 /** Escrows this close to their unlock block are not submitted again (nodes refuse them: DEPOSIT_EXPIRING); they wait to be reclaimed. */
@@ -577,8 +579,9 @@ export class Wallet {
       if (!escrow) {
         // Never sent (the process stopped before it, or the L1 call failed): after a while, void.
         if (d.state === 'escrowing' && Date.now() - d.createdAt.getTime() > ESCROW_GRACE_MS) this.store.updateDeposit(d.key, { state: 'void' })
-        // Gone without our notes, and not on its way in a batch: reclaimed (by this account, elsewhere).
-        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, { state: 'reclaimed' })
+        // Gone without our notes: a batch that consumed it after this sync's read shows our notes
+        // at the next one, so only an escrow still gone then was reclaimed (by this account, elsewhere).
+        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, d.lastError === ESCROW_GONE ? { state: 'reclaimed' } : { lastError: ESCROW_GONE })
         continue
       }
       if (d.state === 'submitted') {
