@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// zkpay runs its TypeScript sources directly: register tsx, then hand over to the CLI.
-import { register } from 'tsx/esm/api'
+// The zkpay CLI, compiled to dist/ by `npm run build` (which `npm ci` and `npm install` run).
+import { existsSync } from 'node:fs'
 
-register()
-await import('../src/cli/main.ts')
+const main = new URL('../dist/cli/main.js', import.meta.url)
+if (!existsSync(main)) {
+  console.error('error NOT_BUILT: zkpay is not built: run `npm run build` (npm ci and npm install run it)')
+  process.exit(2)
+}
+await import(main.href)

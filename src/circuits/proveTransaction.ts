@@ -5,7 +5,7 @@ import type { MerkleTree } from '../crypto/merkleTree.ts'
 import { type Note, type Outputs, TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { encryptNotes, type NoteRecipient } from '../crypto/noteEncryption.ts'
 import { InvalidParameterError } from '../errors/index.ts'
-import { type Proof, proveTransfer } from './prove.ts'
+import type { Proof } from './prove.ts'
 import { buildTransferWitness, type TransferInput } from './witness.ts'
 
 /**
@@ -111,6 +111,9 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
     publicAsset,
     extDataHash: hash,
   })
+  // The prover (snarkjs, the curve, the circuit) loads with the first proof, not with this module:
+  // a wallet that only reads its balance never loads it.
+  const { proveTransfer } = await import('./prove.ts')
   const { proof } = await proveTransfer(witness)
   return {
     proof,

@@ -1,4 +1,9 @@
-import { CryptoNotReadyError, InvalidParameterError } from '../errors/index.ts'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { Field } from '@noble/curves/abstract/modular.js'
+import { poseidon as noblePoseidon, type PoseidonFn } from '@noble/curves/abstract/poseidon.js'
+import { InvalidParameterError } from '../errors/index.ts'
 import { FIELD_SIZE } from './field.ts'
 
 /**
@@ -23,7 +28,10 @@ const R = (1n << 256n) % FIELD_SIZE
 const R_INV = modInverse(R, FIELD_SIZE)
 
 /**
- * Builds the Poseidon engine once. Every other crypto call is synchronous after it resolves.
+ * Builds the fast Poseidon engine (circomlibjs's WebAssembly; about half a second) once. Hashing
+ * works without it, in JavaScript and slower: a command that hashes a few times (deriving keys,
+ * checking a stored tree) never pays for the build. Code that hashes in bulk (tree appends, a
+ * node, the provers) awaits it first.
  *
  * @example
  * await initCrypto()
@@ -53,9 +61,41 @@ export function initCrypto(): Promise<void> {
   return ready
 }
 
-function getEngine(): PoseidonEngine {
-  if (!engine) throw new CryptoNotReadyError()
-  return engine
+/**
+ * circomlib's Poseidon in JavaScript, for widths t = n + 1 as they are first needed: the same
+ * permutation with the same reference constants (circomlibjs's poseidon_constants.json, the
+ * parameters its circuits use: 8 full rounds, x^5, the partial rounds of its table), through
+ * @noble/curves. Tests check it against the engine for every width.
+ */
+const N_ROUNDS_P = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68]
+const fallback = new Map<number, PoseidonFn>()
+let referenceConstants: { C: string[][]; M: string[][][] } | undefined
+const Fr = Field(FIELD_SIZE)
+
+function jsPoseidon(inputs: readonly bigint[]): bigint {
+  const t = inputs.length + 1
+  let permutation = fallback.get(t)
+  if (!permutation) {
+    if (!referenceConstants) {
+      // circomlibjs's package exports do not include its constants: read the file beside its entry.
+      const entry = createRequire(import.meta.url).resolve('circomlibjs')
+      const file = path.join(path.dirname(entry), '..', 'src', 'poseidon_constants.json')
+      referenceConstants = JSON.parse(readFileSync(file, 'utf8')) as { C: string[][]; M: string[][][] }
+    }
+    const C = referenceConstants.C[t - 2]!.map(BigInt)
+    const rounds = 8 + N_ROUNDS_P[t - 2]!
+    permutation = noblePoseidon({
+      Fp: Fr,
+      t,
+      roundsFull: 8,
+      roundsPartial: N_ROUNDS_P[t - 2]!,
+      sboxPower: 5,
+      mds: referenceConstants.M[t - 2]!.map((row) => row.map(BigInt)),
+      roundConstants: Array.from({ length: rounds }, (_, r) => C.slice(r * t, (r + 1) * t)),
+    })
+    fallback.set(t, permutation)
+  }
+  return permutation([0n, ...inputs])[0]!
 }
 
 /** Field element → 32-byte little-endian Montgomery form, written at `out[offset]`. */
@@ -80,7 +120,12 @@ export function fromMontgomery(buf: Uint8Array, offset: number): bigint {
  * Montgomery-form digest to `dst[dstOffset]`. The Merkle tree's hot path.
  */
 export function poseidonMontgomery(src: Uint8Array, srcOffset: number, n: number, dst: Uint8Array, dstOffset: number): void {
-  const e = getEngine()
+  const e = engine
+  if (!e) {
+    const inputs = Array.from({ length: n }, (_, i) => fromMontgomery(src, srcOffset + 32 * i))
+    toMontgomery(jsPoseidon(inputs), dst, dstOffset)
+    return
+  }
   let mem = e.memory()
   mem.set(src.subarray(srcOffset, srcOffset + 32 * n), e.pIn)
   e.run(n)
@@ -97,13 +142,14 @@ export function poseidonMontgomery(src: Uint8Array, srcOffset: number, n: number
  */
 export function poseidon(inputs: readonly bigint[]): bigint {
   if (inputs.length < 1 || inputs.length > 16) throw new InvalidParameterError('inputs', 'Poseidon takes 1 to 16 field elements')
-  const e = getEngine()
-  const mem = e.memory()
   for (let i = 0; i < inputs.length; i++) {
     const x = inputs[i]!
     if (x < 0n || x >= FIELD_SIZE) throw new InvalidParameterError(`inputs[${i}]`, 'expected a field element in [0, r)')
-    toMontgomery(x, mem, e.pIn + 32 * i)
   }
+  const e = engine
+  if (!e) return jsPoseidon(inputs)
+  const mem = e.memory()
+  for (let i = 0; i < inputs.length; i++) toMontgomery(inputs[i]!, mem, e.pIn + 32 * i)
   e.run(inputs.length)
   return fromMontgomery(e.memory(), e.pOut)
 }

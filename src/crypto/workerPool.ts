@@ -1,16 +1,20 @@
 import { parentPort, type Transferable, Worker } from 'node:worker_threads'
 
 const TS_ENTRY = new URL('./tsWorker.mjs', import.meta.url)
+/** This module runs compiled (from dist/), not from its TypeScript source. */
+const COMPILED = import.meta.url.endsWith('.js')
 
 /**
- * Starts a worker thread running `url`. zkpay runs its TypeScript sources directly (tsx in the
- * CLI, vite in vitest), so a `.ts` worker starts from a small JS entry that registers tsx in
- * the new thread first.
+ * Starts a worker thread running `url`. Run from its TypeScript sources (vitest, tsx scripts), a
+ * `.ts` worker starts from a small JS entry that registers tsx in the new thread first; the
+ * compiled package (the CLI, `npm start`) runs the `.js` sibling directly.
  */
 function spawnWorker(url: URL): Worker {
   // ffjavascript (under circomlibjs and snarkjs) loads the `web-worker` package, which takes
   // over any worker thread it is loaded in and imports `workerData.mod`: hand it an empty module.
   const workerData = { mod: 'data:text/javascript,', name: 'zkpay', type: 'module', tsModule: url.href }
+  // Compiled (dist/), the worker is the `.js` file beside this one; from source, tsx loads the `.ts`.
+  if (url.pathname.endsWith('.ts') && COMPILED) return new Worker(new URL(url.href.replace(/\.ts$/, '.js')), { workerData })
   return new Worker(url.pathname.endsWith('.ts') ? TS_ENTRY : url, { workerData })
 }
 

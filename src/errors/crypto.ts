@@ -51,11 +51,3 @@ export class MerkleTreeError extends BaseError {
   }
 }
 
-/** `initCrypto()` was not awaited before a synchronous crypto call. */
-export class CryptoNotReadyError extends BaseError {
-  override name = 'CryptoNotReadyError' as const
-
-  constructor() {
-    super('CRYPTO_NOT_READY', 'Call `await initCrypto()` once before using zkpay cryptography.')
-  }
-}

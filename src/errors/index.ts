@@ -1,6 +1,5 @@
 export { BaseError, type BaseErrorParameters } from './BaseError.ts'
 export {
-  CryptoNotReadyError,
   InvalidAddressError,
   type InvalidAddressReason,
   InvalidParameterError,
@@ -14,3 +13,4 @@ export { ProverError } from './prover.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
 export { DepositNotSubmittedError, FeeAssetUnsupportedError, FeeTooHighError, InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
 export { InvoiceNotFoundError, MerchantClosedError, MerchantStoreError, PaymentUriError, type PaymentUriReason } from './merchant.ts'
+export { KeyFileDamagedError, WeakPassphraseError, WrongPassphraseError } from './keyFile.ts'

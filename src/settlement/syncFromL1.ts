@@ -1,6 +1,7 @@
 import { type Address, getAbiItem, getAddress, type Hash, type Hex, numberToHex, type PublicClient, toEventSelector } from 'viem'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
 import type { Outputs } from '../crypto/note.ts'
+import { initCrypto } from '../crypto/poseidon.ts'
 import { SettlementError } from '../errors/index.ts'
 import { rollupAbi } from './generated/contracts.ts'
 
@@ -149,6 +150,7 @@ const malformed = () => new SettlementError('The rollup emitted an event that do
  */
 export async function appendBatches(tree: MerkleTree, batches: readonly SyncedBatch[]): Promise<void> {
   if (batches.length === 0) return
+  await initCrypto() // bulk hashing: the engine, not the JavaScript fallback
   const leaves = new Array<bigint>(batches.length * BATCH_LEAVES).fill(0n)
   let size = tree.size
   let root = tree.root

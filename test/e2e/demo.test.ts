@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 
 describe('zkpay demo (npm start)', () => {
   it('default: deposits, pays an invoice privately, the shop sees it paid then settled, withdraws, and exits 0', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo'], { timeout: 300_000 })
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/zkpay.js', 'demo'], { timeout: 300_000 })
     expect(stdout).toMatch(/Alice's shielded balance: 1 ETH/)
     expect(stdout).toMatch(/zkpay:zkpt1\w+\?amount=0\.25&memo=/)
     expect(stdout).toMatch(/the shop sees invoice inv_\w{12}: paid \(sequenced/)

@@ -30,7 +30,7 @@ export type NodeProcess = { url: string; child: ChildProcess; output: () => stri
 /** Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its API answers. */
 export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<NodeProcess> {
   const port = env.ZKPAY_API_PORT ?? String(await freePort())
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'node'], {
+  const child = spawn(process.execPath, ['bin/zkpay.js', 'node'], {
     cwd: root,
     env: { ...process.env, ZKPAY_LOG_LEVEL: 'info', ...env, ZKPAY_API_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
