@@ -1,4 +1,4 @@
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { BaseError } from '../errors/index.ts'
 import { progressLogger } from './progress.ts'
 
@@ -241,18 +241,51 @@ ceremony
     console.log(`installed ${zkey} as the ${circuit} proving key`)
   })
 
+/**
+ * Usage mistakes (an unknown option, a missing argument) are errors like any other: one line
+ * with a code, exit 2. Commander prints help and version itself and exits 0 for them.
+ */
+function overrideExits(command: Command): void {
+  // The command that failed goes with the error: its help is the one to point at.
+  command.exitOverride((error) => {
+    throw Object.assign(error, { command })
+  })
+  command.configureOutput({ outputError: () => {} })
+  for (const sub of command.commands) overrideExits(sub)
+}
+overrideExits(program)
+
+/** An error as the user sees it: `error CODE: sentence` on stderr, or `{"error":{code,message}}` on stdout under --json. */
+function report(code: string, message: string): void {
+  const json = process.argv.slice(2).includes('--json')
+  if (json) console.log(JSON.stringify({ error: { code, message } }))
+  else console.error(`error ${code}: ${message}`)
+  process.exitCode = 2
+}
+
 try {
   await program.parseAsync(process.argv)
 } catch (e) {
-  // Expected failures are BaseErrors with a code and a sentence: print those, not a stack.
-  if (e instanceof BaseError) {
-    console.error(`error ${e.code}: ${e.message}`)
-    process.exitCode = 2
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0) process.exitCode = 0 // --help, --version
+    else {
+      const command = (e as CommanderError & { command?: Command }).command ?? program
+      const path = [] as string[]
+      for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name())
+      const problem = e.code === 'commander.help' ? 'a command is missing' : e.message.replace(/^error: /, '')
+      report('USAGE', `${problem}; see \`${path.join(' ')} --help\``)
+    }
+  } else if (e instanceof BaseError) {
+    // Expected failures are BaseErrors with a code and a sentence: print those, not a stack.
+    report(e.code, e.shortMessage)
   } else if (e instanceof Error && 'shortMessage' in e) {
     // viem's errors (an RPC that refuses, an account without funds) carry a one-line summary.
-    console.error(`error L1_REQUEST_FAILED: ${String(e.shortMessage)}`)
-    process.exitCode = 2
-  } else throw e
+    report('L1_REQUEST_FAILED', String(e.shortMessage))
+  } else {
+    // A bug: still one line for the user; the stack with ZKPAY_DEBUG=1.
+    report('INTERNAL_ERROR', `${e instanceof Error ? e.message.split('\n')[0] : String(e)} (a bug in zkpay: run again with ZKPAY_DEBUG=1 for the stack trace and report it)`)
+    if (process.env.ZKPAY_DEBUG) console.error(e)
+  }
 }
 // Commands that start long-lived workers (servers, devnets) never reach this line; for the
 // rest, leftover snarkjs/ffjavascript threads must not keep a finished command alive. Exiting

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -7,6 +7,9 @@ import { parseEther, toHex } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEV_MNEMONIC } from '../../src/cli/devnet.ts'
+import { buildPaymentUri } from '../../src/sdk/merchant/paymentUri.ts'
+import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
+import { testTokenAbi } from '../../src/settlement/generated/contracts.ts'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
@@ -74,7 +77,7 @@ describe('zkpay wallet', () => {
     ])
     expect(history[1]).toMatchObject({ memo: 'for the bikes', counterparty: bob.address })
     const human = await zkpay(['history'], { wallet: 'b' })
-    expect(human.stdout).toMatch(/receive\s+0\.2\s+ETH\s+settled\s+"for the bikes"/)
+    expect(human.stdout).toMatch(/receive\s+0\.2\s+ETH\s+(settled|final)\s+"for the bikes"/)
   })
 
   it('error: bad address, amount, balance, passphrase, node and network each exit 2 with a code and a sentence', async () => {
@@ -94,7 +97,7 @@ describe('zkpay wallet', () => {
     expect(await devnet.publicClient.getBalance({ address: l1 })).toBe(before)
     const self = json<{ address: string }>(await zkpay(['--json', 'address']))
     await expectError(zkpay(['send', self.address, '1000']), /INSUFFICIENT_BALANCE/)
-    await expectError(zkpay(['balance'], { env: { ZKPAY_WALLET_PASSPHRASE: 'wrong' } }), /INVALID_PARAMETER/)
+    await expectError(zkpay(['balance'], { env: { ZKPAY_WALLET_PASSPHRASE: 'wrong' } }), /WRONG_PASSPHRASE/)
     await expectError(zkpay(['balance'], { wallet: 'nobody' }), /INVALID_PARAMETER/)
     await expectError(zkpay(['new']), /INVALID_PARAMETER/) // never overwrites a key file
     const offline = ['--rpc-url', devnet.anvil.rpcUrl, '--sequencer-url', 'http://127.0.0.1:9', '--rollup', devnet.rollup, '--from-block', String(devnet.deployBlock)]
@@ -103,4 +106,85 @@ describe('zkpay wallet', () => {
     await expectError(zkpay(['balance'], { flags: otherRollup }), /WRONG_NETWORK/)
     await expectError(zkpay(['balance'], { flags: ['--rpc-url', 'http://127.0.0.1:9', '--sequencer-url', node.url, '--rollup', devnet.rollup] }), /L1_UNREACHABLE/)
   })
+
+  it('error: usage mistakes, damaged key files, weak passphrases, an L1 address in send and an unconfirmed URI are one line with a code (JSON under --json), exit 2, nothing moved', async () => {
+    const oneLine = async (r: Promise<{ code: number; stdout: string; stderr: string }>, code: string, message?: RegExp) => {
+      const { code: exit, stdout, stderr } = await r
+      expect(exit).toBe(2)
+      const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('fee:'))
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^error ${code}: \\S`))])
+      if (message) expect(lines[0]).toMatch(message)
+      expect(stdout).toBe('')
+    }
+    await oneLine(zkpay(['balance', '--bogus']), 'USAGE', /unknown option '--bogus'; see `zkpay wallet balance --help`/)
+    await oneLine(zkpay(['send']), 'USAGE', /missing required argument 'to'/)
+    const bare = await zkpay([]) // commander shows the help first, then the one error line
+    expect([bare.code, bare.stderr.trim().split('\n').at(-1)]).toEqual([2, expect.stringMatching(/^error USAGE: a command is missing; see `zkpay wallet --help`$/)])
+    const asJson = await zkpay(['--json', 'deposit', '0.1', '--wait', 'later'])
+    expect(asJson.code).toBe(2)
+    expect(JSON.parse(asJson.stdout)).toEqual({ error: { code: 'INVALID_PARAMETER', message: expect.stringMatching(/wait/) } })
+    expect(JSON.parse((await zkpay(['--json', 'send', '--nope'])).stdout)).toMatchObject({ error: { code: 'USAGE' } })
+
+    // The key file: every field is checked before scrypt runs; no stack trace, no huge allocation.
+    json(await zkpay(['--json', 'new'], { wallet: 'damaged' }))
+    const keyFile = join(dir, 'damaged', 'wallet.key')
+    const good = JSON.parse(readFileSync(keyFile, 'utf8')) as Record<string, unknown>
+    writeFileSync(keyFile, JSON.stringify({ ...good, salt: undefined }))
+    await oneLine(zkpay(['balance'], { wallet: 'damaged' }), 'KEY_FILE_DAMAGED', /salt/)
+    writeFileSync(keyFile, JSON.stringify({ ...good, N: 2 ** 40 }))
+    await oneLine(zkpay(['balance'], { wallet: 'damaged' }), 'KEY_FILE_DAMAGED', /scrypt N/)
+    writeFileSync(keyFile, '{"version":1')
+    await oneLine(zkpay(['balance'], { wallet: 'damaged' }), 'KEY_FILE_DAMAGED', /not JSON/)
+
+    // An empty passphrase is refused before a mnemonic is made: no key file, nothing printed to lose.
+    await oneLine(zkpay(['new'], { wallet: 'weak', env: { ZKPAY_WALLET_PASSPHRASE: '' } }), 'WEAK_PASSPHRASE')
+    expect(statSync(join(dir, 'weak', 'wallet.key'), { throwIfNoEntry: false })).toBeUndefined()
+
+    // An L1 address pasted into send: the answer is withdraw; nothing is proven or sent.
+    await oneLine(zkpay(['send', devnet.accounts[2]!.walletClient.account.address, '0.1']), 'INVALID_PARAMETER', /is an L1 address: .*zkpay wallet withdraw/)
+    // A payment URI without a terminal to confirm on needs --yes.
+    const bob = json<{ address: string }>(await zkpay(['--json', 'address'], { wallet: 'b' }))
+    await oneLine(zkpay(['send', buildPaymentUri({ address: bob.address, amount: parseEther('0.01') })]), 'INVALID_PARAMETER', /--yes/)
+  })
+
+  it('behavior: a 6-decimal token by address then by symbol, every asset in balance, history in each asset\'s units with block times, final after confirmations, a self-transfer, a URI paid with --yes, memos without control characters', async () => {
+    const [operator, user] = [devnet.accounts[0]!, devnet.accounts[1]!]
+    const token = await deployTestToken(operator, { name: 'Six Dollar', symbol: 'SIX', decimals: 6 })
+    const minted = await operator.walletClient.writeContract({ address: token, abi: testTokenAbi, functionName: 'mint', args: [user.walletClient.account.address, 10n ** 12n], gas: 100_000n })
+    await devnet.publicClient.waitForTransactionReceipt({ hash: minted })
+    const me = json<{ address: string }>(await zkpay(['--json', 'new'], { wallet: 'tok' })).address
+    const bob = json<{ address: string }>(await zkpay(['--json', 'address'], { wallet: 'b' })).address
+
+    expect(json<{ status: string; nodeStatus: string }>(await zkpay(['--json', 'deposit', '12.5', '--asset', token, '--wait', 'sequenced'], { wallet: 'tok' }))).toMatchObject({ status: 'sequenced' })
+    const bySymbol = await zkpay(['deposit', '1.25', '--asset', 'six'], { wallet: 'tok' })
+    expect(bySymbol.stdout).toMatch(/^deposited 1\.25 SIX \(fee 0\): settled/m)
+    expect(json(await zkpay(['--json', 'deposit', '0.05'], { wallet: 'tok' }))).toMatchObject({ status: 'settled' })
+
+    const balance = await zkpay(['balance'], { wallet: 'tok' })
+    expect(balance.stdout.trim().split('\n')).toEqual(['0.05 ETH (1 notes)', '13.75 SIX (2 notes)'])
+    const one = json<{ balance: string; assets: { symbol: string; decimals: number; balance: string }[] }>(await zkpay(['--json', 'balance', '--asset', 'SIX'], { wallet: 'tok' }))
+    expect(one).toMatchObject({ balance: '13750000', assets: [{ symbol: 'SIX', decimals: 6, balance: '13750000' }] })
+
+    // To ourselves: allowed, shown as a self-transfer; the memo's escape sequence is not printed.
+    const self = await zkpay(['send', me, '2', '--asset', 'SIX', '--memo', 'note\u001b[2Jto self'], { wallet: 'tok' })
+    expect(self.stdout).toMatch(/^sent 2 SIX to yourself \(a self-transfer\)/m)
+    const uri = buildPaymentUri({ address: bob, amount: 10_000_000_000_000_000n, label: 'Bike\u001b]0;pwned\u0007 Shop' })
+    expect((await zkpay(['send', uri, '--yes'], { wallet: 'tok' })).stdout).toMatch(/^sent 0\.01 ETH to zkpt1/m)
+
+    await devnet.testClient.mine({ blocks: 3 })
+    const history = await zkpay(['history'], { wallet: 'tok' })
+    const lines = history.stdout.trim().split('\n')
+    expect(lines).toHaveLength(5)
+    expect(lines[0]).toMatch(/deposit\s+12\.5\s+SIX\s+final/)
+    expect(lines[1]).toMatch(/deposit\s+1\.25\s+SIX\s+final/)
+    expect(lines[2]).toMatch(/deposit\s+0\.05\s+ETH\s+final/)
+    expect(lines[3]).toMatch(/self\s+2\s+SIX\s+final\s+"note\[2Jto self"$/)
+    expect(lines[4]).toMatch(/send\s+0\.01\s+ETH\s+final\s+zkpt1/)
+    expect(history.stdout).not.toContain('\u001b')
+
+    // The receiver's entry is dated by its block, not by the moment it synced.
+    const received = json<{ kind: string; createdAt: string; block: string }[]>(await zkpay(['--json', 'history'], { wallet: 'b' })).filter((h) => h.kind === 'receive').at(-1)!
+    const block = await devnet.publicClient.getBlock({ blockNumber: BigInt(received.block) })
+    expect(new Date(received.createdAt).getTime()).toBe(Number(block.timestamp) * 1000)
+  }, 600_000)
 })

@@ -1,14 +1,6 @@
 import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
-import {
-  feeOutput,
-  fromTransactionJson,
-  proveTransaction,
-  type ShieldedTransaction,
-  type TransactionJson,
-  type TransactionOutput,
-  toTransactionJson,
-  zeroOutput,
-} from '../../circuits/index.ts'
+import { feeOutput, proveTransaction, type ShieldedTransaction, type TransactionOutput, zeroOutput } from '../../circuits/proveTransaction.ts'
+import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../circuits/transactionJson.ts'
 import { decodeAddress, encodeAddress, type Network } from '../../crypto/address.ts'
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
@@ -32,6 +24,7 @@ import { escrowKey } from '../../settlement/createRollupClient.ts'
 import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
 import { rollupAbi } from '../../settlement/generated/contracts.ts'
 import { reclaimDeposit } from '../../settlement/reclaimDeposit.ts'
+import { ETH_INFO, readTokenInfo, type TokenInfo } from '../../settlement/readTokenInfo.ts'
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { appendBatches, BATCH_LEAVES, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
@@ -52,6 +45,8 @@ export type WalletOptions = {
   store?: WalletStore
   /** how long one request to the sequencer may take before it counts as unreachable (15 s) */
   requestTimeoutMs?: number
+  /** blocks on top of a settled batch before its history entries are `final` (2) */
+  confirmations?: number
 }
 
 /** A note the wallet owns, where it sits, and whether it is spent or being spent. */
@@ -73,15 +68,26 @@ export type SyncProgress = { block: bigint; toBlock: bigint; outputs: number }
 
 export type TransactionStage = 'sequenced' | 'settled' | 'final'
 
+/** Where a transaction is when `wait` returns: the stage waited for (reached), and the node's own status word (it may be further). */
+export type TransactionProgress = { status: TransactionStage; nodeStatus: string; batchNumber: number | null; l1TxHash: string | null }
+
 /** A submitted transaction: `wait('settled')` resolves once its batch is on L1. */
 export type TransactionHandle = {
   id: string
   /** the fee it pays the operator (a note to the operator's fee address), in base units of its asset */
   fee: bigint
-  wait(stage?: TransactionStage, options?: { timeoutMs?: number }): Promise<{ status: string; batchNumber: number | null; l1TxHash: string | null }>
+  /** `onStatus` hears each new status the node reports (pending, batched, proving, submitted, settled, final) */
+  wait(stage?: TransactionStage, options?: { timeoutMs?: number; onStatus?: (nodeStatus: string) => void }): Promise<TransactionProgress>
 }
 
+/** What a payment call is doing, for a progress line: proving, escrowing on L1 (deposits), submitting. */
+export type PaymentStep = 'proving' | 'escrowing' | 'submitting'
+
 const STAGES: Record<TransactionStage, string[]> = { sequenced: ['pending', 'batched', 'proving', 'submitted', 'settled', 'final'], settled: ['settled', 'final'], final: ['final'] }
+/** The store's meta key prefix for a token's decimals and symbol. */
+const ASSET_META = 'asset:'
+/** Blocks on top of a settled batch before history calls it final, unless the options say otherwise. */
+const DEFAULT_CONFIRMATIONS = 2
 const asset = (a: Address) => BigInt(a)
 /** hex → bytes through Buffer: viem's hexToBytes took a fifth of a 10,000-output restore. */
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
@@ -134,6 +140,8 @@ export class Wallet {
     if (!isAddress(options.rollupAddress)) throw new InvalidParameterError('rollupAddress', 'expected an L1 address (0x and 40 hex digits)')
     const timeout = options.requestTimeoutMs
     if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 1)) throw new InvalidParameterError('requestTimeoutMs', 'expected a positive number of milliseconds')
+    const confirmations = options.confirmations
+    if (confirmations !== undefined && (!Number.isSafeInteger(confirmations) || confirmations < 0)) throw new InvalidParameterError('confirmations', 'expected a number of blocks, 0 or more')
     this.keys = deriveKeys(seed)
     this.network = options.network ?? 'testnet'
     this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, this.network)
@@ -185,8 +193,10 @@ export class Wallet {
     const { publicClient } = this.#options.l1
     await this.#checkChain()
     let newNotes: OwnedNote[] = []
+    let headBlock: bigint | undefined
     for (let reads = 1; reads <= 3; reads++) {
       const head = await latestCheckpoint(publicClient)
+      headBlock = head.block
       let outputs = 0
       const { batches, nextBlock } =
         head.block >= this.#cursor
@@ -213,6 +223,7 @@ export class Wallet {
       }
       break
     }
+    if (headBlock !== undefined) this.store.finalizeHistory(headBlock - BigInt(this.#options.confirmations ?? DEFAULT_CONFIRMATIONS))
     await this.#releaseRejected()
     await this.#resumeDeposits()
     return { newNotes }
@@ -280,6 +291,15 @@ export class Wallet {
       const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, { received, kept }, t.blockNumber, t.transactionHash)
       if (entry) history.push(entry)
     })
+    // What the wallet first learns from L1 (a payment received, a transaction of another copy of
+    // the wallet) is dated by its block, not by this sync.
+    const fresh = history.filter((h) => !known.has(h.txKey) && h.block !== null)
+    const times = new Map<bigint, Date>()
+    for (const b of new Set(fresh.map((h) => h.block!))) {
+      const block = await this.#options.l1.publicClient.getBlock({ blockNumber: b })
+      times.set(b, new Date(Number(block.timestamp) * 1000))
+    }
+    for (const h of fresh) h.createdAt = times.get(h.block!) ?? h.createdAt
     // Per block, the tree's size after its last batch: where a rollback to that block cuts it.
     const checkpoints = new Map<bigint, WalletCheckpoint>()
     for (const b of batches) checkpoints.set(b.blockNumber, { block: b.blockNumber, hash: b.blockHash, treeSize: b.startIndex + BATCH_LEAVES })
@@ -345,9 +365,13 @@ export class Wallet {
     const back = sum(received) + sum(kept)
     let kind: HistoryKind
     let amount: bigint
-    if (spent.length > 0) {
+    if (spent.length > 0 && received.length > 0) {
+      // Spent notes to pay our own address: a self-transfer of what arrived there.
+      amount = sum(received)
+      kind = 'self'
+    } else if (spent.length > 0) {
       amount = sum(spent) - back
-      kind = amount === 0n && received.length === 0 ? 'merge' : 'send'
+      kind = amount === 0n ? 'merge' : 'send'
     } else {
       amount = back
       kind = kept.length > 0 ? 'deposit' : 'receive'
@@ -400,6 +424,12 @@ export class Wallet {
     return [...this.#notes.values()].filter((n) => !n.spent && !n.pending && n.note.asset === asset(assetAddress))
   }
 
+  /** Every asset of which the wallet holds an unspent note (ETH is the zero address). */
+  assets(): Address[] {
+    const held = new Set([...this.#notes.values()].filter((n) => !n.spent).map((n) => n.note.asset))
+    return [...held].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map((a) => getAddress(`0x${a.toString(16).padStart(40, '0')}`))
+  }
+
   /** The spendable shielded balance in base units. */
   balance(assetAddress: Address = zeroAddress): bigint {
     return this.notes(assetAddress).reduce((s, n) => s + n.note.amount, 0n)
@@ -414,6 +444,36 @@ export class Wallet {
    */
   history(): HistoryEntry[] {
     return this.store.history()
+  }
+
+  /**
+   * An asset's decimals and symbol, read from its ERC-20 contract the first time and kept in the
+   * store (a token's decimals never change; reading them again would cost a request per amount shown).
+   *
+   * @example
+   * const { decimals, symbol } = await wallet.assetInfo(token)
+   * console.log(`${formatUnits(wallet.balance(token), decimals)} ${symbol}`)
+   */
+  async assetInfo(asset: Address): Promise<TokenInfo> {
+    if (!isAddress(asset)) throw new InvalidParameterError('asset', 'expected an L1 address (0x and 40 hex digits)')
+    const address = getAddress(asset)
+    if (address === zeroAddress) return ETH_INFO
+    const kept = this.knownAssets().find((t) => t.address === address)
+    if (kept) return kept
+    const info = await readTokenInfo(this.#options.l1.publicClient, address)
+    this.store.setMeta(`${ASSET_META}${address}`, JSON.stringify({ decimals: info.decimals, symbol: info.symbol }))
+    return info
+  }
+
+  /** ETH and every token whose details `assetInfo` has read. */
+  knownAssets(): TokenInfo[] {
+    return [
+      ETH_INFO,
+      ...this.store.metaWithPrefix(ASSET_META).map(([key, value]) => {
+        const { decimals, symbol } = JSON.parse(value) as { decimals: number; symbol: string }
+        return { address: key.slice(ASSET_META.length) as Address, decimals, symbol }
+      }),
+    ]
   }
 
   /**
@@ -448,12 +508,13 @@ export class Wallet {
    * Shields `amount` from the L1 account: escrows `amount` plus the node's fee on the rollup,
    * then sends the shielded deposit to the sequencer; the wallet receives `amount`.
    */
-  async deposit(p: { amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
+  async deposit(p: { amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint; onProgress?: (step: PaymentStep) => void }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
     const fee = await this.#fee(a, p.amount, p)
     const escrowed = p.amount + fee.amount
     assertAmount(escrowed, 'amount')
+    p.onProgress?.('proving')
     const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)], extAmount: escrowed })
     // Recorded before the L1 transaction is sent: whatever fails from here (the L1 call, the
     // sequencer, the process), the next sync finds the escrow and submits it again, and
@@ -461,6 +522,7 @@ export class Wallet {
     // escrow key binds this very transaction's notes).
     const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
     this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
+    p.onProgress?.('escrowing')
     try {
       await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
     } catch (error) {
@@ -473,6 +535,7 @@ export class Wallet {
     this.store.updateDeposit(key, { state: 'escrowed', unlockBlock: escrow?.unlockBlock ?? null })
     const record = { kind: 'deposit' as const, asset: asset(a), amount: p.amount, counterparty: this.#options.l1.walletClient.account?.address ?? null, memo: null }
     let handle: TransactionHandle
+    p.onProgress?.('submitting')
     try {
       handle = await this.#submit(tx, [], fee.amount, record)
     } catch (error) {
@@ -607,7 +670,7 @@ export class Wallet {
    * notes cover it, the wallet first merges notes (two at a time, in parallel rounds, each round
    * settled before the next) and then pays: this call returns once the payment is submitted.
    */
-  async transfer(p: { to: string; amount: bigint; asset?: Address; memo?: string; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
+  async transfer(p: { to: string; amount: bigint; asset?: Address; memo?: string; fee?: FeeQuote; maxFee?: bigint; onProgress?: (step: PaymentStep) => void }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     const a = p.asset ?? zeroAddress
     const recipient = decodeAddress(p.to)
@@ -620,18 +683,23 @@ export class Wallet {
       vpk: recipient.vpk,
       ...(p.memo === undefined ? {} : { memo: p.memo }),
     }
+    p.onProgress?.('proving')
     const tx = await this.#prove({ asset: a, inputs, outputs: [payment, this.#self(a, change), this.#feeOutput(fee)] })
-    return this.#submit(tx, inputs, fee.amount, { kind: 'send', asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
+    p.onProgress?.('submitting')
+    // To our own address: allowed (a test, or a fresh note), and shown as what it is.
+    const kind = recipient.ownerPk === this.keys.ownerPk ? 'self' : 'send'
+    return this.#submit(tx, inputs, fee.amount, { kind, asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
   }
 
   /** Unshields `amount` to an L1 address (merging notes first when two do not cover it). */
-  async withdraw(p: { to: Address; amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint }): Promise<TransactionHandle> {
+  async withdraw(p: { to: Address; amount: bigint; asset?: Address; fee?: FeeQuote; maxFee?: bigint; onProgress?: (step: PaymentStep) => void }): Promise<TransactionHandle> {
     assertAmount(p.amount, 'amount')
     if (!isAddress(p.to)) throw new InvalidParameterError('to', 'expected an L1 address (0x and 40 hex digits)')
     const a = p.asset ?? zeroAddress
     const fee = await this.#fee(a, p.amount, p)
     const inputs = await this.#select(a, p.amount, fee)
     const change = inputs.reduce((s, n) => s + n.note.amount, 0n) - p.amount - fee.amount
+    p.onProgress?.('proving')
     const tx = await this.#prove({
       asset: a,
       inputs,
@@ -639,6 +707,7 @@ export class Wallet {
       extAmount: -p.amount,
       recipient: getAddress(p.to),
     })
+    p.onProgress?.('submitting')
     return this.#submit(tx, inputs, fee.amount, { kind: 'withdraw', asset: asset(a), amount: p.amount, counterparty: getAddress(p.to), memo: null })
   }
 
@@ -767,11 +836,13 @@ export class Wallet {
       fee,
       wait: async (stage = 'settled', options = {}) => {
         const deadline = Date.now() + (options.timeoutMs ?? 120_000)
+        let heard: string | undefined
         for (;;) {
           const r = await this.#fetch(`/v1/transactions/${id}`).catch((cause) => {
             throw new NodeUnreachableError(url, { cause })
           })
           const t = (await r.json()) as { status: string; code?: string; message?: string; batchNumber: number | null }
+          if (t.status !== heard) options.onStatus?.((heard = t.status))
           if (t.status === 'rejected') {
             this.#release(inputs, id)
             throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
@@ -786,7 +857,7 @@ export class Wallet {
                     })
                   ).json()) as { l1TxHash: string | null })
             if (stage !== 'sequenced') await this.sync()
-            return { status: t.status, batchNumber: t.batchNumber, l1TxHash: batch?.l1TxHash ?? null }
+            return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: batch?.l1TxHash ?? null }
           }
           if (Date.now() > deadline) throw new NodeUnreachableError(url, { cause: new Error(`transaction ${id} still ${t.status}`) })
           await new Promise((resolve) => setTimeout(resolve, 150))

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
-import { and, asc, desc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
 import { MerkleTree, TREE_LEVELS } from '../../crypto/merkleTree.ts'
@@ -126,6 +126,18 @@ export class WalletStore {
 
   setMeta(key: string, value: string): void {
     this.#db.insert(schema.meta).values({ key, value }).onConflictDoUpdate({ target: schema.meta.key, set: { value } }).run()
+  }
+
+  /** Meta rows whose key starts with `prefix` (plain characters: no LIKE wildcards), by key. */
+  metaWithPrefix(prefix: string): [string, string][] {
+    const { meta } = schema
+    return this.#db
+      .select()
+      .from(meta)
+      .where(and(gte(meta.key, prefix), lt(meta.key, `${prefix}\uffff`)))
+      .orderBy(asc(meta.key))
+      .all()
+      .map((r) => [r.key, r.value])
   }
 
   /**
@@ -283,7 +295,8 @@ export class WalletStore {
         const pendingTx = (n.spentTxKey === null ? null : ownTxIds.get(n.spentTxKey)) ?? null
         tx.update(notes).set({ spentBlock: null, spentTxKey: null, pendingTx }).where(eq(notes.leafIndex, n.leafIndex)).run()
       }
-      const settledThere = and(eq(history.status, 'settled'), gte(history.block, from))
+      // `final` too: deeper than the confirmations is unlikely, not impossible, and the chain wins.
+      const settledThere = and(inArray(history.status, ['settled', 'final']), gte(history.block, from))
       tx.delete(history).where(and(settledThere, isNull(history.txId))).run()
       tx.update(history).set({ status: 'pending', block: null, l1TxHash: null }).where(settledThere).run()
       this.#writeTree(tx, r.tree, Math.min(this.#storedTreeSize, r.tree.size))
@@ -311,6 +324,12 @@ export class WalletStore {
   pendingTransactions(): string[] {
     const rows = this.#db.selectDistinct({ id: schema.notes.pendingTx }).from(schema.notes).where(isNotNull(schema.notes.pendingTx)).all()
     return rows.map((r) => r.id!).filter(Boolean)
+  }
+
+  /** Settled entries in blocks up to `block` become `final`. */
+  finalizeHistory(block: bigint): void {
+    const { history } = schema
+    this.#db.update(history).set({ status: 'final' }).where(and(eq(history.status, 'settled'), lte(history.block, Number(block)))).run()
   }
 
   putHistory(entry: HistoryEntry): void {

@@ -61,7 +61,7 @@ export const notes = sqliteTable('notes', {
  */
 export const history = sqliteTable('history', {
   txKey: text('tx_key').primaryKey(),
-  kind: text('kind', { enum: ['deposit', 'send', 'withdraw', 'merge', 'receive'] }).notNull(),
+  kind: text('kind', { enum: ['deposit', 'send', 'withdraw', 'merge', 'receive', 'self'] }).notNull(),
   asset: text('asset').notNull(),
   amount: text('amount').notNull(),
   /** shielded address or L1 address of the other side, when the wallet made the transaction */
@@ -69,7 +69,8 @@ export const history = sqliteTable('history', {
   memo: text('memo'),
   /** sequencer id, when the wallet submitted it */
   txId: text('tx_id'),
-  status: text('status', { enum: ['pending', 'settled', 'rejected'] }).notNull(),
+  /** `final` once the settling block has the wallet's confirmations on top; a reorg never takes it back */
+  status: text('status', { enum: ['pending', 'settled', 'final', 'rejected'] }).notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   block: integer('block'),
   l1TxHash: text('l1_tx_hash'),
