@@ -1,15 +1,17 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { parseEther } from 'viem'
+import { type Address, parseEther, zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createWallet, openWalletStore, type WalletStore } from '../../src/sdk/index.ts'
-import { toTransactionJson } from '../../src/circuits/index.ts'
+import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
+import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
+import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
+import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
+import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 
 // A deposit escrows on L1 first and asks the sequencer second. Whatever fails in between (the
 // sequencer down, the sequencer refusing, the process gone), the escrow is recorded before it is
@@ -19,7 +21,7 @@ let devnet: Devnet
 let node: TestNode
 /** What the gate does with POST /v1/transactions: pass it on, answer 503, or refuse it. */
 let gate: 'open' | 'down' | 'refuse' = 'open'
-let proxy: Server
+let proxy: HoldingProxy
 let proxyUrl: string
 
 beforeAll(async () => {
@@ -27,25 +29,18 @@ beforeAll(async () => {
   devnet = await startDevnet({ depositTimeout: 30n })
   node = await startTestNode(devnet, { depositMarginBlocks: 0n })
   // The node behind a gate: reads always pass, submissions as `gate` says.
-  proxy = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    if (req.method === 'POST' && gate !== 'open') {
-      res.writeHead(gate === 'down' ? 503 : 400, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' }))
-      return
-    }
-    const upstream = await fetch(`${node.url}${req.url}`, { method: req.method!, headers: { 'content-type': 'application/json' }, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) })
-    res.writeHead(upstream.status, { 'content-type': 'application/json' })
-    res.end(Buffer.from(await upstream.arrayBuffer()))
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  proxy = await startHoldingProxy(
+    () => node.url,
+    (r) =>
+      r.method !== 'POST' || gate === 'open'
+        ? 'pass'
+        : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
+  )
+  proxyUrl = proxy.url
 })
 
 afterAll(async () => {
-  proxy?.closeAllConnections()
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()))
+  await proxy?.close()
   await node?.stop()
   await devnet?.stop()
   await terminateProver()
@@ -107,6 +102,75 @@ describe('a deposit whose submission fails', () => {
     gate = 'open'
     await wallet.sync()
     expect(wallet.deposits()[0]!.state).toBe('reclaimed')
+    expect(wallet.balance()).toBe(0n)
+  })
+})
+
+describe('an escrow that never was, or that went elsewhere', () => {
+  /** The POSTs the node was sent for the transaction whose first output commitment is `c0`. */
+  const postsOf = (c0: string) => proxy.requests.filter((r) => r.method === 'POST' && r.body.toString().includes(c0))
+
+  it('error: the rollup refuses the escrow itself (an ERC-20 deposit beyond what the account holds): ROLLUP_REVERTED, recorded void at once, nothing leaves the account but gas, and no sync ever submits it', async () => {
+    gate = 'open'
+    const token = await deployTestToken(devnet.accounts[0]!)
+    const account = devnet.accounts[2]!.walletClient.account.address
+    const balanceOf = (owner: Address) => devnet.publicClient.readContract({ address: token, abi: testTokenAbi, functionName: 'balanceOf', args: [owner] })
+    const mint = await devnet.accounts[0]!.walletClient.writeContract({ address: token, abi: testTokenAbi, functionName: 'mint', args: [account, parseEther('0.1')], gas: 100_000n })
+    await devnet.publicClient.waitForTransactionReceipt({ hash: mint })
+    const mnemonic = generateMnemonic()
+    const wallet = open(mnemonic, openWalletStore({ path: ':memory:' }), 2)
+    const eth = await devnet.publicClient.getBalance({ address: account })
+
+    // The rollup pulls the tokens in deposit(): 0.25 from an account holding 0.1 cannot arrive.
+    const error = await wallet.deposit({ amount: parseEther('0.25'), asset: token }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ROLLUP_REVERTED', errorName: 'Rollup__TransferFailed' })
+    const [d] = wallet.deposits()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'void', lastError: 'ROLLUP_REVERTED', amount: parseEther('0.25'), txId: null })])
+    const [, escrowBlock] = await devnet.publicClient.readContract({ address: devnet.rollup, abi: rollupAbi, functionName: 'escrows', args: [d!.key] })
+    expect(escrowBlock).toBe(0n) // no escrow under its key
+    expect(await balanceOf(account)).toBe(parseEther('0.1'))
+    expect(await balanceOf(devnet.rollup)).toBe(0n)
+    const spent = eth - (await devnet.publicClient.getBalance({ address: account }))
+    expect(spent).toBeGreaterThan(0n) // the approval's gas
+    expect(spent).toBeLessThan(parseEther('0.001'))
+
+    // Never submitted: not now, not at any later sync, not by a new wallet object on the database.
+    const c0 = (d!.transaction as TransactionJson).commitments[0]
+    await wallet.sync()
+    await open(mnemonic, wallet.store, 2).sync()
+    await wallet.sync()
+    expect(postsOf(c0)).toEqual([])
+    expect(wallet.deposits()[0]).toMatchObject({ state: 'void', lastError: 'ROLLUP_REVERTED' })
+    expect(wallet.history()).toEqual([])
+    expect(wallet.balance(token)).toBe(0n)
+  })
+
+  it("behavior: the depositor's L1 account reclaims the escrow directly: gone at one sync it stays escrowed (marked ESCROW_GONE, a batch may have consumed it after the read); still gone at the next it is recorded reclaimed, its history entry rejected, never submitted again", async () => {
+    const mnemonic = generateMnemonic()
+    const wallet = open(mnemonic, openWalletStore({ path: ':memory:' }), 1)
+    const account = devnet.accounts[1]!.walletClient.account.address
+    gate = 'down'
+    const before = await devnet.publicClient.getBalance({ address: account })
+    await expect(wallet.deposit({ amount: parseEther('0.3') })).rejects.toMatchObject({ code: 'DEPOSIT_NOT_SUBMITTED' })
+    const [d] = wallet.deposits()
+    expect(d).toMatchObject({ state: 'escrowed', lastError: 'UNAVAILABLE' })
+
+    // Past its unlock block, the L1 account takes it back without this wallet (another machine, a script).
+    await devnet.testClient.mine({ blocks: 31 })
+    const t = fromTransactionJson(d!.transaction as TransactionJson)
+    await reclaimDeposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: d!.amount, extDataHash: t.extDataHash, commitments: t.commitments })
+    expect(before - (await devnet.publicClient.getBalance({ address: account }))).toBeLessThan(parseEther('0.01')) // back, but the gas
+
+    gate = 'open'
+    await wallet.sync()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'escrowed', lastError: 'ESCROW_GONE' })])
+    await wallet.sync()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'reclaimed' })])
+    expect(wallet.history()).toEqual([expect.objectContaining({ kind: 'deposit', status: 'rejected', amount: parseEther('0.3') })])
+    expect((await wallet.reclaimDeposits()).reclaimed).toEqual([])
+    await wallet.sync()
+    expect(wallet.deposits()[0]!.state).toBe('reclaimed')
+    expect(postsOf((d!.transaction as TransactionJson).commitments[0])).toHaveLength(1) // the one refused at deposit time
     expect(wallet.balance()).toBe(0n)
   })
 })

@@ -522,9 +522,7 @@ export class Wallet {
         extDataHash: t.extDataHash,
         commitments: t.commitments,
       })
-      this.store.updateDeposit(d.key, { state: 'reclaimed' })
-      const entry = this.store.history().find((h) => h.txKey === toHex32(t.commitments[0]))
-      if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
+      this.#recordReclaimed(d)
       reclaimed.push({ ...d, state: 'reclaimed' })
     }
     return { reclaimed, waiting }
@@ -545,6 +543,14 @@ export class Wallet {
     if (owed === 0n) return 0n
     await claimPayout(this.#options.l1, { rollup: this.#options.rollupAddress, asset: getAddress(a) })
     return owed
+  }
+
+  /** An escrow back on L1: no longer pending, in deposits nor in history (where it was recorded if the sequencer never took it). */
+  #recordReclaimed(d: StoredDeposit): void {
+    this.store.updateDeposit(d.key, { state: 'reclaimed' })
+    const txKey = (d.transaction as TransactionJson).commitments[0]
+    const entry = this.store.history().find((h) => h.txKey === txKey)
+    if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
   }
 
   /** The escrow under `key` on L1, if one is there: who made it and from which block it can be reclaimed. */
@@ -581,7 +587,8 @@ export class Wallet {
         if (d.state === 'escrowing' && Date.now() - d.createdAt.getTime() > ESCROW_GRACE_MS) this.store.updateDeposit(d.key, { state: 'void' })
         // Gone without our notes: a batch that consumed it after this sync's read shows our notes
         // at the next one, so only an escrow still gone then was reclaimed (by this account, elsewhere).
-        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, d.lastError === ESCROW_GONE ? { state: 'reclaimed' } : { lastError: ESCROW_GONE })
+        else if (d.state === 'escrowed' && d.lastError === ESCROW_GONE) this.#recordReclaimed(d)
+        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, { lastError: ESCROW_GONE })
         continue
       }
       if (d.state === 'submitted') {
