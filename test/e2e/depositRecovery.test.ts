@@ -1,4 +1,6 @@
-import { type Address, parseEther, zeroAddress } from 'viem'
+import { type Address, createPublicClient, createWalletClient, http, parseEther, type PublicClient, toFunctionSelector, zeroAddress } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
@@ -7,7 +9,8 @@ import { createWallet, openWalletStore, type WalletStore } from '../../src/sdk/i
 import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
 import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
-import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+import { Actor, DEV_MNEMONIC, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+import { transactionId } from '../../src/sequencer/index.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
 import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
@@ -19,8 +22,8 @@ import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 
 let devnet: Devnet
 let node: TestNode
-/** What the gate does with POST /v1/transactions: pass it on, answer 503, or refuse it. */
-let gate: 'open' | 'down' | 'refuse' = 'open'
+/** What the gate does with POST /v1/transactions: pass it on, answer 503, refuse it, or pass it on and lose the answer. */
+let gate: 'open' | 'down' | 'refuse' | 'lost' = 'open'
 let proxy: HoldingProxy
 let proxyUrl: string
 
@@ -34,7 +37,9 @@ beforeAll(async () => {
     (r) =>
       r.method !== 'POST' || gate === 'open'
         ? 'pass'
-        : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
+        : gate === 'lost'
+          ? 'passThenHold'
+          : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
   )
   proxyUrl = proxy.url
 })
@@ -173,6 +178,64 @@ describe('an escrow that never was, or that went elsewhere', () => {
     expect(postsOf((d!.transaction as TransactionJson).commitments[0])).toHaveLength(1) // the one refused at deposit time
     expect(wallet.balance()).toBe(0n)
   })
+})
+
+describe('an escrow consumed by a batch while the wallet syncs', () => {
+  it('behavior: the batch lands after the sync read the chain and before it read the escrow: gone without our notes, it is only marked ESCROW_GONE (not reclaimed); the next sync finds the notes and records it settled, shielded once', async () => {
+    // The wallet reads L1 through a proxy that runs `onEscrowRead` before passing on a read of `escrows`.
+    let onEscrowRead: (() => Promise<void>) | undefined
+    const escrowsCall = toFunctionSelector('escrows(bytes32)').slice(2)
+    const rpc = await startHoldingProxy(
+      () => devnet.anvil.rpcUrl,
+      async (r) => {
+        if (onEscrowRead && r.body.toString().includes(escrowsCall)) await onEscrowRead()
+        return 'pass' as const
+      },
+    )
+    try {
+      const transport = http(rpc.url)
+      const l1 = {
+        publicClient: createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient,
+        walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 1 }), chain: foundry, transport }),
+      }
+      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1, store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
+      // The node takes the deposit; its answer never reaches the wallet.
+      // From its admission on, L1 mines only when told: the escrow is in, the batch will wait.
+      gate = 'lost'
+      const admitted = proxy.next((r) => r.method === 'POST').then(() => devnet.testClient.setAutomine(false))
+      await expect(wallet.deposit({ amount: parseEther('0.15') })).rejects.toMatchObject({ code: 'DEPOSIT_NOT_SUBMITTED' })
+      gate = 'open'
+      await admitted
+      const [d] = wallet.deposits()
+      expect(d).toMatchObject({ state: 'escrowed', lastError: 'NODE_UNREACHABLE' })
+      // Its batch is sent to L1 but not mined yet: the sync reads a chain without it...
+      const id = transactionId(d!.transaction as TransactionJson)
+      await node.waitFor(id, ['submitted'], 120_000)
+      // ...and reads the escrow once it is mined.
+      onEscrowRead = async () => {
+        onEscrowRead = undefined
+        await devnet.testClient.mine({ blocks: 1 })
+        await node.waitFor(id, ['settled', 'final'])
+      }
+      await wallet.sync()
+      expect(onEscrowRead).toBeUndefined() // the escrow was read after the batch landed
+      expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'escrowed', lastError: 'ESCROW_GONE' })])
+      expect(wallet.balance()).toBe(0n)
+
+      await wallet.sync()
+      expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'settled', lastError: null })])
+      expect(wallet.balance()).toBe(parseEther('0.15'))
+      expect((await wallet.reclaimDeposits()).reclaimed).toEqual([])
+      await wallet.sync()
+      expect(wallet.balance()).toBe(parseEther('0.15'))
+      expect(wallet.notes()).toHaveLength(1)
+      expect(wallet.history()).toEqual([expect.objectContaining({ kind: 'deposit', status: 'settled', amount: parseEther('0.15') })])
+    } finally {
+      onEscrowRead = undefined
+      await devnet.testClient.setAutomine(true)
+      await rpc.close()
+    }
+  }, 300_000)
 })
 
 describe('what the rollup owes an L1 account', () => {

@@ -28,14 +28,17 @@ const read = async (req: IncomingMessage) => {
   return Buffer.concat(chunks)
 }
 
-/** Starts a proxy to `upstream()` (read per request) that does with each request what `decide` says. */
-export async function startHoldingProxy(upstream: () => string, decide: (r: ProxiedRequest) => ProxyDecision = () => 'pass'): Promise<HoldingProxy> {
+/**
+ * Starts a proxy to `upstream()` (read per request) that does with each request what `decide`
+ * says; a decision that is a promise delays the request until it settles (a slow link).
+ */
+export async function startHoldingProxy(upstream: () => string, decide: (r: ProxiedRequest) => ProxyDecision | Promise<ProxyDecision> = () => 'pass'): Promise<HoldingProxy> {
   const requests: ProxiedRequest[] = []
   let waiters: { match: (r: ProxiedRequest) => boolean; resolve: (r: ProxiedRequest) => void }[] = []
   const server = createServer(async (req, res) => {
     const r = { method: req.method ?? 'GET', url: req.url ?? '/', body: await read(req) }
     requests.push(r)
-    const decision = decide(r)
+    const decision = await decide(r)
     const forward = async () =>
       fetch(`${upstream()}${r.url}`, { method: r.method, headers: { 'content-type': 'application/json' }, ...(r.body.length ? { body: r.body } : {}) })
     try {
