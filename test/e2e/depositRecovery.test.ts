@@ -1,7 +1,7 @@
 import { type Address, createPublicClient, createWalletClient, http, parseEther, type PublicClient, toFunctionSelector, zeroAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
@@ -11,6 +11,7 @@ import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { Actor, DEV_MNEMONIC, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 import { transactionId } from '../../src/sequencer/index.ts'
+import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
 import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
@@ -50,6 +51,15 @@ afterAll(async () => {
   await devnet?.stop()
   await terminateProver()
 })
+
+/** Dev account 1's L1 clients, reaching anvil through `rpcUrl` (a proxy). */
+const account1Through = (rpcUrl: string): SettlementClients => {
+  const transport = http(rpcUrl)
+  return {
+    publicClient: createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient,
+    walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 1 }), chain: foundry, transport }),
+  }
+}
 
 const open = (mnemonic: string, store: WalletStore, account = 1) =>
   createWallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
@@ -193,12 +203,7 @@ describe('an escrow consumed by a batch while the wallet syncs', () => {
       },
     )
     try {
-      const transport = http(rpc.url)
-      const l1 = {
-        publicClient: createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient,
-        walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 1 }), chain: foundry, transport }),
-      }
-      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1, store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
+      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
       // The node takes the deposit; its answer never reaches the wallet.
       // From its admission on, L1 mines only when told: the escrow is in, the batch will wait.
       gate = 'lost'
@@ -233,6 +238,59 @@ describe('an escrow consumed by a batch while the wallet syncs', () => {
     } finally {
       onEscrowRead = undefined
       await devnet.testClient.setAutomine(true)
+      await rpc.close()
+    }
+  }, 300_000)
+})
+
+describe('an escrow transaction that lands late', () => {
+  it('behavior: the RPC answers the escrow transaction with an error, yet it was broadcast and lands after the grace period: the deposit, void for not being seen on L1, is found at the next sync, submitted and shielded once', async () => {
+    // The RPC keeps the signed escrow transaction and answers an error (a load balancer that gave up on a node that had taken it).
+    let held: `0x${string}` | undefined
+    const rpc = await startHoldingProxy(
+      () => devnet.anvil.rpcUrl,
+      (r) => {
+        const call = JSON.parse(r.body.toString() || '{}') as { id?: number; method?: string; params?: [`0x${string}`] }
+        if (held !== undefined || call.method !== 'eth_sendRawTransaction') return 'pass'
+        held = call.params![0]
+        return { status: 200, json: { jsonrpc: '2.0', id: call.id, error: { code: -32000, message: 'upstream timed out' } } }
+      },
+    )
+    try {
+      gate = 'open'
+      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }) })
+      const error = await wallet.deposit({ amount: parseEther('0.05') }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'SETTLEMENT_FAILED' })
+      expect(held).toMatch(/^0x/)
+      const [d] = wallet.deposits()
+      expect(d).toMatchObject({ state: 'escrowing', unlockBlock: null })
+      await wallet.sync()
+      expect(wallet.deposits()[0]!.state).toBe('escrowing') // not on L1, within the grace period
+
+      // Sixteen minutes later, still not on L1: void.
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(Date.now() + 16 * 60_000)
+      await wallet.sync()
+      vi.useRealTimers()
+      expect(wallet.deposits()[0]).toMatchObject({ state: 'void', lastError: 'ESCROW_NOT_SEEN' })
+
+      // Then the signed transaction lands: the escrow is live, and only this wallet's database knows its notes.
+      const hash = await devnet.publicClient.request({ method: 'eth_sendRawTransaction', params: [held!] })
+      await devnet.publicClient.waitForTransactionReceipt({ hash })
+      const [depositor] = await devnet.publicClient.readContract({ address: devnet.rollup, abi: rollupAbi, functionName: 'escrows', args: [d!.key] })
+      expect(depositor).toBe(devnet.accounts[1]!.walletClient.account.address)
+      await wallet.sync()
+      const [found] = wallet.deposits()
+      expect(found).toMatchObject({ state: 'submitted', txId: transactionId(d!.transaction as TransactionJson) })
+      await node.waitFor(found!.txId!, ['settled', 'final'])
+      await wallet.sync()
+      expect(wallet.deposits()[0]!.state).toBe('settled')
+      expect(wallet.balance()).toBe(parseEther('0.05'))
+      await wallet.sync()
+      expect(wallet.balance()).toBe(parseEther('0.05'))
+      expect(wallet.notes()).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
       await rpc.close()
     }
   }, 300_000)
