@@ -1,15 +1,21 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { parseEther } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Address, createPublicClient, createWalletClient, http, parseEther, type PublicClient, toFunctionSelector, zeroAddress } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { foundry } from 'viem/chains'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createWallet, openWalletStore, type WalletStore } from '../../src/sdk/index.ts'
-import { toTransactionJson } from '../../src/circuits/index.ts'
+import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
+import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
-import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+import { Actor, DEV_MNEMONIC, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
+import { transactionId } from '../../src/sequencer/index.ts'
+import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
+import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
+import { rollupAbi, testTokenAbi } from '../../src/settlement/generated/contracts.ts'
+import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 
 // A deposit escrows on L1 first and asks the sequencer second. Whatever fails in between (the
 // sequencer down, the sequencer refusing, the process gone), the escrow is recorded before it is
@@ -17,9 +23,9 @@ import { deposit } from '../../src/settlement/deposit.ts'
 
 let devnet: Devnet
 let node: TestNode
-/** What the gate does with POST /v1/transactions: pass it on, answer 503, or refuse it. */
-let gate: 'open' | 'down' | 'refuse' = 'open'
-let proxy: Server
+/** What the gate does with POST /v1/transactions: pass it on, answer 503, refuse it, or pass it on and lose the answer. */
+let gate: 'open' | 'down' | 'refuse' | 'lost' = 'open'
+let proxy: HoldingProxy
 let proxyUrl: string
 
 beforeAll(async () => {
@@ -27,29 +33,33 @@ beforeAll(async () => {
   devnet = await startDevnet({ depositTimeout: 30n })
   node = await startTestNode(devnet, { depositMarginBlocks: 0n })
   // The node behind a gate: reads always pass, submissions as `gate` says.
-  proxy = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const c of req) chunks.push(c as Buffer)
-    if (req.method === 'POST' && gate !== 'open') {
-      res.writeHead(gate === 'down' ? 503 : 400, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' }))
-      return
-    }
-    const upstream = await fetch(`${node.url}${req.url}`, { method: req.method!, headers: { 'content-type': 'application/json' }, ...(chunks.length ? { body: Buffer.concat(chunks) } : {}) })
-    res.writeHead(upstream.status, { 'content-type': 'application/json' })
-    res.end(Buffer.from(await upstream.arrayBuffer()))
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+  proxy = await startHoldingProxy(
+    () => node.url,
+    (r) =>
+      r.method !== 'POST' || gate === 'open'
+        ? 'pass'
+        : gate === 'lost'
+          ? 'passThenHold'
+          : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
+  )
+  proxyUrl = proxy.url
 })
 
 afterAll(async () => {
-  proxy?.closeAllConnections()
-  await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()))
+  await proxy?.close()
   await node?.stop()
   await devnet?.stop()
   await terminateProver()
 })
+
+/** Dev account 1's L1 clients, reaching anvil through `rpcUrl` (a proxy). */
+const account1Through = (rpcUrl: string): SettlementClients => {
+  const transport = http(rpcUrl)
+  return {
+    publicClient: createPublicClient({ chain: foundry, transport, pollingInterval: 50 }) as PublicClient,
+    walletClient: createWalletClient({ account: mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 1 }), chain: foundry, transport }),
+  }
+}
 
 const open = (mnemonic: string, store: WalletStore, account = 1) =>
   createWallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
@@ -109,6 +119,181 @@ describe('a deposit whose submission fails', () => {
     expect(wallet.deposits()[0]!.state).toBe('reclaimed')
     expect(wallet.balance()).toBe(0n)
   })
+})
+
+describe('an escrow that never was, or that went elsewhere', () => {
+  /** The POSTs the node was sent for the transaction whose first output commitment is `c0`. */
+  const postsOf = (c0: string) => proxy.requests.filter((r) => r.method === 'POST' && r.body.toString().includes(c0))
+
+  it('error: the rollup refuses the escrow itself (an ERC-20 deposit beyond what the account holds): ROLLUP_REVERTED, recorded void at once, nothing leaves the account but gas, and no sync ever submits it', async () => {
+    gate = 'open'
+    const token = await deployTestToken(devnet.accounts[0]!)
+    const account = devnet.accounts[2]!.walletClient.account.address
+    const balanceOf = (owner: Address) => devnet.publicClient.readContract({ address: token, abi: testTokenAbi, functionName: 'balanceOf', args: [owner] })
+    const mint = await devnet.accounts[0]!.walletClient.writeContract({ address: token, abi: testTokenAbi, functionName: 'mint', args: [account, parseEther('0.1')], gas: 100_000n })
+    await devnet.publicClient.waitForTransactionReceipt({ hash: mint })
+    const mnemonic = generateMnemonic()
+    const wallet = open(mnemonic, openWalletStore({ path: ':memory:' }), 2)
+    const eth = await devnet.publicClient.getBalance({ address: account })
+
+    // The rollup pulls the tokens in deposit(): 0.25 from an account holding 0.1 cannot arrive.
+    const error = await wallet.deposit({ amount: parseEther('0.25'), asset: token }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ROLLUP_REVERTED', errorName: 'Rollup__TransferFailed' })
+    const [d] = wallet.deposits()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'void', lastError: 'ROLLUP_REVERTED', amount: parseEther('0.25'), txId: null })])
+    const [, escrowBlock] = await devnet.publicClient.readContract({ address: devnet.rollup, abi: rollupAbi, functionName: 'escrows', args: [d!.key] })
+    expect(escrowBlock).toBe(0n) // no escrow under its key
+    expect(await balanceOf(account)).toBe(parseEther('0.1'))
+    expect(await balanceOf(devnet.rollup)).toBe(0n)
+    const spent = eth - (await devnet.publicClient.getBalance({ address: account }))
+    expect(spent).toBeGreaterThan(0n) // the approval's gas
+    expect(spent).toBeLessThan(parseEther('0.001'))
+
+    // Never submitted: not now, not at any later sync, not by a new wallet object on the database.
+    const c0 = (d!.transaction as TransactionJson).commitments[0]
+    await wallet.sync()
+    await open(mnemonic, wallet.store, 2).sync()
+    await wallet.sync()
+    expect(postsOf(c0)).toEqual([])
+    expect(wallet.deposits()[0]).toMatchObject({ state: 'void', lastError: 'ROLLUP_REVERTED' })
+    expect(wallet.history()).toEqual([])
+    expect(wallet.balance(token)).toBe(0n)
+  })
+
+  it("behavior: the depositor's L1 account reclaims the escrow directly: gone at one sync it stays escrowed (marked ESCROW_GONE, a batch may have consumed it after the read); still gone at the next it is recorded reclaimed, its history entry rejected, never submitted again", async () => {
+    const mnemonic = generateMnemonic()
+    const wallet = open(mnemonic, openWalletStore({ path: ':memory:' }), 1)
+    const account = devnet.accounts[1]!.walletClient.account.address
+    gate = 'down'
+    const before = await devnet.publicClient.getBalance({ address: account })
+    await expect(wallet.deposit({ amount: parseEther('0.3') })).rejects.toMatchObject({ code: 'DEPOSIT_NOT_SUBMITTED' })
+    const [d] = wallet.deposits()
+    expect(d).toMatchObject({ state: 'escrowed', lastError: 'UNAVAILABLE' })
+
+    // Past its unlock block, the L1 account takes it back without this wallet (another machine, a script).
+    await devnet.testClient.mine({ blocks: 31 })
+    const t = fromTransactionJson(d!.transaction as TransactionJson)
+    await reclaimDeposit(devnet.accounts[1]!, { rollup: devnet.rollup, asset: zeroAddress, amount: d!.amount, extDataHash: t.extDataHash, commitments: t.commitments })
+    expect(before - (await devnet.publicClient.getBalance({ address: account }))).toBeLessThan(parseEther('0.01')) // back, but the gas
+
+    gate = 'open'
+    await wallet.sync()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'escrowed', lastError: 'ESCROW_GONE' })])
+    await wallet.sync()
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'reclaimed' })])
+    expect(wallet.history()).toEqual([expect.objectContaining({ kind: 'deposit', status: 'rejected', amount: parseEther('0.3') })])
+    expect((await wallet.reclaimDeposits()).reclaimed).toEqual([])
+    await wallet.sync()
+    expect(wallet.deposits()[0]!.state).toBe('reclaimed')
+    expect(postsOf((d!.transaction as TransactionJson).commitments[0])).toHaveLength(1) // the one refused at deposit time
+    expect(wallet.balance()).toBe(0n)
+  })
+})
+
+describe('an escrow consumed by a batch while the wallet syncs', () => {
+  it('behavior: the batch lands after the sync read the chain and before it read the escrow: gone without our notes, it is only marked ESCROW_GONE (not reclaimed); the next sync finds the notes and records it settled, shielded once', async () => {
+    // The wallet reads L1 through a proxy that runs `onEscrowRead` before passing on a read of `escrows`.
+    let onEscrowRead: (() => Promise<void>) | undefined
+    const escrowsCall = toFunctionSelector('escrows(bytes32)').slice(2)
+    const rpc = await startHoldingProxy(
+      () => devnet.anvil.rpcUrl,
+      async (r) => {
+        if (onEscrowRead && r.body.toString().includes(escrowsCall)) await onEscrowRead()
+        return 'pass' as const
+      },
+    )
+    try {
+      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
+      // The node takes the deposit; its answer never reaches the wallet.
+      // From its admission on, L1 mines only when told: the escrow is in, the batch will wait.
+      gate = 'lost'
+      const admitted = proxy.next((r) => r.method === 'POST').then(() => devnet.testClient.setAutomine(false))
+      await expect(wallet.deposit({ amount: parseEther('0.15') })).rejects.toMatchObject({ code: 'DEPOSIT_NOT_SUBMITTED' })
+      gate = 'open'
+      await admitted
+      const [d] = wallet.deposits()
+      expect(d).toMatchObject({ state: 'escrowed', lastError: 'NODE_UNREACHABLE' })
+      // Its batch is sent to L1 but not mined yet: the sync reads a chain without it...
+      const id = transactionId(d!.transaction as TransactionJson)
+      await node.waitFor(id, ['submitted'], 120_000)
+      // ...and reads the escrow once it is mined.
+      onEscrowRead = async () => {
+        onEscrowRead = undefined
+        await devnet.testClient.mine({ blocks: 1 })
+        await node.waitFor(id, ['settled', 'final'])
+      }
+      await wallet.sync()
+      expect(onEscrowRead).toBeUndefined() // the escrow was read after the batch landed
+      expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'escrowed', lastError: 'ESCROW_GONE' })])
+      expect(wallet.balance()).toBe(0n)
+
+      await wallet.sync()
+      expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'settled', lastError: null })])
+      expect(wallet.balance()).toBe(parseEther('0.15'))
+      expect((await wallet.reclaimDeposits()).reclaimed).toEqual([])
+      await wallet.sync()
+      expect(wallet.balance()).toBe(parseEther('0.15'))
+      expect(wallet.notes()).toHaveLength(1)
+      expect(wallet.history()).toEqual([expect.objectContaining({ kind: 'deposit', status: 'settled', amount: parseEther('0.15') })])
+    } finally {
+      onEscrowRead = undefined
+      await devnet.testClient.setAutomine(true)
+      await rpc.close()
+    }
+  }, 300_000)
+})
+
+describe('an escrow transaction that lands late', () => {
+  it('behavior: the RPC answers the escrow transaction with an error, yet it was broadcast and lands after the grace period: the deposit, void for not being seen on L1, is found at the next sync, submitted and shielded once', async () => {
+    // The RPC keeps the signed escrow transaction and answers an error (a load balancer that gave up on a node that had taken it).
+    let held: `0x${string}` | undefined
+    const rpc = await startHoldingProxy(
+      () => devnet.anvil.rpcUrl,
+      (r) => {
+        const call = JSON.parse(r.body.toString() || '{}') as { id?: number; method?: string; params?: [`0x${string}`] }
+        if (held !== undefined || call.method !== 'eth_sendRawTransaction') return 'pass'
+        held = call.params![0]
+        return { status: 200, json: { jsonrpc: '2.0', id: call.id, error: { code: -32000, message: 'upstream timed out' } } }
+      },
+    )
+    try {
+      gate = 'open'
+      const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }) })
+      const error = await wallet.deposit({ amount: parseEther('0.05') }).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'SETTLEMENT_FAILED' })
+      expect(held).toMatch(/^0x/)
+      const [d] = wallet.deposits()
+      expect(d).toMatchObject({ state: 'escrowing', unlockBlock: null })
+      await wallet.sync()
+      expect(wallet.deposits()[0]!.state).toBe('escrowing') // not on L1, within the grace period
+
+      // Sixteen minutes later, still not on L1: void.
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(Date.now() + 16 * 60_000)
+      await wallet.sync()
+      vi.useRealTimers()
+      expect(wallet.deposits()[0]).toMatchObject({ state: 'void', lastError: 'ESCROW_NOT_SEEN' })
+
+      // Then the signed transaction lands: the escrow is live, and only this wallet's database knows its notes.
+      const hash = await devnet.publicClient.request({ method: 'eth_sendRawTransaction', params: [held!] })
+      await devnet.publicClient.waitForTransactionReceipt({ hash })
+      const [depositor] = await devnet.publicClient.readContract({ address: devnet.rollup, abi: rollupAbi, functionName: 'escrows', args: [d!.key] })
+      expect(depositor).toBe(devnet.accounts[1]!.walletClient.account.address)
+      await wallet.sync()
+      const [found] = wallet.deposits()
+      expect(found).toMatchObject({ state: 'submitted', txId: transactionId(d!.transaction as TransactionJson) })
+      await node.waitFor(found!.txId!, ['settled', 'final'])
+      await wallet.sync()
+      expect(wallet.deposits()[0]!.state).toBe('settled')
+      expect(wallet.balance()).toBe(parseEther('0.05'))
+      await wallet.sync()
+      expect(wallet.balance()).toBe(parseEther('0.05'))
+      expect(wallet.notes()).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+      await rpc.close()
+    }
+  }, 300_000)
 })
 
 describe('what the rollup owes an L1 account', () => {

@@ -100,8 +100,10 @@ const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
 const PARALLEL_SCAN_FROM = 20_000
 /** The mark of an escrow found gone once: gone at the next sync too (without our notes), it was reclaimed. */
 const ESCROW_GONE = 'ESCROW_GONE'
-/** An escrow recorded but not on L1 after this long was never sent. */
+/** An escrow recorded but not on L1 after this long is taken for never sent (void)... */
 const ESCROW_GRACE_MS = 15 * 60_000
+/** ...and marked so: its signed transaction may still land (stuck in a mempool, broadcast by an RPC that answered an error), so each sync still looks for it. */
+const ESCROW_NOT_SEEN = 'ESCROW_NOT_SEEN'
 /** Escrows this close to their unlock block are not submitted again (nodes refuse them: DEPOSIT_EXPIRING); they wait to be reclaimed. */
 const RESUBMIT_MARGIN_BLOCKS = 20n
 const serialScanner = new NoteScanner({ threads: 1 })
@@ -585,9 +587,7 @@ export class Wallet {
         extDataHash: t.extDataHash,
         commitments: t.commitments,
       })
-      this.store.updateDeposit(d.key, { state: 'reclaimed' })
-      const entry = this.store.history().find((h) => h.txKey === toHex32(t.commitments[0]))
-      if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
+      this.#recordReclaimed(d)
       reclaimed.push({ ...d, state: 'reclaimed' })
     }
     return { reclaimed, waiting }
@@ -610,6 +610,14 @@ export class Wallet {
     return owed
   }
 
+  /** An escrow back on L1: no longer pending, in deposits nor in history (where it was recorded if the sequencer never took it). */
+  #recordReclaimed(d: StoredDeposit): void {
+    this.store.updateDeposit(d.key, { state: 'reclaimed' })
+    const txKey = (d.transaction as TransactionJson).commitments[0]
+    const entry = this.store.history().find((h) => h.txKey === txKey)
+    if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
+  }
+
   /** The escrow under `key` on L1, if one is there: who made it and from which block it can be reclaimed. */
   async #readEscrow(key: `0x${string}`): Promise<{ depositor: Address; unlockBlock: bigint } | undefined> {
     const { publicClient } = this.#options.l1
@@ -625,10 +633,11 @@ export class Wallet {
    * After a sync: every escrow not yet settled moves on. One whose notes arrived is settled; one
    * that reached L1 after a failure is escrowed; an escrowed one is submitted to the sequencer
    * again while it can still settle safely; a submitted one the sequencer rejected is escrowed
-   * again. One that vanished from L1 without our notes was reclaimed.
+   * again. One that vanished from L1 without our notes was reclaimed. One voided for never
+   * appearing on L1 that appears after all is escrowed and submitted like the others.
    */
   async #resumeDeposits(): Promise<void> {
-    const open = this.store.deposits(['escrowing', 'escrowed', 'submitted'])
+    const open = this.store.deposits(['escrowing', 'escrowed', 'submitted', 'void']).filter((d) => d.state !== 'void' || d.lastError === ESCROW_NOT_SEEN)
     if (open.length === 0) return
     const ours = new Set([...this.#notes.values()].map((n) => n.commitment))
     const head = await this.#options.l1.publicClient.getBlockNumber({ cacheTime: 0 })
@@ -640,11 +649,13 @@ export class Wallet {
       }
       const escrow = await this.#readEscrow(d.key)
       if (!escrow) {
-        // Never sent (the process stopped before it, or the L1 call failed): after a while, void.
-        if (d.state === 'escrowing' && Date.now() - d.createdAt.getTime() > ESCROW_GRACE_MS) this.store.updateDeposit(d.key, { state: 'void' })
+        // Never seen on L1 (the process stopped before sending it, or the L1 call failed): after a
+        // while, void; but looked for at every sync, as a signed transaction can land late.
+        if (d.state === 'escrowing' && Date.now() - d.createdAt.getTime() > ESCROW_GRACE_MS) this.store.updateDeposit(d.key, { state: 'void', lastError: ESCROW_NOT_SEEN })
         // Gone without our notes: a batch that consumed it after this sync's read shows our notes
         // at the next one, so only an escrow still gone then was reclaimed (by this account, elsewhere).
-        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, d.lastError === ESCROW_GONE ? { state: 'reclaimed' } : { lastError: ESCROW_GONE })
+        else if (d.state === 'escrowed' && d.lastError === ESCROW_GONE) this.#recordReclaimed(d)
+        else if (d.state === 'escrowed') this.store.updateDeposit(d.key, { lastError: ESCROW_GONE })
         continue
       }
       if (d.state === 'submitted') {

@@ -94,6 +94,7 @@ export const checkpoints = sqliteTable('checkpoints', {
  * - `escrowed`: on L1, the shielded deposit not (or no longer) admitted by the sequencer
  * - `submitted`: admitted (`txId`), waiting for its batch
  * - `settled`: its notes are in the tree; `reclaimed`: refunded to the depositor; `void`: never escrowed
+ *   (the rollup refused it; or not seen on L1 after a while, `lastError` ESCROW_NOT_SEEN, and still looked for)
  */
 export const deposits = sqliteTable('deposits', {
   /** the contract's escrow key */
