@@ -11,6 +11,6 @@ export { ContractCompileError, DevnetError, ReorgTooDeepError, RollupRevertedErr
 export { ConfigError } from './config.ts'
 export { ProverError } from './prover.ts'
 export { BatchTransitionError, StoreError } from './state.ts'
-export { DepositNotSubmittedError, FeeAssetUnsupportedError, FeeTooHighError, InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
+export { DepositNotSubmittedError, DepositUnconfirmedError, FeeAssetUnsupportedError, FeeTooHighError, InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WrongNetworkError } from './sdk.ts'
 export { InvoiceNotFoundError, MerchantClosedError, MerchantStoreError, PaymentUriError, type PaymentUriReason } from './merchant.ts'
 export { KeyFileDamagedError, WeakPassphraseError, WrongPassphraseError } from './keyFile.ts'

@@ -78,3 +78,20 @@ export class DepositNotSubmittedError extends BaseError {
     this.key = key
   }
 }
+
+/**
+ * The L1 call that escrows a deposit failed without the rollup refusing it (a timeout, a lost
+ * RPC): the escrow may still land. The wallet recorded it before sending, so nothing is lost.
+ */
+export class DepositUnconfirmedError extends BaseError {
+  override name = 'DepositUnconfirmedError' as const
+  readonly key: string
+  constructor(key: string, reason: string, options: { cause?: unknown } = {}) {
+    super(
+      'DEPOSIT_UNCONFIRMED',
+      `The escrow transaction did not confirm (${reason}) and may still land on L1; it is recorded as escrow ${key.slice(0, 18)}…, so do not deposit again: the next sync looks for it and submits it if it landed.`,
+      options,
+    )
+    this.key = key
+  }
+}

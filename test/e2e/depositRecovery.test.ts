@@ -260,7 +260,8 @@ describe('an escrow transaction that lands late', () => {
       gate = 'open'
       const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }) })
       const error = await wallet.deposit({ amount: parseEther('0.05') }).catch((e: unknown) => e)
-      expect(error).toMatchObject({ code: 'SETTLEMENT_FAILED' })
+      // The user is told the deposit is recorded and may land: not to deposit again.
+      expect(error).toMatchObject({ code: 'DEPOSIT_UNCONFIRMED', shortMessage: expect.stringMatching(/SETTLEMENT_FAILED.*do not deposit again/) })
       expect(held).toMatch(/^0x/)
       const [d] = wallet.deposits()
       expect(d).toMatchObject({ state: 'escrowing', unlockBlock: null })

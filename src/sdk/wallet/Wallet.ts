@@ -11,6 +11,7 @@ import { NoteScanner } from '../../crypto/noteScanner.ts'
 import {
   BaseError,
   DepositNotSubmittedError,
+  DepositUnconfirmedError,
   InsufficientBalanceError,
   InvalidParameterError,
   NodeUnreachableError,
@@ -530,8 +531,12 @@ export class Wallet {
     } catch (error) {
       // The rollup refused it: nothing was escrowed. Any other failure (a timeout, a lost RPC) may
       // still land: it stays `escrowing`, and the next sync looks for it on L1.
-      if (error instanceof RollupRevertedError) this.store.updateDeposit(key, { state: 'void', lastError: error.code })
-      throw error
+      if (error instanceof RollupRevertedError) {
+        this.store.updateDeposit(key, { state: 'void', lastError: error.code })
+        throw error
+      }
+      const reason = error instanceof BaseError ? error.code : error instanceof Error && 'shortMessage' in error ? String(error.shortMessage) : 'no answer'
+      throw new DepositUnconfirmedError(key, reason, { cause: error })
     }
     const escrow = await this.#readEscrow(key)
     this.store.updateDeposit(key, { state: 'escrowed', unlockBlock: escrow?.unlockBlock ?? null })
