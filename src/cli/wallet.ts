@@ -416,9 +416,9 @@ export function walletCommand(): Command {
                 h.createdAt.toISOString().slice(0, 19),
                 h.kind.padEnd(8),
                 formatAmount(h.amount, info.decimals).padStart(12),
-                assetLabel(w, info),
+                assetLabel(w, info).padEnd(5),
                 h.status.padEnd(8),
-                h.kind === 'self' ? '' : printable(h.counterparty ?? ''),
+                h.kind === 'self' ? '' : shortParty(printable(h.counterparty ?? '')),
                 h.memo ? `"${printable(h.memo)}"` : '',
               ]
                 .join('  ')
@@ -429,6 +429,9 @@ export function walletCommand(): Command {
 
   return wallet
 }
+
+/** A shielded address is long: its start tells it apart in a list (`--json` has it whole). */
+const shortParty = (party: string) => (party.startsWith('zkp') && party.length > 24 ? `${party.slice(0, 22)}…` : party)
 
 /** A history or note asset (a field element) as an L1 address. */
 const toAddress = (asset: bigint): Address => `0x${asset.toString(16).padStart(40, '0')}` as Address
