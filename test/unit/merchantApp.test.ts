@@ -206,7 +206,7 @@ describe('createMerchantApp', () => {
 
     const keyless = createMerchantApp(merchant)
     const refused = await keyless.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...asMerchant }, body: JSON.stringify({ amount: '10', expiresIn: 60 }) })
-    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([401, expect.stringContaining('ZKPAY_MERCHANT_API_KEY is not set')])
+    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([401, expect.stringContaining('zkpay merchant api-key create')])
     expect((await keyless.request(`/invoices/${invoice.id}`, { headers: asMerchant })).status).toBe(401)
     const publicView = await keyless.request(`/invoices/${invoice.id}`)
     expect([publicView.status, Object.keys((await publicView.json()) as object)]).toEqual([200, [...PUBLIC_INVOICE_FIELDS]])
