@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchCircuits } from './circuits.ts'
 import { benchCrypto, type Row } from './crypto.ts'
+import { benchMerchant } from './merchant.ts'
 import { benchNode } from './node.ts'
 import { benchSettlement } from './settlement.ts'
 import { benchSync } from './sync.ts'
@@ -18,6 +19,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   settlement: benchSettlement,
   node: benchNode,
   sync: benchSync,
+  merchant: benchMerchant,
 }
 
 const chosen = process.argv.slice(2)

@@ -136,6 +136,24 @@ describe('indexed matching', () => {
     expect(merchant.getInvoice(quiet.id)).toMatchObject({ state: 'open' })
   })
 
+  it('behavior: invoices made to expire together are expired over several passes, the longest overdue first, so no pass blocks for long', async () => {
+    const m = createMerchant({ ...unitMerchantOptions(keys), now: () => now })
+    try {
+      for (let i = 0; i < 260; i++) await m.createInvoice({ amount: 10n, expiresIn: i < 10 ? 30 : 60 })
+      now += 61_000
+      const first = m.ingest([]).events
+      expect(first).toHaveLength(250)
+      // The ten due first are in the first pass.
+      const early = m.listInvoices().slice(0, 10).map((i) => i.id)
+      expect(first.map((e) => e.invoice.id)).toEqual(expect.arrayContaining(early))
+      expect(m.ingest([]).events).toHaveLength(10)
+      expect(m.ingest([]).events).toHaveLength(0)
+      expect(m.listInvoicePage({ status: 'expired', limit: 500 }).invoices).toHaveLength(260)
+    } finally {
+      await m.close()
+    }
+  })
+
   it('error: hostile mempool entries (no arrays, a bad key, garbage ciphertext, a replay, a memo naming another invoice) neither stop a sync nor count a payment twice', async () => {
     const head = { number: '0x5', hash: `0x${'5'.repeat(64)}` }
     const chain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : method === 'eth_chainId' ? '0x7a69' : []) } as unknown as PublicClient
