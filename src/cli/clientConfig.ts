@@ -61,7 +61,7 @@ export const merchantConfig = {
   apiKey: setting({
     env: 'ZKPAY_MERCHANT_API_KEY',
     description:
-      '`zkpay merchant serve`: the bearer token (at least 16 characters) for creating invoices and reading their payments; without it the server shows public views only.',
+      '`zkpay merchant serve`: a bearer token (at least 16 characters) accepted besides the keys of `zkpay merchant api-key create`, for creating and listing invoices and reading their payments; without any key the server shows public views only.',
     parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
     secret: true,
   }),
