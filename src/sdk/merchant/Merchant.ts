@@ -196,7 +196,7 @@ function eventId(invoiceId: string, type: InvoiceEventType, key: string): string
 }
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+// C0 and C1 controls: an order id is shown in logs and terminals, where they could rewrite what is shown.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 /** Checks an invoice's orderId, metadata and redirectUrl; returns them as stored. */
