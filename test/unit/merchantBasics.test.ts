@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { bytesToHex, type PublicClient, toHex } from 'viem'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { createMerchant, createMerchantApp, type Merchant, type MerchantEvent, type ObservedOutput, PUBLIC_INVOICE_FIELDS } from '../../src/sdk/merchant/index.ts'
+import { openMerchantStore } from '../../src/sdk/merchant/openMerchantStore.ts'
 import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
 
 // API keys, invoice bounds, the invoice list, the merchant's own fields (order id, metadata,
@@ -151,6 +155,36 @@ describe('indexed matching', () => {
       expect(m.listInvoicePage({ status: 'expired', limit: 500 }).invoices).toHaveLength(260)
     } finally {
       await m.close()
+    }
+  })
+
+  it('behavior: an invoice waiting for a payment a reorg took back is not due for expiry, so such invoices cannot take the places of those that are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-waiting-'))
+    try {
+      const path = join(dir, 'waiting.db')
+      const first = createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
+      const waiting = await first.createInvoice({ amount: 10n, expiresIn: 60 })
+      const unpaid = await first.createInvoice({ amount: 10n, expiresIn: 60 })
+      first.ingest(payment(keys, { amount: 10n, memo: waiting.id }).settle(13n), { tipBlock: 13n })
+      await first.close()
+      const store = openMerchantStore(path)
+      store.rollback('l1', { fromBlock: 13n, hash: null, now })
+      store.close()
+      const again = createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
+      try {
+        again.ingest([], { tipBlock: 13n })
+        expect(again.getInvoice(waiting.id).state).toBe('open')
+        now += 61_000
+        const store2 = openMerchantStore(path)
+        expect(store2.dueForExpiry(now, 10)).toEqual([unpaid.id])
+        store2.close()
+        expect(again.ingest([]).events.map((e) => [e.invoice.id, e.type])).toEqual([[unpaid.id, 'invoice.expired']])
+        expect(again.getInvoice(waiting.id).state).toBe('open')
+      } finally {
+        await again.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import type { Hex } from 'viem'
-import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { MerchantStoreError, ReorgTooDeepError } from '../../errors/index.ts'
 import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
@@ -144,14 +144,20 @@ export class MerchantStore {
 
   /**
    * Unpaid invoices whose expiry has passed, the longest overdue first, at most `limit` (through
-   * the (state, expires_at) index): a pass re-evaluates these, the rest at the next.
+   * the (state, expires_at) index): a pass re-evaluates these, the rest at the next. Not those
+   * waiting for a payment a reorg took back: they do not expire meanwhile, and are weighed again
+   * when it is seen again; left in, enough of them would take every place of every pass.
    */
   dueForExpiry(now: number, limit: number): string[] {
-    const { invoices } = schema
+    const { invoices, payments } = schema
+    const waiting = this.#db
+      .select({ one: sql`1` })
+      .from(payments)
+      .where(and(eq(payments.invoiceId, invoices.id), isNotNull(payments.orphanedAt)))
     return this.#db
       .select({ id: invoices.id })
       .from(invoices)
-      .where(and(inArray(invoices.state, UNPAID), lte(invoices.expiresAt, now)))
+      .where(and(inArray(invoices.state, UNPAID), lte(invoices.expiresAt, now), notExists(waiting)))
       .orderBy(asc(invoices.expiresAt))
       .limit(limit)
       .all()
