@@ -30,9 +30,11 @@ export class MerchantStore {
   readonly #client: Database.Database
 
   // Prepared once: a pass reads each invoice it weighs and its payments, and building and
-  // preparing the SQL each time cost more than running it (about 1 ms per invoice).
+  // preparing the SQL each time cost more than running it (about 1 ms per invoice weighed).
   readonly #invoiceById
   readonly #paymentsOfInvoice
+  readonly #updateStatus
+  readonly #insertEvent
 
   constructor(db: BetterSQLite3Database<typeof schema>, client: Database.Database) {
     this.#db = db
@@ -47,6 +49,28 @@ export class MerchantStore {
       .from(schema.payments)
       .where(eq(schema.payments.invoiceId, sql.placeholder('id')))
       .orderBy(asc(schema.payments.seenAt))
+      .prepare()
+    const p = (name: string) => sql.placeholder(name)
+    this.#updateStatus = db
+      .update(schema.invoices)
+      // drizzle's `set` takes SQL, not bare placeholders
+      .set({ state: sql`${p('state')}`, received: sql`${p('received')}`, overpaid: sql`${p('overpaid')}`, reorgs: sql`${p('reorgs')}`, updatedAt: sql`${p('updatedAt')}` })
+      .where(eq(schema.invoices.id, p('id')))
+      .prepare()
+    const { events } = schema
+    this.#insertEvent = db
+      .insert(events)
+      .values({
+        id: p('id'),
+        invoiceId: p('invoiceId'),
+        type: p('type'),
+        createdAt: p('createdAt'),
+        body: p('body'),
+        delivery: p('delivery'),
+        nextAttemptAt: p('nextAttemptAt'),
+        seq: sql`(select coalesce(max(seq), 0) + 1 from events)`,
+      })
+      .onConflictDoNothing({ target: events.id })
       .prepare()
   }
 
@@ -250,11 +274,8 @@ export class MerchantStore {
   }
 
   updateInvoiceStatus(id: string, p: { state: InvoiceState; received: bigint; overpaid: boolean; reorgs: number; updatedAt: number }): void {
-    this.#db
-      .update(schema.invoices)
-      .set({ state: p.state, received: p.received.toString(), overpaid: p.overpaid, reorgs: p.reorgs, updatedAt: p.updatedAt })
-      .where(eq(schema.invoices.id, id))
-      .run()
+    // SQLite stores a boolean as 0/1; a placeholder skips drizzle's mapping, so map it here.
+    this.#updateStatus.run({ id, state: p.state, received: p.received.toString(), overpaid: p.overpaid ? 1 : 0, reorgs: p.reorgs, updatedAt: p.updatedAt })
   }
 
   getPayment(commitment: string): PaymentRow | undefined {
@@ -283,12 +304,7 @@ export class MerchantStore {
 
   /** Inserts the event unless one with its id exists; true when it was new. */
   insertEvent(row: Omit<typeof schema.events.$inferInsert, 'seq'>): boolean {
-    const result = this.#db
-      .insert(schema.events)
-      .values({ ...row, seq: sql`(select coalesce(max(seq), 0) + 1 from events)` })
-      .onConflictDoNothing({ target: schema.events.id })
-      .run()
-    return result.changes === 1
+    return this.#insertEvent.run(row).changes === 1
   }
 
   eventsOf(invoiceId: string): EventRow[] {
