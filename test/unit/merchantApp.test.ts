@@ -206,7 +206,7 @@ describe('createMerchantApp', () => {
 
     const keyless = createMerchantApp(merchant)
     const refused = await keyless.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...asMerchant }, body: JSON.stringify({ amount: '10', expiresIn: 60 }) })
-    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([401, expect.stringContaining('ZKPAY_MERCHANT_API_KEY is not set')])
+    expect([refused.status, ((await refused.json()) as { message: string }).message]).toEqual([401, expect.stringContaining('zkpay merchant api-key create')])
     expect((await keyless.request(`/invoices/${invoice.id}`, { headers: asMerchant })).status).toBe(401)
     const publicView = await keyless.request(`/invoices/${invoice.id}`)
     expect([publicView.status, Object.keys((await publicView.json()) as object)]).toEqual([200, [...PUBLIC_INVOICE_FIELDS]])
@@ -309,7 +309,32 @@ describe('sync and watch', () => {
   /** A chain with no batches yet: `syncFromL1` finds no events up to block 5. */
   // A chain at block 5 with no rollup events: the head (and the reorg check) as eth_getBlockByNumber, eth_getLogs empty.
   const head = { number: '0x5', hash: `0x${'5'.repeat(64)}` }
-  const emptyChain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : []) } as unknown as PublicClient
+  const emptyChain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : method === 'eth_chainId' ? '0x7a69' : []) } as unknown as PublicClient
+
+  it('error: a store is bound at its first sync to the chain, the rollup and its deployment block; another (a restarted devnet: same address, same chain id) is WRONG_NETWORK', async () => {
+    const store = join(dir, 'bound.db')
+    const chain = (hash: string, chainId = '0x7a69') =>
+      ({ getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? { number: '0x5', hash } : method === 'eth_chainId' ? chainId : []) }) as unknown as PublicClient
+    const yesterday = `0x${'1'.repeat(64)}`
+    const today = `0x${'2'.repeat(64)}`
+    const syncWith = async (options: Partial<Parameters<typeof createMerchant>[0]>) => {
+      const m = createMerchant({ ...unitMerchantOptions(keys), store, ...options })
+      try {
+        return await m.sync().then(
+          () => 'ok',
+          (e: { code: string; shortMessage: string }) => `${e.code}: ${e.shortMessage}`,
+        )
+      } finally {
+        await m.close()
+      }
+    }
+    // No node: the pass ends NODE_UNREACHABLE, after the L1 part (and the binding) is applied.
+    expect(await syncWith({ publicClient: chain(yesterday) })).toMatch(/^NODE_UNREACHABLE/)
+    expect(await syncWith({ publicClient: chain(yesterday) })).toMatch(/^NODE_UNREACHABLE/)
+    expect(await syncWith({ publicClient: chain(today) })).toMatch(/^WRONG_NETWORK: .*another deployment.*use a new merchant store/)
+    expect(await syncWith({ publicClient: chain(yesterday, '0x1') })).toMatch(/^WRONG_NETWORK: This merchant store belongs to chain 31337, but the RPC serves chain 1/)
+    expect(await syncWith({ publicClient: chain(yesterday), rollupAddress: `0x${'12'.repeat(20)}` })).toMatch(/^WRONG_NETWORK: This merchant store belongs to the rollup at 0x0{40}/)
+  })
 
   it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
     type MempoolTx = { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }

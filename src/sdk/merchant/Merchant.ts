@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { base32nopad } from '@scure/base'
 import { type Address, erc20Abi, getAddress, type Hex, hexToBytes, isAddress, isHex, type PublicClient, zeroAddress } from 'viem'
 import { encodeAddress } from '../../crypto/address.ts'
@@ -6,11 +6,12 @@ import { toHex32 } from '../../crypto/field.ts'
 import { AMOUNT_LIMIT } from '../../crypto/note.ts'
 import { decryptNotes } from '../../crypto/noteEncryption.ts'
 import { importViewingKey, type ViewingKey } from '../../crypto/viewingKeys.ts'
-import { InvalidParameterError, InvoiceNotFoundError, MerchantClosedError, NodeUnreachableError } from '../../errors/index.ts'
+import { ApiKeyNotFoundError, InvalidParameterError, InvoiceLimitError, InvoiceNotFoundError, MerchantClosedError, NodeUnreachableError, WrongNetworkError } from '../../errors/index.ts'
+import { getBlock, getChainId } from 'viem/actions'
 import { type Checkpoint, detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
-import { type CountedPayment, INVOICE_EVENT_TYPES, type InvoiceEventType, type InvoiceState, type InvoiceStatus, invoiceEvents, invoiceStatus } from './invoiceState.ts'
+import { type CountedPayment, INVOICE_EVENT_TYPES, INVOICE_STATES, type InvoiceEventType, type InvoiceState, type InvoiceStatus, invoiceEvents, invoiceStatus } from './invoiceState.ts'
 import { type InvoiceRow, type MerchantStore, openMerchantStore, type PaymentRow } from './openMerchantStore.ts'
 import { buildPaymentUri } from './paymentUri.ts'
 import { type PaymentQr, renderQr } from './renderQr.ts'
@@ -42,6 +43,10 @@ export type MerchantOptions = {
   /** blocks on top of a batch's block before its payments are final (default 2) */
   confirmations?: number
   webhook?: WebhookOptions
+  /** the longest `expiresIn` an invoice may have, seconds (default 30 days): a payer's promise is not kept open for ever */
+  maxInvoiceTtl?: number
+  /** the most invoices open (unpaid and unexpired) at once (default 100,000): creating more is `INVOICE_LIMIT_REACHED` */
+  maxOpenInvoices?: number
   /** milliseconds since the epoch; tests pass a fake clock */
   now?: () => number
 }
@@ -80,6 +85,12 @@ export type Invoice = {
   memo: string
   label: string | null
   message: string | null
+  /** the merchant's own reference (its order number) */
+  orderId: string | null
+  /** the merchant's JSON object, returned as given */
+  metadata: Record<string, unknown> | null
+  /** http(s): where the checkout page sends the payer once paid */
+  redirectUrl: string | null
   createdAt: number
   expiresAt: number
   state: InvoiceState
@@ -143,18 +154,84 @@ export type CreateInvoiceParameters = {
   message?: string
   /** the asset's decimals for the URI amount; read from the token when omitted (ETH: 18) */
   decimals?: number
+  /** the merchant's own reference, at most `ORDER_ID_SIZE` characters, no control characters */
+  orderId?: string
+  /** the merchant's JSON object, at most `METADATA_SIZE` bytes serialized; never shown to the payer */
+  metadata?: Record<string, unknown>
+  /** an http(s) URL the checkout page opens once the invoice is paid */
+  redirectUrl?: string
 }
 
+/** The longest order id, in characters. */
+export const ORDER_ID_SIZE = 128
+/** The most bytes of metadata, serialized as JSON. */
+export const METADATA_SIZE = 4096
+/** The longest redirect URL, in characters. */
+export const REDIRECT_URL_SIZE = 2048
+/** Default `maxInvoiceTtl`: 30 days, in seconds. */
+export const DEFAULT_MAX_INVOICE_TTL = 30 * 24 * 3600
+/** Default `maxOpenInvoices`. */
+export const DEFAULT_MAX_OPEN_INVOICES = 100_000
+
+/** An API key as listed: its id and dates, never the key (only its hash is stored). */
+export type ApiKeyInfo = { id: string; createdAt: number; revokedAt: number | null }
+
+/** A page of invoices, and the cursor of the next page (null on the last). */
+export type InvoicePage = { invoices: Invoice[]; next: string | null }
+
 type Listener = (event: MerchantEvent) => void
-const MAX_EXPIRY_SECONDS = 366 * 24 * 3600
 /** Mempool pages read per pass (1,000 transactions each): bounds one pass against a node that never ends its list. */
 const MEMPOOL_MAX_PAGES = 100
 const L1_CURSOR = 'l1'
+/**
+ * Expiries weighed per pass (about 0.3 ms each): invoices made to expire together (by one
+ * API key holder, say) are expired over several passes instead of blocking one for seconds.
+ */
+const EXPIRIES_PER_PASS = 250
 
 /** `evt_` and 16 base32 letters of SHA-256(invoice, type, key): seeing the same change twice gives the same id. */
 function eventId(invoiceId: string, type: InvoiceEventType, key: string): string {
   const digest = createHash('sha256').update(`${invoiceId}\n${type}\n${key}`).digest()
   return `evt_${base32nopad.encode(digest.subarray(0, 10)).toLowerCase()}`
+}
+
+const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex')
+// C0 and C1 controls: an order id is shown in logs and terminals, where they could rewrite what is shown.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+
+/** Checks an invoice's orderId, metadata and redirectUrl; returns them as stored. */
+function merchantFields(p: Pick<CreateInvoiceParameters, 'orderId' | 'metadata' | 'redirectUrl'>): { orderId: string | null; metadata: string | null; redirectUrl: string | null } {
+  if (p.orderId !== undefined && (typeof p.orderId !== 'string' || p.orderId.length === 0 || p.orderId.length > ORDER_ID_SIZE || CONTROL.test(p.orderId))) {
+    throw new InvalidParameterError('orderId', `expected 1 to ${ORDER_ID_SIZE} characters without control characters`)
+  }
+  let metadata: string | null = null
+  if (p.metadata !== undefined) {
+    const m = p.metadata
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || Object.getPrototypeOf(m) !== Object.prototype) throw new InvalidParameterError('metadata', 'expected a plain JSON object')
+    try {
+      metadata = JSON.stringify(m)
+    } catch {
+      throw new InvalidParameterError('metadata', 'expected a JSON object (no bigint, no cycles)')
+    }
+    const size = Buffer.byteLength(metadata)
+    if (size > METADATA_SIZE) throw new InvalidParameterError('metadata', `at most ${METADATA_SIZE} bytes as JSON; got ${size}`)
+  }
+  let redirectUrl: string | null = null
+  if (p.redirectUrl !== undefined) {
+    const url = typeof p.redirectUrl === 'string' && p.redirectUrl.length <= REDIRECT_URL_SIZE && URL.canParse(p.redirectUrl) ? new URL(p.redirectUrl) : undefined
+    // http(s) only: a javascript: or data: URL followed by the checkout page would run in its origin.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new InvalidParameterError('redirectUrl', `expected an http(s) URL of at most ${REDIRECT_URL_SIZE} characters`)
+    redirectUrl = url.href
+  }
+  return { orderId: p.orderId ?? null, metadata, redirectUrl }
+}
+
+/** A page cursor: the last row's creation time and id, base64url, opaque to clients. */
+const encodeCursor = (row: { createdAt: number; id: string }) => Buffer.from(`${row.createdAt}:${row.id}`).toString('base64url')
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const m = /^(\d{1,15}):(inv_[a-z2-7]{12})$/.exec(Buffer.from(cursor, 'base64url').toString())
+  if (!m) throw new InvalidParameterError('cursor', 'expected the `next` of a previous page')
+  return { createdAt: Number(m[1]), id: m[2]! }
 }
 
 const toBytes = (v: Hex | Uint8Array, parameter: string, size?: number): Uint8Array => {
@@ -183,6 +260,9 @@ export class Merchant {
   readonly #store: MerchantStore
   readonly #now: () => number
   readonly #confirmations: number
+  readonly #maxInvoiceTtl: number
+  readonly #maxOpenInvoices: number
+  #chainChecked = false
   readonly #listeners = new Map<string, Set<Listener>>()
   readonly #errorListeners = new Set<(error: unknown) => void>()
   readonly #decimals = new Map<string, number>()
@@ -207,8 +287,14 @@ export class Merchant {
       if (typeof options.webhook.url !== 'string' || !/^https?:\/\//.test(options.webhook.url)) throw new InvalidParameterError('webhook.url', 'expected an http(s) URL')
       if (typeof options.webhook.secret !== 'string' || options.webhook.secret.length < 16) throw new InvalidParameterError('webhook.secret', 'expected a string of at least 16 characters')
     }
+    const maxInvoiceTtl = options.maxInvoiceTtl ?? DEFAULT_MAX_INVOICE_TTL
+    if (!Number.isInteger(maxInvoiceTtl) || maxInvoiceTtl < 1) throw new InvalidParameterError('maxInvoiceTtl', 'expected a positive whole number of seconds')
+    const maxOpenInvoices = options.maxOpenInvoices ?? DEFAULT_MAX_OPEN_INVOICES
+    if (!Number.isInteger(maxOpenInvoices) || maxOpenInvoices < 1) throw new InvalidParameterError('maxOpenInvoices', 'expected a positive integer')
     this.#options = options
     this.#confirmations = confirmations
+    this.#maxInvoiceTtl = maxInvoiceTtl
+    this.#maxOpenInvoices = maxOpenInvoices
     this.#now = options.now ?? Date.now
     this.address = encodeAddress({ ownerPk: this.#key.ownerPk, vpk: this.#key.vpk }, this.#key.network)
     this.#store = openMerchantStore(options.store ?? ':memory:')
@@ -231,20 +317,25 @@ export class Merchant {
   async createInvoice(p: CreateInvoiceParameters): Promise<Invoice> {
     this.#assertOpen()
     if (typeof p?.amount !== 'bigint' || p.amount <= 0n || p.amount >= AMOUNT_LIMIT) throw new InvalidParameterError('amount', 'expected a positive bigint below 2^128, in base units')
-    if (!Number.isFinite(p.expiresIn) || p.expiresIn <= 0 || p.expiresIn > MAX_EXPIRY_SECONDS) {
-      throw new InvalidParameterError('expiresIn', `expected a number of seconds from 1 to ${MAX_EXPIRY_SECONDS}`)
+    if (!Number.isFinite(p.expiresIn) || p.expiresIn <= 0 || p.expiresIn > this.#maxInvoiceTtl) {
+      throw new InvalidParameterError('expiresIn', `expected a number of seconds from 1 to ${this.#maxInvoiceTtl} (maxInvoiceTtl)`)
     }
     if (p.asset !== undefined && !isAddress(p.asset, { strict: false })) throw new InvalidParameterError('asset', 'expected an ERC-20 address (0x and 40 hex digits), or omit it for ETH')
     for (const name of ['label', 'message'] as const) {
       const v = p[name]
       if (v !== undefined && (typeof v !== 'string' || v.length > 200)) throw new InvalidParameterError(name, 'expected a string of at most 200 characters')
     }
+    const fields = merchantFields(p)
     const asset = p.asset === undefined ? zeroAddress : getAddress(p.asset)
     const id = newInvoiceId()
     const memo = invoiceMemo(id, p.memo)
     const decimals = p.decimals ?? (await this.#assetDecimals(asset))
     const now = this.#now()
+    // Every open invoice is a row each expiry pass may read: an API key holder gone rogue (or a
+    // leaked key) must not be able to grow that without bound.
+    if (this.#store.countOpen(now) >= this.#maxOpenInvoices) throw new InvoiceLimitError(this.#maxOpenInvoices)
     this.#store.insertInvoice({
+      ...fields,
       id,
       amount: p.amount.toString(),
       asset: asset.toLowerCase(),
@@ -282,6 +373,91 @@ export class Merchant {
   listInvoices(): Invoice[] {
     this.#assertOpen()
     return this.#store.listInvoices().map((row) => this.#invoice(row))
+  }
+
+  /**
+   * One page of invoices, newest first, optionally only those in `status`; pass the page's `next`
+   * as `cursor` for the following one.
+   *
+   * @example
+   * const { invoices, next } = merchant.listInvoicePage({ status: 'paid', limit: 50 })
+   */
+  listInvoicePage(p: { status?: InvoiceState; limit?: number; cursor?: string } = {}): InvoicePage {
+    this.#assertOpen()
+    const limit = p.limit ?? 50
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new InvalidParameterError('limit', 'expected an integer from 1 to 500')
+    if (p.status !== undefined && !INVOICE_STATES.includes(p.status)) throw new InvalidParameterError('status', `expected one of ${INVOICE_STATES.join(', ')}`)
+    if (p.cursor !== undefined && typeof p.cursor !== 'string') throw new InvalidParameterError('cursor', 'expected the `next` of a previous page')
+    const rows = this.#store.pageInvoices({
+      limit: limit + 1,
+      ...(p.status ? { states: [p.status] } : {}),
+      ...(p.cursor !== undefined ? { after: decodeCursor(p.cursor) } : {}),
+    })
+    const page = rows.slice(0, limit)
+    return { invoices: page.map((row) => this.#invoice(row)), next: rows.length > limit ? encodeCursor(page.at(-1)!) : null }
+  }
+
+  /**
+   * Creates an API key for the merchant's HTTP app and returns it: this is the only time the key
+   * is seen, the store keeps its SHA-256 only.
+   *
+   * @example
+   * const { id, key } = merchant.createApiKey() // key: 'zkpmk_…', shown once
+   */
+  createApiKey(): { id: string; key: string } {
+    this.#assertOpen()
+    // 256 random bits: a hash of it cannot be reversed nor the key guessed, so a plain SHA-256 suffices (no salt, no KDF).
+    const key = `zkpmk_${randomBytes(32).toString('base64url')}`
+    const id = `key_${base32nopad.encode(randomBytes(5)).toLowerCase()}`
+    this.#store.insertApiKey({ id, hash: sha256Hex(key), createdAt: this.#now() })
+    return { id, key }
+  }
+
+  /**
+   * The API keys, revoked ones included, without the keys themselves.
+   *
+   * @example
+   * for (const k of merchant.listApiKeys()) console.log(k.id, k.revokedAt ? 'revoked' : 'live')
+   */
+  listApiKeys(): ApiKeyInfo[] {
+    this.#assertOpen()
+    return this.#store.listApiKeys().map(({ id, createdAt, revokedAt }) => ({ id, createdAt, revokedAt }))
+  }
+
+  /**
+   * Revokes an API key by its id: the app refuses it from the next request on.
+   *
+   * @example
+   * merchant.revokeApiKey('key_abcdefgh')
+   */
+  revokeApiKey(id: string): void {
+    this.#assertOpen()
+    if (typeof id !== 'string' || !this.#store.revokeApiKey(id, this.#now())) throw new ApiKeyNotFoundError(String(id))
+  }
+
+  /**
+   * Whether `key` is a live API key of this merchant. Every live key's hash is compared in
+   * constant time, with no early exit, so the answer's timing says nothing about the keys.
+   *
+   * @example
+   * if (!merchant.verifyApiKey(token)) return c.json(UNAUTHORIZED, 401)
+   */
+  verifyApiKey(key: string): boolean {
+    this.#assertOpen()
+    if (typeof key !== 'string') return false
+    const given = Buffer.from(sha256Hex(key), 'hex')
+    let found = false
+    for (const row of this.#store.listApiKeys()) {
+      if (row.revokedAt !== null) continue
+      if (timingSafeEqual(given, Buffer.from(row.hash, 'hex'))) found = true
+    }
+    return found
+  }
+
+  /** Whether any API key is live (an HTTP app without one, and without ZKPAY_MERCHANT_API_KEY, creates nothing). */
+  hasApiKeys(): boolean {
+    this.#assertOpen()
+    return this.#store.listApiKeys().some((k) => k.revokedAt === null)
   }
 
   /**
@@ -352,6 +528,7 @@ export class Merchant {
 
   async #sync(): Promise<{ events: MerchantEvent[] }> {
     const { publicClient } = this.#options
+    await this.#checkChain()
     const { head, batches, cursor, rollback } = await this.#readL1()
     const settled: ObservedOutput[] = []
     for (const batch of batches) {
@@ -367,7 +544,7 @@ export class Merchant {
           l1TxHash: batch.transactionHash,
         })),
       )
-      const mine = outputs.filter((o) => this.#decrypt(o) !== undefined)
+      const mine = outputs.filter((o) => this.#tryDecrypt(o))
       if (mine.length === 0) continue
       // The block's time, not the time we looked: a merchant that was offline must not call a
       // payment late that settled before the invoice expired.
@@ -387,11 +564,14 @@ export class Merchant {
         if (!res.ok) throw new Error(`HTTP ${res.status}`)
         const mempool = (await res.json()) as { transactions: { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }[]; next?: number | null }
         if (!Array.isArray(mempool?.transactions)) throw new Error('no transactions array')
-        sequenced.push(
-          ...mempool.transactions.flatMap((t) =>
-            t.commitments.map((commitment, i) => ({ source: 'mempool' as const, txId: t.id, outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! })),
-          ),
-        )
+        for (const t of mempool.transactions) {
+          // A malformed entry (a buggy or hostile node) is skipped, not allowed to stop every pass.
+          if (!Array.isArray(t?.commitments) || !Array.isArray(t.ciphertexts)) continue
+          t.commitments.forEach((commitment, i) => {
+            const o: ObservedOutput = { source: 'mempool', txId: String(t.id), outputIndex: i, commitment, epk: t.epk, ciphertext: t.ciphertexts[i]! }
+            if (this.#tryDecrypt(o)) sequenced.push(o)
+          })
+        }
         // A cursor that does not move forward would read the same page forever: stop there.
         after = typeof mempool.next === 'number' && mempool.next > after ? mempool.next : null
       }
@@ -403,7 +583,13 @@ export class Merchant {
     // moves no invoice back and forth.
     const checkpoints = new Map(batches.map((b) => [b.blockNumber, { block: b.blockNumber, hash: b.blockHash }]))
     const events = this.#apply([...settled, ...sequenced], {
-      before: () => rollback && this.#store.rollback(L1_CURSOR, { ...rollback, now: this.#now() }),
+      before: () => {
+        if (!rollback) return []
+        // The invoices whose settlements the reorg takes back change without a new output.
+        const changed = this.#store.invoicesSettledFrom(rollback.fromBlock)
+        this.#store.rollback(L1_CURSOR, { ...rollback, now: this.#now() })
+        return changed
+      },
       after: () => {
         if (!cursor) return
         this.#store.addCheckpoints([...checkpoints.values()], head.block)
@@ -556,6 +742,49 @@ export class Merchant {
     return decimals
   }
 
+  /** `#decrypt` for outputs read from the node or L1: a malformed one is not ours, never an error. */
+  #tryDecrypt(o: ObservedOutput): boolean {
+    try {
+      return this.#decrypt(o) !== undefined
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * The L1 chain must be the one the rollup address was given for, and the same deployment: a
+   * restarted devnet deploys the rollup at the same address on the same chain id, and its
+   * payments would look like ours. The hash of the deployment block (`fromBlock`) tells them
+   * apart. Bound at the first sync, checked at every later one (once per process).
+   */
+  async #checkChain(): Promise<void> {
+    if (this.#chainChecked) return
+    const { publicClient, fromBlock } = this.#options
+    const rollup = getAddress(this.#options.rollupAddress)
+    // As viem actions over `request`: the merchant needs of its client only what a JSON-RPC transport does.
+    const chainId = String(await getChainId(publicClient))
+    const block = await getBlock(publicClient, { blockNumber: fromBlock }).catch(() => undefined)
+    const bound = { chainId: this.#store.getMeta('chainId'), rollup: this.#store.getMeta('rollupAddress'), deployment: this.#store.getMeta('deploymentBlockHash') }
+    const useNew = 'use a new merchant store (--store)'
+    if (bound.chainId !== undefined && bound.chainId !== chainId) throw new WrongNetworkError(`This merchant store belongs to chain ${bound.chainId}, but the RPC serves chain ${chainId}: check the RPC URL, or ${useNew}.`)
+    if (bound.rollup !== undefined && bound.rollup !== rollup) throw new WrongNetworkError(`This merchant store belongs to the rollup at ${bound.rollup}, not ${rollup}: check the rollup address, or ${useNew}.`)
+    if (!block?.hash) {
+      if (bound.deployment === undefined) throw new WrongNetworkError(`The chain has no block ${fromBlock}, where the rollup was deployed: check the RPC URL and --from-block.`)
+      throw new WrongNetworkError(`This merchant store belongs to a deployment of the rollup whose block ${fromBlock} this chain does not have (a restarted devnet?): ${useNew}.`)
+    }
+    if (bound.deployment !== undefined && bound.deployment !== block.hash) {
+      throw new WrongNetworkError(`This merchant store belongs to another deployment of the rollup at ${rollup} (a restarted devnet deploys at the same address): ${useNew}.`)
+    }
+    if (bound.deployment === undefined) {
+      this.#store.transaction(() => {
+        this.#store.setMeta('chainId', chainId)
+        this.#store.setMeta('rollupAddress', rollup)
+        this.#store.setMeta('deploymentBlockHash', block.hash)
+      })
+    }
+    this.#chainChecked = true
+  }
+
   #decrypt(o: ObservedOutput) {
     const epk = toBytes(o.epk, 'epk', 32)
     const ciphertext = toBytes(o.ciphertext, 'ciphertext')
@@ -575,7 +804,7 @@ export class Merchant {
    * Records the outputs and re-evaluates invoices, in one store transaction (with `before` and
    * `after`, the sync's rollback and cursor); returns the new events.
    */
-  #apply(outputs: readonly ObservedOutput[], hooks: { before?: () => void; after?: () => void } = {}): MerchantEvent[] {
+  #apply(outputs: readonly ObservedOutput[], hooks: { before?: () => string[]; after?: () => void } = {}): MerchantEvent[] {
     const now = this.#now()
     outputs.forEach((o, i) => {
       if (o?.source !== 'mempool' && o?.source !== 'l1') throw new InvalidParameterError(`outputs[${i}].source`, "expected 'mempool' or 'l1'")
@@ -585,8 +814,13 @@ export class Merchant {
     })
     const decrypted = outputs.map((o) => ({ o, d: this.#decrypt(o) }))
     return this.#store.transaction(() => {
-      hooks.before?.()
-      const touched = new Set<string>(this.#store.activeInvoiceIds())
+      // Only the invoices that can have changed are weighed again, each found through an index:
+      // those a new output names (by the id in its memo), those a rollback took a settlement
+      // from, the unpaid ones whose expiry passed, and the settled ones (finality follows the L1
+      // tip). Spam invoices that nobody pays cost nothing per pass until they expire.
+      const touched = new Set<string>(hooks.before?.() ?? [])
+      for (const id of this.#store.dueForExpiry(now, EXPIRIES_PER_PASS)) touched.add(id)
+      for (const id of this.#store.idsInState(['settled'])) touched.add(id)
       for (const { o, d } of decrypted) {
         if (!d) continue
         const commitment = toHex32(d.commitment)
@@ -759,6 +993,9 @@ export class Merchant {
       memo: row.memo,
       label: row.label,
       message: row.message,
+      orderId: row.orderId,
+      metadata: row.metadata === null ? null : (JSON.parse(row.metadata) as Record<string, unknown>),
+      redirectUrl: row.redirectUrl,
       createdAt: row.createdAt,
       expiresAt: row.expiresAt,
       state: row.state,
@@ -806,6 +1043,9 @@ export function toInvoiceJson(invoice: Invoice): InvoiceJson {
     memo: invoice.memo,
     label: invoice.label,
     message: invoice.message,
+    orderId: invoice.orderId,
+    metadata: invoice.metadata,
+    redirectUrl: invoice.redirectUrl,
     createdAt: new Date(invoice.createdAt).toISOString(),
     expiresAt: new Date(invoice.expiresAt).toISOString(),
     state: invoice.state,

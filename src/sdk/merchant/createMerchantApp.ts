@@ -1,12 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { streamSSE } from 'hono/streaming'
 import { z } from 'zod'
-import { BaseError, InvalidParameterError, InvoiceNotFoundError } from '../../errors/index.ts'
+import { BaseError, InvalidParameterError, InvoiceLimitError, InvoiceNotFoundError } from '../../errors/index.ts'
 import { INVOICE_TEXT_SIZE } from './invoiceMemo.ts'
-import { INVOICE_EVENT_TYPES } from './invoiceState.ts'
-import { type Invoice, type InvoiceJson, type Merchant, type MerchantEvent, toInvoiceJson } from './Merchant.ts'
+import { INVOICE_EVENT_TYPES, INVOICE_STATES } from './invoiceState.ts'
+import { type Invoice, type InvoiceJson, METADATA_SIZE, type Merchant, type MerchantEvent, ORDER_ID_SIZE, REDIRECT_URL_SIZE, toInvoiceJson } from './Merchant.ts'
 import { formatAmount } from './amount.ts'
 import { toPublicInvoiceJson } from './toPublicInvoiceJson.ts'
 
@@ -24,6 +24,25 @@ export const createInvoiceSchema = z
     label: z.string().max(200).optional(),
     message: z.string().max(200).optional(),
     decimals: z.number().int().min(0).max(36).optional(),
+    orderId: z.string().min(1).max(ORDER_ID_SIZE, `expected at most ${ORDER_ID_SIZE} characters`).optional(),
+    metadata: z
+      .record(z.string(), z.unknown(), 'expected a JSON object')
+      .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= METADATA_SIZE, `expected at most ${METADATA_SIZE} bytes as JSON`)
+      .optional(),
+    redirectUrl: z
+      .string()
+      .max(REDIRECT_URL_SIZE, `expected at most ${REDIRECT_URL_SIZE} characters`)
+      .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'expected an http(s) URL')
+      .optional(),
+  })
+  .strict()
+
+/** GET /invoices: a status filter, and paging (`cursor` is the `next` of the previous page). */
+export const listInvoicesSchema = z
+  .object({
+    status: z.enum(INVOICE_STATES).optional(),
+    limit: z.coerce.number().int('expected an integer').min(1).max(500).optional(),
+    cursor: z.string().max(200).optional(),
   })
   .strict()
 
@@ -33,20 +52,21 @@ export const MIN_API_KEY_LENGTH = 16
 
 export type MerchantAppOptions = {
   /**
-   * The merchant's API key (`zkpay merchant serve` reads ZKPAY_MERCHANT_API_KEY), at least 16
-   * characters. Requests with `Authorization: Bearer <key>` may create invoices and read them
-   * whole, payments included; without the key an app serves public views only.
+   * An API key accepted besides the merchant's stored ones (`merchant.createApiKey()`; `zkpay
+   * merchant serve` passes ZKPAY_MERCHANT_API_KEY here), at least 16 characters. Requests with
+   * `Authorization: Bearer <key>` may create invoices, list them and read them whole, payments
+   * included; without a key an app serves public views only.
    */
   apiKey?: string
 }
 
 const UNAUTHORIZED = {
   code: 'UNAUTHORIZED',
-  message: "This needs the merchant's API key: send `Authorization: Bearer <key>` (the key in ZKPAY_MERCHANT_API_KEY).",
+  message: "This needs one of the merchant's API keys: send `Authorization: Bearer <key>` (`zkpay merchant api-key create` makes one).",
 }
 const NO_API_KEY = {
   code: 'UNAUTHORIZED',
-  message: 'This server has no API key (ZKPAY_MERCHANT_API_KEY is not set): it serves public views only.',
+  message: 'This server has no API key yet (`zkpay merchant api-key create` makes one): it serves public views only.',
 }
 const sha256 = (s: string) => createHash('sha256').update(s).digest()
 
@@ -82,6 +102,13 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
     throw new InvalidParameterError('apiKey', `expected a random string of at least ${MIN_API_KEY_LENGTH} characters`)
   }
   const expected = options.apiKey === undefined ? undefined : sha256(options.apiKey)
+  const hasKeys = () => expected !== undefined || merchant.hasApiKeys()
+  // Both checks run whatever the first says: which key matched (or that none did) takes the same time.
+  const isKey = (given: string) => {
+    const configured = expected !== undefined && timingSafeEqual(sha256(given), expected)
+    const stored = merchant.verifyApiKey(given)
+    return configured || stored
+  }
   /**
    * Who asks: the merchant (its key), the public (no Authorization header), or a refusal (a
    * wrong key: a merchant's misconfigured backend must notice, not get the public view).
@@ -91,13 +118,25 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
     if (header === undefined) return 'public'
     const given = /^Bearer (.+)$/.exec(header)?.[1]
     // Digests of equal length, so that the comparison's time says nothing about the key.
-    if (expected && given !== undefined && timingSafeEqual(sha256(given), expected)) return 'merchant'
+    if (given !== undefined && isKey(given)) return 'merchant'
     return refuse(c)
   }
   const refuse = (c: Context) => {
     c.header('WWW-Authenticate', 'Bearer')
-    return c.json(expected ? UNAUTHORIZED : NO_API_KEY, 401)
+    return c.json(hasKeys() ? UNAUTHORIZED : NO_API_KEY, 401)
   }
+  /** Middleware: the route is the merchant's only, checked before the body is read. */
+  const merchantOnly = async (c: Context, next: () => Promise<void>) => {
+    const who = viewer(c)
+    if (who instanceof Response) return who
+    if (who !== 'merchant') return refuse(c)
+    await next()
+  }
+  const notAllowed = (allow: string) => (c: Context) => {
+    c.header('Allow', allow)
+    return c.json({ code: 'METHOD_NOT_ALLOWED', message: `This route answers ${allow} only.` }, 405)
+  }
+  const invalid = (c: Context, issue: z.core.$ZodIssue) => c.json({ code: 'INVALID_PARAMETER', message: `Invalid \`${issue.path.join('.') || 'body'}\`: ${issue.message}.` }, 400)
   const view = (who: 'merchant' | 'public', invoice: InvoiceJson) => (who === 'merchant' ? invoice : toPublicInvoiceJson(invoice))
   // Both views live at one URL: caches must key on the credentials, and keep the merchant's none.
   const cacheHeaders = (c: Context, who: 'merchant' | 'public') => {
@@ -106,6 +145,7 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
   }
   const fail = (c: Context, error: unknown) => {
     if (error instanceof InvoiceNotFoundError) return c.json({ code: error.code, message: error.shortMessage }, 404)
+    if (error instanceof InvoiceLimitError) return c.json({ code: error.code, message: error.shortMessage }, 429)
     if (error instanceof BaseError) return c.json({ code: error.code, message: error.shortMessage }, 400)
     throw error
   }
@@ -120,13 +160,7 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
   return new Hono()
     .post(
       '/invoices',
-      // Checked before the body is read: only the merchant creates invoices.
-      async (c, next) => {
-        const who = viewer(c)
-        if (who instanceof Response) return who
-        if (who !== 'merchant') return refuse(c)
-        await next()
-      },
+      merchantOnly,
       bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.json({ code: 'PAYLOAD_TOO_LARGE', message: 'The body is larger than 16 KiB.' }, 413) }),
       async (c) => {
         let body: unknown
@@ -136,10 +170,7 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
           return c.json({ code: 'INVALID_PARAMETER', message: 'The body is not JSON.' }, 400)
         }
         const parsed = createInvoiceSchema.safeParse(body)
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!
-          return c.json({ code: 'INVALID_PARAMETER', message: `Invalid \`${issue.path.join('.') || 'body'}\`: ${issue.message}.` }, 400)
-        }
+        if (!parsed.success) return invalid(c, parsed.error.issues[0]!)
         const { amount, ...rest } = parsed.data
         try {
           const invoice = await merchant.createInvoice({ ...rest, amount: BigInt(amount) })
@@ -149,6 +180,18 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
         }
       },
     )
+    .get('/invoices', merchantOnly, (c) => {
+      const parsed = listInvoicesSchema.safeParse(c.req.query())
+      if (!parsed.success) return invalid(c, parsed.error.issues[0]!)
+      try {
+        const { invoices, next } = merchant.listInvoicePage(parsed.data)
+        cacheHeaders(c, 'merchant')
+        return c.json({ invoices: invoices.map(toInvoiceJson), next })
+      } catch (error) {
+        return fail(c, error)
+      }
+    })
+    .all('/invoices', notAllowed('GET, POST'))
     .get('/invoices/:id', (c) => {
       const who = viewer(c)
       if (who instanceof Response) return who
@@ -205,13 +248,34 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
     .get('/checkout/:id', (c) => {
       const invoice = find(c)
       if (invoice instanceof Response) return invoice
-      return c.html(checkoutPage(invoice))
+      // The page runs one inline script, carrying this nonce; nothing else may run, load or frame it.
+      const nonce = randomBytes(16).toString('base64')
+      c.header(
+        'Content-Security-Policy',
+        `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      )
+      c.header('Referrer-Policy', 'no-referrer')
+      return c.html(checkoutPage(invoice, nonce))
     })
+    .all('/invoices/:id', notAllowed('GET'))
+    .all('/invoices/:id/events', notAllowed('GET'))
+    .all('/checkout/:id', notAllowed('GET'))
+    .notFound((c) => c.json({ code: 'NOT_FOUND', message: `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}: see the merchant's README for its routes.` }, 404))
+    .onError((_error, c) => c.json({ code: 'INTERNAL_ERROR', message: 'The merchant failed to answer this request: try again, and check its log if it persists.' }, 500))
 }
 
-/** The checkout page: server-rendered, with a few lines of inline script that follow the (public) SSE stream. */
-function checkoutPage(invoice: Invoice): string {
+/** States in which the invoice is paid: the QR code goes, the redirect (if any) follows. */
+const PAID_STATES = ['paid', 'settled', 'final'] as const
+
+/**
+ * The checkout page: server-rendered, with a few lines of inline script that follow the (public)
+ * SSE stream, count down to the expiry, hide the QR code once paid and then open the merchant's
+ * redirect URL. Every invoice text is HTML-escaped, and JSON in the script has its `<` escaped,
+ * so no label, message or URL can close the script or add markup.
+ */
+function checkoutPage(invoice: Invoice, nonce: string): string {
   const json = JSON.stringify(toPublicInvoiceJson(toInvoiceJson(invoice))).replace(/</g, '\\u003c')
+  const paid = (PAID_STATES as readonly string[]).includes(invoice.state)
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -226,17 +290,22 @@ function checkoutPage(invoice: Invoice): string {
   #status[data-state="paid"], #status[data-state="settled"], #status[data-state="final"] { background: #dff5e1; }
   #status[data-state="expired"], #status[data-state="late"] { background: #fde2e1; }
   #uri { word-break: break-all; font-size: .8rem; }
+  #expires { text-align: center; color: #555; }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(invoice.label ?? 'Payment request')}</h1>
 ${invoice.message ? `<p id="message">${escapeHtml(invoice.message)}</p>` : ''}
 <p id="amount">${escapeHtml(displayAmount(invoice))}</p>
+<div id="pay"${paid ? ' hidden' : ''}>
 <div id="qr">${invoice.qr.svg}</div>
 <p><a id="uri" href="${escapeHtml(invoice.uri)}">${escapeHtml(invoice.uri)}</a></p>
 <p>Scan with a zkpay wallet, or open the link: it fills in the amount and the memo <code>${escapeHtml(invoice.memo)}</code> that identifies this payment.</p>
+<p id="expires" data-expires-at="${escapeHtml(new Date(invoice.expiresAt).toISOString())}"></p>
+</div>
 <p id="status" data-state="${invoice.state}" role="status" aria-live="polite"></p>
-<script>
+${invoice.redirectUrl ? `<p id="continue" hidden><a href="${escapeHtml(invoice.redirectUrl)}" rel="noreferrer">Back to the shop</a></p>` : ''}
+<script nonce="${nonce}">
   const TEXT = {
     open: 'Waiting for payment',
     underpaid: 'Partially paid: waiting for the rest',
@@ -246,12 +315,36 @@ ${invoice.message ? `<p id="message">${escapeHtml(invoice.message)}</p>` : ''}
     expired: 'Expired: do not pay this invoice',
     late: 'Paid after expiry: the merchant will contact you',
   }
+  const PAID = ${JSON.stringify(PAID_STATES)}
   const status = document.getElementById('status')
+  const pay = document.getElementById('pay')
+  const expires = document.getElementById('expires')
+  let state = 'open'
+  let redirecting = false
+  // The time left, from the server's expiry; the server decides expiry, this is only the display.
+  const tick = () => {
+    const left = Math.max(0, Math.floor((Date.parse(expires.dataset.expiresAt) - Date.now()) / 1000))
+    const h = Math.floor(left / 3600)
+    const mmss = String(Math.floor((left % 3600) / 60)).padStart(h > 0 ? 2 : 1, '0') + ':' + String(left % 60).padStart(2, '0')
+    expires.textContent = state === 'open' || state === 'underpaid' ? (left > 0 ? 'Time left: ' + (h > 0 ? h + ':' : '') + mmss : 'Expiring…') : ''
+  }
   const show = (invoice) => {
+    state = invoice.state
     status.dataset.state = invoice.state
     status.textContent = TEXT[invoice.state] + (invoice.overpaid ? ' (more than asked was received)' : '')
+    const paid = PAID.includes(invoice.state)
+    pay.hidden = paid || invoice.state === 'expired' || invoice.state === 'late'
+    tick()
+    // Once paid, back to the shop: only an http(s) URL (checked when the invoice was made, and here again).
+    const url = invoice.redirectUrl && URL.canParse(invoice.redirectUrl) ? new URL(invoice.redirectUrl) : undefined
+    if (paid && url && (url.protocol === 'https:' || url.protocol === 'http:') && !redirecting) {
+      redirecting = true
+      document.getElementById('continue').hidden = false
+      setTimeout(() => location.assign(url.href), 1500)
+    }
   }
   show(${json})
+  setInterval(tick, 1000)
   const events = new EventSource('../invoices/' + encodeURIComponent(${JSON.stringify(invoice.id)}) + '/events')
   const update = (e) => show(JSON.parse(e.data))
   // data-live tells a test (or a stylesheet) that updates are flowing; EventSource reconnects by itself.

@@ -1,6 +1,13 @@
 export {
+  type ApiKeyInfo,
   type CreateInvoiceParameters,
   createMerchant,
+  DEFAULT_MAX_INVOICE_TTL,
+  DEFAULT_MAX_OPEN_INVOICES,
+  type InvoicePage,
+  METADATA_SIZE,
+  ORDER_ID_SIZE,
+  REDIRECT_URL_SIZE,
   type Invoice,
   type InvoiceJson,
   Merchant,
@@ -11,7 +18,7 @@ export {
   toInvoiceJson,
   type WebhookOptions,
 } from './Merchant.ts'
-export { createMerchantApp, MIN_API_KEY_LENGTH, type MerchantAppOptions } from './createMerchantApp.ts'
+export { createInvoiceSchema, createMerchantApp, listInvoicesSchema, MIN_API_KEY_LENGTH, type MerchantAppOptions } from './createMerchantApp.ts'
 export { PUBLIC_INVOICE_FIELDS, type PublicInvoiceJson, toPublicInvoiceJson } from './toPublicInvoiceJson.ts'
 export { INVOICE_ID_PATTERN, INVOICE_TEXT_SIZE, invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
 export { INVOICE_EVENT_TYPES, INVOICE_STATES, type InvoiceEventType, type InvoiceState, invoiceEvents, invoiceStatus } from './invoiceState.ts'

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import type { Hex } from 'viem'
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { MerchantStoreError, ReorgTooDeepError } from '../../errors/index.ts'
 import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
@@ -15,9 +15,10 @@ export const MERCHANT_MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', 
 export type InvoiceRow = typeof schema.invoices.$inferSelect
 export type PaymentRow = typeof schema.payments.$inferSelect
 export type EventRow = typeof schema.events.$inferSelect
+export type ApiKeyRow = typeof schema.apiKeys.$inferSelect
 
-/** Invoices whose state can still change without a new payment (expiry, settlement, finality). */
-const ACTIVE: InvoiceState[] = ['open', 'underpaid', 'paid', 'settled']
+/** Invoices not yet paid nor expired: they expire at `expiresAt`, and count against the open-invoice limit. */
+export const UNPAID: InvoiceState[] = ['open', 'underpaid']
 
 /**
  * The merchant's database: invoices, the payments seen, the events with their webhook outbox,
@@ -28,9 +29,49 @@ export class MerchantStore {
   readonly #db: BetterSQLite3Database<typeof schema>
   readonly #client: Database.Database
 
+  // Prepared once: a pass reads each invoice it weighs and its payments, and building and
+  // preparing the SQL each time cost more than running it (about 1 ms per invoice weighed).
+  readonly #invoiceById
+  readonly #paymentsOfInvoice
+  readonly #updateStatus
+  readonly #insertEvent
+
   constructor(db: BetterSQLite3Database<typeof schema>, client: Database.Database) {
     this.#db = db
     this.#client = client
+    this.#invoiceById = db
+      .select()
+      .from(schema.invoices)
+      .where(eq(schema.invoices.id, sql.placeholder('id')))
+      .prepare()
+    this.#paymentsOfInvoice = db
+      .select()
+      .from(schema.payments)
+      .where(eq(schema.payments.invoiceId, sql.placeholder('id')))
+      .orderBy(asc(schema.payments.seenAt))
+      .prepare()
+    const p = (name: string) => sql.placeholder(name)
+    this.#updateStatus = db
+      .update(schema.invoices)
+      // drizzle's `set` takes SQL, not bare placeholders
+      .set({ state: sql`${p('state')}`, received: sql`${p('received')}`, overpaid: sql`${p('overpaid')}`, reorgs: sql`${p('reorgs')}`, updatedAt: sql`${p('updatedAt')}` })
+      .where(eq(schema.invoices.id, p('id')))
+      .prepare()
+    const { events } = schema
+    this.#insertEvent = db
+      .insert(events)
+      .values({
+        id: p('id'),
+        invoiceId: p('invoiceId'),
+        type: p('type'),
+        createdAt: p('createdAt'),
+        body: p('body'),
+        delivery: p('delivery'),
+        nextAttemptAt: p('nextAttemptAt'),
+        seq: sql`(select coalesce(max(seq), 0) + 1 from events)`,
+      })
+      .onConflictDoNothing({ target: events.id })
+      .prepare()
   }
 
   transaction<T>(fn: () => T): T {
@@ -118,28 +159,123 @@ export class MerchantStore {
   }
 
   getInvoice(id: string): InvoiceRow | undefined {
-    return this.#db.select().from(schema.invoices).where(eq(schema.invoices.id, id)).get()
+    return this.#invoiceById.get({ id })
   }
 
   listInvoices(): InvoiceRow[] {
     return this.#db.select().from(schema.invoices).orderBy(asc(schema.invoices.createdAt), asc(schema.invoices.id)).all()
   }
 
-  activeInvoiceIds(): string[] {
+  /**
+   * Unpaid invoices whose expiry has passed, the longest overdue first, at most `limit` (through
+   * the (state, expires_at) index): a pass re-evaluates these, the rest at the next. Not those
+   * waiting for a payment a reorg took back: they do not expire meanwhile, and are weighed again
+   * when it is seen again; left in, enough of them would take every place of every pass.
+   */
+  dueForExpiry(now: number, limit: number): string[] {
+    const { invoices, payments } = schema
+    const waiting = this.#db
+      .select({ one: sql`1` })
+      .from(payments)
+      .where(and(eq(payments.invoiceId, invoices.id), isNotNull(payments.orphanedAt)))
     return this.#db
-      .select({ id: schema.invoices.id })
-      .from(schema.invoices)
-      .where(inArray(schema.invoices.state, ACTIVE))
+      .select({ id: invoices.id })
+      .from(invoices)
+      .where(and(inArray(invoices.state, UNPAID), lte(invoices.expiresAt, now), notExists(waiting)))
+      .orderBy(asc(invoices.expiresAt))
+      .limit(limit)
       .all()
       .map((r) => r.id)
   }
 
+  /** The ids of the invoices in `states` (a sync re-evaluates the settled ones when the L1 tip moves). */
+  idsInState(states: InvoiceState[]): string[] {
+    const { invoices } = schema
+    return this.#db
+      .select({ id: invoices.id })
+      .from(invoices)
+      .where(inArray(invoices.state, states))
+      .all()
+      .map((r) => r.id)
+  }
+
+  /** How many unpaid invoices have not expired at `now` (a range of the (state, expires_at) index). */
+  countOpen(now: number): number {
+    const { invoices } = schema
+    return (
+      this.#db
+        .select({ n: sql<number>`count(*)` })
+        .from(invoices)
+        .where(and(inArray(invoices.state, UNPAID), gt(invoices.expiresAt, now)))
+        .get()?.n ?? 0
+    )
+  }
+
+  /** Invoices with a payment settled at or after `fromBlock`: those a rollback from there changes. */
+  invoicesSettledFrom(fromBlock: bigint): string[] {
+    const { payments } = schema
+    return this.#db
+      .selectDistinct({ id: payments.invoiceId })
+      .from(payments)
+      .where(and(gte(payments.blockNumber, Number(fromBlock)), isNotNull(payments.invoiceId)))
+      .all()
+      .map((r) => r.id!)
+  }
+
+  /**
+   * One page of invoices, newest first, in `states` when given, strictly after `after` (the
+   * last row of the previous page) in that order.
+   */
+  pageInvoices(p: { states?: InvoiceState[]; limit: number; after?: { createdAt: number; id: string } }): InvoiceRow[] {
+    const { invoices } = schema
+    const conditions = [
+      p.states ? inArray(invoices.state, p.states) : undefined,
+      p.after ? or(lt(invoices.createdAt, p.after.createdAt), and(eq(invoices.createdAt, p.after.createdAt), lt(invoices.id, p.after.id))) : undefined,
+    ]
+    return this.#db
+      .select()
+      .from(invoices)
+      .where(and(...conditions))
+      .orderBy(desc(invoices.createdAt), desc(invoices.id))
+      .limit(p.limit)
+      .all()
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.#db.select().from(schema.meta).where(eq(schema.meta.key, key)).get()?.value
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#db.insert(schema.meta).values({ key, value }).onConflictDoUpdate({ target: schema.meta.key, set: { value } }).run()
+  }
+
+  insertApiKey(row: typeof schema.apiKeys.$inferInsert): void {
+    this.#db.insert(schema.apiKeys).values(row).run()
+  }
+
+  /** The live (not revoked) key with this hash, if any. */
+  liveApiKeyByHash(hash: string): ApiKeyRow | undefined {
+    const { apiKeys } = schema
+    return this.#db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
+      .get()
+  }
+
+  listApiKeys(): ApiKeyRow[] {
+    return this.#db.select().from(schema.apiKeys).orderBy(asc(schema.apiKeys.createdAt), asc(schema.apiKeys.id)).all()
+  }
+
+  /** Marks the key revoked; true when a live key had this id. */
+  revokeApiKey(id: string, at: number): boolean {
+    const { apiKeys } = schema
+    return this.#db.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).run().changes === 1
+  }
+
   updateInvoiceStatus(id: string, p: { state: InvoiceState; received: bigint; overpaid: boolean; reorgs: number; updatedAt: number }): void {
-    this.#db
-      .update(schema.invoices)
-      .set({ state: p.state, received: p.received.toString(), overpaid: p.overpaid, reorgs: p.reorgs, updatedAt: p.updatedAt })
-      .where(eq(schema.invoices.id, id))
-      .run()
+    // SQLite stores a boolean as 0/1; a placeholder skips drizzle's mapping, so map it here.
+    this.#updateStatus.run({ id, state: p.state, received: p.received.toString(), overpaid: p.overpaid ? 1 : 0, reorgs: p.reorgs, updatedAt: p.updatedAt })
   }
 
   getPayment(commitment: string): PaymentRow | undefined {
@@ -159,7 +295,7 @@ export class MerchantStore {
   }
 
   paymentsOf(invoiceId: string): PaymentRow[] {
-    return this.#db.select().from(schema.payments).where(eq(schema.payments.invoiceId, invoiceId)).orderBy(asc(schema.payments.seenAt)).all()
+    return this.#paymentsOfInvoice.all({ id: invoiceId })
   }
 
   listPayments(): PaymentRow[] {
@@ -168,12 +304,7 @@ export class MerchantStore {
 
   /** Inserts the event unless one with its id exists; true when it was new. */
   insertEvent(row: Omit<typeof schema.events.$inferInsert, 'seq'>): boolean {
-    const result = this.#db
-      .insert(schema.events)
-      .values({ ...row, seq: sql`(select coalesce(max(seq), 0) + 1 from events)` })
-      .onConflictDoNothing({ target: schema.events.id })
-      .run()
-    return result.changes === 1
+    return this.#insertEvent.run(row).changes === 1
   }
 
   eventsOf(invoiceId: string): EventRow[] {

@@ -28,6 +28,12 @@ export const invoices = sqliteTable(
     memo: text('memo').notNull(),
     label: text('label'),
     message: text('message'),
+    /** the merchant's own reference (its order number), at most `ORDER_ID_SIZE` characters */
+    orderId: text('order_id'),
+    /** the merchant's JSON object, serialized, at most `METADATA_SIZE` bytes */
+    metadata: text('metadata'),
+    /** http(s): where the checkout page sends the payer once paid */
+    redirectUrl: text('redirect_url'),
     createdAt: integer('created_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     state: text('state', { enum: INVOICE_STATES }).notNull(),
@@ -37,7 +43,13 @@ export const invoices = sqliteTable(
     reorgs: integer('reorgs').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [check('invoices_state_check', oneOf(t.state, INVOICE_STATES)), index('invoices_state_idx').on(t.state)],
+  // (state, expires_at): a sync finds the open invoices whose expiry passed without reading the
+  // others. (created_at, id): `GET /invoices` pages newest first from a cursor.
+  (t) => [
+    check('invoices_state_check', oneOf(t.state, INVOICE_STATES)),
+    index('invoices_state_expires_idx').on(t.state, t.expiresAt),
+    index('invoices_created_idx').on(t.createdAt, t.id),
+  ],
 )
 
 export const payments = sqliteTable(
@@ -103,4 +115,24 @@ export const cursors = sqliteTable('cursors', {
 export const checkpoints = sqliteTable('checkpoints', {
   block: integer('block').primaryKey(),
   blockHash: text('block_hash').notNull(),
+})
+
+/**
+ * What the store is bound to, written at the first sync: `chainId`, `rollupAddress` and
+ * `deploymentBlockHash` (the hash of the rollup's deployment block). A restarted devnet deploys at
+ * the same address on the same chain id; only the block hash tells its payments from yesterday's.
+ */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+/** API keys for the merchant's HTTP app: only the SHA-256 of each key is kept. */
+export const apiKeys = sqliteTable('api_keys', {
+  /** `key_…`: public, names the key in `api-key list` and `revoke` */
+  id: text('id').primaryKey(),
+  /** SHA-256 of the whole bearer token, hex */
+  hash: text('hash').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
 })

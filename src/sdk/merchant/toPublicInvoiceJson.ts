@@ -21,6 +21,8 @@ export const PUBLIC_INVOICE_FIELDS = [
   'received',
   'overpaid',
   'uri',
+  // the checkout page follows it once paid; orderId and metadata are the merchant's own
+  'redirectUrl',
 ] as const satisfies readonly (keyof InvoiceJson)[]
 
 export type PublicInvoiceJson = Pick<InvoiceJson, (typeof PUBLIC_INVOICE_FIELDS)[number]>
