@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { BaseError } from '../errors/index.ts'
+import { printable } from './printable.ts'
 import { progressLogger } from './progress.ts'
 
 /**
@@ -256,7 +257,9 @@ function overrideExits(command: Command): void {
 overrideExits(program)
 
 /** An error as the user sees it: `error CODE: sentence` on stderr, or `{"error":{code,message}}` on stdout under --json. */
-function report(code: string, message: string): void {
+function report(code: string, rawMessage: string): void {
+  // Messages can quote others (a node's reason, a token's revert string): never raw to a terminal.
+  const message = printable(rawMessage, 600)
   const json = process.argv.slice(2).includes('--json')
   if (json) console.log(JSON.stringify({ error: { code, message } }))
   else console.error(`error ${code}: ${message}`)

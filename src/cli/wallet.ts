@@ -6,6 +6,7 @@ import type { TokenInfo } from '../settlement/readTokenInfo.ts'
 import type { FeeQuote } from '../sdk/wallet/feeQuote.ts'
 import type { PaymentStep, TransactionHandle, TransactionProgress, TransactionStage, Wallet } from '../sdk/wallet/Wallet.ts'
 import { formatAmount, parseAmount } from '../sdk/merchant/amount.ts'
+import { printable } from './printable.ts'
 
 const ETH = '0x0000000000000000000000000000000000000000' as const
 const isAddress = (s: string): s is Address => /^0x[0-9a-fA-F]{40}$/.test(s)
@@ -47,12 +48,6 @@ type WalletFlags = {
 const passphrase = () => process.env.ZKPAY_WALLET_PASSPHRASE ?? ''
 const keyPath = (dir: string) => path.join(dir, 'wallet.key')
 
-/**
- * Text that came from someone else (a memo, a URI's label, a token's symbol) as a terminal may
- * print it: control and format characters dropped, so a sender cannot move the cursor, rewrite
- * earlier lines or reverse text on the recipient's screen.
- */
-export const printable = (text: string) => text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
 
 /** Opens the wallet in `--dir` against the resolved network. */
 async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicClient: PublicClient; hasL1Key: boolean }> {
@@ -89,19 +84,35 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
  * `--asset`: `eth`, a token address (its decimals and symbol read once and kept), or the symbol
  * of a token the wallet already knows.
  */
-async function assetOf(wallet: Wallet, asset: string | undefined): Promise<TokenInfo> {
+async function assetOf(wallet: Wallet, asset: string | undefined): Promise<TokenInfo & { named: boolean }> {
   if (asset === undefined || asset.toLowerCase() === 'eth') return wallet.knownAssets()[0]!
-  if (isAddress(asset)) return wallet.assetInfo(asset)
-  const matches = wallet.knownAssets().filter((t) => t.address !== ETH && t.symbol.toLowerCase() === asset.toLowerCase())
+  if (isAddress(asset)) return wallet.assetInfo(asset, { named: true })
+  // Only tokens the user chose answer to a symbol: one that merely arrived (a note, a payment
+  // URI) could call itself USDC.
+  const matches = wallet.knownAssets().filter((t) => t.named && t.address !== ETH && t.symbol.toLowerCase() === asset.toLowerCase())
   if (matches.length === 1) return matches[0]!
   if (matches.length > 1) throw new InvalidParameterError('asset', `${matches.length} tokens this wallet knows are called ${printable(asset)}: give the address (${matches.map((t) => t.address).join(', ')})`)
   throw new InvalidParameterError('asset', `expected 'eth', an ERC-20 address, or the symbol of a token this wallet has used; "${printable(asset)}" is none of them`)
 }
 
-/** How an asset is named on screen: its symbol, with its address when another asset shares the symbol (a token may call itself ETH). */
+/**
+ * How an asset is named on screen: its symbol, with its address when the user never chose the
+ * token or another asset shares the symbol (a token may call itself ETH).
+ */
 function assetLabel(wallet: Wallet, info: TokenInfo): string {
-  const same = wallet.knownAssets().filter((t) => t.symbol.toLowerCase() === info.symbol.toLowerCase())
-  return same.length > 1 && info.address !== ETH ? `${info.symbol} (${info.address.slice(0, 6)}…${info.address.slice(-4)})` : info.symbol
+  if (info.address === ETH) return info.symbol
+  const known = wallet.knownAssets()
+  const same = known.filter((t) => t.symbol.toLowerCase() === info.symbol.toLowerCase())
+  const named = known.find((t) => t.address === info.address)?.named === true
+  return same.length > 1 || !named ? `${info.symbol} (${info.address.slice(0, 6)}…${info.address.slice(-4)})` : info.symbol
+}
+
+/**
+ * An asset's details for display: a token whose contract will not say (its `decimals` reverts,
+ * or claims too many) is shown in base units by its address rather than stopping `balance`.
+ */
+async function displayInfo(wallet: Wallet, address: Address): Promise<TokenInfo> {
+  return wallet.assetInfo(address).catch(() => ({ address, decimals: 0, symbol: 'unknown-token' }))
 }
 
 /** A decimal amount ("0.25") in base units, read as payment URIs read theirs. */
@@ -137,7 +148,7 @@ const STATUS_LINES: Record<string, string> = {
 
 /** Waits for `stage`, telling a terminal each status on the way. */
 async function waitWithProgress(handle: TransactionHandle, stage: TransactionStage, say: (line: string) => void): Promise<TransactionProgress> {
-  return handle.wait(stage, { onStatus: (s) => say(STATUS_LINES[s] ?? s) })
+  return handle.wait(stage, { onStatus: (s) => say(STATUS_LINES[s] ?? printable(s, 40)) })
 }
 
 /**
@@ -248,7 +259,7 @@ export function walletCommand(): Command {
       const addresses = opts.asset !== undefined ? [(await assetOf(w, opts.asset)).address] : [...new Set<Address>([ETH, ...w.assets(), ...pending.map((d) => toAddress(d.asset))].map((a) => a.toLowerCase() as Address))]
       const rows = await Promise.all(
         addresses.map(async (a) => {
-          const info = await w.assetInfo(a)
+          const info = await displayInfo(w, a)
           const deposits = pending.filter((d) => d.asset === BigInt(info.address))
           return { asset: info.address, symbol: info.symbol, decimals: info.decimals, balance: w.balance(info.address), notes: w.notes(info.address).length, deposits }
         }),
@@ -262,7 +273,7 @@ export function walletCommand(): Command {
             `${formatAmount(r.balance, r.decimals)} ${label} (${r.notes} notes)`,
             ...r.deposits.map(
               (d) =>
-                `  pending deposit: ${formatAmount(d.amount, r.decimals)} ${label} escrowed on L1, ${d.state}${d.lastError ? ` (the sequencer said ${d.lastError})` : ''}${d.unlockBlock === null ? '' : `; reclaimable from block ${d.unlockBlock} with \`zkpay wallet reclaim\``}`,
+                `  pending deposit: ${formatAmount(d.amount, r.decimals)} ${label} escrowed on L1, ${d.state}${d.lastError ? ` (the sequencer said ${printable(d.lastError, 80)})` : ''}${d.unlockBlock === null ? '' : `; reclaimable from block ${d.unlockBlock} with \`zkpay wallet reclaim\``}`,
             ),
           ]
         }),
@@ -278,7 +289,7 @@ export function walletCommand(): Command {
       if (!hasL1Key) throw new InvalidParameterError('l1KeyEnv', `set ${f.l1KeyEnv ?? 'ZKPAY_L1_KEY'} to the private key of the L1 account that made the deposit`)
       const { reclaimed, waiting } = await w.reclaimDeposits()
       const show = async (d: { asset: bigint; amount: bigint }) => {
-        const info = await w.assetInfo(toAddress(d.asset))
+        const info = await displayInfo(w, toAddress(d.asset))
         return `${formatAmount(d.amount, info.decimals)} ${assetLabel(w, info)}`
       }
       const lines = [
@@ -343,6 +354,13 @@ export function walletCommand(): Command {
       if (uri && !opts.yes && !process.stdin.isTTY) throw new InvalidParameterError('yes', 'paying a payment URI without a terminal to confirm on needs --yes')
       if (!uri && amount === undefined) throw new InvalidParameterError('amount', 'give an amount, e.g. `zkpay wallet send zkpt1… 0.25`')
       const say = progress(f)
+      // A payment URI names what to pay: a flag or amount that says otherwise is refused, never
+      // silently overridden (a script's `--asset usdc` must not pay the URI's ETH).
+      if (parsed) {
+        const given = (['asset', 'memo'] as const).filter((o) => cmd.getOptionValueSource(o) === 'cli')
+        if (given.length > 0) throw new InvalidParameterError(given[0]!, 'a payment URI sets the asset and memo itself: drop the flag, or pay without the URI')
+        if (parsed.amount !== undefined && amount !== undefined) throw new InvalidParameterError('amount', 'the payment URI names its amount: drop the amount argument')
+      }
       const { wallet: w } = await openWallet(f)
       let request: { to: string; amount: bigint; asset: TokenInfo; memo?: string }
       if (parsed) {
@@ -352,11 +370,12 @@ export function walletCommand(): Command {
         if (value === undefined) throw new InvalidParameterError('amount', 'the payment URI names no amount: give one')
         request = { to: fromUri.address, amount: value, asset, ...(fromUri.memo === undefined ? {} : { memo: fromUri.memo }) }
         if (!opts.yes) {
-          console.error(`pay ${formatAmount(value, asset.decimals)} ${assetLabel(w, asset)} to ${fromUri.address.slice(0, 24)}…`)
-          if (fromUri.label) console.error(`  to:      ${printable(fromUri.label)}`)
-          if (fromUri.message) console.error(`  for:     ${printable(fromUri.message)}`)
-          if (fromUri.memo) console.error(`  memo:    ${printable(fromUri.memo)}`)
-          if (!(await confirm('pay?'))) throw new InvalidParameterError('yes', 'not confirmed: nothing was paid')
+          // Others' text first, each on one short line; what is paid, to the whole address, last,
+          // in the question itself: no label can push it off the screen or imitate it below.
+          if (fromUri.label) console.error(`  label:   ${printable(fromUri.label, 64)}`)
+          if (fromUri.message) console.error(`  message: ${printable(fromUri.message, 64)}`)
+          if (fromUri.memo) console.error(`  memo:    ${printable(fromUri.memo, 64)}`)
+          if (!(await confirm(`pay ${formatAmount(value, asset.decimals)} ${assetLabel(w, asset)} to ${fromUri.address}?`))) throw new InvalidParameterError('yes', 'not confirmed: nothing was paid')
         }
       } else {
         const asset = await assetOf(w, opts.asset)
@@ -366,7 +385,7 @@ export function walletCommand(): Command {
       const fee = await showFee(w, f, request.asset, opts.maxFee)
       const handle = await w.transfer({ ...request, asset: request.asset.address, ...fee, onProgress: (step) => say(STEP_LINES[step]) })
       const result = await waitWithProgress(handle, waitFor, say)
-      const self = request.to === w.address
+      const self = w.isOwnAddress(request.to)
       const shown = `${formatAmount(request.amount, request.asset.decimals)} ${assetLabel(w, request.asset)}`
       out(f, { id: handle.id, fee: handle.fee, self, ...result }, () => [
         `${self ? `sent ${shown} to yourself (a self-transfer)` : `sent ${shown} to ${request.to.slice(0, 20)}…`} (fee ${formatAmount(handle.fee, request.asset.decimals)}): ${result.status}${result.l1TxHash ? ` (L1 ${result.l1TxHash})` : ''}`,
@@ -406,7 +425,7 @@ export function walletCommand(): Command {
       await syncWithProgress(w, Boolean(f.json))
       const rows = w.history()
       const infos = new Map<bigint, TokenInfo>()
-      for (const h of rows) if (!infos.has(h.asset)) infos.set(h.asset, await w.assetInfo(toAddress(h.asset)))
+      for (const h of rows) if (!infos.has(h.asset)) infos.set(h.asset, await displayInfo(w, toAddress(h.asset)))
       out(f, rows, () =>
         rows.length === 0
           ? ['no transactions yet']
@@ -418,7 +437,7 @@ export function walletCommand(): Command {
                 formatAmount(h.amount, info.decimals).padStart(12),
                 assetLabel(w, info).padEnd(5),
                 h.status.padEnd(8),
-                h.kind === 'self' ? '' : shortParty(printable(h.counterparty ?? '')),
+                shortParty(printable(h.counterparty ?? '')),
                 h.memo ? `"${printable(h.memo)}"` : '',
               ]
                 .join('  ')

@@ -73,15 +73,28 @@ let referenceConstants: { C: string[][]; M: string[][][] } | undefined
 const Fr = Field(FIELD_SIZE)
 
 function jsPoseidon(inputs: readonly bigint[]): bigint {
-  const t = inputs.length + 1
+  if (!referenceConstants) {
+    // circomlibjs's package exports do not include its constants: read the file beside its entry.
+    const entry = createRequire(import.meta.url).resolve('circomlibjs')
+    const file = path.join(path.dirname(entry), '..', 'src', 'poseidon_constants.json')
+    referenceConstants = JSON.parse(readFileSync(file, 'utf8')) as { C: string[][]; M: string[][][] }
+    // A known answer (circomlib's own test vector) before any key is derived with it: another
+    // layout or version of that file must fail here, not derive other keys.
+    if (permutationFor(3)([0n, 1n, 2n])[0] !== KNOWN_ANSWER) {
+      referenceConstants = undefined
+      throw new Error("Poseidon's reference constants from circomlibjs give a wrong hash: check the installed circomlibjs")
+    }
+  }
+  return permutationFor(inputs.length + 1)([0n, ...inputs])[0]!
+}
+
+/** circomlib's Poseidon of [1, 2]. */
+const KNOWN_ANSWER = 0x115cc0f5e7d690413df64c6b9662e9cf2a3617f2743245519e19607a4417189an
+
+function permutationFor(t: number): PoseidonFn {
   let permutation = fallback.get(t)
   if (!permutation) {
-    if (!referenceConstants) {
-      // circomlibjs's package exports do not include its constants: read the file beside its entry.
-      const entry = createRequire(import.meta.url).resolve('circomlibjs')
-      const file = path.join(path.dirname(entry), '..', 'src', 'poseidon_constants.json')
-      referenceConstants = JSON.parse(readFileSync(file, 'utf8')) as { C: string[][]; M: string[][][] }
-    }
+    if (!referenceConstants) throw new Error('Poseidon reference constants not loaded')
     const C = referenceConstants.C[t - 2]!.map(BigInt)
     const rounds = 8 + N_ROUNDS_P[t - 2]!
     permutation = noblePoseidon({
@@ -95,7 +108,7 @@ function jsPoseidon(inputs: readonly bigint[]): bigint {
     })
     fallback.set(t, permutation)
   }
-  return permutation([0n, ...inputs])[0]!
+  return permutation
 }
 
 /** Field element → 32-byte little-endian Montgomery form, written at `out[offset]`. */

@@ -18,11 +18,20 @@ export class TransactionRejectedError extends BaseError {
   }
 }
 
+const origin = (url: string) => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'the configured URL'
+  }
+}
+
 /** The sequencer could not be reached or answered something that is not its API. */
 export class NodeUnreachableError extends BaseError {
   override name = 'NodeUnreachableError' as const
   constructor(url: string, options: { cause?: unknown } = {}) {
-    super('NODE_UNREACHABLE', `The sequencer at ${url} cannot be reached: check the URL and that the node runs.`, options)
+    // Its origin only: a URL may carry a token in its path, query or user info.
+    super('NODE_UNREACHABLE', `The sequencer at ${origin(url)} cannot be reached: check the URL and that the node runs.`, options)
   }
 }
 

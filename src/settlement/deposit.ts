@@ -32,7 +32,7 @@ const APPROVE_GAS = 80_000n
  * @example
  * await deposit(clients, { rollup, asset: zeroAddress, amount: 10n ** 18n, extDataHash: tx.extDataHash, commitments: tx.commitments })
  */
-export async function deposit(clients: SettlementClients, p: DepositParameters): Promise<{ hash: Hash; key: Hash }> {
+export async function deposit(clients: SettlementClients, p: DepositParameters, options: { onSending?: () => void } = {}): Promise<{ hash: Hash; key: Hash }> {
   assertAmount(p.amount, 'amount')
   if (p.amount === 0n) throw new InvalidParameterError('amount', 'a deposit must be above 0')
   assertFieldElement(p.extDataHash, 'extDataHash')
@@ -55,7 +55,7 @@ export async function deposit(clients: SettlementClients, p: DepositParameters):
     args: [p.asset, p.amount, p.extDataHash, p.commitments],
     value: isEth ? p.amount : 0n,
     gas: DEPOSIT_GAS,
-  })
+  }, options)
   // The escrow key is the first topic of the Deposited event.
   const key = receipt.logs.find((l) => l.address.toLowerCase() === p.rollup.toLowerCase())?.topics[1] as Hash
   return { hash, key }

@@ -9,11 +9,12 @@ export const ETH_INFO: TokenInfo = { address: zeroAddress, decimals: 18, symbol:
 
 /**
  * A token's symbol as a terminal or a page may show it: a token contract chooses its own, so
- * control and format characters (escape sequences, bidi overrides) are dropped and it is cut to
- * 12 characters; none left, the address stands for it.
+ * only ASCII letters, digits, `.`, `_` and `-` are kept (no escape sequences, no invisible or
+ * look-alike characters that would make a token read as ETH), cut to 12; none left, the address
+ * stands for it.
  */
 export function printableSymbol(symbol: string, address: Address): string {
-  const clean = symbol.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]/gu, '').slice(0, 12)
+  const clean = symbol.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 12)
   return clean === '' ? `${address.slice(0, 6)}…${address.slice(-4)}` : clean
 }
 

@@ -45,6 +45,8 @@ export async function sendRollupTransaction(
     maxPriorityFeePerGas?: bigint
   },
   options: {
+    /** called once the simulation passed, just before the transaction is signed and sent: a failure before it sent nothing */
+    onSending?: () => void
     /** called once the transaction is sent, before it is mined (to record its hash) */
     onSent?: (hash: Hash) => void | Promise<void>
     /** give up waiting for the receipt after this long with a TransactionPendingError */
@@ -55,6 +57,7 @@ export async function sendRollupTransaction(
   let hash: Hash
   try {
     const { request: prepared } = await publicClient.simulateContract({ ...request, account: walletClient.account } as Parameters<typeof publicClient.simulateContract>[0])
+    options.onSending?.()
     hash = await walletClient.writeContract(prepared as Parameters<typeof walletClient.writeContract>[0])
   } catch (error) {
     throw toSettlementError(error, action)

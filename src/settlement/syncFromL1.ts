@@ -7,7 +7,7 @@ import { rollupAbi } from './generated/contracts.ts'
 
 const BATCH_SUBMITTED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'BatchSubmitted' }))
 const TRANSACTION_SETTLED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'TransactionSettled' }))
-type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hash; transactionHash: Hash }
+type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hash; blockTimestamp?: Hex; transactionHash: Hash }
 
 /** Leaves per batch: every batch takes a whole height-3 subtree, zero-padded. */
 export const BATCH_LEAVES = 64
@@ -34,6 +34,8 @@ export type SyncedBatch = {
   blockNumber: bigint
   /** the hash of the block that holds it: a reorg that drops the batch changes the block at that height */
   blockHash: Hash
+  /** the block's time in seconds, when the RPC puts it in logs (anvil and recent geth do) */
+  blockTimestamp?: bigint
   transactionHash: Hash
   transactions: SyncedTransaction[]
 }
@@ -103,6 +105,7 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
           submitter: getAddress(`0x${data.toString('hex', 4 * 32 + 12, 5 * 32)}`),
           blockNumber,
           blockHash: log.blockHash,
+          ...(log.blockTimestamp ? { blockTimestamp: BigInt(log.blockTimestamp) } : {}),
           transactionHash: log.transactionHash,
           transactions: [],
         }

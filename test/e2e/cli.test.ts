@@ -145,6 +145,10 @@ describe('zkpay wallet', () => {
     // A payment URI without a terminal to confirm on needs --yes.
     const bob = json<{ address: string }>(await zkpay(['--json', 'address'], { wallet: 'b' }))
     await oneLine(zkpay(['send', buildPaymentUri({ address: bob.address, amount: parseEther('0.01') })]), 'INVALID_PARAMETER', /--yes/)
+    // A URI names what it pays: a flag or amount that says otherwise is refused, not silently overridden.
+    const uri = buildPaymentUri({ address: bob.address, amount: parseEther('0.01') })
+    await oneLine(zkpay(['send', uri, '--yes', '--asset', devnet.rollup]), 'INVALID_PARAMETER', /`asset`: a payment URI sets the asset/)
+    await oneLine(zkpay(['send', uri, '5', '--yes']), 'INVALID_PARAMETER', /names its amount/)
   })
 
   it('behavior: a 6-decimal token by address then by symbol, every asset in balance, history in each asset\'s units with block times, final after confirmations, a self-transfer, a URI paid with --yes, memos without control characters', async () => {
@@ -178,7 +182,7 @@ describe('zkpay wallet', () => {
     expect(lines[0]).toMatch(/deposit\s+12\.5\s+SIX\s+final/)
     expect(lines[1]).toMatch(/deposit\s+1\.25\s+SIX\s+final/)
     expect(lines[2]).toMatch(/deposit\s+0\.05\s+ETH\s+final/)
-    expect(lines[3]).toMatch(/self\s+2\s+SIX\s+final\s+"note\[2Jto self"$/)
+    expect(lines[3]).toMatch(/self\s+2\s+SIX\s+final\s+zkpt1\S+\s+"note\[2Jto self"$/)
     expect(lines[4]).toMatch(/send\s+0\.01\s+ETH\s+final\s+zkpt1/)
     expect(history.stdout).not.toContain('\u001b')
 

@@ -160,6 +160,20 @@ describe('an escrow that never was, or that went elsewhere', () => {
     expect(wallet.balance(token)).toBe(0n)
   })
 
+  it('error: an escrow that fails before it is sent (more ETH than the account holds fails its simulation) is recorded void, not DEPOSIT_UNCONFIRMED: the user is not told to wait for money that never left', async () => {
+    gate = 'open'
+    const wallet = open(generateMnemonic(), openWalletStore({ path: ':memory:' }), 2)
+    const account = devnet.accounts[2]!.walletClient.account.address
+    const held = await devnet.publicClient.getBalance({ address: account })
+    const error = await wallet.deposit({ amount: held + parseEther('1') }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'SETTLEMENT_FAILED' })
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'void', lastError: 'SETTLEMENT_FAILED' })])
+    expect(await devnet.publicClient.getBalance({ address: account })).toBe(held) // not even gas
+    await wallet.sync()
+    expect(wallet.deposits()[0]).toMatchObject({ state: 'void' })
+    expect(wallet.history()).toEqual([])
+  })
+
   it("behavior: the depositor's L1 account reclaims the escrow directly: gone at one sync it stays escrowed (marked ESCROW_GONE, a batch may have consumed it after the read); still gone at the next it is recorded reclaimed, its history entry rejected, never submitted again", async () => {
     const mnemonic = generateMnemonic()
     const wallet = open(mnemonic, openWalletStore({ path: ':memory:' }), 1)

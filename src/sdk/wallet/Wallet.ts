@@ -85,6 +85,8 @@ export type TransactionHandle = {
 export type PaymentStep = 'proving' | 'escrowing' | 'submitting'
 
 const STAGES: Record<TransactionStage, string[]> = { sequenced: ['pending', 'batched', 'proving', 'submitted', 'settled', 'final'], settled: ['settled', 'final'], final: ['final'] }
+/** Batch blocks a sync reads the time of when the logs do not carry it (all of them or none). */
+const MAX_BLOCK_TIME_READS = 64
 /** The store's meta key prefix for a token's decimals and symbol. */
 const ASSET_META = 'asset:'
 /** Blocks on top of a settled batch before history calls it final, unless the options say otherwise. */
@@ -295,12 +297,16 @@ export class Wallet {
       if (entry) history.push(entry)
     })
     // What the wallet first learns from L1 (a payment received, a transaction of another copy of
-    // the wallet) is dated by its block, not by this sync.
+    // the wallet) is dated by its block, not by this sync: from the logs, or else by asking for
+    // every batch block read (never only the ones that hold our notes: the RPC would learn which
+    // batches pay us). A long catch-up without timestamps in its logs keeps the sync's time.
     const fresh = history.filter((h) => !known.has(h.txKey) && h.block !== null)
     const times = new Map<bigint, Date>()
-    for (const b of new Set(fresh.map((h) => h.block!))) {
-      const block = await this.#options.l1.publicClient.getBlock({ blockNumber: b })
-      times.set(b, new Date(Number(block.timestamp) * 1000))
+    for (const b of batches) if (b.blockTimestamp !== undefined) times.set(b.blockNumber, new Date(Number(b.blockTimestamp) * 1000))
+    const undated = [...new Set(batches.filter((b) => b.blockTimestamp === undefined).map((b) => b.blockNumber))]
+    if (undated.length > 0 && undated.length <= MAX_BLOCK_TIME_READS) {
+      const blocks = await Promise.all(undated.map((blockNumber) => this.#options.l1.publicClient.getBlock({ blockNumber })))
+      for (const block of blocks) times.set(block.number, new Date(Number(block.timestamp) * 1000))
     }
     for (const h of fresh) h.createdAt = times.get(h.block!) ?? h.createdAt
     // Per block, the tree's size after its last batch: where a rollback to that block cuts it.
@@ -427,6 +433,12 @@ export class Wallet {
     return [...this.#notes.values()].filter((n) => !n.spent && !n.pending && n.note.asset === asset(assetAddress))
   }
 
+  /** Whether `address` is this account's: the same spending key and the same viewing key. */
+  isOwnAddress(address: string): boolean {
+    const a = decodeAddress(address)
+    return a.network === this.network && a.ownerPk === this.keys.ownerPk && Buffer.from(a.vpk).equals(Buffer.from(this.keys.vpk))
+  }
+
   /** Every asset of which the wallet holds an unspent note (ETH is the zero address). */
   assets(): Address[] {
     const held = new Set([...this.#notes.values()].filter((n) => !n.spent).map((n) => n.note.asset))
@@ -452,29 +464,31 @@ export class Wallet {
   /**
    * An asset's decimals and symbol, read from its ERC-20 contract the first time and kept in the
    * store (a token's decimals never change; reading them again would cost a request per amount shown).
+   * `named`: the user chose this token (by its address, or by depositing it), so its symbol may
+   * stand for it; a token that only arrived (a note, a payment URI) is never found by its symbol.
    *
    * @example
    * const { decimals, symbol } = await wallet.assetInfo(token)
    * console.log(`${formatUnits(wallet.balance(token), decimals)} ${symbol}`)
    */
-  async assetInfo(asset: Address): Promise<TokenInfo> {
+  async assetInfo(asset: Address, options: { named?: boolean } = {}): Promise<TokenInfo & { named: boolean }> {
     if (!isAddress(asset)) throw new InvalidParameterError('asset', 'expected an L1 address (0x and 40 hex digits)')
     const address = getAddress(asset)
-    if (address === zeroAddress) return ETH_INFO
+    if (address === zeroAddress) return { ...ETH_INFO, named: true }
     const kept = this.knownAssets().find((t) => t.address === address)
-    if (kept) return kept
-    const info = await readTokenInfo(this.#options.l1.publicClient, address)
-    this.store.setMeta(`${ASSET_META}${address}`, JSON.stringify({ decimals: info.decimals, symbol: info.symbol }))
-    return info
+    const info = kept ?? (await readTokenInfo(this.#options.l1.publicClient, address))
+    const named = Boolean(kept?.named || options.named)
+    if (!kept || named !== kept.named) this.store.setMeta(`${ASSET_META}${address}`, JSON.stringify({ decimals: info.decimals, symbol: info.symbol, named }))
+    return { address, decimals: info.decimals, symbol: info.symbol, named }
   }
 
-  /** ETH and every token whose details `assetInfo` has read. */
-  knownAssets(): TokenInfo[] {
+  /** ETH and every token whose details `assetInfo` has read, with whether the user named it. */
+  knownAssets(): (TokenInfo & { named: boolean })[] {
     return [
-      ETH_INFO,
+      { ...ETH_INFO, named: true },
       ...this.store.metaWithPrefix(ASSET_META).map(([key, value]) => {
-        const { decimals, symbol } = JSON.parse(value) as { decimals: number; symbol: string }
-        return { address: key.slice(ASSET_META.length) as Address, decimals, symbol }
+        const { decimals, symbol, named } = JSON.parse(value) as { decimals: number; symbol: string; named?: boolean }
+        return { address: key.slice(ASSET_META.length) as Address, decimals, symbol, named: named === true }
       }),
     ]
   }
@@ -526,13 +540,20 @@ export class Wallet {
     const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
     this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
     p.onProgress?.('escrowing')
+    let sending = false
     try {
-      await escrowDeposit(this.#options.l1, { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments })
+      await escrowDeposit(
+        this.#options.l1,
+        { rollup: this.#options.rollupAddress, asset: a, amount: escrowed, extDataHash: tx.extDataHash, commitments: tx.commitments },
+        { onSending: () => (sending = true) },
+      )
     } catch (error) {
       // The rollup refused it: nothing was escrowed. Any other failure (a timeout, a lost RPC) may
       // still land: it stays `escrowing`, and the next sync looks for it on L1.
-      if (error instanceof RollupRevertedError) {
-        this.store.updateDeposit(key, { state: 'void', lastError: error.code })
+      // Refused by the rollup, or failed before the escrow transaction was signed (its simulation:
+      // too little ETH, a token approval that failed): nothing is on its way.
+      if (error instanceof RollupRevertedError || !sending) {
+        this.store.updateDeposit(key, { state: 'void', lastError: error instanceof BaseError ? error.code : 'NOT_SENT' })
         throw error
       }
       const reason = error instanceof BaseError ? error.code : error instanceof Error && 'shortMessage' in error ? String(error.shortMessage) : 'no answer'
@@ -702,8 +723,9 @@ export class Wallet {
     p.onProgress?.('proving')
     const tx = await this.#prove({ asset: a, inputs, outputs: [payment, this.#self(a, change), this.#feeOutput(fee)] })
     p.onProgress?.('submitting')
-    // To our own address: allowed (a test, or a fresh note), and shown as what it is.
-    const kind = recipient.ownerPk === this.keys.ownerPk ? 'self' : 'send'
+    // To our own address (both keys: one with our ownerPk and another's vpk is not ours to
+    // read): allowed, and shown as what it is.
+    const kind = this.isOwnAddress(p.to) ? 'self' : 'send'
     return this.#submit(tx, inputs, fee.amount, { kind, asset: asset(a), amount: p.amount, counterparty: p.to, memo: p.memo ?? null })
   }
 

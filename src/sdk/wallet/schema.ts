@@ -69,7 +69,7 @@ export const history = sqliteTable('history', {
   memo: text('memo'),
   /** sequencer id, when the wallet submitted it */
   txId: text('tx_id'),
-  /** `final` once the settling block has the wallet's confirmations on top; a reorg never takes it back */
+  /** `final` once the settling block has the wallet's confirmations on top (a reorg deeper than that still takes it back) */
   status: text('status', { enum: ['pending', 'settled', 'final', 'rejected'] }).notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   block: integer('block'),
