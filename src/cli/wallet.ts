@@ -359,7 +359,7 @@ export function walletCommand(): Command {
       if (parsed) {
         const given = (['asset', 'memo'] as const).filter((o) => cmd.getOptionValueSource(o) === 'cli')
         if (given.length > 0) throw new InvalidParameterError(given[0]!, 'a payment URI sets the asset and memo itself: drop the flag, or pay without the URI')
-        if (parsed.amount !== undefined && amount !== undefined) throw new InvalidParameterError('amount', 'the payment URI names its amount: drop the amount argument')
+        if (/[?&]amount=/i.test(to) && amount !== undefined) throw new InvalidParameterError('amount', 'the payment URI names its amount: drop the amount argument')
       }
       const { wallet: w } = await openWallet(f)
       let request: { to: string; amount: bigint; asset: TokenInfo; memo?: string }
