@@ -53,13 +53,17 @@ const keyPath = (dir: string) => path.join(dir, 'wallet.key')
 async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicClient: PublicClient; hasL1Key: boolean }> {
   const { loadClientConfig, networkConfig } = await import('./clientConfig.ts')
   const { config: net, devnet } = loadClientConfig(networkConfig, flags, { devnetFile: flags.devnet })
+  // scrypt (a third of a second) runs on the thread pool while this thread loads viem and the SDK.
+  const { readKeyFile } = await import('./walletKeyFile.ts')
+  const sealed = readKeyFile(keyPath(flags.dir), passphrase())
+  sealed.catch(() => {}) // awaited below; a failure there is the command's error
   const L = await lib()
   const transport = L.rpcTransport(net.rpcUrl) // errors name the RPC's origin, never its token
   const publicClient = L.createPublicClient({ transport, pollingInterval: 200 }) as PublicClient
-  // Both at once: scrypt runs on the thread pool, the chain id is a network round trip. Poseidon's
-  // engine is not built here: a sync that appends to the tree, or a proof, builds it when needed.
+  // The key and the chain id at once (a network round trip). Poseidon's engine is not built
+  // here: a sync that appends to the tree, or a proof, builds it when needed.
   const [seed, chainId] = await Promise.all([
-    L.readKeyFile(keyPath(flags.dir), passphrase()),
+    sealed,
     publicClient.getChainId().catch((cause) => Promise.reject(new L.L1UnreachableError(L.redactUrl(net.rpcUrl), { cause }))),
   ])
   // The L1 account pays for deposits (escrow) only: the variable named by --l1-key-env, or the
