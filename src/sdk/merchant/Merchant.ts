@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { base32nopad } from '@scure/base'
-import { type Address, erc20Abi, getAddress, type Hex, hexToBytes, isAddress, isHex, type PublicClient, zeroAddress } from 'viem'
+import { type Address, getAddress, type Hex, hexToBytes, isAddress, isHex, type PublicClient, zeroAddress } from 'viem'
 import { encodeAddress } from '../../crypto/address.ts'
 import { toHex32 } from '../../crypto/field.ts'
 import { AMOUNT_LIMIT } from '../../crypto/note.ts'
@@ -17,6 +17,7 @@ import { buildPaymentUri } from './paymentUri.ts'
 import { type PaymentQr, renderQr } from './renderQr.ts'
 import type { PaymentMatch } from './schema.ts'
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhookSignature.ts'
+import { readTokenInfo } from '../../settlement/readTokenInfo.ts'
 
 export type WebhookOptions = {
   /** where deliveries are POSTed */
@@ -732,12 +733,10 @@ export class Merchant {
     if (asset === zeroAddress) return 18
     const known = this.#decimals.get(asset)
     if (known !== undefined) return known
-    let decimals: number
-    try {
-      decimals = await this.#options.publicClient.readContract({ address: asset, abi: erc20Abi, functionName: 'decimals' })
-    } catch (cause) {
+    // The wallet's reader: the same ERC-20 check and the same bound on decimals.
+    const { decimals } = await readTokenInfo(this.#options.publicClient, asset).catch((cause: unknown) => {
       throw new InvalidParameterError('asset', 'expected an ERC-20 contract with decimals() on the settlement chain, or pass `decimals`', cause instanceof Error ? cause.message : undefined)
-    }
+    })
     this.#decimals.set(asset, decimals)
     return decimals
   }
