@@ -9,6 +9,7 @@ import { importViewingKey, type ViewingKey } from '../../crypto/viewingKeys.ts'
 import { ApiKeyNotFoundError, InvalidParameterError, InvoiceLimitError, InvoiceNotFoundError, MerchantClosedError, NodeUnreachableError, WrongNetworkError } from '../../errors/index.ts'
 import { getBlock, getChainId } from 'viem/actions'
 import { type Checkpoint, detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
+import { readTokenInfo } from '../../settlement/readTokenInfo.ts'
 import { type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { invoiceIdOfMemo, invoiceMemo, newInvoiceId } from './invoiceMemo.ts'
 import { type CountedPayment, INVOICE_EVENT_TYPES, INVOICE_STATES, type InvoiceEventType, type InvoiceState, type InvoiceStatus, invoiceEvents, invoiceStatus } from './invoiceState.ts'
@@ -17,7 +18,6 @@ import { buildPaymentUri } from './paymentUri.ts'
 import { type PaymentQr, renderQr } from './renderQr.ts'
 import type { PaymentMatch } from './schema.ts'
 import { WEBHOOK_SIGNATURE_HEADER, signWebhook } from './webhookSignature.ts'
-import { readTokenInfo } from '../../settlement/readTokenInfo.ts'
 
 export type WebhookOptions = {
   /** where deliveries are POSTed */
