@@ -30,7 +30,7 @@ abstract contract Reenterer {
 
 /// @title A token that calls back into the rollup from inside transfer and transferFrom
 contract ReentrantToken is TestToken, Reenterer {
-    constructor() TestToken("Reentrant", "REN") {}
+    constructor() TestToken("Reentrant", "REN", 18) {}
 
     function transfer(address to, uint256 amount) public override returns (bool) {
         _reenter();
