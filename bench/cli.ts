@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { terminateProver } from '../src/circuits/index.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { startDevnet } from '../src/cli/devnet.ts'
 import { createSilentLogger } from '../src/log/index.ts'
@@ -55,6 +56,7 @@ export async function benchCli(log: (line: string) => void): Promise<Row[]> {
     ]
   } finally {
     await devnet.stop()
+    await terminateProver() // the devnet's proof checks started snarkjs's worker threads
     rmSync(dir, { recursive: true, force: true })
   }
 }

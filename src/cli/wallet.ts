@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Command } from 'commander'
 import type { Address, Hex, PublicClient } from 'viem'
 import { InvalidParameterError } from '../errors/index.ts'
+import type { SettlementClients } from '../settlement/clients.ts'
 import type { TokenInfo } from '../settlement/readTokenInfo.ts'
 import type { FeeQuote } from '../sdk/wallet/feeQuote.ts'
 import type { PaymentStep, TransactionHandle, TransactionProgress, TransactionStage, Wallet } from '../sdk/wallet/Wallet.ts'
@@ -70,15 +71,23 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
   // devnet's first user account.
   const envName = flags.l1KeyEnv ?? 'ZKPAY_L1_KEY'
   const key = (process.env[envName] ?? devnet.accounts?.[1]?.privateKey) as Hex | undefined
-  const account = L.privateKeyToAccount(key ?? `0x${'11'.repeat(32)}`)
   const chain = { id: chainId, name: 'l1', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [L.redactUrl(net.rpcUrl)] } } }
-  const walletClient = L.createWalletClient({ account, chain, transport })
+  // The L1 account is made when first used (deposit, reclaim, claim): deriving its address
+  // costs a seventh of a second, which `balance` and `send` need not pay.
+  let walletClient: SettlementClients['walletClient'] | undefined
+  const l1: SettlementClients = {
+    publicClient,
+    get walletClient() {
+      walletClient ??= L.createWalletClient({ account: L.privateKeyToAccount(key ?? `0x${'11'.repeat(32)}`), chain, transport })
+      return walletClient
+    },
+  }
   const wallet = L.createWallet({
     seed,
     sequencerUrl: net.sequencerUrl,
     rollupAddress: net.rollupAddress,
     fromBlock: net.fromBlock,
-    l1: { publicClient, walletClient },
+    l1,
     store: L.openWalletStore({ path: path.join(flags.dir, 'wallet.db') }),
   })
   return { wallet, publicClient, hasL1Key: key !== undefined }
@@ -274,7 +283,7 @@ export function walletCommand(): Command {
         rows.flatMap((r) => {
           const label = assetLabel(w, { address: r.asset, decimals: r.decimals, symbol: r.symbol })
           return [
-            `${formatAmount(r.balance, r.decimals)} ${label} (${r.notes} notes)`,
+            `${formatAmount(r.balance, r.decimals)} ${label} (${r.notes} ${r.notes === 1 ? 'note' : 'notes'})`,
             ...r.deposits.map(
               (d) =>
                 `  pending deposit: ${formatAmount(d.amount, r.decimals)} ${label} escrowed on L1, ${d.state}${d.lastError ? ` (the sequencer said ${printable(d.lastError, 80)})` : ''}${d.unlockBlock === null ? '' : `; reclaimable from block ${d.unlockBlock} with \`zkpay wallet reclaim\``}`,

@@ -19,7 +19,29 @@ export type MerklePath = {
   root: bigint
 }
 
-const zerosCache = new Map<number, bigint[]>()
+/**
+ * `zeroHashes(TREE_LEVELS)`, written out: opening a wallet would otherwise spend 16 Poseidon
+ * hashes in JavaScript on them before anything else. A unit test recomputes them.
+ */
+const ZERO_HASHES: readonly bigint[] = [
+  0n,
+  0x0532fd436e19c70e51209694d9c215250937921b8b79060488c1206db73e9946n,
+  0x1ea8dbbca1ca3a574b1b871aad1e8bc47571c7e11a99a6fb25f3f19d4bfad32cn,
+  0x1b98ec5a992cd3688e655aef8674386f4e84f0a442eaab4840427e359c214dd2n,
+  0x0fd83a3939005974d559c13c652a31942ffd61cab9a038e04239af96cafaee14n,
+  0x11eb54967ae25ce42205223461cda9dbb1a1811db38b71e404d1fd94c9627777n,
+  0x1c682a99981cf10a215d2788721e0ca060ddc0932cbb04c903eee3bd899dcfc0n,
+  0x2b3de1ae8e72d64a5cb03934061e3fd03789273f370e32d576ae54b4cbeca719n,
+  0x1b64ed0dc55f80f1f3da256b451baf16110fc268311a13fe903f87945b734861n,
+  0x06efb4c4a55b0225fd1088d357b2432f422b0593015c57980e373ecef9029c72n,
+  0x262138dff44f5352d2d7ec48461c771444a6c00c761a3263735d0a99143a51f1n,
+  0x07ea118d86ace14a8eaa26fc18b36fefe7d5f5b00e0eb9ebfd1c88f37131c178n,
+  0x0c2a4af81a2cd78159ce2f3d7ee05367fc5b3c3e1becea2a86d1e66dd27ffb7fn,
+  0x1a953a710c22f79c369c976fc9981ffdbfe236695297fec65886e645e6fa2884n,
+  0x16b0c5e286286eb6c4774ad6292b4f0bdc5b36cb7890b27544268892ae255e0dn,
+  0x2dd7186449cc82702fb8f2d7fa86e0095263f8afb521e1976f499e67a0d7cbb8n,
+  0x151399c724e17408a7a43cdadba2fc000da9339c56e4d49c6cdee6c4356fbc68n,
+]
 
 /** Below this many parents on a level, hashing in place beats shipping the level to workers. */
 const PARALLEL_MIN_NODES = 1024
@@ -35,13 +57,8 @@ function hasherPool(threads: number): WorkerPool<Uint8Array, Uint8Array> {
 
 /** `zeros[0] = 0`, `zeros[i+1] = H(zeros[i] ×4)`: the root of an empty subtree of height i. */
 export function zeroHashes(levels: number): bigint[] {
-  let zeros = zerosCache.get(levels)
-  if (!zeros) {
-    zeros = [0n]
-    for (let i = 0; i < levels; i++) zeros.push(poseidon([zeros[i]!, zeros[i]!, zeros[i]!, zeros[i]!]))
-    zerosCache.set(levels, zeros)
-  }
-  return zeros
+  if (!Number.isInteger(levels) || levels < 0 || levels > TREE_LEVELS) throw new InvalidParameterError('levels', `expected an integer from 0 to ${TREE_LEVELS}`)
+  return ZERO_HASHES.slice(0, levels + 1)
 }
 
 /**

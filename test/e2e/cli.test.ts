@@ -165,7 +165,7 @@ describe('zkpay wallet', () => {
     expect(json(await zkpay(['--json', 'deposit', '0.05'], { wallet: 'tok' }))).toMatchObject({ status: 'settled' })
 
     const balance = await zkpay(['balance'], { wallet: 'tok' })
-    expect(balance.stdout.trim().split('\n')).toEqual(['0.05 ETH (1 notes)', '13.75 SIX (2 notes)'])
+    expect(balance.stdout.trim().split('\n')).toEqual(['0.05 ETH (1 note)', '13.75 SIX (2 notes)'])
     const one = json<{ balance: string; assets: { symbol: string; decimals: number; balance: string }[] }>(await zkpay(['--json', 'balance', '--asset', 'SIX'], { wallet: 'tok' }))
     expect(one).toMatchObject({ balance: '13750000', assets: [{ symbol: 'SIX', decimals: 6, balance: '13750000' }] })
 

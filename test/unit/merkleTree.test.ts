@@ -19,6 +19,15 @@ describe('MerkleTree', () => {
     expect(tree.root).toBe(tree.zeros[16])
   })
 
+  it('zero hashes: the written-out table is zeros[i+1] = H(zeros[i] ×4), level by level', () => {
+    const zeros = zeroHashes(TREE_LEVELS)
+    expect(zeros).toHaveLength(TREE_LEVELS + 1)
+    expect(zeros[0]).toBe(0n)
+    for (let i = 0; i < TREE_LEVELS; i++) expect(zeros[i + 1]).toBe(poseidon([zeros[i]!, zeros[i]!, zeros[i]!, zeros[i]!]))
+    expect(zeroHashes(3)).toEqual(zeros.slice(0, 4))
+    expect(() => zeroHashes(TREE_LEVELS + 1)).toThrow(/levels/)
+  })
+
   it.each([0, 1, 2, 3, 4, 5, 1000])('behavior: root equals a naive recomputation for %i leaves', (n) => {
     const leaves = leavesOf(n)
     const one = new MerkleTree({ levels: 6 })
