@@ -1,6 +1,5 @@
-import { Command, CommanderError } from 'commander'
-import { BaseError } from '../errors/index.ts'
-import { printable } from './printable.ts'
+import { Command } from 'commander'
+import { errorReport } from './errorReport.ts'
 import { progressLogger } from './progress.ts'
 
 /**
@@ -256,38 +255,17 @@ function overrideExits(command: Command): void {
 }
 overrideExits(program)
 
-/** An error as the user sees it: `error CODE: sentence` on stderr, or `{"error":{code,message}}` on stdout under --json. */
-function report(code: string, rawMessage: string): void {
-  // Messages can quote others (a node's reason, a token's revert string): never raw to a terminal.
-  const message = printable(rawMessage, 600)
-  const json = process.argv.slice(2).includes('--json')
-  if (json) console.log(JSON.stringify({ error: { code, message } }))
-  else console.error(`error ${code}: ${message}`)
-  process.exitCode = 2
-}
-
 try {
   await program.parseAsync(process.argv)
 } catch (e) {
-  if (e instanceof CommanderError) {
-    if (e.exitCode === 0) process.exitCode = 0 // --help, --version
-    else {
-      const command = (e as CommanderError & { command?: Command }).command ?? program
-      const path = [] as string[]
-      for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name())
-      const problem = e.code === 'commander.help' ? 'a command is missing' : e.message.replace(/^error: /, '')
-      report('USAGE', `${problem}; see \`${path.join(' ')} --help\``)
-    }
-  } else if (e instanceof BaseError) {
-    // Expected failures are BaseErrors with a code and a sentence: print those, not a stack.
-    report(e.code, e.shortMessage)
-  } else if (e instanceof Error && 'shortMessage' in e) {
-    // viem's errors (an RPC that refuses, an account without funds) carry a one-line summary.
-    report('L1_REQUEST_FAILED', String(e.shortMessage))
-  } else {
-    // A bug: still one line for the user; the stack with ZKPAY_DEBUG=1.
-    report('INTERNAL_ERROR', `${e instanceof Error ? e.message.split('\n')[0] : String(e)} (a bug in zkpay: run again with ZKPAY_DEBUG=1 for the stack trace and report it)`)
-    if (process.env.ZKPAY_DEBUG) console.error(e)
+  // One line, `error CODE: sentence` on stderr, or `{"error":{code,message}}` on stdout under
+  // --json; exit 2. A bug's stack only with ZKPAY_DEBUG.
+  const report = errorReport(e)
+  if (report) {
+    if (process.argv.slice(2).includes('--json')) console.log(JSON.stringify({ error: report }))
+    else console.error(`error ${report.code}: ${report.message}`)
+    process.exitCode = 2
+    if (report.code === 'INTERNAL_ERROR' && process.env.ZKPAY_DEBUG) console.error(e)
   }
 }
 // Commands that start long-lived workers (servers, devnets) never reach this line; for the

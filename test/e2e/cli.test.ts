@@ -12,6 +12,7 @@ import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
 import { testTokenAbi } from '../../src/settlement/generated/contracts.ts'
 import { terminateProver } from '../../src/circuits/index.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { runOnTerminal } from '../helpers/cli.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -36,6 +37,15 @@ async function zkpay(args: string[], options: { wallet?: string; env?: Record<st
     const failed = e as { code: number; stdout: string; stderr: string }
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr }
   }
+}
+/** `zkpay wallet <args>` on a terminal of its own, answering `answer` to its yes/no question. */
+function onTerminal(args: string[], answer: string, options: { wallet?: string } = {}) {
+  const flags = ['--rpc-url', devnet.anvil.rpcUrl, '--sequencer-url', node.url, '--rollup', devnet.rollup, '--from-block', String(devnet.deployBlock)]
+  return runOnTerminal(['bin/zkpay.js', 'wallet', '--dir', join(dir, options.wallet ?? 'a'), ...flags, ...args], {
+    env: { ZKPAY_WALLET_PASSPHRASE: 'correct horse', ZKPAY_L1_KEY: l1Key },
+    prompt: /\[y\/N\]/,
+    answer,
+  })
 }
 const json = <T>(r: { code: number; stdout: string; stderr: string }): T => {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`)
@@ -107,7 +117,7 @@ describe('zkpay wallet', () => {
     await expectError(zkpay(['balance'], { flags: ['--rpc-url', 'http://127.0.0.1:9', '--sequencer-url', node.url, '--rollup', devnet.rollup] }), /L1_UNREACHABLE/)
   })
 
-  it('error: usage mistakes, damaged key files, weak passphrases, an L1 address in send and an unconfirmed URI are one line with a code (JSON under --json), exit 2, nothing moved', async () => {
+  it('error: usage mistakes, damaged key files, weak passphrases, an L1 address in send and a URI not confirmed (without a terminal, or answered no on one) are one line with a code (JSON under --json), exit 2, nothing moved', async () => {
     const oneLine = async (r: Promise<{ code: number; stdout: string; stderr: string }>, code: string, message?: RegExp) => {
       const { code: exit, stdout, stderr } = await r
       expect(exit).toBe(2)
@@ -149,9 +159,26 @@ describe('zkpay wallet', () => {
     const uri = buildPaymentUri({ address: bob.address, amount: parseEther('0.01') })
     await oneLine(zkpay(['send', uri, '--yes', '--asset', devnet.rollup]), 'INVALID_PARAMETER', /`asset`: a payment URI sets the asset/)
     await oneLine(zkpay(['send', uri, '5', '--yes']), 'INVALID_PARAMETER', /names its amount/)
+    // --yes is the whole confirmation for a script: past it, the payment's own checks (here an
+    // empty wallet's balance) decide.
+    json(await zkpay(['--json', 'new'], { wallet: 'empty' }))
+    await oneLine(zkpay(['send', uri, '--yes'], { wallet: 'empty' }), 'INSUFFICIENT_BALANCE')
+
+    // On a terminal zkpay asks, with the amount and the whole address in the question and the
+    // URI's label made printable; anything but yes pays nothing.
+    const history = () => zkpay(['--json', 'history']).then((r) => json<unknown[]>(r))
+    const before = await history()
+    const labelled = buildPaymentUri({ address: bob.address, amount: parseEther('0.01'), label: 'Bike\u001b]0;pwned\u0007 Shop' })
+    const no = await onTerminal(['send', labelled], 'n')
+    expect(no.code).toBe(2)
+    expect(no.screen).toContain(`pay 0.01 ETH to ${bob.address}? [y/N]`)
+    expect(no.screen).toMatch(/label: {3}Bike\]0;pwned Shop/)
+    expect(no.screen).not.toContain('\u001b]0;')
+    expect(no.screen).toMatch(/error INVALID_PARAMETER: .*not confirmed: nothing was paid/)
+    expect(await history()).toEqual(before)
   })
 
-  it('behavior: a 6-decimal token by address then by symbol, every asset in balance, history in each asset\'s units with block times, final after confirmations, a self-transfer, a URI paid with --yes, memos without control characters', async () => {
+  it('behavior: a 6-decimal token by address then by symbol, every asset in balance, history in each asset\'s units with block times, final after confirmations, a self-transfer, a URI confirmed on a terminal, memos without control characters', async () => {
     const [operator, user] = [devnet.accounts[0]!, devnet.accounts[1]!]
     const token = await deployTestToken(operator, { name: 'Six Dollar', symbol: 'SIX', decimals: 6 })
     const minted = await operator.walletClient.writeContract({ address: token, abi: testTokenAbi, functionName: 'mint', args: [user.walletClient.account.address, 10n ** 12n], gas: 100_000n })
@@ -172,8 +199,12 @@ describe('zkpay wallet', () => {
     // To ourselves: allowed, shown as a self-transfer; the memo's escape sequence is not printed.
     const self = await zkpay(['send', me, '2', '--asset', 'SIX', '--memo', 'note\u001b[2Jto self'], { wallet: 'tok' })
     expect(self.stdout).toMatch(/^sent 2 SIX to yourself \(a self-transfer\)/m)
-    const uri = buildPaymentUri({ address: bob, amount: 10_000_000_000_000_000n, label: 'Bike\u001b]0;pwned\u0007 Shop' })
-    expect((await zkpay(['send', uri, '--yes'], { wallet: 'tok' })).stdout).toMatch(/^sent 0\.01 ETH to zkpt1/m)
+    // A payment URI, confirmed on a terminal.
+    const uri = buildPaymentUri({ address: bob, amount: 10_000_000_000_000_000n, label: 'Bike Shop' })
+    const paid = await onTerminal(['send', uri], 'y', { wallet: 'tok' })
+    expect(paid.code).toBe(0)
+    expect(paid.screen).toContain(`pay 0.01 ETH to ${bob}? [y/N]`)
+    expect(paid.screen).toMatch(/^sent 0\.01 ETH to zkpt1/m)
 
     await devnet.testClient.mine({ blocks: 3 })
     const history = await zkpay(['history'], { wallet: 'tok' })
