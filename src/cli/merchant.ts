@@ -4,6 +4,7 @@ import { ApiKeyRequiredError, BaseError, InvalidParameterError } from '../errors
 import type { Invoice, Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
 import type { Config } from '../config/index.ts'
 import type { ClientFlags, merchantConfig } from './clientConfig.ts'
+import { printable } from './printable.ts'
 
 /**
  * The merchant's settings (flags, then `ZKPAY_*` variables, then the devnet file, then
@@ -281,7 +282,10 @@ export function merchantCommand(): Command {
         m.on('*', (e) => console.log(describeEvent(e)))
         m.on('error', (e) => console.error(`warning ${describeError(e)}`))
         const server = await serveHttp({
-          fetch: createMerchantApp(m, config.apiKey === undefined ? {} : { apiKey: config.apiKey }).fetch,
+          fetch: createMerchantApp(m, {
+            ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+            onError: (e, request) => console.error(`warning ${describeError(e)} (${request.method} ${printable(request.path, 120)})`),
+          }).fetch,
           port,
           hostname: host,
           headersTimeoutMs: config.httpHeadersTimeoutMs,

@@ -214,6 +214,19 @@ describe('createMerchantApp', () => {
     expect(() => createMerchantApp(merchant, { apiKey: 'short' })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
   })
 
+  it('error: a request that fails unexpectedly is a 500 INTERNAL_ERROR without detail, and the error goes to onError with the route', async () => {
+    const broken = createMerchant(unitMerchantOptions(keys))
+    const seen: { error: unknown; request: { method: string; path: string } }[] = []
+    const brokenApp = createMerchantApp(broken, { apiKey, onError: (error, request) => seen.push({ error, request }) })
+    await broken.close() // its store is closed: every read now throws
+    const res = await brokenApp.request('/invoices/inv_abcdefghijkl', { headers: asMerchant })
+    expect(res.status).toBe(500)
+    const body = (await res.json()) as { code: string; message: string }
+    expect(body).toEqual({ code: 'INTERNAL_ERROR', message: expect.stringMatching(/check its log/) })
+    expect(seen).toEqual([{ error: expect.any(Error), request: { method: 'GET', path: '/invoices/inv_abcdefghijkl' } }])
+    expect(JSON.stringify(body)).not.toContain((seen[0]!.error as Error).message)
+  })
+
   it('default: GET /checkout/:id is an HTML page with the QR code, the amount and the payment link', async () => {
     const invoice = await merchant.createInvoice({ amount: 250_000_000_000_000_000n, expiresIn: 60, label: '<Shop>' })
     const res = await app.request(`/checkout/${invoice.id}`)

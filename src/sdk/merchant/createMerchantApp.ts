@@ -58,6 +58,11 @@ export type MerchantAppOptions = {
    * included; without a key an app serves public views only.
    */
   apiKey?: string
+  /**
+   * Told of each request that failed with an unexpected error (the client gets a 500 with
+   * `INTERNAL_ERROR` and no detail): where the operator's log should get it.
+   */
+  onError?: (error: unknown, request: { method: string; path: string }) => void
 }
 
 const UNAUTHORIZED = {
@@ -261,7 +266,10 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
     .all('/invoices/:id/events', notAllowed('GET'))
     .all('/checkout/:id', notAllowed('GET'))
     .notFound((c) => c.json({ code: 'NOT_FOUND', message: `No route ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}: see the merchant's README for its routes.` }, 404))
-    .onError((_error, c) => c.json({ code: 'INTERNAL_ERROR', message: 'The merchant failed to answer this request: try again, and check its log if it persists.' }, 500))
+    .onError((error, c) => {
+      options.onError?.(error, { method: c.req.method, path: c.req.path })
+      return c.json({ code: 'INTERNAL_ERROR', message: 'The merchant failed to answer this request: try again, and check its log if it persists.' }, 500)
+    })
 }
 
 /** States in which the invoice is paid: the QR code goes, the redirect (if any) follows. */
