@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { decryptNotes, deriveKeys, type EncryptedTransaction, encryptNotes, getPrimitives, initCrypto, MerkleTree, NoteScanner, noteCommitment, randomFieldElement } from '../src/index.ts'
+import { decryptNotes, deriveKeys, type EncryptedTransaction, encryptNotes, getPrimitives, initCrypto, MerkleTree, NoteScanner, noteCommitment, randomFieldElement } from '../src/crypto/index.ts'
 import { openWalletStore, type WalletStore } from '../src/sdk/wallet/WalletStore.ts'
 
 export type Row = { key: string; label: string; value: number; unit: string; target?: string }

@@ -1,7 +1,8 @@
 import { zeroAddress } from 'viem'
 import { artifactPaths } from '../src/circuits/artifacts.ts'
 import { loadCircuit } from '../src/circuits/groth16Prover.ts'
-import { buildBatchWitness, buildTransferWitness, deriveKeys, extDataHash, initCrypto, MerkleTree, noteCommitment, proveBatch, proveTransfer, randomFieldElement, terminateProver } from '../src/index.ts'
+import { buildBatchWitness, buildTransferWitness, proveBatch, proveTransfer, terminateProver } from '../src/circuits/index.ts'
+import { deriveKeys, extDataHash, initCrypto, MerkleTree, noteCommitment, randomFieldElement } from '../src/crypto/index.ts'
 
 /**
  * One circuit's proving figures, in a process of its own so that its peak memory (snarkjs's

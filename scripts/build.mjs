@@ -41,6 +41,40 @@ const walk = (dir) => {
 walk(src)
 console.log(`built ${files} modules into dist/`)
 
+// Declarations for the package's consumers (dist/**/*.d.ts). The source imports with `.ts`
+// extensions, which tsc keeps in declarations: they are rewritten to the `.js` files a
+// consumer's resolver finds beside them. With --check (`npm test`), the same program also type
+// checks the whole project (src, test, bench: tsconfig.json), so that the check and the
+// declarations cost one tsc pass rather than two.
+{
+  const check = process.argv.includes('--check')
+  const staging = path.join(root, '.cache', 'declarations')
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, check ? 'tsconfig.json' : 'tsconfig.build.json'),
+    { noEmit: false, declaration: true, emitDeclarationOnly: true, declarationMap: false, rewriteRelativeImportExtensions: true, rootDir: root, outDir: staging },
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')) } },
+  )
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options })
+  const relativeTs = /((?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]*?)\.ts(['"])/g
+  const writeDeclaration = (fileName, text) => {
+    const relative = path.relative(path.join(staging, 'src'), fileName)
+    if (relative.startsWith('..')) return // test/ and bench/ are checked, not shipped
+    const to = path.join(out, relative)
+    mkdirSync(path.dirname(to), { recursive: true })
+    writeFileSync(to, text.replace(relativeTs, '$1.js$2'))
+  }
+  const emitted = program.emit(undefined, writeDeclaration, undefined, true)
+  // Declaration errors matter for what ships (src/), type errors everywhere.
+  const shipped = (d) => d.file === undefined || d.file.fileName.startsWith(src + path.sep) || d.file.fileName.startsWith(`${src}/`)
+  const typeErrors = check ? [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics(), ...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()] : []
+  const problems = [...typeErrors, ...emitted.diagnostics.filter(shipped)]
+  if (problems.length) {
+    console.error(ts.formatDiagnostics(problems, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }))
+    process.exit(1)
+  }
+  console.log(check ? 'type checked the project and wrote the declarations into dist/' : 'wrote the declarations into dist/')
+}
+
 // The CLI as one bundle (with a chunk per lazily loaded command), tree-shaken: a command loads
 // a few files instead of some two thousand modules (viem alone is 1,500), which is most of its
 // start-up time. The library stays the per-file build above; the bundle is only what bin/zkpay
@@ -59,7 +93,6 @@ const result = await esbuild.build({
   platform: 'node',
   target: 'node20',
   minifySyntax: true,
-  sourcemap: true,
   external,
   logLevel: 'warning',
   // Bundled CommonJS packages that call require() get one bound to the bundle's location.

@@ -1,3 +1,3 @@
-export { type AppOptions, type AppType, createApp } from './createApp.ts'
+export { type AppOptions, createApp } from './createApp.ts'
 export { transactionSchema } from './schemas.ts'
 export { PUBLIC_EVENT_RESOLUTION_MS, type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'

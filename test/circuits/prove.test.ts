@@ -1,24 +1,7 @@
 import { zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  buildBatchWitness,
-  buildTransferWitness,
-  deriveKeys,
-  extDataHash,
-  FIELD_SIZE,
-  initCrypto,
-  MerkleTree,
-  type Note,
-  noteCommitment,
-  type Proof,
-  proveBatch,
-  proveTransfer,
-  randomFieldElement,
-  terminateProver,
-  toField,
-  verifyBatch,
-  verifyTransfer,
-} from '../../src/index.ts'
+import { buildBatchWitness, buildTransferWitness, type Proof, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from '../../src/circuits/index.ts'
+import { deriveKeys, extDataHash, FIELD_SIZE, initCrypto, MerkleTree, type Note, noteCommitment, randomFieldElement, toField } from '../../src/crypto/index.ts'
 
 // Full-size circuits (16 levels, 64-leaf batches) with the committed dev keys: real proofs.
 beforeAll(() => initCrypto())

@@ -1,4 +1,4 @@
-import { poseidon } from '../../src/index.ts'
+import { poseidon } from '../../src/crypto/index.ts'
 
 /** The root of a 4-ary tree of `levels` levels holding `leaves`, recomputed from scratch. */
 export function naiveRoot(leaves: readonly bigint[], levels: number): bigint {

@@ -1,7 +1,8 @@
 import { bech32m } from '@scure/base'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { decodeAddress, deriveKeys, encodeAddress, FIELD_SIZE, initCrypto } from '../../src/index.ts'
+import { decodeAddress, encodeAddress } from '../../src/index.ts'
+import { deriveKeys, FIELD_SIZE, initCrypto } from '../../src/crypto/index.ts'
 
 beforeAll(() => initCrypto())
 

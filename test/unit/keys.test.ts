@@ -3,22 +3,8 @@ import { inspect } from 'node:util'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeBech32m } from '../../src/crypto/bech32.ts'
-import {
-  decryptNotes,
-  deriveInternalKey,
-  deriveKeys,
-  encryptNotes,
-  exportViewingKey,
-  FIELD_SIZE,
-  generateMnemonic,
-  importViewingKey,
-  initCrypto,
-  mnemonicFromSeed,
-  noteCommitment,
-  poseidon,
-  randomFieldElement,
-  seedFromMnemonic,
-} from '../../src/index.ts'
+import { decryptNotes, deriveInternalKey, deriveKeys, encryptNotes, FIELD_SIZE, initCrypto, noteCommitment, poseidon, randomFieldElement } from '../../src/crypto/index.ts'
+import { exportViewingKey, generateMnemonic, importViewingKey, mnemonicFromSeed, seedFromMnemonic } from '../../src/index.ts'
 
 beforeAll(() => initCrypto())
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { FIELD_SIZE, initCrypto, MerkleTree, poseidon, TREE_LEVELS, verifyMerklePath, zeroHashes } from '../../src/index.ts'
+import { FIELD_SIZE, initCrypto, MerkleTree, poseidon, TREE_LEVELS, verifyMerklePath, zeroHashes } from '../../src/crypto/index.ts'
 import { WorkerPool } from '../../src/crypto/workerPool.ts'
 import { naiveRoot } from '../helpers/naiveTree.ts'
 

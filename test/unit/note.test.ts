@@ -1,18 +1,6 @@
 import { decodeAbiParameters, keccak256, zeroAddress } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  AMOUNT_LIMIT,
-  ASSET_LIMIT,
-  type ExtData,
-  encodeExtData,
-  extDataAbiParameters,
-  extDataHash,
-  FIELD_SIZE,
-  initCrypto,
-  noteCommitment,
-  noteNullifier,
-  poseidon,
-} from '../../src/index.ts'
+import { AMOUNT_LIMIT, ASSET_LIMIT, type ExtData, encodeExtData, extDataAbiParameters, extDataHash, FIELD_SIZE, initCrypto, noteCommitment, noteNullifier, poseidon } from '../../src/crypto/index.ts'
 
 beforeAll(() => initCrypto())
 

@@ -1,21 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  decryptNotes,
-  deriveKeys,
-  encryptNotes,
-  getPrimitives,
-  initCrypto,
-  MEMO_SIZE,
-  type Note,
-  NOTE_CIPHERTEXT_SIZE,
-  NOTE_PLAINTEXT_SIZE,
-  type NoteRecipient,
-  noblePrimitives,
-  noteCommitment,
-  type Primitives,
-  randomFieldElement,
-  setPrimitives,
-} from '../../src/index.ts'
+import { decryptNotes, deriveKeys, encryptNotes, getPrimitives, initCrypto, type Note, NOTE_CIPHERTEXT_SIZE, NOTE_PLAINTEXT_SIZE, type NoteRecipient, noblePrimitives, noteCommitment, type Primitives, randomFieldElement, setPrimitives } from '../../src/crypto/index.ts'
+import { MEMO_SIZE } from '../../src/index.ts'
 
 let native: Primitives
 beforeAll(async () => {

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { packTransactions, unpackTransactions } from '../../src/crypto/noteScanner.ts'
-import {
-  deriveKeys,
-  type EncryptedTransaction,
-  encryptNotes,
-  initCrypto,
-  NOTE_CIPHERTEXT_SIZE,
-  type NoteRecipient,
-  NoteScanner,
-  noteCommitment,
-  randomFieldElement,
-} from '../../src/index.ts'
+import { deriveKeys, type EncryptedTransaction, encryptNotes, initCrypto, NOTE_CIPHERTEXT_SIZE, type NoteRecipient, NoteScanner, noteCommitment, randomFieldElement } from '../../src/crypto/index.ts'
 
 beforeAll(() => initCrypto())
 

@@ -1,7 +1,7 @@
 import { buildPoseidon } from 'circomlibjs'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
-import { FIELD_SIZE, initCrypto, poseidon } from '../../src/index.ts'
+import { FIELD_SIZE, initCrypto, poseidon } from '../../src/crypto/index.ts'
 
 beforeAll(() => initCrypto())
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { initCrypto, MerkleTree, poseidon } from '../../src/index.ts'
+import { initCrypto, MerkleTree, poseidon } from '../../src/crypto/index.ts'
 import { CHECKPOINT_BLOCKS } from '../../src/settlement/detectReorg.ts'
 import { type HistoryEntry, openWalletStore, type StoredNote, type SyncWrite, TREE_CHUNK_NODES } from '../../src/sdk/wallet/WalletStore.ts'
 
