@@ -1,6 +1,6 @@
 import { type Hex, hexToBytes, type TransactionReceipt, zeroAddress } from 'viem'
 import { type ShieldedTransaction, terminateProver } from '../src/circuits/index.ts'
-import { MAX_BATCH_SIZE } from '../src/config/index.ts'
+import { BATCH_TRANSFERS } from '../src/crypto/batch.ts'
 import { TRANSFER_OUTPUTS } from '../src/crypto/note.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { deposit } from '../src/settlement/deposit.ts'
@@ -59,7 +59,7 @@ function breakdown(receipt: TransactionReceipt, input: Hex, transactions: readon
  */
 export async function benchSettlement(log: (line: string) => void): Promise<{ rows: Row[]; extra: Record<string, unknown> }> {
   await initCrypto()
-  const FULL = MAX_BATCH_SIZE
+  const FULL = BATCH_TRANSFERS
   const sizes = [1, 8, FULL] as const
   const devnet = await startDevnet()
   const [sequencer, payer] = devnet.accounts as [(typeof devnet.accounts)[0], (typeof devnet.accounts)[0]]

@@ -11,7 +11,7 @@ import { encryptNotes } from '../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { createWallet } from '../src/sdk/index.ts'
 import { compileContracts } from '../src/settlement/compileContracts.ts'
-import { BATCH_LEAVES } from '../src/settlement/syncFromL1.ts'
+import { BATCH_LEAVES } from '../src/crypto/batch.ts'
 import { startAnvil } from '../src/settlement/startAnvil.ts'
 import type { Row } from './crypto.ts'
 

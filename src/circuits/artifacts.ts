@@ -1,3 +1,4 @@
+import { BATCH_TRANSFERS } from '../crypto/batch.ts'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -14,8 +15,8 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  */
 export const CIRCUITS = {
   transfer: { name: 'transfer', source: 'circuits/transfer.circom' },
-  // n: transfers per batch, 64 leaves / TRANSFER_OUTPUTS (3) = 21 (the 64th leaf stays zero)
-  batch: { name: 'batch', source: 'circuits/batch.circom', n: 21 },
+  // n: transfers per batch (src/crypto/batch.ts)
+  batch: { name: 'batch', source: 'circuits/batch.circom', n: BATCH_TRANSFERS },
 } as const
 
 export type CircuitName = keyof typeof CIRCUITS

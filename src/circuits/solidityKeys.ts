@@ -1,3 +1,4 @@
+import { BATCH_LEAVES } from '../crypto/batch.ts'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { bn254 } from '@noble/curves/bn254.js'
@@ -48,7 +49,7 @@ export async function renderVerifyingKeys(dir = ARTIFACTS_DIR): Promise<string> 
   }
   const negAlpha: G1 = [batch.vk_alpha_1[0], (P - BigInt(batch.vk_alpha_1[1])).toString(), '1']
   const tree = new MerkleTree()
-  const batchLeaves = 4 ** 3
+  const batchLeaves = BATCH_LEAVES
   const transferPublics = 6 + TRANSFER_OUTPUTS
   if (batch.nPublic !== 3 + batchLeaves || transfer.nPublic !== transferPublics) {
     throw new CircuitArtifactError(`Expected ${transferPublics} transfer and ${3 + batchLeaves} batch public inputs, found ${transfer.nPublic} and ${batch.nPublic}.`)

@@ -1,3 +1,4 @@
+import { BATCH_SUBTREE_HEIGHT } from '../crypto/batch.ts'
 import { InvalidParameterError } from '../errors/index.ts'
 import {
   assertFieldElement,
@@ -132,7 +133,7 @@ export type BatchWitness = {
  * @example
  * const w = buildBatchWitness(tree, commitments) // then tree.insertMany(w.input.leaves)
  */
-export function buildBatchWitness(tree: MerkleTree, leaves: readonly bigint[], height = 3): BatchWitness {
+export function buildBatchWitness(tree: MerkleTree, leaves: readonly bigint[], height = BATCH_SUBTREE_HEIGHT): BatchWitness {
   const width = 4 ** height
   if (!Number.isInteger(height) || height < 1 || height >= tree.levels) throw new InvalidParameterError('height', `expected an integer from 1 to ${tree.levels - 1}`)
   if (leaves.length > width) throw new InvalidParameterError('leaves', `at most ${width} leaves per batch`)

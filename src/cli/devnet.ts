@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { BATCH_TRANSFERS } from '../crypto/batch.ts'
 import { type Address, createPublicClient, createWalletClient, type Hex, http, type PublicClient, toHex } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -84,7 +85,7 @@ export async function startDevnet(
         fromBlock: rollup.blockNumber,
         apiPort: 0,
         dataDir,
-        batchSize: options.batchSize ?? 21,
+        batchSize: options.batchSize ?? BATCH_TRANSFERS,
         batchMaxAgeMs: options.batchMaxAgeMs ?? 1_000,
         fees: prices ? `ETH=${prices.eth},${tokenAddress}=${prices.token}` : [],
       },

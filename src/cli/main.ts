@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { BATCH_TRANSFERS } from '../crypto/batch.ts'
 import { errorReport } from './errorReport.ts'
 import { progressLogger } from './progress.ts'
 
@@ -52,7 +53,7 @@ program
   .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
   .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
   .option('--operator-key-env <name>', 'NAME of the variable holding the operator key (ZKPAY_OPERATOR_KEY_ENV)')
-  .option('--batch-size <n>', 'transactions per batch, 1 to 21 (ZKPAY_BATCH_SIZE)')
+  .option('--batch-size <n>', `transactions per batch, 1 to ${BATCH_TRANSFERS} (ZKPAY_BATCH_SIZE)`)
   .option('--batch-max-age-ms <ms>', 'seal a smaller batch after this wait (ZKPAY_BATCH_MAX_AGE_MS)')
   .option('--fees <list>', "fee per transaction per asset, e.g. ETH=0.00001,0xToken=0.05 (ZKPAY_FEES)")
   .option('--fee-key-env <name>', "NAME of the variable holding the fee account's incoming viewing key, default ZKPAY_FEE_KEY (ZKPAY_FEE_KEY_ENV)")
@@ -144,7 +145,7 @@ program
   .command('devnet')
   .description('start anvil, deploy the rollup and a test token, run a node on loopback; writes .zkpay/devnet.json')
   .option('--dir <dir>', 'where devnet.json and the node data go', '.zkpay')
-  .option('--batch-size <n>', 'transactions per batch, 1 to 21', '21')
+  .option('--batch-size <n>', `transactions per batch, 1 to ${BATCH_TRANSFERS}`, String(BATCH_TRANSFERS))
   .option('--no-fees', 'charge no fees (then anyone can make the node post batches for free)')
   .action(async (opts: { dir: string; batchSize: string; fees: boolean }) => {
     const { startDevnet } = await import('./devnet.ts')

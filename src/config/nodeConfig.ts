@@ -1,5 +1,6 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { BATCH_TRANSFERS } from '../crypto/batch.ts'
 import { redactUrl } from './display.ts'
 import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
@@ -14,9 +15,6 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
 const UINT32_MAX = (1n << 32n) - 1n
 const blockCountError = 'expected a whole number of blocks from 1 to 2^32 - 1'
 const blockCount = z.coerce.bigint({ error: blockCountError }).min(1n, { error: blockCountError }).max(UINT32_MAX, { error: blockCountError }).optional()
-
-/** The batch circuit is built for N = 21 transfers (3 outputs each: 63 of the 64 leaves of a whole height-3 subtree). */
-export const MAX_BATCH_SIZE = 21
 
 // One message per parser: zod reports it for any failing check, so the operator reads the rule.
 const address = z
@@ -101,9 +99,9 @@ export const nodeConfig = {
   }),
   batchSize: setting({
     env: 'ZKPAY_BATCH_SIZE',
-    description: `The number of pending transactions that seals a batch (the batch circuit holds ${MAX_BATCH_SIZE}).`,
-    parser: integer(1, MAX_BATCH_SIZE, `expected an integer from 1 to ${MAX_BATCH_SIZE}`),
-    default: MAX_BATCH_SIZE,
+    description: `The number of pending transactions that seals a batch (the batch circuit holds ${BATCH_TRANSFERS}).`,
+    parser: integer(1, BATCH_TRANSFERS, `expected an integer from 1 to ${BATCH_TRANSFERS}`),
+    default: BATCH_TRANSFERS,
   }),
   batchMaxAgeMs: setting({
     env: 'ZKPAY_BATCH_MAX_AGE_MS',

@@ -26,6 +26,7 @@ export {
   type NoteOutput,
   type NoteRecipient,
 } from './noteEncryption.ts'
+export { BATCH_LEAVES, BATCH_SUBTREE_HEIGHT, BATCH_TRANSFERS } from './batch.ts'
 export { initCrypto, poseidon } from './poseidon.ts'
 export { getPrimitives, noblePrimitives, type Primitives, setPrimitives } from './primitives.ts'
 export { exportViewingKey, importViewingKey, type ViewingKey } from './viewingKeys.ts'

@@ -23,4 +23,24 @@ export class BaseError extends Error {
     this.shortMessage = shortMessage
     this.details = parameters.details
   }
+
+  /**
+   * Follows the chain of causes from this error: the first error (this one included) for which
+   * `predicate` holds, or, without one, the deepest cause. As viem's `BaseError.walk`.
+   *
+   * @example
+   * const rpc = error.walk((e) => e instanceof HttpRequestError)
+   */
+  walk(predicate?: (error: unknown) => boolean): unknown {
+    let current: unknown = this
+    const seen = new Set<unknown>()
+    while (current !== undefined && current !== null && !seen.has(current)) {
+      if (predicate?.(current)) return current
+      seen.add(current)
+      const next = (current as { cause?: unknown }).cause
+      if (next === undefined || next === null) return predicate ? null : current
+      current = next
+    }
+    return predicate ? null : current
+  }
 }

@@ -26,6 +26,19 @@ const origin = (url: string) => {
   }
 }
 
+/**
+ * `wait()` gave up before its transaction reached the stage asked for. The node answered all
+ * along: the transaction may still settle, so wait again rather than pay again.
+ */
+export class WaitTimeoutError extends BaseError {
+  override name = 'WaitTimeoutError' as const
+  readonly status: string
+  constructor(id: string, stage: string, status: string, timeoutMs: number) {
+    super('WAIT_TIMEOUT', `Transaction ${id} is still ${status} after ${Math.round(timeoutMs / 1000)} s, not yet ${stage}: it may still get there; wait again rather than pay again.`)
+    this.status = status
+  }
+}
+
 /** The sequencer could not be reached or answered something that is not its API. */
 export class NodeUnreachableError extends BaseError {
   override name = 'NodeUnreachableError' as const

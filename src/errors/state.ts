@@ -19,6 +19,17 @@ export class BatchTransitionError extends BaseError {
   }
 }
 
+/**
+ * The node's note tree and its store disagree: the stored notes do not hash to the stored root.
+ * The data directory is damaged; the node stops rather than build on it.
+ */
+export class StateCorruptError extends BaseError {
+  override name = 'StateCorruptError' as const
+  constructor(shortMessage: string) {
+    super('STATE_CORRUPT', shortMessage)
+  }
+}
+
 /** The node's database refused an operation: an unknown record, or a state that forbids it. */
 export class StoreError extends BaseError {
   override name = 'StoreError' as const

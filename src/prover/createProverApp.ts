@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { verifyBatch } from '../circuits/index.ts'
-import { BaseError } from '../errors/index.ts'
+import { BaseError, ProofGenerationError } from '../errors/index.ts'
 import type { BatchProver } from './BatchProver.ts'
 import { PROVER_REJECTIONS, type ProverRejectionCode } from './rejections.ts'
 import { fromWire, type ProveRequest, toWire } from './wire.ts'
@@ -77,7 +77,7 @@ export function createProverApp(prover: BatchProver, options: ProverAppOptions =
           const started = Date.now()
           try {
             const proof = await prover.prove(request.witness)
-            if (!(await verifyBatch(proof, request.witness.publicSignals))) throw new BaseError('PROOF_GENERATION_FAILED', 'The proof does not verify: the witness is not a valid batch.')
+            if (!(await verifyBatch(proof, request.witness.publicSignals))) throw new ProofGenerationError('The proof does not verify: the witness is not a valid batch.')
             proved++
             return { proof, ms: Date.now() - started }
           } finally {

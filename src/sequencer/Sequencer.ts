@@ -3,14 +3,15 @@ import { createHash } from 'node:crypto'
 import { type Hash, hexToBytes } from 'viem'
 import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, ReorgTooDeepError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import { BaseError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
 import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
-import { BATCH_LEAVES, type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
+import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
+import { BATCH_LEAVES } from '../crypto/batch.ts'
 import type { Json, NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
@@ -22,7 +23,7 @@ export type SequencerOptions = {
   l1: RollupClient
   prover: BatchProver
   logger: Logger
-  /** transactions per batch, 1 to MAX_BATCH_SIZE (21) */
+  /** transactions per batch, 1 to BATCH_TRANSFERS (21) */
   batchSize: number
   /** seal a non-empty batch after its oldest transaction waited this long */
   batchMaxAgeMs: number
@@ -617,7 +618,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.#cursorHash = ancestor?.hash ?? null
     const latest = await store.latestRoot()
     this.tree.truncate(Math.min(this.tree.size, latest?.leafCount ?? 0))
-    if (latest && this.tree.root !== latest.root) throw new BaseError('STATE_CORRUPT', 'After rolling back a reorg the note tree does not give the stored root: restart the node to rebuild it from the store.')
+    if (latest && this.tree.root !== latest.root) throw new StateCorruptError('After rolling back a reorg the note tree does not give the stored root: restart the node to rebuild it from the store.')
     // Inclusion requests of the orphaned blocks may be gone or stand at other indexes: read the queue afresh.
     this.#inclusion.requests.clear()
     this.#inclusion.fromBlock = this.options.fromBlock
@@ -645,7 +646,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         t.commitments.map((commitment, k) => ({ commitment, ciphertext: hexToBytes(t.ciphertexts[k]!), epk: hexToBytes(t.epk), leafIndex: t.leafIndex + k })),
       ),
       nullifiers: b.transactions.flatMap((t) => t.nullifiers),
-      l1TxHash: b.transactionHash,
+      l1TxHash: b.l1TxHash,
       l1Block: Number(b.blockNumber),
       l1BlockHash: b.blockHash,
     })
@@ -656,7 +657,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       type: 'batch',
       number: batchNumber,
       state: 'settled',
-      l1TxHash: b.transactionHash,
+      l1TxHash: b.l1TxHash,
       l1Block: Number(b.blockNumber),
       commitments: b.transactions.flatMap((t) => t.commitments),
       nullifiers: b.transactions.flatMap((t) => t.nullifiers),
@@ -679,7 +680,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         from = page.at(-1)!.leafIndex + 1
       }
       this.tree.insertMany(leaves)
-      if (this.tree.root !== latest.root) throw new BaseError('STATE_CORRUPT', 'The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
+      if (this.tree.root !== latest.root) throw new StateCorruptError('The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
     }
     const cursor = await store.getCursor(CURSOR)
     this.#cursor = cursor?.block ?? fromBlock

@@ -1,3 +1,4 @@
+import { BATCH_TRANSFERS } from '../crypto/batch.ts'
 import type { Address, Hash, TransactionReceipt } from 'viem'
 import type { Proof, ShieldedTransaction } from '../circuits/index.ts'
 import { InvalidParameterError } from '../errors/index.ts'
@@ -6,8 +7,6 @@ import { rollupAbi } from './generated/contracts.ts'
 import { toRollupTransfer } from './rollupTransfer.ts'
 import { sendRollupTransaction } from './sendRollupTransaction.ts'
 
-/** Transactions per batch: the batch circuit appends 64 leaves, three per transaction (the 64th stays zero). */
-export const MAX_BATCH_TRANSFERS = 21
 
 export type SubmitBatchParameters = {
   rollup: Address
@@ -59,8 +58,8 @@ export async function submitBatch(
   clients: SettlementClients,
   p: SubmitBatchParameters,
 ): Promise<{ hash: Hash; receipt: TransactionReceipt; gasUsed: bigint }> {
-  if (!Array.isArray(p.transactions) || p.transactions.length === 0 || p.transactions.length > MAX_BATCH_TRANSFERS) {
-    throw new InvalidParameterError('transactions', `expected 1 to ${MAX_BATCH_TRANSFERS} transactions`)
+  if (!Array.isArray(p.transactions) || p.transactions.length === 0 || p.transactions.length > BATCH_TRANSFERS) {
+    throw new InvalidParameterError('transactions', `expected 1 to ${BATCH_TRANSFERS} transactions`)
   }
   const { hash, receipt } = await sendRollupTransaction(clients, 'Submitting the batch', {
     address: p.rollup,

@@ -1,3 +1,4 @@
+import { BATCH_LEAVES } from '../crypto/batch.ts'
 import { type Address, getAbiItem, getAddress, type Hash, type Hex, numberToHex, type PublicClient, toEventSelector } from 'viem'
 import type { MerkleTree } from '../crypto/merkleTree.ts'
 import type { Outputs } from '../crypto/note.ts'
@@ -9,8 +10,6 @@ const BATCH_SUBMITTED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'Batc
 const TRANSACTION_SETTLED = toEventSelector(getAbiItem({ abi: rollupAbi, name: 'TransactionSettled' }))
 type RawLog = { topics: Hex[]; data: Hex; blockNumber: Hex; blockHash: Hash; blockTimestamp?: Hex; transactionHash: Hash }
 
-/** Leaves per batch: every batch takes a whole height-3 subtree, zero-padded. */
-export const BATCH_LEAVES = 64
 
 export type SyncedTransaction = {
   /** leaf of the first output; the others follow it */
@@ -21,7 +20,8 @@ export type SyncedTransaction = {
   ciphertexts: Outputs<Hex>
   batchNumber: number
   blockNumber: bigint
-  transactionHash: Hash
+  /** the L1 transaction that posted the batch */
+  l1TxHash: Hash
 }
 
 export type SyncedBatch = {
@@ -36,7 +36,8 @@ export type SyncedBatch = {
   blockHash: Hash
   /** the block's time in seconds, when the RPC puts it in logs (anvil and recent geth do) */
   blockTimestamp?: bigint
-  transactionHash: Hash
+  /** the L1 transaction that posted the batch */
+  l1TxHash: Hash
   transactions: SyncedTransaction[]
 }
 
@@ -106,12 +107,12 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
           blockNumber,
           blockHash: log.blockHash,
           ...(log.blockTimestamp ? { blockTimestamp: BigInt(log.blockTimestamp) } : {}),
-          transactionHash: log.transactionHash,
+          l1TxHash: log.transactionHash,
           transactions: [],
         }
         batches.push(current)
       } else if (log.topics[0] === TRANSACTION_SETTLED) {
-        if (!current || current.transactionHash !== log.transactionHash) {
+        if (!current || current.l1TxHash !== log.transactionHash) {
           throw new SettlementError('The rollup emitted a settled transaction outside a batch: the events are not the expected contract.')
         }
         const bytesAt = (offsetWord: number): Hex => {
@@ -128,7 +129,7 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
           ciphertexts: [bytesAt(6), bytesAt(7), bytesAt(8)],
           batchNumber: current.batchNumber,
           blockNumber,
-          transactionHash: log.transactionHash,
+          l1TxHash: log.transactionHash,
         })
       }
     }

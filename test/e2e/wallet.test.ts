@@ -85,6 +85,8 @@ describe('SDK wallet', () => {
     const twin = open(mnemonic)
     await twin.sync()
     const first = await twin.withdraw({ to: privateKeyToAccount(generatePrivateKey()).address, amount: parseEther('0.1') })
+    // A wait that gives up is WAIT_TIMEOUT (the node answered; the transaction goes on), not NODE_UNREACHABLE.
+    await expect(first.wait('final', { timeoutMs: 0 })).rejects.toMatchObject({ code: 'WAIT_TIMEOUT', message: expect.stringMatching(/not yet final: .*wait again rather than pay again/) })
     await expect(alice.transfer({ to: alice.address, amount: parseEther('0.1') })).rejects.toMatchObject({ code: 'TRANSACTION_REJECTED', reason: expect.stringMatching(/^NULLIFIER_(PENDING|SPENT)$/) })
     expect(alice.balance()).toBe(parseEther('0.6'))
     await first.wait('settled')

@@ -4,7 +4,8 @@ import { MerkleTree } from '../../src/crypto/merkleTree.ts'
 import type { Outputs } from '../../src/crypto/note.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { rollupAbi } from '../../src/settlement/generated/contracts.ts'
-import { BATCH_LEAVES, syncFromL1 } from '../../src/settlement/syncFromL1.ts'
+import { BATCH_LEAVES } from '../../src/crypto/batch.ts'
+import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 
 // syncFromL1 decodes the rollup's two events itself: checked here against viem's ABI encoding,
 // with the ways a log can be wrong. (On anvil: test/contracts/rollup.test.ts.)
@@ -61,7 +62,7 @@ describe('syncFromL1 event decoding', () => {
         submitter: '0x00000000000000000000000000000000000000bb',
         blockNumber: 7n,
         blockHash,
-        transactionHash: txHash,
+        l1TxHash: txHash,
         transactions: [
           ...[0, 3].map((leafIndex) => ({
             leafIndex,
@@ -71,7 +72,7 @@ describe('syncFromL1 event decoding', () => {
             ciphertexts: ['0x0102', `0x${'cd'.repeat(214)}`, `0x${'ef'.repeat(214)}`],
             batchNumber: 1,
             blockNumber: 7n,
-            transactionHash: txHash,
+            l1TxHash: txHash,
           })),
         ],
       },

@@ -542,7 +542,7 @@ export class Merchant {
           ciphertext: t.ciphertexts[i]!,
           leafIndex: t.leafIndex + i,
           blockNumber: batch.blockNumber,
-          l1TxHash: batch.transactionHash,
+          l1TxHash: batch.l1TxHash,
         })),
       )
       const mine = outputs.filter((o) => this.#tryDecrypt(o))

@@ -15,6 +15,7 @@ import {
   InsufficientBalanceError,
   InvalidParameterError,
   NodeUnreachableError,
+  WaitTimeoutError,
   RollupRevertedError,
   TransactionRejectedError,
   WrongNetworkError,
@@ -27,7 +28,8 @@ import { rollupAbi } from '../../settlement/generated/contracts.ts'
 import { reclaimDeposit } from '../../settlement/reclaimDeposit.ts'
 import { ETH_INFO, readTokenInfo, type TokenInfo } from '../../settlement/readTokenInfo.ts'
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
-import { appendBatches, BATCH_LEAVES, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { appendBatches, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
+import { BATCH_LEAVES } from '../../crypto/batch.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
 import { type HistoryEntry, type HistoryKind, type StoredDeposit, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
@@ -293,7 +295,7 @@ export class Wallet {
       }
       const received = mine.filter((n) => !internal.has(n))
       const kept = mine.filter((n) => internal.has(n))
-      const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, { received, kept }, t.blockNumber, t.transactionHash)
+      const entry = this.#settledEntry(known.get(txKey), txKey, spentHere, { received, kept }, t.blockNumber, t.l1TxHash)
       if (entry) history.push(entry)
     })
     // What the wallet first learns from L1 (a payment received, a transaction of another copy of
@@ -873,7 +875,8 @@ export class Wallet {
       id,
       fee,
       wait: async (stage = 'settled', options = {}) => {
-        const deadline = Date.now() + (options.timeoutMs ?? 120_000)
+        const timeoutMs = options.timeoutMs ?? 120_000
+        const deadline = Date.now() + timeoutMs
         let heard: string | undefined
         for (;;) {
           const r = await this.#fetch(`/v1/transactions/${id}`).catch((cause) => {
@@ -897,7 +900,7 @@ export class Wallet {
             if (stage !== 'sequenced') await this.sync()
             return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: batch?.l1TxHash ?? null }
           }
-          if (Date.now() > deadline) throw new NodeUnreachableError(url, { cause: new Error(`transaction ${id} still ${t.status}`) })
+          if (Date.now() > deadline) throw new WaitTimeoutError(id, stage, t.status, timeoutMs)
           await new Promise((resolve) => setTimeout(resolve, 150))
         }
       },

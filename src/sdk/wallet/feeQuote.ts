@@ -2,7 +2,6 @@ import { type Address, getAddress, isAddress } from 'viem'
 import { z } from 'zod'
 import { decodeAddress, type Network } from '../../crypto/address.ts'
 import { AMOUNT_LIMIT } from '../../crypto/note.ts'
-import { BaseError } from '../../errors/BaseError.ts'
 import { FeeAssetUnsupportedError, FeeTooHighError, NodeUnreachableError, WrongNetworkError } from '../../errors/index.ts'
 
 /** What `GET /v1/status` says about fees: the operator's shielded fee address and its price per asset. */
@@ -80,6 +79,6 @@ export async function fetchNodeFees(url: string, fetchStatus: () => Promise<Resp
     throw new NodeUnreachableError(url, { cause })
   }
   const parsed = feesSchema.safeParse((body as { fees?: unknown } | null)?.fees)
-  if (!parsed.success) throw new NodeUnreachableError(url, { cause: new BaseError('NODE_UNREACHABLE', `/v1/status has no valid fees: ${parsed.error.issues[0]?.message}`) })
+  if (!parsed.success) throw new NodeUnreachableError(url, { cause: new Error(`/v1/status has no valid fees: ${parsed.error.issues[0]?.message}`) })
   return parsed.data as NodeFees
 }
