@@ -42,7 +42,7 @@ export async function benchMerchant(log: (line: string) => void): Promise<Row[]>
     store.close()
     log(`${OPEN.toLocaleString('en-US')} open invoices written`)
 
-    const merchant = createMerchant({ ...unitMerchantOptions(keys), store: path, now: () => now, maxOpenInvoices: OPEN + 1_000 })
+    const merchant = await createMerchant({ ...unitMerchantOptions(keys), store: path, now: () => now, maxOpenInvoices: OPEN + 1_000 })
     try {
       const idle: number[] = []
       for (let r = 0; r < RUNS; r++) {

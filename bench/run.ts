@@ -5,6 +5,7 @@ import { benchCli } from './cli.ts'
 import { benchCrypto, type Row } from './crypto.ts'
 import { benchMerchant } from './merchant.ts'
 import { benchNode } from './node.ts'
+import { benchPackage } from './package.ts'
 import { benchSettlement } from './settlement.ts'
 import { benchSync } from './sync.ts'
 
@@ -22,6 +23,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   sync: benchSync,
   cli: benchCli,
   merchant: benchMerchant,
+  package: benchPackage,
 }
 
 const chosen = process.argv.slice(2)

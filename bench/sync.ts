@@ -95,7 +95,7 @@ export async function benchSync(log: (line: string) => void): Promise<Row[]> {
 
     const times: number[] = []
     for (let run = 0; run < RUNS; run++) {
-      const wallet = createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: replay, fromBlock: deployed.blockNumber, l1: { publicClient, walletClient } })
+      const wallet = await createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: replay, fromBlock: deployed.blockNumber, l1: { publicClient, walletClient } })
       const t0 = performance.now()
       await wallet.sync()
       const seconds = (performance.now() - t0) / 1000

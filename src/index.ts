@@ -1,34 +1,26 @@
 /**
  * `zkpay`: what a wallet developer needs. A shielded wallet (keys from a mnemonic, sync from L1,
  * deposit, private transfer, withdraw, history), zkpay addresses, amounts, payment URIs and the
- * errors these throw. Proving keys, Poseidon's engine and the store load on first use: importing
- * this starts nothing.
+ * errors these throw. Importing it loads none of the wallet's heavy parts: viem's actions, SQLite,
+ * the note scanner's threads and the prover load with the first `createWallet`, proving keys and
+ * Poseidon's engine with the first proof.
  *
  * Other audiences have their own entry points: `zkpay/merchant` (invoices, payment matching,
  * webhooks), `zkpay/node` (the operator's sequencer, store, API and provers), `zkpay/settlement`
  * (the contracts' ABIs and the L1 actions), `zkpay/circuits` (witnesses, proving, setup).
  *
  * @example
- * import { createWallet, openWalletStore, generateMnemonic } from 'zkpay'
- * const wallet = createWallet({ mnemonic: generateMnemonic(), sequencerUrl, rollupAddress, fromBlock, l1: { publicClient, walletClient }, store: openWalletStore({ path: 'wallet.db' }) })
+ * import { createWallet, generateMnemonic } from 'zkpay'
+ * const wallet = await createWallet({ mnemonic: generateMnemonic(), sequencerUrl, rollupAddress, fromBlock, l1: { publicClient, walletClient }, store: 'wallet.db' })
  * await wallet.sync()
  * await (await wallet.transfer({ to: 'zkpt1…', amount: 10n ** 17n })).wait('settled')
  */
-export {
-  createWallet,
-  type OwnedNote,
-  type PaymentStep,
-  type SyncProgress,
-  type TransactionHandle,
-  type TransactionProgress,
-  type TransactionStage,
-  Wallet,
-  type WalletOptions,
-} from './sdk/wallet/Wallet.ts'
-export { type HistoryEntry, type HistoryKind, openWalletStore, type StoredNote, WalletStore } from './sdk/wallet/WalletStore.ts'
-export { type FeeQuote } from './sdk/wallet/feeQuote.ts'
-export { type SettlementClients } from './settlement/clients.ts'
-export { type TokenInfo } from './settlement/readTokenInfo.ts'
+export { createWallet } from './sdk/wallet/createWallet.ts'
+export type { OwnedNote, PaymentStep, SyncProgress, TransactionHandle, TransactionProgress, TransactionStage, Wallet, WalletOptions } from './sdk/wallet/Wallet.ts'
+export type { HistoryEntry, HistoryKind, StoredNote, WalletStore } from './sdk/wallet/WalletStore.ts'
+export type { FeeQuote } from './sdk/wallet/feeQuote.ts'
+export type { SettlementClients } from './settlement/clients.ts'
+export type { TokenInfo } from './settlement/readTokenInfo.ts'
 export { ADDRESS_PREFIX, decodeAddress, encodeAddress, type Network, type PaymentAddress } from './crypto/address.ts'
 export { generateMnemonic, mnemonicFromSeed, seedFromMnemonic } from './crypto/keys.ts'
 export { exportViewingKey, importViewingKey, type ViewingKey } from './crypto/viewingKeys.ts'

@@ -1,17 +1,13 @@
 import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import { streamSSE } from 'hono/streaming'
-import { bytesToHex } from 'viem'
 import { z } from 'zod'
-import type { TransactionJson } from '../circuits/index.ts'
+import { transactionJsonSchema } from '../circuits/codec.ts'
 import { DEFAULT_EVENT_STREAMS, DEFAULT_RATE_LIMITS } from '../config/nodeConfig.ts'
-import { toHex32 } from '../crypto/field.ts'
 import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
-import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
+import type { Sequencer } from '../sequencer/Sequencer.ts'
 import { createClientKey } from './clientKey.ts'
+import { fail, nodeApi } from './nodeApi.ts'
 import { RateLimiter } from './RateLimiter.ts'
-import { batchParamSchema, MEMPOOL_PAGE_LIMIT, mempoolQuerySchema, NOTES_PAGE_LIMIT, notesQuerySchema, transactionSchema } from './schemas.ts'
-import { type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'
+import { MEMPOOL_PAGE_LIMIT, NOTES_PAGE_LIMIT } from './schemas.ts'
 
 export type AppOptions = {
   sequencer: Sequencer
@@ -28,13 +24,6 @@ export type AppOptions = {
   /** events one connection may fall behind by before it is cut off (default 1,000) */
   eventBuffer?: number
 }
-
-const MAX_BODY = 1024 * 1024
-/**
- * How long a stream that fell behind is given to take its final `event: overflow`. A client
- * that reads gets it and a normal end; one that does not read is cut off when it runs out.
- */
-const OVERFLOW_GRACE_MS = 1_000
 
 /**
  * The sequencer's HTTP API (Hono). Every rejection is a 4xx with `{ code, message }` from the
@@ -61,10 +50,6 @@ export function createApp(options: AppOptions): Hono {
     return c.req.path === '/v1/status' || c.req.path === '/metrics' ? buckets.status : buckets.read
   }
   const clientKey = createClientKey(options.trustedProxies)
-  const maxStreams = options.eventStreams ?? DEFAULT_EVENT_STREAMS
-  const eventBuffer = options.eventBuffer ?? 1_000
-  let streams = 0
-  const fail = (c: Context, status: 400 | 404 | 409 | 413 | 429 | 503, code: RejectionCode, message: string = REJECTIONS[code]) => c.json({ code, message }, status)
 
   const app = new Hono()
     // Load balancers and supervisors poll it: never limited, and it touches nothing.
@@ -77,144 +62,7 @@ export function createApp(options: AppOptions): Hono {
       }
       await next()
     })
-    .post(
-      '/v1/transactions',
-      bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, 413, 'PAYLOAD_TOO_LARGE') }),
-      async (c) => {
-        let body: unknown
-        try {
-          body = await c.req.json()
-        } catch {
-          return fail(c, 400, 'INVALID_SCHEMA', 'The body is not JSON.')
-        }
-        const parsed = transactionSchema.safeParse(body)
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!
-          return fail(c, 400, 'INVALID_SCHEMA', `${REJECTIONS.INVALID_SCHEMA} ${issue.path.join('.') || 'body'}: ${issue.message}.`)
-        }
-        const verdict = await sequencer.submit(parsed.data as TransactionJson)
-        if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'DEPOSIT_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
-        return c.json({ id: verdict.id, status: verdict.status }, 202)
-      },
-    )
-    .get('/v1/transactions/:id', async (c) => {
-      const tx = await store.getTransaction(c.req.param('id'))
-      if (!tx) return fail(c, 404, 'NOT_FOUND', 'No transaction with this id.')
-      return c.json({
-        id: tx.id,
-        status: tx.status,
-        ...(tx.rejectCode ? { code: tx.rejectCode, message: tx.rejectMessage } : {}),
-        batchNumber: tx.batchNumber,
-        position: tx.position,
-      })
-    })
-    .get('/v1/notes', async (c) => {
-      const q = notesQuerySchema.safeParse(c.req.query())
-      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', `from and limit must be non-negative integers, limit at most ${NOTES_PAGE_LIMIT.toLocaleString('en-US')}: ask for the next page from the last leaf index plus one.`)
-      const notes = await store.listNotes(q.data.from, q.data.limit)
-      const latest = await store.latestRoot()
-      return c.json({
-        notes: notes.map((n) => ({ leafIndex: n.leafIndex, commitment: toHex32(n.commitment), epk: bytesToHex(n.epk), ciphertext: bytesToHex(n.ciphertext), batchNumber: n.batchNumber })),
-        leafCount: latest?.leafCount ?? 0,
-        root: latest ? toHex32(latest.root) : null,
-      })
-    })
-    .get('/v1/mempool', async (c) => {
-      // Outputs of admitted, not yet settled transactions: public on L1 soon anyway, and what a
-      // watch-only merchant trial-decrypts to see a payment the moment it is sequenced. Paged in
-      // admission order, so that a flood cannot push a payment out of what clients can see.
-      const q = mempoolQuerySchema.safeParse(c.req.query())
-      if (!q.success) return fail(c, 400, 'INVALID_SCHEMA', `after and limit must be non-negative integers, limit at most ${MEMPOOL_PAGE_LIMIT.toLocaleString('en-US')}: ask for the next page with after = the previous page's next.`)
-      const txs = await store.listUnsettledTransactions(q.data.limit, q.data.after)
-      return c.json({
-        transactions: txs.map((t) => {
-          const { extData } = t.payload as unknown as TransactionJson
-          return { id: t.id, status: t.status, commitments: t.commitments.map(toHex32), epk: extData.epk, ciphertexts: extData.ciphertexts }
-        }),
-        next: txs.length === q.data.limit ? txs.at(-1)!.seq : null,
-      })
-    })
-    .get('/v1/batches/:number', async (c) => {
-      const p = batchParamSchema.safeParse(c.req.param())
-      if (!p.success) return fail(c, 400, 'INVALID_SCHEMA', 'The batch number must be a positive integer.')
-      const batch = await store.getBatch(p.data.number)
-      if (!batch) return fail(c, 404, 'NOT_FOUND', 'No batch with this number.')
-      const txs = await store.listBatchTransactions(batch.number)
-      return c.json({
-        number: batch.number,
-        state: batch.state,
-        attempts: batch.attempts,
-        oldRoot: batch.oldRoot === null ? null : toHex32(batch.oldRoot),
-        newRoot: batch.newRoot === null ? null : toHex32(batch.newRoot),
-        startIndex: batch.startIndex,
-        l1TxHash: batch.l1TxHash,
-        l1Block: batch.l1Block,
-        error: batch.error,
-        transactions: txs.map((t) => ({ id: t.id, status: t.status })),
-      })
-    })
-    .get('/v1/status', async (c) => {
-      const s = await sequencer.status()
-      return c.json({
-        root: toHex32(s.root),
-        leafCount: s.leafCount,
-        l1: { ...s.l1, block: s.l1.block?.toString(), syncedToBlock: s.l1.syncedToBlock.toString() },
-        operator: { ...s.operator, balance: s.operator.balance?.toString() ?? null },
-        queue: s.queue,
-        prover: s.prover,
-        batchSize: s.batchSize,
-        fees: s.fees,
-      })
-    })
-    .get('/v1/events', (c) => {
-      if (streams >= maxStreams) return fail(c, 503, 'TOO_MANY_STREAMS')
-      streams++
-      const socket = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket
-      return streamSSE(c, async (stream) => {
-        // Each connection buffers at most `eventBuffer` events: a client that stops reading
-        // (its socket full) would otherwise keep every event the node emits in memory. One
-        // that falls that far behind gets what it has buffered, `event: overflow`, and the
-        // end of the stream; if it does not take them within the grace, it is cut off.
-        const queue: PublicBatchEvent[] = []
-        let overflowed = false
-        let wake: (() => void) | undefined
-        let deadline: NodeJS.Timeout | undefined
-        const listener = (e: SequencerEvent) => {
-          // Batch events only, their time cut to the second: see toPublicEvent.
-          const event = toPublicEvent(e, Date.now())
-          if (!event) return
-          if (queue.length < eventBuffer) queue.push(event)
-          else {
-            overflowed = true
-            sequencer.off('event', listener)
-            deadline = setTimeout(() => {
-              stream.abort()
-              socket?.destroy()
-            }, OVERFLOW_GRACE_MS)
-          }
-          wake?.()
-        }
-        sequencer.on('event', listener)
-        stream.onAbort(() => wake?.())
-        try {
-          while (!stream.aborted) {
-            const next = queue.shift()
-            if (next) await stream.writeSSE({ event: next.type, data: JSON.stringify(next) })
-            else if (overflowed) {
-              await stream.writeSSE({ event: 'overflow', data: JSON.stringify({ code: 'EVENT_STREAM_OVERFLOW', message: REJECTIONS.EVENT_STREAM_OVERFLOW }) })
-              break
-            } else await new Promise<void>((resolve) => (wake = resolve))
-          }
-        } catch (error) {
-          // Not thrown to hono, which would write the error's message to the client.
-          sequencer.options.logger.error({ err: error }, 'event stream failed')
-        } finally {
-          clearTimeout(deadline)
-          sequencer.off('event', listener)
-          streams--
-        }
-      })
-    })
+    .route('/', nodeApi({ sequencer, eventStreams: options.eventStreams ?? DEFAULT_EVENT_STREAMS, eventBuffer: options.eventBuffer ?? 1_000 }))
     .get('/metrics', async (c) => {
       const s = await sequencer.status()
       const m = sequencer.metrics
@@ -265,7 +113,7 @@ function openApiDocument() {
       '/v1/transactions': {
         post: {
           summary: 'Submit a proven shielded transaction',
-          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(transactionSchema, { io: 'input' }) } } },
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(transactionJsonSchema, { io: 'input' }) } } },
           responses: { 202: { description: 'Admitted: `{ id, status: "pending" }`' }, 400: error, 409: error, 413: error, 429: error },
         },
       },

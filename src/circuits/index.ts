@@ -2,6 +2,6 @@ export { artifactPaths, CIRCUITS, type CircuitName, loadVerificationKey, type Ma
 export { type Proof, type ProofResult, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from './prove.ts'
 export { type BatchWitness, buildBatchWitness, buildTransferWitness, type TransferInput, type TransferWitness, type TransferWitnessParameters } from './witness.ts'
 export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, feeOutput, transferPublicSignals, zeroOutput } from './proveTransaction.ts'
-export { fromTransactionJson, type TransactionJson, toTransactionJson } from './transactionJson.ts'
+export { fromTransactionJson, hex32Schema, proofCodec, proofJsonSchema, type ProofJson, toTransactionJson, transactionCodec, transactionJsonSchema, type TransactionJson } from './codec.ts'
 export { verifyTransfers } from './verifyTransfers.ts'
 export { assertKeysAllowed, DEV_ALPHA_1, DEV_BETA_2, DEVNET_CHAIN_ID, isDevKey, type KeyPoints, type KeysInUse, keysInUse, readZkeyPoints } from './devKeys.ts'

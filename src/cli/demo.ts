@@ -56,9 +56,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 100 }) as PublicClient
     const l1 = (privateKey: Hex) => ({ publicClient, walletClient: createWalletClient({ account: privateKeyToAccount(privateKey), chain: foundry, transport }) })
     const common = { sequencerUrl: info.sequencerUrl, rollupAddress: info.rollupAddress, fromBlock: BigInt(info.deployBlock) }
-    const alice = createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[1]!.privateKey), ...common })
-    const bob = createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[2]!.privateKey), ...common })
-    const shop = createMerchant({ viewingKey: exportViewingKey(bob.keys, 'incoming', 'testnet'), publicClient, ...common, confirmations: 2 })
+    const alice = await createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[1]!.privateKey), ...common })
+    const bob = await createWallet({ mnemonic: generateMnemonic(), l1: l1(info.accounts[2]!.privateKey), ...common })
+    const shop = await createMerchant({ viewingKey: exportViewingKey(bob.keys, 'incoming', 'testnet'), publicClient, ...common, confirmations: 3 })
     const l1TxHashes: string[] = []
     step(`rollup ${info.rollupAddress} on chain ${info.chainId}, sequencer ${info.sequencerUrl}`)
     step(`Alice ${alice.address.slice(0, 24)}…   Bob's shop ${shop.address.slice(0, 24)}… (watch-only: it holds a viewing key, no spending key)`)
@@ -111,7 +111,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(`  Alice shielded: ${formatEther(alice.balance())} ETH   Bob shielded: ${formatEther(bob.balance())} ETH`)
     if (info.fees) {
       // The operator's fee account: a wallet like any other, from the devnet's fee mnemonic.
-      const operator = createWallet({ mnemonic: info.fees.mnemonic, l1: l1(info.accounts[0]!.privateKey), ...common })
+      const operator = await createWallet({ mnemonic: info.fees.mnemonic, l1: l1(info.accounts[0]!.privateKey), ...common })
       await operator.sync()
       print(`  the operator collected ${formatEther(operator.balance())} ETH in fees, as shielded notes only it can read and spend`)
     }

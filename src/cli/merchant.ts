@@ -3,7 +3,8 @@ import type { PublicClient } from 'viem'
 import { ApiKeyRequiredError, BaseError, InvalidParameterError } from '../errors/index.ts'
 import type { Invoice, Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
 import type { Config } from '../config/index.ts'
-import type { ClientFlags, merchantConfig } from './clientConfig.ts'
+import type { merchantConfig } from '../config/clientConfig.ts'
+import type { ClientFlags } from './clientConfig.ts'
 import { printable } from './printable.ts'
 
 /**
@@ -12,7 +13,7 @@ import { printable } from './printable.ts'
  * when a command runs, so that `zkpay --help` does not wait for them.
  */
 async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; publicClient: PublicClient; config: Config<typeof merchantConfig> }> {
-  const { loadClientConfig, merchantConfig } = await import('./clientConfig.ts')
+  const [{ loadClientConfig }, { merchantConfig }] = await Promise.all([import('./clientConfig.ts'), import('../config/clientConfig.ts')])
   const { config } = loadClientConfig(merchantConfig, flags, { devnetFile: String(flags.devnet ?? '.zkpay/devnet.json') })
   if (config.webhookUrl && !config.webhookSecret) {
     throw new InvalidParameterError('ZKPAY_WEBHOOK_SECRET', 'set it (at least 16 characters) to sign webhooks; ZKPAY_WEBHOOK_URL is set')
@@ -25,7 +26,7 @@ async function openMerchant(flags: ClientFlags): Promise<{ merchant: Merchant; p
   ])
   await initCrypto()
   const publicClient = createPublicClient({ transport: rpcTransport(config.rpcUrl) }) as PublicClient
-  const merchant = createMerchant({
+  const merchant = await createMerchant({
     viewingKey: config.viewingKey,
     sequencerUrl: config.sequencerUrl,
     publicClient,
@@ -91,7 +92,7 @@ function withConnection(command: Command): Command {
     .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
     .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
     .option('--store <file>', 'merchant SQLite file (ZKPAY_MERCHANT_STORE; default .zkpay/merchant.db)')
-    .option('--confirmations <n>', 'blocks until a settled payment is final (ZKPAY_MERCHANT_CONFIRMATIONS; default 2)')
+    .option('--confirmations <n>', 'blocks carrying a settled payment, its own counted, until it is final (ZKPAY_MERCHANT_CONFIRMATIONS; default 3)')
     .option('--webhook-url <url>', 'POST signed invoice events here (ZKPAY_WEBHOOK_URL; secret in ZKPAY_WEBHOOK_SECRET)')
     .option('--devnet <file>', 'read defaults from this devnet file', '.zkpay/devnet.json')
 }

@@ -17,12 +17,11 @@ const isAddress = (s: string): s is Address => /^0x[0-9a-fA-F]{40}$/.test(s)
  * the CLI starts: `zkpay --help` and commands that need none of them stay quick.
  */
 const lib = async () => {
-  const [viem, accounts, wallet, store, keys, viewingKeys, address, errors, keyFile, transport, display] = await Promise.all([
+  const [viem, accounts, wallet, keys, viewingKeys, address, errors, keyFile, transport, display] = await Promise.all([
     import('viem'),
     import('viem/accounts'),
     // The wallet alone: the merchant's modules (hono, the QR renderer) are not a wallet's to load.
     import('../sdk/wallet/Wallet.ts'),
-    import('../sdk/wallet/WalletStore.ts'),
     import('../crypto/keys.ts'),
     import('../crypto/viewingKeys.ts'),
     import('../crypto/address.ts'),
@@ -31,7 +30,7 @@ const lib = async () => {
     import('../settlement/rpcTransport.ts'),
     import('../config/display.ts'),
   ])
-  return { ...viem, ...accounts, ...wallet, ...store, ...keys, ...viewingKeys, ...address, ...errors, ...keyFile, ...transport, ...display }
+  return { ...viem, ...accounts, ...wallet, ...keys, ...viewingKeys, ...address, ...errors, ...keyFile, ...transport, ...display }
 }
 
 /** Options every `zkpay wallet` command takes (flags, then ZKPAY_* variables, then .zkpay/devnet.json). */
@@ -52,7 +51,7 @@ const keyPath = (dir: string) => path.join(dir, 'wallet.key')
 
 /** Opens the wallet in `--dir` against the resolved network. */
 async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicClient: PublicClient; hasL1Key: boolean }> {
-  const { loadClientConfig, networkConfig } = await import('./clientConfig.ts')
+  const [{ loadClientConfig }, { networkConfig }] = await Promise.all([import('./clientConfig.ts'), import('../config/clientConfig.ts')])
   const { config: net, devnet } = loadClientConfig(networkConfig, flags, { devnetFile: flags.devnet })
   // scrypt (a third of a second) runs on the thread pool while this thread loads viem and the SDK.
   const { readKeyFile } = await import('./walletKeyFile.ts')
@@ -82,13 +81,13 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
       return walletClient
     },
   }
-  const wallet = L.createWallet({
+  const wallet = new L.Wallet({
     seed,
     sequencerUrl: net.sequencerUrl,
     rollupAddress: net.rollupAddress,
     fromBlock: net.fromBlock,
     l1,
-    store: L.openWalletStore({ path: path.join(flags.dir, 'wallet.db') }),
+    store: path.join(flags.dir, 'wallet.db'),
   })
   return { wallet, publicClient, hasL1Key: key !== undefined }
 }

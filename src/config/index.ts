@@ -1,3 +1,4 @@
+export { merchantConfig, networkConfig } from './clientConfig.ts'
 export { describeConfig, type SettingDescription } from './describeConfig.ts'
 export { REDACTED, redactUrl } from './display.ts'
 export { DEFAULT_HTTP_TIMEOUTS, httpServerConfig } from './httpServerConfig.ts'

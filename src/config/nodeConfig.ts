@@ -85,7 +85,7 @@ export const nodeConfig = {
   }),
   fromBlock: setting({
     env: 'ZKPAY_FROM_BLOCK',
-    description: "The rollup's deployment block: where a node with an empty data directory starts reading L1.",
+    description: "The rollup's deployment block: where a node's empty data directory, a new wallet or a new merchant store starts reading L1.",
     parser: z.coerce.bigint({ error: 'expected a block number' }).min(0n),
     default: 0n,
   }),

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { entropyToMnemonic, generateMnemonic as bip39Generate, mnemonicToEntropy, validateMnemonic } from '@scure/bip39'
@@ -77,7 +76,7 @@ export class AccountKeys {
     return `AccountKeys(${this.toJSON().ownerPk})`
   }
 
-  [inspect.custom](): string {
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString()
   }
 }

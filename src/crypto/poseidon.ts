@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Field } from '@noble/curves/abstract/modular.js'
 import { poseidon as noblePoseidon, type PoseidonFn } from '@noble/curves/abstract/poseidon.js'
 import { InvalidParameterError } from '../errors/index.ts'
@@ -75,9 +74,10 @@ const Fr = Field(FIELD_SIZE)
 function jsPoseidon(inputs: readonly bigint[]): bigint {
   if (!referenceConstants) {
     // circomlibjs's package exports do not include its constants: read the file beside its entry.
-    const entry = createRequire(import.meta.url).resolve('circomlibjs')
-    const file = path.join(path.dirname(entry), '..', 'src', 'poseidon_constants.json')
-    referenceConstants = JSON.parse(readFileSync(file, 'utf8')) as { C: string[][]; M: string[][][] }
+    // Through `require` (it parses JSON by its path), so that this module needs no file system API.
+    const require = createRequire(import.meta.url)
+    const file = new URL('../src/poseidon_constants.json', pathToFileURL(require.resolve('circomlibjs')))
+    referenceConstants = require(fileURLToPath(file)) as { C: string[][]; M: string[][][] }
     // A known answer (circomlib's own test vector) before any key is derived with it: another
     // layout or version of that file must fail here, not derive other keys.
     if (permutationFor(3)([0n, 1n, 2n])[0] !== KNOWN_ANSWER) {

@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { verifyBatch } from '../circuits/index.ts'
+import { proofCodec, verifyBatch } from '../circuits/index.ts'
 import { BaseError, ProofGenerationError } from '../errors/index.ts'
 import type { BatchProver } from './BatchProver.ts'
 import { PROVER_REJECTIONS, type ProverRejectionCode } from './rejections.ts'
-import { fromWire, type ProveRequest, toWire } from './wire.ts'
+import { fromWire, type ProveRequest, type ProveResponse } from './wire.ts'
 
 export type ProverAppOptions = {
   /** the bearer token clients must send; without one the service is open (loopback only: see runProver) */
@@ -79,14 +79,14 @@ export function createProverApp(prover: BatchProver, options: ProverAppOptions =
             const proof = await prover.prove(request.witness)
             if (!(await verifyBatch(proof, request.witness.publicSignals))) throw new ProofGenerationError('The proof does not verify: the witness is not a valid batch.')
             proved++
-            return { proof, ms: Date.now() - started }
+            return { proof: proofCodec.encode(proof), ms: Date.now() - started } satisfies ProveResponse
           } finally {
             busy = false
           }
         })
         queue = job.catch(() => undefined)
         try {
-          return c.json(toWire(await job) as object)
+          return c.json(await job)
         } catch (error) {
           return refuse(c, 422, 'PROOF_GENERATION_FAILED', error instanceof BaseError ? error.shortMessage : undefined)
         }

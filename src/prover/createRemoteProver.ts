@@ -1,9 +1,9 @@
-import type { BatchWitness, Proof } from '../circuits/index.ts'
+import { type BatchWitness, type Proof, proofCodec } from '../circuits/index.ts'
 import { InvalidParameterError, ProverError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import { assertBatchProof } from './assertBatchProof.ts'
 import type { BatchProver } from './BatchProver.ts'
-import { fromWire, type ProveResponse, toWire } from './wire.ts'
+import { type ProveResponse, toWire } from './wire.ts'
 
 export type RemoteProverOptions = {
   /** how long one prover may take to answer (default 120 s) */
@@ -43,7 +43,9 @@ export function createRemoteProver(urls: readonly string[], options: RemoteProve
           const res = await fetch(`${url}/v1/prove`, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) })
           const reply = (await readJson(res)) as { code?: unknown; message?: unknown }
           if (!res.ok) throw new Error(`HTTP ${res.status}${typeof reply?.code === 'string' ? ` ${reply.code}` : ''}: ${typeof reply?.message === 'string' ? reply.message : 'no message'}`)
-          const proof = await assertBatchProof(fromWire<Partial<ProveResponse>>(reply)?.proof, witness)
+          const wire = proofCodec.safeParse((reply as Partial<ProveResponse> | null)?.proof)
+          if (!wire.success) throw new ProverError('BATCH_PROOF_INVALID', 'The prover answered without a batch proof.')
+          const proof = await assertBatchProof(wire.data, witness)
           next = (next + i + 1) % urls.length
           return proof
         } catch (error) {

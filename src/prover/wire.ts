@@ -1,10 +1,12 @@
-import type { BatchWitness, Proof } from '../circuits/index.ts'
+import type { ProofJson } from '../circuits/codec.ts'
+import type { BatchWitness } from '../circuits/index.ts'
+import { toHex32 } from '../crypto/field.ts'
 
 type Wire = string | number | Wire[] | { [key: string]: Wire }
 
-/** bigints as `0x` hex strings, recursively: how witnesses and proofs cross the wire. */
+/** bigints as fixed-width `0x` hex (64 digits, as every field element on the wire), recursively: how a witness crosses to a prover. */
 export function toWire(value: unknown): Wire {
-  if (typeof value === 'bigint') return `0x${value.toString(16)}`
+  if (typeof value === 'bigint') return toHex32(value)
   if (Array.isArray(value)) return value.map(toWire)
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toWire(v)]))
   return value as Wire
@@ -22,4 +24,5 @@ export function fromWire<T>(value: unknown): T {
 }
 
 export type ProveRequest = { witness: BatchWitness }
-export type ProveResponse = { proof: Proof; ms: number }
+/** The proof in the one wire format of proofs (`proofCodec`). */
+export type ProveResponse = { proof: ProofJson; ms: number }

@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
 import { type Hash, hexToBytes } from 'viem'
-import { buildBatchWitness, fromTransactionJson, type Proof, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
+import { z } from 'zod'
+import { buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
 import { BaseError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
+import { lastConfirmedBlock } from '../settlement/confirmations.ts'
 import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
 import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
 import { BATCH_LEAVES } from '../crypto/batch.ts'
-import type { Json, NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { type FeePolicy, publicFees } from './fees.ts'
@@ -70,7 +72,7 @@ const CURSOR = 'l1'
  *
  * @example
  * const sequencer = await Sequencer.start({ store, l1, prover: createLocalProver(), logger, batchSize: 21, ... })
- * const verdict = await sequencer.submit(json)
+ * const verdict = await sequencer.submit(transactionCodec.decode(json))
  */
 export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly options: SequencerOptions
@@ -116,13 +118,13 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   }
 
   /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
-  async submit(json: TransactionJson): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
-    const checked = await this.check(json)
+  async submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
+    const checked = await this.check(tx)
     if (!checked.ok) return this.#rejected(checked)
-    const { tx, id, priority, again } = checked
+    const { id, canonical, priority, again } = checked
     // One the node turned away before (a deposit submitted before its escrow landed, a root it
     // had not read yet) is checked anew and, if it passes now, admitted again under its id.
-    const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx), priority })
+    const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx, canonical), priority })
     if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
     this.metrics.admitted++
     this.#emit({ type: 'transaction', id, status: 'pending' })
@@ -135,14 +137,14 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * checks in the contract's order, then the proof), and nothing is written. What a client's
    * dry run and the differential test against the contract use.
    */
-  async check(json: TransactionJson): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number; again: boolean } | Rejection> {
-    let tx: ShieldedTransaction
+  async check(tx: ShieldedTransaction): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number; again: boolean } | Rejection> {
+    // Its one encoding (the API decoded it with the same codec): what its id is the hash of.
+    let canonical: TransactionJson
     try {
-      tx = fromTransactionJson(json)
+      canonical = toTransactionJson(tx)
     } catch (error) {
-      return reject('INVALID_SCHEMA', error instanceof BaseError ? error.shortMessage : undefined)
+      return reject('INVALID_SCHEMA', error instanceof z.ZodError ? z.prettifyError(error) : undefined)
     }
-    const canonical = toTransactionJson(tx)
     const id = transactionId(canonical)
     // A resubmission (a client retrying a POST that timed out) learns that it got in; one that
     // was rejected is checked again.
@@ -247,11 +249,11 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     if (!sealed) return undefined
     this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
     for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })
-    const deposits = sealed.transactions.filter((t) => !forced.includes(t.id) && BigInt((t.payload as unknown as TransactionJson).extData.extAmount) > 0n)
+    const deposits = sealed.transactions.filter((t) => !forced.includes(t.id) && BigInt(t.payload.extData.extAmount) > 0n)
     if (deposits.length > 0) {
       const head = await l1.blockNumber()
       for (const t of deposits) {
-        const escrow = await l1.escrow(fromTransactionJson(t.payload as unknown as TransactionJson))
+        const escrow = await l1.escrow(fromTransactionJson(t.payload))
         if (!escrow) await this.#rejectStored(t.id, reject('DEPOSIT_NOT_ESCROWED'))
         else if (head + depositMarginBlocks >= escrow.unlockBlock) {
           await this.#rejectStored(t.id, reject('DEPOSIT_EXPIRING', `It unlocks at block ${escrow.unlockBlock}; L1 is at ${head}.`))
@@ -296,7 +298,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
           return { ids, complete: false }
         }
         const tx = request.transaction
-        const id = transactionId(toTransactionJson(tx))
+        const payload = toTransactionJson(tx)
+        const id = transactionId(payload)
         if (index === head) {
           const fault = await l1.checkTransfer(tx)
           if (fault) {
@@ -309,7 +312,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         }
         // Only what is in the mempool goes first; a request left out (its note is spent by an
         // earlier one) waits to be skipped when it reaches the head.
-        if (await this.#admitForced(id, tx, new Set(ids))) ids.push(id)
+        if (await this.#admitForced(id, tx, payload, new Set(ids))) ids.push(id)
         else break
       }
       for (const index of this.#inclusion.requests.keys()) if (index < head) this.#inclusion.requests.delete(index)
@@ -328,12 +331,12 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * request of the queue (`earlier`), is left to settle, after which this request can never be
    * included and is skipped.
    */
-  async #admitForced(id: string, tx: ShieldedTransaction, earlier: ReadonlySet<string>): Promise<boolean> {
+  async #admitForced(id: string, tx: ShieldedTransaction, payload: TransactionJson, earlier: ReadonlySet<string>): Promise<boolean> {
     const { store } = this.options
     const before = await store.getTransaction(id)
     // Settled already (the queue then holds a stale copy, skipped at the head) or on its way.
     if (before && before.status !== 'rejected') return before.status !== 'settled' && before.status !== 'final'
-    const admit = () => (before ? store.requeueTransaction(id) : store.insertPendingTransaction(newTransaction(id, tx)))
+    const admit = () => (before ? store.requeueTransaction(id) : store.insertPendingTransaction(newTransaction(id, tx, payload)))
     let result = await admit()
     // Up to three rounds: the escrow's holder, then each nullifier's, may have to give way.
     for (let round = 0; round < 3 && !result.ok && (result.code === 'NULLIFIER_PENDING' || result.code === 'DEPOSIT_PENDING'); round++) {
@@ -379,7 +382,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       const proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
       logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
       batch = await store.setBatchState(batch.number, 'proven', {
-        proof: proofToJson(proof),
+        proof: proofCodec.encode(proof),
         oldRoot: witness.oldRoot,
         newRoot: witness.newRoot,
         startIndex: witness.startIndex,
@@ -408,8 +411,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       const { hash, gasUsed } = await this.options.l1.submitBatch({
         oldRoot: batch.oldRoot!,
         newRoot: batch.newRoot!,
-        transactions: transactions.map((t) => fromTransactionJson(t.payload as unknown as TransactionJson)),
-        batchProof: proofFromJson(batch.proof),
+        transactions: transactions.map((t) => fromTransactionJson(t.payload)),
+        batchProof: storedProof(batch),
         receiptTimeoutMs: this.#feeBumpAfterMs,
         ...(replace ? { replace } : {}),
         onSent: async (sent) => {
@@ -466,7 +469,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const { l1, logger } = this.options
     let found = 0
     for (const t of transactions) {
-      const fault = await l1.checkTransfer(fromTransactionJson(t.payload as unknown as TransactionJson))
+      const fault = await l1.checkTransfer(fromTransactionJson(t.payload))
       if (!fault) continue
       found++
       await this.#rejectStored(t.id, reject(CONTRACT_REJECTIONS[fault.errorName] ?? 'INVALID_PROOF', `(${fault.errorName})`))
@@ -560,8 +563,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         break
       }
       for (const b of await store.listBatches(['settled'])) {
-        // `confirmations` counts the including block: 1 means final as soon as it is mined.
-        if (b.l1Block !== null && BigInt(b.l1Block) + BigInt(confirmations) - 1n <= head.block) {
+        if (b.l1Block !== null && BigInt(b.l1Block) <= lastConfirmedBlock(head.block, confirmations)) {
           await store.setBatchState(b.number, 'final')
           this.#emit({ type: 'batch', number: b.number, state: 'final' })
           for (const t of await store.listBatchTransactions(b.number)) if (t.status === 'final') this.#emit({ type: 'transaction', id: t.id, status: 'final' })
@@ -709,11 +711,11 @@ function escrowKeyOf(tx: ShieldedTransaction): Hash | undefined {
 }
 
 /** What the store keeps of an admitted transaction. */
-function newTransaction(id: string, tx: ShieldedTransaction): NewTransaction {
+function newTransaction(id: string, tx: ShieldedTransaction, payload: TransactionJson): NewTransaction {
   const key = escrowKeyOf(tx)
   return {
     id,
-    payload: toTransactionJson(tx) as unknown as Json,
+    payload,
     nullifiers: tx.nullifiers,
     commitments: tx.commitments,
     extDataHash: tx.extDataHash,
@@ -727,13 +729,8 @@ export function transactionId(canonical: TransactionJson): string {
   return `0x${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`
 }
 
-function proofToJson(proof: Proof): Json {
-  const s = (p: readonly bigint[]) => p.map((x) => `0x${x.toString(16)}`)
-  return { a: s(proof.a), b: [s(proof.b[0]), s(proof.b[1])], c: s(proof.c) }
-}
-
-function proofFromJson(json: Json | null): Proof {
-  const p = json as { a: string[]; b: string[][]; c: string[] }
-  const b = (x: string[]) => [BigInt(x[0]!), BigInt(x[1]!)] as [bigint, bigint]
-  return { a: b(p.a), b: [b(p.b[0]!), b(p.b[1]!)], c: b(p.c) }
+/** A proven batch's proof, as the store keeps it; a proven batch without one is a corrupt store. */
+function storedProof(batch: StoredBatch): Proof {
+  if (!batch.proof) throw new StateCorruptError(`Batch ${batch.number} is ${batch.state} but the store has no proof for it: the data directory is corrupt; resync from L1 into an empty one.`)
+  return proofCodec.decode(batch.proof)
 }

@@ -1,4 +1,5 @@
-import type { BatchState, Hash, Json, NullifierStatus, TxStatus } from './schema.ts'
+import type { ProofJson, TransactionJson } from '../circuits/codec.ts'
+import type { BatchState, Hash, NullifierStatus, TxStatus } from './schema.ts'
 
 /** Rejections the store itself decides, with the sentence the API returns as-is. */
 export const STORE_REJECTIONS = {
@@ -14,7 +15,7 @@ export type NewTransaction = {
   /** Stable id the user polls with, e.g. a hash of the payload. */
   id: string
   /** The transaction as submitted, JSON with field elements as hex. */
-  payload: Json
+  payload: TransactionJson
   nullifiers: readonly bigint[]
   commitments: readonly bigint[]
   extDataHash: bigint
@@ -33,7 +34,7 @@ export type StoredTransaction = {
   status: TxStatus
   rejectCode: string | null
   rejectMessage: string | null
-  payload: Json
+  payload: TransactionJson
   nullifiers: bigint[]
   commitments: bigint[]
   extDataHash: bigint
@@ -58,7 +59,7 @@ export type StoredBatch = {
   number: number
   state: BatchState
   attempts: number
-  proof: Json | null
+  proof: ProofJson | null
   oldRoot: bigint | null
   newRoot: bigint | null
   startIndex: number | null
@@ -74,7 +75,7 @@ export type StoredBatch = {
 
 /** Fields that may be written along with a state change. */
 export type BatchPatch = {
-  proof?: Json
+  proof?: ProofJson
   oldRoot?: bigint
   newRoot?: bigint
   startIndex?: number

@@ -9,6 +9,7 @@
  * - times are integer milliseconds since the epoch.
  */
 import { type SQL, sql } from 'drizzle-orm'
+import type { ProofJson, TransactionJson } from '../circuits/codec.ts'
 import { blob, check, index, integer, type SQLiteColumn, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import type { Hex32 } from '../crypto/field.ts'
 
@@ -50,7 +51,8 @@ export const batches = sqliteTable(
     state: text('state', { enum: BATCH_STATES }).notNull(),
     /** 1 when sealed, +1 per retry after a failure; 0 for a batch another submitter settled. */
     attempts: integer('attempts').notNull().default(0),
-    proof: text('proof', { mode: 'json' }).$type<Json>(),
+    /** The batch proof, in the one wire format of proofs (src/circuits/codec.ts). */
+    proof: text('proof', { mode: 'json' }).$type<ProofJson>(),
     oldRoot: text('old_root').$type<Hex32>(),
     newRoot: text('new_root').$type<Hex32>(),
     /** Index of the batch's first leaf in the note tree. */
@@ -83,7 +85,7 @@ export const transactions = sqliteTable(
     rejectCode: text('reject_code'),
     rejectMessage: text('reject_message'),
     /** The transaction as submitted (proof, public inputs, ext data), JSON with hex fields. */
-    payload: text('payload', { mode: 'json' }).$type<Json>().notNull(),
+    payload: text('payload', { mode: 'json' }).$type<TransactionJson>().notNull(),
     nullifiers: text('nullifiers', { mode: 'json' }).$type<Hex32[]>().notNull(),
     commitments: text('commitments', { mode: 'json' }).$type<Hex32[]>().notNull(),
     extDataHash: text('ext_data_hash').$type<Hex32>().notNull(),

@@ -7,7 +7,7 @@ import { deriveKeys, generateMnemonic } from '../../src/crypto/keys.ts'
 import type { Note, Outputs } from '../../src/crypto/note.ts'
 import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createWallet } from '../../src/sdk/index.ts'
+import { Wallet } from '../../src/sdk/index.ts'
 import type { FeePolicy } from '../../src/sequencer/index.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { rollupAbi } from '../../src/settlement/generated/contracts.ts'
@@ -24,7 +24,7 @@ let devnet: Devnet
 let node: TestNode
 let policy: FeePolicy
 let spammer: Actor
-const open = (mnemonic: string) => createWallet({ mnemonic, sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+const open = (mnemonic: string) => new Wallet({ mnemonic, sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
 const operatorAddress = () => ({ ownerPk: operatorKeys().ownerPk, vpk: operatorKeys().vpk })
 
 beforeAll(async () => {
@@ -90,7 +90,7 @@ describe('a spammer', () => {
     expect(bob.balance()).toBe(parseEther('0.4'))
 
     // The operator's own wallet finds both fees: notes it can spend.
-    const operator = createWallet({ seed: new Uint8Array(32).fill(0x77), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[0]! })
+    const operator = new Wallet({ seed: new Uint8Array(32).fill(0x77), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[0]! })
     await operator.sync()
     expect(operator.balance()).toBe(2n * PRICE)
 

@@ -8,7 +8,7 @@ import { type DecryptedNote, decryptNotes, encryptNotes } from '../../src/crypto
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey, importViewingKey, type ViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { createMerchant, createMerchantApp, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
-import { createWallet } from '../../src/sdk/wallet/Wallet.ts'
+import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
@@ -32,7 +32,7 @@ beforeAll(async () => {
   payer = new Actor(52)
   devnet = await startDevnet()
   node = await startTestNode(devnet, { batchSize: 1 })
-  shop = createMerchant({
+  shop = await createMerchant({
     viewingKey: exportViewingKey(shopKeys(), 'incoming', 'testnet'),
     sequencerUrl: node.url,
     publicClient: devnet.publicClient,
@@ -209,7 +209,7 @@ describe("someone on the internet against the shop's API", () => {
     app.request('/invoices', { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body) })
 
   it('an attacker floods the shop with invoices: without a key every attempt is 401 and nothing is stored; with a leaked key, the open-invoice limit and the lifetime cap hold', async () => {
-    const m = fresh({ maxOpenInvoices: 5 })
+    const m = await fresh({ maxOpenInvoices: 5 })
     try {
       const app = createMerchantApp(m)
       const { id, key } = m.createApiKey()
@@ -233,7 +233,7 @@ describe("someone on the internet against the shop's API", () => {
   })
 
   it("a compromised shop backend plants a javascript: redirect, an oversized metadata or markup in the invoice text: refused, or shown escaped on the payer's checkout page", async () => {
-    const m = fresh()
+    const m = await fresh()
     try {
       const app = createMerchantApp(m)
       const { key } = m.createApiKey()
@@ -275,12 +275,12 @@ describe('a merchant watching the account it is paid to', () => {
 
   it('the merchant, with the incoming viewing key of an account that deposits, pays someone else, keeps change and withdraws, learns only the payments made to it; the full viewing key sees everything', async () => {
     const wallet = (seedByte: number, account: number) =>
-      createWallet({ seed: new Uint8Array(32).fill(seedByte), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]! })
+      new Wallet({ seed: new Uint8Array(32).fill(seedByte), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]! })
     const owner = wallet(54, 1)
     const customer = wallet(55, 2)
     const stranger = wallet(56, 1)
     const ivk = exportViewingKey(owner.keys, 'incoming', 'testnet')
-    const watcher = createMerchant({ viewingKey: ivk, sequencerUrl: node.url, publicClient: devnet.publicClient, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock })
+    const watcher = await createMerchant({ viewingKey: ivk, sequencerUrl: node.url, publicClient: devnet.publicClient, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock })
     try {
       await (await owner.deposit({ amount: parseEther('1') })).wait('settled')
       await (await customer.deposit({ amount: parseEther('0.5') })).wait('settled')

@@ -172,7 +172,7 @@ describe('another user, against the node', () => {
     // Valid encodings, but the proof of another transaction: only the pairing fails.
     const bad = { ...forged, proof: first.proof }
     const badJson = toTransactionJson(bad)
-    await n.store.insertPendingTransaction({ id: 'injected', payload: badJson as never, nullifiers: bad.nullifiers, commitments: bad.commitments, extDataHash: bad.extDataHash, root: bad.root })
+    await n.store.insertPendingTransaction({ id: 'injected', payload: badJson, nullifiers: bad.nullifiers, commitments: bad.commitments, extDataHash: bad.extDataHash, root: bad.root })
     const ids = []
     for (const tx of [first, second]) ids.push((await n.post(toTransactionJson(tx))).body.id!)
     for (const id of ids) await n.waitFor(id, ['settled', 'final'])

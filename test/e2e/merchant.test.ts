@@ -7,7 +7,7 @@ import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../../src/crypto
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { createMerchant, type Merchant, type MerchantEvent, parsePaymentUri, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
-import { createWallet } from '../../src/sdk/wallet/Wallet.ts'
+import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -18,7 +18,7 @@ const secret = 'whsec_e2e_0123456789abcdef'
 let devnet: Devnet
 let node: TestNode
 let merchant: Merchant
-let alice: ReturnType<typeof createWallet>
+let alice: Wallet
 const deliveries: { headers: IncomingHttpHeaders; body: string }[] = []
 const receiver = createServer((req, res) => {
   let body = ''
@@ -35,13 +35,13 @@ beforeAll(async () => {
   node = await startTestNode(devnet)
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
   const merchantSeed = seedFromMnemonic(generateMnemonic())
-  merchant = createMerchant({
+  merchant = await createMerchant({
     viewingKey: exportViewingKey(deriveKeys(merchantSeed), 'incoming', 'testnet'),
     sequencerUrl: node.url,
     publicClient: devnet.publicClient,
     rollupAddress: devnet.rollup,
     fromBlock: devnet.deployBlock,
-    confirmations: 2,
+    confirmations: 3,
     webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/zkpay`, secret, backoff: { initialMs: 100, maxMs: 1_000 } },
   })
 })
@@ -56,7 +56,7 @@ afterAll(async () => {
 
 describe('merchant on a devnet', () => {
   it('default: a wallet pays an invoice from its URI; the merchant sees it paid, settled, then final, and webhooks follow', async () => {
-    alice = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    alice = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
     await (await alice.deposit({ amount: parseEther('1') })).wait('settled')
 
     const invoice = await merchant.createInvoice({ amount: parseEther('0.25'), memo: 'Order 1042', expiresIn: 600 })

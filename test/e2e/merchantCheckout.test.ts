@@ -24,7 +24,7 @@ let base: string
 beforeAll(async () => {
   if (!hasChromium) return
   await initCrypto()
-  merchant = createMerchant(unitMerchantOptions(merchantKeys()))
+  merchant = await createMerchant(unitMerchantOptions(merchantKeys()))
   server = serve({ fetch: createMerchantApp(merchant, { apiKey: 'mk_checkout_test_0123456789' }).fetch, port: 0, hostname: '127.0.0.1' })
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

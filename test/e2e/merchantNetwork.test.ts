@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** One pass of a merchant on `store` against `d`: its error code, or 'ok'. */
 async function pass(d: Devnet, store: string): Promise<string> {
-  const merchant = createMerchant({ viewingKey: incomingKey(merchantKeys()), sequencerUrl: 'http://127.0.0.1:9', publicClient: d.publicClient, rollupAddress: d.rollup, fromBlock: d.deployBlock, store })
+  const merchant = await createMerchant({ viewingKey: incomingKey(merchantKeys()), sequencerUrl: 'http://127.0.0.1:9', publicClient: d.publicClient, rollupAddress: d.rollup, fromBlock: d.deployBlock, store })
   try {
     await merchant.sync()
     return 'ok'

@@ -66,7 +66,7 @@ describe('zkpay as an installed package', () => {
       script,
       `import { createPublicClient, createWalletClient, http, parseEther } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
-import { createWallet, generateMnemonic, openWalletStore, formatAmount } from 'zkpay'
+import { createWallet, generateMnemonic, formatAmount } from 'zkpay'
 import { parsePaymentUri, buildPaymentUri } from 'zkpay/merchant'
 
 const { RPC_URL, SEQUENCER_URL, ROLLUP, FROM_BLOCK, L1_KEY } = process.env
@@ -74,9 +74,9 @@ const transport = http(RPC_URL)
 const publicClient = createPublicClient({ transport })
 const chain = { id: await publicClient.getChainId(), name: 'devnet', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [RPC_URL] } } }
 const walletClient = createWalletClient({ account: privateKeyToAccount(L1_KEY), chain, transport })
-const open = (name) => createWallet({ mnemonic: generateMnemonic(), sequencerUrl: SEQUENCER_URL, rollupAddress: ROLLUP, fromBlock: BigInt(FROM_BLOCK), l1: { publicClient, walletClient }, store: openWalletStore({ path: name + '.db' }) })
-const alice = open('alice')
-const bob = open('bob')
+const open = (name) => createWallet({ mnemonic: generateMnemonic(), sequencerUrl: SEQUENCER_URL, rollupAddress: ROLLUP, fromBlock: BigInt(FROM_BLOCK), l1: { publicClient, walletClient }, store: name + '.db' })
+const alice = await open('alice')
+const bob = await open('bob')
 await (await alice.deposit({ amount: parseEther('0.5') })).wait('settled')
 const uri = buildPaymentUri({ address: bob.address, amount: parseEther('0.2'), memo: 'order 7' })
 const request = parsePaymentUri(uri)
@@ -101,6 +101,39 @@ process.exit(0)
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ bob: '0.2', memo: 'order 7' })
   }, 400_000)
 
+  it('default: importing zkpay or zkpay/merchant loads neither the prover, nor viem, nor SQLite', async () => {
+    // A module hook (in the loader's thread) reports every module Node loads to this script.
+    writeFileSync(
+      path.join(app, 'hooks.mjs'),
+      `let port
+export function initialize(data) { port = data.port }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context) }
+`,
+    )
+    writeFileSync(
+      path.join(app, 'imports.mjs'),
+      `import { register } from 'node:module'
+import { MessageChannel } from 'node:worker_threads'
+const { port1, port2 } = new MessageChannel()
+const loaded = []
+port1.on('message', (url) => loaded.push(url))
+register('./hooks.mjs', import.meta.url, { data: { port: port2 }, transferList: [port2] })
+const zkpay = await import(process.argv[2])
+await new Promise((resolve) => setTimeout(resolve, 100))
+port1.close()
+console.log(JSON.stringify({ exports: Object.keys(zkpay).length, loaded }))
+`,
+    )
+    for (const entry of ['zkpay', 'zkpay/merchant']) {
+      const { stdout } = await run(process.execPath, ['imports.mjs', entry], { cwd: app })
+      const { exports, loaded } = JSON.parse(stdout) as { exports: number; loaded: string[] }
+      expect(exports).toBeGreaterThan(10)
+      const packages = new Set(loaded.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('node:') ? url : 'own')))
+      expect(packages.has('zkpay')).toBe(true) // the hook saw the package's own modules
+      for (const heavy of ['snarkjs', 'circomlibjs', 'ffjavascript', 'viem', 'better-sqlite3', 'drizzle-orm', 'sodium-native', 'node:fs', 'node:worker_threads']) expect([entry, packages.has(heavy)]).toEqual([entry, false])
+    }
+  }, 60_000)
+
   it('default: a TypeScript consumer type-checks against the published declarations (NodeNext, strict)', async () => {
     writeFileSync(
       path.join(app, 'tsconfig.json'),
@@ -109,7 +142,7 @@ process.exit(0)
     writeFileSync(
       path.join(app, 'consumer.ts'),
       `import type { PublicClient } from 'viem'
-import { createWallet, openWalletStore, decodeAddress, parseAmount, BaseError, InsufficientBalanceError, type TransactionHandle, type Wallet, type HistoryEntry, type SettlementClients } from 'zkpay'
+import { createWallet, decodeAddress, parseAmount, BaseError, InsufficientBalanceError, type TransactionHandle, type Wallet, type HistoryEntry, type SettlementClients } from 'zkpay'
 import { createMerchant, type InvoiceJson, type MerchantEvent } from 'zkpay/merchant'
 import { rollupAbi } from 'zkpay/settlement'
 import { proveTransfer } from 'zkpay/circuits'
@@ -130,11 +163,11 @@ export async function pay(wallet: Wallet, to: string, amount: string): Promise<H
   }
   return wallet.history().at(-1)
 }
-export function open(l1: SettlementClients): Wallet {
-  return createWallet({ mnemonic: 'test test test', sequencerUrl: 'http://localhost', rollupAddress: '0x0000000000000000000000000000000000000001', fromBlock: 0n, l1, store: openWalletStore({ path: ':memory:' }) })
+export function open(l1: SettlementClients): Promise<Wallet> {
+  return createWallet({ mnemonic: 'test test test', sequencerUrl: 'http://localhost', rollupAddress: '0x0000000000000000000000000000000000000001', fromBlock: 0n, l1, store: 'wallet.db' })
 }
-export function shop(publicClient: PublicClient, viewingKey: string) {
-  const m = createMerchant({ viewingKey, sequencerUrl: 'http://localhost', publicClient, rollupAddress: '0x0000000000000000000000000000000000000001', fromBlock: 0n, store: 'shop.db' })
+export async function shop(publicClient: PublicClient, viewingKey: string) {
+  const m = await createMerchant({ viewingKey, sequencerUrl: 'http://localhost', publicClient, rollupAddress: '0x0000000000000000000000000000000000000001', fromBlock: 0n, store: 'shop.db' })
   m.on('invoice.settled', (e: MerchantEvent) => {
     const invoice: InvoiceJson = e.invoice
     console.log(invoice.id)

@@ -11,7 +11,7 @@ import type { SequencerEvent } from '../../src/sequencer/index.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { submitBatch } from '../../src/settlement/submitBatch.ts'
-import { createWallet, openWalletStore } from '../../src/sdk/index.ts'
+import { openWalletStore, Wallet } from '../../src/sdk/index.ts'
 import { createMerchant, type MerchantEvent } from '../../src/sdk/merchant/index.ts'
 import { deriveKeys, generateMnemonic } from '../../src/crypto/keys.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
@@ -127,7 +127,7 @@ describe('L1 reorgs: a wallet', () => {
     // reads L1 alone, and nothing re-posts the orphaned batch behind the test's back).
     const bob = new Actor(2)
     const wallet = (actor: number, file?: string) =>
-      createWallet({
+      new Wallet({
         seed: new Uint8Array(32).fill(actor),
         sequencerUrl: 'http://127.0.0.1:9',
         rollupAddress: devnet.rollup,
@@ -181,18 +181,18 @@ describe('L1 reorgs: a merchant', () => {
     const devnet = await devnetWithCleanup()
     const node = await startTestNode(devnet, { confirmations: 50 })
     defer(() => node.stop())
-    const shop = createMerchant({
+    const shop = await createMerchant({
       viewingKey: exportViewingKey(deriveKeys(new Uint8Array(32).fill(9)), 'incoming', 'testnet'),
       sequencerUrl: node.url,
       publicClient: devnet.publicClient,
       rollupAddress: devnet.rollup,
       fromBlock: devnet.deployBlock,
-      confirmations: 5,
+      confirmations: 6,
     })
     defer(() => shop.close())
     const events: MerchantEvent[] = []
     shop.on('*', (e) => events.push(e))
-    const payer = createWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    const payer = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
     await (await payer.deposit({ amount: parseEther('1') })).wait('settled')
     const invoice = await shop.createInvoice({ amount: parseEther('0.25'), expiresIn: 600 })
     const snapshot = await devnet.testClient.snapshot()

@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseEther, zeroAddress } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { terminateProver } from '../../src/circuits/index.ts'
+import { serveHttp } from '../../src/cli/serveHttp.ts'
+import { DEFAULT_HTTP_TIMEOUTS } from '../../src/config/index.ts'
 import { encodeAddress } from '../../src/crypto/address.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createWallet, openWalletStore, type Wallet, type WalletStore } from '../../src/sdk/index.ts'
+import { openWalletStore, Wallet, type WalletStore } from '../../src/sdk/index.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -21,7 +24,7 @@ let node: TestNode
 let mnemonic: string
 let alice: Wallet
 const open = (m: string, sequencerUrl = node.url, store?: WalletStore) =>
-  createWallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, ...(store ? { store } : {}) })
+  new Wallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, ...(store ? { store } : {}) })
 
 beforeAll(async () => {
   await initCrypto()
@@ -70,11 +73,11 @@ describe('SDK wallet', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
     try {
       const hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`
-      const patient = createWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, requestTimeoutMs: 300 })
+      const patient = new Wallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, requestTimeoutMs: 300 })
       await patient.sync()
       await expect(patient.transfer({ to: alice.address, amount: 1n })).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' })
       expect(patient.balance()).toBe(parseEther('0.6'))
-      expect(() => createWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: 0n, l1: devnet.accounts[1]!, requestTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
+      expect(() => new Wallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: 0n, l1: devnet.accounts[1]!, requestTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
     } finally {
       hung.closeAllConnections()
       await new Promise<void>((resolve) => hung.close(() => resolve()))
@@ -177,6 +180,55 @@ describe('SDK wallet', () => {
       expect(() => openWalletStore({ path: join(path, 'inside-a-file.db') })).toThrow(expect.objectContaining({ code: 'STORE_OPEN_FAILED' }))
     } finally {
       rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('behavior: wait() asks for its status when a batch moves (the event stream), takes the L1 transaction from that status, and polls when the stream is refused', async () => {
+    // A front for the node that records every request, and can refuse the event stream.
+    const fronted = async (refuseEvents: boolean) => {
+      const seen: string[] = []
+      const app = new Hono()
+        .use('*', async (c, next) => {
+          seen.push(`${c.req.method} ${c.req.path.replace(/0x[0-9a-f]+$/, ':id')}`)
+          await next()
+        })
+        .get('/v1/events', (c) => (refuseEvents ? c.json({ code: 'TOO_MANY_STREAMS', message: 'refused' }, 503) : fetch(`${node.url}/v1/events`, { signal: c.req.raw.signal })))
+        .all('*', (c) => fetch(new Request(`${node.url}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`, c.req.raw)))
+      const server = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS })
+      return { ...server, seen }
+    }
+    // What a batch does meanwhile, as any subscriber sees it.
+    const batchEvents: string[] = []
+    const stream = new AbortController()
+    void node.client.v1.events.$get(undefined, { init: { signal: stream.signal } }).then(async (res) => {
+      for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) batchEvents.push(...(chunk.match(/^event: batch$/gm) ?? []))
+    }).catch(() => undefined)
+
+    const live = await fronted(false)
+    const refused = await fronted(true)
+    try {
+      const payer = open(generateMnemonic(), live.url)
+      const started = Date.now()
+      const deposited = await (await payer.deposit({ amount: parseEther('0.05') })).wait('settled')
+      const elapsed = Date.now() - started
+      expect(live.seen).toContain('GET /v1/events')
+      expect(live.seen.filter((r) => r.startsWith('GET /v1/batches'))).toEqual([])
+      const batch = await node.get<{ l1TxHash: string }>(`/v1/batches/${deposited.batchNumber}`)
+      expect(deposited.l1TxHash).toBe(batch.l1TxHash)
+      // One status request per batch event and per 2 s recheck, and the first: not one per 150 ms.
+      const asked = live.seen.filter((r) => r === 'GET /v1/transactions/:id').length
+      expect(asked).toBeLessThanOrEqual(batchEvents.length + Math.ceil(elapsed / 2_000) + 1)
+
+      // The node refuses the stream (TOO_MANY_STREAMS): the wait polls and still gets there.
+      const polling = open(generateMnemonic(), refused.url)
+      const settled = await (await polling.deposit({ amount: parseEther('0.05') })).wait('settled')
+      expect(refused.seen).toContain('GET /v1/events')
+      expect(settled.l1TxHash).toBe((await node.get<{ l1TxHash: string }>(`/v1/batches/${settled.batchNumber}`)).l1TxHash)
+      expect(polling.balance()).toBe(parseEther('0.05'))
+    } finally {
+      stream.abort()
+      await live.close()
+      await refused.close()
     }
   })
 })

@@ -9,6 +9,7 @@ import { serveHttp } from '../../src/cli/serveHttp.ts'
 import { DEFAULT_HTTP_TIMEOUTS } from '../../src/config/index.ts'
 import { createSilentLogger, type Logger } from '../../src/log/index.ts'
 import { createLocalProver } from '../../src/prover/index.ts'
+import { createNodeClient, type NodeClient } from '../../src/sdk/nodeClient.ts'
 import { Sequencer, type SequencerOptions } from '../../src/sequencer/index.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
 import { rpcTransport } from '../../src/settlement/rpcTransport.ts'
@@ -21,6 +22,8 @@ export type TestNode = {
   sequencer: Sequencer
   app: ReturnType<typeof createApp>
   url: string
+  /** the typed client the wallet and the merchant use (`hc<NodeApi>`) */
+  client: NodeClient
   post(json: TransactionJson | unknown): Promise<{ status: number; body: { id?: string; code?: string; message?: string } }>
   get<T = Record<string, unknown>>(path: string): Promise<T>
   /** polls a transaction until its status is one of `statuses` */
@@ -45,13 +48,16 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
   })
   const app = createApp({ sequencer })
   const { url, close } = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS })
+  const client = createNodeClient(url)
   const node: TestNode = {
     store,
     sequencer,
     app,
     url,
+    client,
     async post(json) {
-      const res = await fetch(`${url}/v1/transactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) })
+      // Attack tests send what the schema refuses: typed as the API's input all the same.
+      const res = await client.v1.transactions.$post({ json: json as TransactionJson })
       return { status: res.status, body: (await res.json()) as { id?: string; code?: string; message?: string } }
     },
     async get<T>(path: string) {
@@ -60,8 +66,10 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
     async waitFor(id, statuses, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const tx = await node.get<{ status: string; code?: string }>(`/v1/transactions/${id}`)
-        if (statuses.includes(tx.status)) return tx
+        const res = await client.v1.transactions[':id'].$get({ param: { id } })
+        if (res.status !== 200) throw new Error(`transaction ${id}: HTTP ${res.status}`)
+        const tx = await res.json()
+        if (statuses.includes(tx.status)) return { status: tx.status, ...(tx.code ? { code: tx.code } : {}) }
         if (Date.now() > deadline) throw new Error(`transaction ${id} stayed ${tx.status}`)
         await new Promise((r) => setTimeout(r, 100))
       }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FIELD_SIZE } from '../../src/crypto/field.ts'
 import { BatchTransitionError, InvalidParameterError, StoreError } from '../../src/errors/index.ts'
 import type { NodeStore } from '../../src/state/index.ts'
-import { field, hash, leavesOf, makeTransaction } from './storeFixtures.ts'
+import { field, hash, leavesOf, makeTransaction, proofJson } from './storeFixtures.ts'
 
 export type StoreHandle = { store: NodeStore; dispose(): Promise<void> }
 
@@ -27,7 +27,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       if (!sealed) throw new Error('nothing sealed')
       const number = sealed.batch.number
       await store.setBatchState(number, 'proving')
-      await store.setBatchState(number, 'proven', { proof: { pi_a: ['0x01'] }, newRoot: field(8 + startIndex) })
+      await store.setBatchState(number, 'proven', { proof: proofJson(number), newRoot: field(8 + startIndex) })
       await store.setBatchState(number, 'submitted', { l1TxHash: hash(0xbeef) })
       return sealed
     }
@@ -243,7 +243,7 @@ export function nodeStoreSuite(name: string, open: () => Promise<StoreHandle>): 
       expect((await store.getTransaction('tx-1'))?.status).toBe('submitted')
       expect(await store.getBatch(batch.number)).toMatchObject({
         state: 'submitted',
-        proof: { pi_a: ['0x01'] },
+        proof: proofJson(1),
         oldRoot: field(7),
         newRoot: field(8),
         l1TxHash: hash(0xbeef),

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadClientConfig, merchantConfig, networkConfig } from '../../src/cli/clientConfig.ts'
+import { loadClientConfig } from '../../src/cli/clientConfig.ts'
+import { merchantConfig, networkConfig } from '../../src/config/index.ts'
 import { ConfigError } from '../../src/errors/index.ts'
 
 // Where `zkpay wallet` and `zkpay merchant` find the rollup: flag, then variable, then devnet file.

@@ -22,7 +22,7 @@ let seen: MerchantEvent[]
 const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-'))
 
 const open = (store?: string) =>
-  createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 2, ...(store ? { store } : {}) })
+  createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 3, ...(store ? { store } : {}) })
 
 beforeAll(async () => {
   await initCrypto()
@@ -32,7 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 beforeEach(async () => {
   now = 1_800_000_000_000
-  merchant = open()
+  merchant = await open()
   seen = []
   merchant.on('*', (e) => seen.push(e))
   return () => merchant.close()
@@ -85,11 +85,9 @@ describe('createMerchant', () => {
     expect(reachable).not.toContain(spendingKey)
     expect(Object.keys(merchant)).toEqual(['address'])
     // It is built from a viewing key only: a mnemonic, or a missing key, is refused.
-    expect(() => createMerchant({ ...unitMerchantOptions(keys), viewingKey: generateMnemonic() })).toThrow(expect.objectContaining({ code: 'VIEWING_KEY_INVALID' }))
-    expect(() => createMerchant({ ...unitMerchantOptions(keys), viewingKey: undefined as unknown as string })).toThrow(
-      expect.objectContaining({ code: 'INVALID_PARAMETER', parameter: 'viewingKey' }),
-    )
-    const full = createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet') })
+    await expect(createMerchant({ ...unitMerchantOptions(keys), viewingKey: generateMnemonic() })).rejects.toMatchObject({ code: 'VIEWING_KEY_INVALID' })
+    await expect(createMerchant({ ...unitMerchantOptions(keys), viewingKey: undefined as unknown as string })).rejects.toMatchObject({ code: 'INVALID_PARAMETER', parameter: 'viewingKey' })
+    const full = await createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet') })
     expect(full.address).toBe(merchant.address)
     await full.close()
   })
@@ -209,7 +207,7 @@ describe('invoice states', () => {
   })
 
   it('behavior: when a reorg takes a settlement back, settled goes back to paid (still sequenced) or open, with invoice.unsettled; it does not expire meanwhile; final never goes back', () => {
-    const base = { amount: 100n, expiresAt: 1_000, now: 500, tipBlock: 20n, confirmations: 2 }
+    const base = { amount: 100n, expiresAt: 1_000, now: 500, tipBlock: 20n, confirmations: 3 }
     const sequenced = { commitment: '0x01', amount: 100n, seenAt: 100, blockNumber: null }
     const settled = { state: 'settled' as const, received: 100n, overpaid: false }
     const paid = invoiceStatus({ ...base, previous: 'settled', payments: [sequenced] })
@@ -231,7 +229,7 @@ describe('invoice states', () => {
 
   it('error: the store refuses to take back the payment of a final invoice (REORG_TOO_DEEP); a settled one becomes orphaned and counts for nothing', async () => {
     const path = join(dir, 'reorg.db')
-    const shop = createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 2, store: path })
+    const shop = await createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 3, store: path })
     const done = await shop.createInvoice({ amount: 100n, expiresIn: 60 })
     const pending = await shop.createInvoice({ amount: 100n, expiresIn: 60 })
     shop.ingest(payment(keys, { amount: 100n, memo: done.memo }).settle(11n), { tipBlock: 13n })
@@ -244,7 +242,7 @@ describe('invoice states', () => {
     store.rollback('l1', { fromBlock: 12n, hash: `0x${'ab'.repeat(32)}`, now })
     expect(store.getCursor('l1')).toEqual({ block: 12n, hash: `0x${'ab'.repeat(32)}` })
     store.close()
-    const reopened = createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 2, store: path })
+    const reopened = await createMerchant({ ...unitMerchantOptions(keys), now: () => now, confirmations: 3, store: path })
     expect(reopened.getInvoice(pending.id).payments).toMatchObject([{ status: 'orphaned', blockNumber: null }])
     expect(reopened.getInvoice(done.id).payments).toMatchObject([{ status: 'settled', blockNumber: 11n }])
     const events: MerchantEvent[] = []
@@ -305,7 +303,7 @@ describe('invoice states', () => {
     const operator = merchantKeys(9)
     const spend = own([5n, 100n, 1n], [stranger.vpk, internal, operator.vpk], [stranger.ownerPk, keys.ownerPk, operator.ownerPk])
     const deposit = own([100n, 0n, 0n], [internal, internal, internal], [keys.ownerPk, keys.ownerPk, keys.ownerPk])
-    const fvkMerchant = createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet'), now: () => now })
+    const fvkMerchant = await createMerchant({ ...unitMerchantOptions(keys), viewingKey: exportViewingKey(keys, 'full', 'testnet'), now: () => now })
     try {
       for (const m of [merchant, fvkMerchant]) {
         m.ingest([...spend, ...deposit])
@@ -331,14 +329,14 @@ describe('invoice states', () => {
 
   it('behavior: a restarted merchant keeps its invoices and payments, and re-seeing everything gives no event twice nor a new id', async () => {
     const store = join(dir, 'restart.db')
-    const first = open(store)
+    const first = await open(store)
     const invoice = await first.createInvoice({ amount: 100n, expiresIn: 60 })
     const pay = payment(keys, { amount: 100n, memo: invoice.id })
     first.ingest(pay.mempool())
     const before = first.listEvents().map((e) => [e.id, e.type])
     await first.close()
 
-    const second = open(store)
+    const second = await open(store)
     const again: MerchantEvent[] = []
     second.on('*', (e) => again.push(e))
     second.ingest([...pay.mempool(), ...pay.mempool()])

@@ -3,12 +3,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bytesToHex, type PublicClient, toHex } from 'viem'
+import type { PublicClient } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createMerchant, createMerchantApp, type Merchant, type ObservedOutput, PUBLIC_INVOICE_FIELDS, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
-import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
+import { createMerchant, createMerchantApp, type Merchant, PUBLIC_INVOICE_FIELDS, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
+import type { MempoolTransaction } from '../../src/sdk/merchant/readMempool.ts'
+import { asMempool, emptyChain, merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
 
 let keys: ReturnType<typeof merchantKeys>
 const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-app-'))
@@ -86,8 +87,8 @@ function readStream(res: Response) {
 describe('createMerchantApp', () => {
   let merchant: Merchant
   let app: ReturnType<typeof createMerchantApp>
-  beforeAll(() => {
-    merchant = createMerchant(unitMerchantOptions(keys))
+  beforeAll(async () => {
+    merchant = await createMerchant(unitMerchantOptions(keys))
     app = createMerchantApp(merchant, { apiKey })
     return () => merchant.close()
   })
@@ -215,7 +216,7 @@ describe('createMerchantApp', () => {
   })
 
   it('error: a request that fails unexpectedly is a 500 INTERNAL_ERROR without detail, and the error goes to onError with the route', async () => {
-    const broken = createMerchant(unitMerchantOptions(keys))
+    const broken = await createMerchant(unitMerchantOptions(keys))
     const seen: { error: unknown; request: { method: string; path: string } }[] = []
     const brokenApp = createMerchantApp(broken, { apiKey, onError: (error, request) => seen.push({ error, request }) })
     await broken.close() // its store is closed: every read now throws
@@ -243,7 +244,7 @@ describe('createMerchantApp', () => {
 describe('webhooks', () => {
   it('behavior: a receiver that is down (connection refused) gets the delivery when it comes back, signed and with its idempotency key', async () => {
     const port = await freePort()
-    const merchant = createMerchant({ ...unitMerchantOptions(keys), webhook: { url: `http://127.0.0.1:${port}/hooks`, secret, backoff: fastRetries } })
+    const merchant = await createMerchant({ ...unitMerchantOptions(keys), webhook: { url: `http://127.0.0.1:${port}/hooks`, secret, backoff: fastRetries } })
     try {
       const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
       merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
@@ -269,7 +270,7 @@ describe('webhooks', () => {
 
   it('behavior: a non-2xx answer is retried with the same id and body (at least once)', async () => {
     const receiver = await startReceiver(0, [500, 503])
-    const merchant = createMerchant({ ...unitMerchantOptions(keys), webhook: { url: receiver.url, secret, backoff: fastRetries } })
+    const merchant = await createMerchant({ ...unitMerchantOptions(keys), webhook: { url: receiver.url, secret, backoff: fastRetries } })
     try {
       const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
       merchant.ingest(payment(keys, { amount: 100n, memo: invoice.id }).mempool())
@@ -289,7 +290,7 @@ describe('webhooks', () => {
     const store = join(dir, 'outbox.db')
     const port = await freePort()
     const options = { ...unitMerchantOptions(keys), store, webhook: { url: `http://127.0.0.1:${port}/hooks`, secret, backoff: fastRetries } }
-    const first = createMerchant(options)
+    const first = await createMerchant(options)
     const invoice = await first.createInvoice({ amount: 100n, expiresIn: 60 })
     const pay = payment(keys, { amount: 100n, memo: invoice.id })
     first.ingest(pay.mempool())
@@ -303,7 +304,7 @@ describe('webhooks', () => {
     await first.close()
 
     const receiver = await startReceiver(port)
-    const second = createMerchant(options)
+    const second = await createMerchant(options)
     try {
       const deliveries = await receiver.until(2)
       expect(deliveries.map((d) => JSON.parse(d.body).id)).toEqual(pending.map((e) => e.id))
@@ -319,11 +320,6 @@ describe('webhooks', () => {
 })
 
 describe('sync and watch', () => {
-  /** A chain with no batches yet: `syncFromL1` finds no events up to block 5. */
-  // A chain at block 5 with no rollup events: the head (and the reorg check) as eth_getBlockByNumber, eth_getLogs empty.
-  const head = { number: '0x5', hash: `0x${'5'.repeat(64)}` }
-  const emptyChain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : method === 'eth_chainId' ? '0x7a69' : []) } as unknown as PublicClient
-
   it('error: a store is bound at its first sync to the chain, the rollup and its deployment block; another (a restarted devnet: same address, same chain id) is WRONG_NETWORK', async () => {
     const store = join(dir, 'bound.db')
     const chain = (hash: string, chainId = '0x7a69') =>
@@ -331,7 +327,7 @@ describe('sync and watch', () => {
     const yesterday = `0x${'1'.repeat(64)}`
     const today = `0x${'2'.repeat(64)}`
     const syncWith = async (options: Partial<Parameters<typeof createMerchant>[0]>) => {
-      const m = createMerchant({ ...unitMerchantOptions(keys), store, ...options })
+      const m = await createMerchant({ ...unitMerchantOptions(keys), store, ...options })
       try {
         return await m.sync().then(
           () => 'ok',
@@ -350,9 +346,8 @@ describe('sync and watch', () => {
   })
 
   it('behavior: watch() polls the node\'s mempool and sees a payment as paid; a node that is down is an error event, not a crash', async () => {
-    type MempoolTx = { id: string; status: string; commitments: string[]; epk: string; ciphertexts: string[] }
     // The node's mempool in pages of one transaction: `after` is the admission number of the last one read.
-    let mempool: MempoolTx[] = []
+    let mempool: MempoolTransaction[] = []
     const asked: string[] = []
     const node = createServer((req, res) => {
       const url = new URL(req.url!, 'http://node')
@@ -364,19 +359,11 @@ describe('sync and watch', () => {
     })
     await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(node.address() as AddressInfo).port}`
-    const merchant = createMerchant({ ...unitMerchantOptions(keys), sequencerUrl: url, publicClient: emptyChain })
+    const merchant = await createMerchant({ ...unitMerchantOptions(keys), sequencerUrl: url, publicClient: emptyChain() })
     try {
       const invoice = await merchant.createInvoice({ amount: 100n, expiresIn: 60 })
       const outputs = payment(keys, { amount: 100n, memo: invoice.id }).mempool()
       expect(outputs).toHaveLength(3) // payment, change, fee note
-      const hex = (o: ObservedOutput) => (typeof o.ciphertext === 'string' ? o.ciphertext : bytesToHex(o.ciphertext))
-      const asMempool = (os: ObservedOutput[]): MempoolTx => ({
-        id: os[0]!.txId!,
-        status: 'pending',
-        commitments: os.map((o) => toHex(o.commitment as bigint, { size: 32 })),
-        epk: bytesToHex(os[0]!.epk as Uint8Array),
-        ciphertexts: os.map(hex),
-      })
       // Two transactions for others come first: the payment is on the third page.
       const others = [merchantKeys(8), merchantKeys(9)].map((k) => asMempool(payment(k, { amount: 100n, memo: invoice.id }).mempool()))
       mempool = [...others, asMempool(outputs)]

@@ -1,14 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bytesToHex, type PublicClient, toHex } from 'viem'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { createMerchant, createMerchantApp, type Merchant, type MerchantEvent, type ObservedOutput, PUBLIC_INVOICE_FIELDS } from '../../src/sdk/merchant/index.ts'
+import { createMerchant, createMerchantApp, type Merchant, type MerchantEvent, PUBLIC_INVOICE_FIELDS } from '../../src/sdk/merchant/index.ts'
 import { openMerchantStore } from '../../src/sdk/merchant/openMerchantStore.ts'
-import { merchantKeys, payment, unitMerchantOptions } from '../helpers/merchant.ts'
+import { asMempool, emptyChain, merchantKeys, payment, startMempoolNode, unitMerchantOptions } from '../helpers/merchant.ts'
 
 // API keys, invoice bounds, the invoice list, the merchant's own fields (order id, metadata,
 // redirect URL) and the app's JSON errors, without a chain: payments are fed as observed outputs.
@@ -24,9 +21,9 @@ beforeAll(async () => {
   keys = merchantKeys()
 })
 
-beforeEach(() => {
+beforeEach(async () => {
   now = 1_800_000_000_000
-  merchant = createMerchant({ ...unitMerchantOptions(keys), now: () => now, maxOpenInvoices: 3, maxInvoiceTtl: 3_600 })
+  merchant = await createMerchant({ ...unitMerchantOptions(keys), now: () => now, maxOpenInvoices: 3, maxInvoiceTtl: 3_600 })
   app = createMerchantApp(merchant, { apiKey: envKey })
   return () => merchant.close()
 })
@@ -81,7 +78,7 @@ describe('API keys', () => {
     expect((await app.request(`/checkout/${invoice.id}`)).status).toBe(200)
     const [status, body] = await json(await app.request(`/invoices/${invoice.id}`))
     expect([status, Object.keys(body)]).toEqual([200, [...PUBLIC_INVOICE_FIELDS]])
-    const other = createMerchant(unitMerchantOptions(keys))
+    const other = await createMerchant(unitMerchantOptions(keys))
     try {
       expect(other.verifyApiKey(merchant.createApiKey().key)).toBe(false)
       expect(other.hasApiKeys()).toBe(false)
@@ -141,7 +138,7 @@ describe('indexed matching', () => {
   })
 
   it('behavior: invoices made to expire together are expired over several passes, the longest overdue first, so no pass blocks for long', async () => {
-    const m = createMerchant({ ...unitMerchantOptions(keys), now: () => now })
+    const m = await createMerchant({ ...unitMerchantOptions(keys), now: () => now })
     try {
       // Made at one instant (the clock is frozen): which ten expire first is known by id only.
       const early: string[] = []
@@ -166,7 +163,7 @@ describe('indexed matching', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zkpay-merchant-waiting-'))
     try {
       const path = join(dir, 'waiting.db')
-      const first = createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
+      const first = await createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
       const waiting = await first.createInvoice({ amount: 10n, expiresIn: 60 })
       const unpaid = await first.createInvoice({ amount: 10n, expiresIn: 60 })
       first.ingest(payment(keys, { amount: 10n, memo: waiting.id }).settle(13n), { tipBlock: 13n })
@@ -174,7 +171,7 @@ describe('indexed matching', () => {
       const store = openMerchantStore(path)
       store.rollback('l1', { fromBlock: 13n, hash: null, now })
       store.close()
-      const again = createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
+      const again = await createMerchant({ ...unitMerchantOptions(keys), now: () => now, store: path })
       try {
         again.ingest([], { tipBlock: 13n })
         expect(again.getInvoice(waiting.id).state).toBe('open')
@@ -193,26 +190,16 @@ describe('indexed matching', () => {
   })
 
   it('error: hostile mempool entries (no arrays, a bad key, garbage ciphertext, a replay, a memo naming another invoice) neither stop a sync nor count a payment twice', async () => {
-    const head = { number: '0x5', hash: `0x${'5'.repeat(64)}` }
-    const chain = { getBlockNumber: async () => 5n, request: async ({ method }: { method: string }) => (method === 'eth_getBlockByNumber' ? head : method === 'eth_chainId' ? '0x7a69' : []) } as unknown as PublicClient
-    let transactions: unknown[] = []
-    const node = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ transactions, next: null })))
-    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve))
-    const m = createMerchant({ ...unitMerchantOptions(keys), sequencerUrl: `http://127.0.0.1:${(node.address() as AddressInfo).port}`, publicClient: chain, now: () => now })
+    const node = await startMempoolNode()
+    const m = await createMerchant({ ...unitMerchantOptions(keys), sequencerUrl: node.url, publicClient: emptyChain(), now: () => now })
     try {
       const target = await m.createInvoice({ amount: 10n, expiresIn: 600 })
       const other = await m.createInvoice({ amount: 10n, expiresIn: 600 })
       const pay = payment(keys, { amount: 10n, memo: target.id })
       // A payer who writes another invoice's id first in the memo pays that invoice, and only it.
       const spoof = payment(keys, { amount: 4n, memo: `${other.id} ${target.id}` })
-      const asTx = (os: ObservedOutput[]) => ({
-        id: os[0]!.txId,
-        commitments: os.map((o) => toHex(o.commitment as bigint, { size: 32 })),
-        epk: bytesToHex(os[0]!.epk as Uint8Array),
-        ciphertexts: os.map((o) => (typeof o.ciphertext === 'string' ? o.ciphertext : bytesToHex(o.ciphertext))),
-      })
-      const good = asTx(pay.mempool())
-      transactions = [
+      const good = asMempool(pay.mempool())
+      node.list([
         { id: 'tx_bad_1' },
         { id: 'tx_bad_2', commitments: 'nope', ciphertexts: [] },
         { ...good, id: 'tx_bad_3', epk: '0x1234' },
@@ -221,8 +208,8 @@ describe('indexed matching', () => {
         null,
         good,
         { ...good, id: 'tx_replayed' },
-        asTx(spoof.mempool()),
-      ]
+        asMempool(spoof.mempool()),
+      ])
       await m.sync()
       await m.sync()
       expect(m.listPayments().map((p) => [p.invoiceId, p.amount])).toEqual([
@@ -233,7 +220,7 @@ describe('indexed matching', () => {
       expect(m.getInvoice(other.id)).toMatchObject({ state: 'underpaid', received: 4n })
     } finally {
       await m.close()
-      await new Promise<void>((resolve) => node.close(() => resolve()))
+      await node.close()
     }
   })
 })
@@ -241,7 +228,7 @@ describe('indexed matching', () => {
 describe('GET /invoices', () => {
   it('default: newest first, filtered by status, in pages that follow `next` to the end without repeats', async () => {
     const made: string[] = []
-    const m = createMerchant({ ...unitMerchantOptions(keys), now: () => now })
+    const m = await createMerchant({ ...unitMerchantOptions(keys), now: () => now })
     const a = createMerchantApp(m, { apiKey: envKey })
     try {
       for (let i = 0; i < 7; i++) {

@@ -85,17 +85,17 @@ describe('zkpay merchant', () => {
     expect(listed.out).not.toContain(key)
     const { createMerchant } = await import('../../src/sdk/merchant/index.ts')
     const { unitMerchantOptions } = await import('../helpers/merchant.ts')
-    const check = () => {
-      const m = createMerchant({ ...unitMerchantOptions(merchantKeys()), store: join(dir, 'keys.db') })
+    const check = async () => {
+      const m = await createMerchant({ ...unitMerchantOptions(merchantKeys()), store: join(dir, 'keys.db') })
       try {
         return m.verifyApiKey(key)
       } finally {
-        void m.close()
+        await m.close()
       }
     }
-    expect(check()).toBe(true)
+    expect(await check()).toBe(true)
     expect(await cli(['api-key', 'revoke', id, ...store])).toMatchObject({ out: `revoked ${id}`, exitCode: 0 })
-    expect(check()).toBe(false)
+    expect(await check()).toBe(false)
     expect((await cli(['api-key', 'list', ...store])).out).toMatch(/ revoked \S+$/)
     const again = await cli(['api-key', 'revoke', id, ...store])
     expect([again.err, again.exitCode]).toEqual([expect.stringMatching(/^error API_KEY_NOT_FOUND: /), 2])

@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { proofCodec } from '../../src/circuits/codec.ts'
 import { MIGRATIONS_FOLDER, type NodeStore, openNodeStore } from '../../src/state/index.ts'
 import { nodeStoreSuite } from '../helpers/nodeStoreSuite.ts'
-import { field, hash, leavesOf, makeTransaction } from '../helpers/storeFixtures.ts'
+import { field, hash, leavesOf, makeTransaction, proofJson } from '../helpers/storeFixtures.ts'
 
 const scratch: string[] = []
 function tempDir(): string {
@@ -66,13 +67,35 @@ describe('openNodeStore (file)', () => {
     }
   })
 
+  it('behavior: migration 0004 pads batch proofs stored with variable-width hex to the one proof format', async () => {
+    store = await openNodeStore({ path })
+    await store.recordGenesisRoot(field(7))
+    await store.insertPendingTransaction(makeTransaction(1))
+    const sealed = (await store.sealBatch({ maxTransactions: 1, oldRoot: field(7), startIndex: 0 }))!
+    await store.setBatchState(sealed.batch.number, 'proving')
+    await store.setBatchState(sealed.batch.number, 'proven', { proof: proofJson(1), newRoot: field(8) })
+    await store.close()
+    store = undefined
+    // As the node wrote proofs before: `0x${x.toString(16)}`, of any width.
+    const legacy = { a: ['0x1', '0xabc'], b: [['0x0', '0x2'], ['0x' + 'f'.repeat(64), '0x10']], c: ['0xdead', '0x3'] }
+    const db = new Database(path)
+    db.prepare('update batches set proof = ? where number = ?').run(JSON.stringify(legacy), sealed.batch.number)
+    db.exec(readFileSync(join(MIGRATIONS_FOLDER, '0004_batch_proof_fixed_width.sql'), 'utf8'))
+    db.close()
+    store = await openNodeStore({ path })
+    const pad = (h: string) => `0x${h.slice(2).padStart(64, '0')}`
+    const proof = (await store.getBatch(sealed.batch.number))!.proof!
+    expect(proof).toEqual({ a: legacy.a.map(pad), b: legacy.b.map((p) => p.map(pad)), c: legacy.c.map(pad) })
+    expect(proofCodec.decode(proof)).toEqual({ a: [1n, 0xabcn], b: [[0n, 2n], [2n ** 256n - 1n, 16n]], c: [0xdeadn, 3n] })
+  })
+
   it('behavior: closing and reopening the file keeps every record and every reservation', async () => {
     store = await openNodeStore({ path })
     await store.recordGenesisRoot(field(7))
     for (const n of [1, 2, 3]) expect((await store.insertPendingTransaction(makeTransaction(n))).ok).toBe(true)
     const sealed = (await store.sealBatch({ maxTransactions: 2, oldRoot: field(7), startIndex: 0 }))!
     await store.setBatchState(sealed.batch.number, 'proving')
-    await store.setBatchState(sealed.batch.number, 'proven', { proof: { pi_a: ['0x1'] }, newRoot: field(8) })
+    await store.setBatchState(sealed.batch.number, 'proven', { proof: proofJson(1), newRoot: field(8) })
     await store.setBatchState(sealed.batch.number, 'submitted', { l1TxHash: hash(1) })
     const leaves = leavesOf(sealed.transactions)
     await store.recordSettledBatch({

@@ -1,3 +1,5 @@
+import { lastConfirmedBlock } from '../../settlement/confirmations.ts'
+
 /**
  * The invoice state machine (README.md beside this file), as pure functions of the payments seen:
  * the merchant recomputes an invoice's state from its payments and the clock, then turns the
@@ -37,8 +39,8 @@ const RANK: Record<InvoiceState, number> = { open: 0, underpaid: 1, paid: 2, set
 /**
  * The state an invoice is in, given every payment matched to it.
  * - Until `expiresAt`: open (nothing) → underpaid (some) → paid (sequenced, total ≥ amount) →
- *   settled (payments in L1 batches cover the amount) → final (those batches have
- *   `confirmations` blocks on top).
+ *   settled (payments in L1 batches cover the amount) → final (those batches' blocks have
+ *   `confirmations`, the including block counted, as everywhere in zkpay).
  * - At `expiresAt`, an invoice not paid in full is expired; a payment seen after that makes it late.
  *   Expired and late never go back to paid: the merchant refunds or accepts by hand.
  * - An L1 reorg can take a settlement back: a payment it orphaned is not in `payments` until it is
@@ -47,7 +49,7 @@ const RANK: Record<InvoiceState, number> = { open: 0, underpaid: 1, paid: 2, set
  * - Paying more than asked is `overpaid`, a flag on paid/settled/final, not a state.
  *
  * @example
- * invoiceStatus({ amount: 100n, expiresAt, previous: 'open', payments: [{ commitment, amount: 100n, seenAt: now, blockNumber: null }], now, tipBlock: null, confirmations: 2 })
+ * invoiceStatus({ amount: 100n, expiresAt, previous: 'open', payments: [{ commitment, amount: 100n, seenAt: now, blockNumber: null }], now, tipBlock: null, confirmations: 3 })
  * // { state: 'paid', received: 100n, overpaid: false }
  */
 export function invoiceStatus(p: {
@@ -66,7 +68,7 @@ export function invoiceStatus(p: {
   const expiredBefore = p.previous === 'expired' || p.previous === 'late'
   if (!expiredBefore && onTime >= p.amount) {
     const settled = p.payments.filter((x) => x.blockNumber !== null)
-    const final = settled.filter((x) => p.tipBlock !== null && p.tipBlock - x.blockNumber! >= BigInt(p.confirmations))
+    const final = p.tipBlock === null ? [] : settled.filter((x) => x.blockNumber! <= lastConfirmedBlock(p.tipBlock!, p.confirmations))
     const sum = (xs: CountedPayment[]) => xs.reduce((s, x) => s + x.amount, 0n)
     const state = sum(final) >= p.amount ? 'final' : sum(settled) >= p.amount ? 'settled' : 'paid'
     // Final never steps back (a tip read from a lagging RPC node must not undo it); the others do

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import type { Hex } from 'viem'
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, or, sql } from 'drizzle-orm'
@@ -7,10 +6,8 @@ import { MerchantStoreError, ReorgTooDeepError } from '../../errors/index.ts'
 import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import type { InvoiceState } from './invoiceState.ts'
+import { MERCHANT_MIGRATIONS_FOLDER } from './migrationsFolder.ts'
 import * as schema from './schema.ts'
-
-/** The committed SQL that drizzle-kit generated from schema.ts (drizzle.merchant.config.ts). */
-export const MERCHANT_MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 
 export type InvoiceRow = typeof schema.invoices.$inferSelect
 export type PaymentRow = typeof schema.payments.$inferSelect

@@ -1,5 +1,5 @@
 import { base64urlnopad } from '@scure/base'
-import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
+import * as Address from 'ox/Address'
 import { decodeAddress, type Network } from '../../crypto/address.ts'
 import { AMOUNT_LIMIT } from '../../crypto/note.ts'
 import { MEMO_SIZE } from '../../crypto/noteEncryption.ts'
@@ -15,7 +15,7 @@ export type PaymentRequest = {
   /** base units (wei, or the token's smallest unit); absent when the payer chooses */
   amount?: bigint
   /** ERC-20 address; the zero address for ETH */
-  asset: Address
+  asset: Address.Address
   /** the memo to send, as text (the invoice id, then optionally a space and the merchant's text) */
   memo?: string
   /** who is asking, for the payer to read */
@@ -24,6 +24,8 @@ export type PaymentRequest = {
   message?: string
 }
 
+/** The asset of ETH payments: the zero address, as the rollup's contracts name it. */
+const ETH_ASSET: Address.Address = '0x0000000000000000000000000000000000000000'
 const KNOWN = new Set(['amount', 'asset', 'memo', 'label', 'message'])
 
 /**
@@ -34,7 +36,7 @@ const KNOWN = new Set(['amount', 'asset', 'memo', 'label', 'message'])
  * buildPaymentUri({ address: 'zkpt1…', amount: parseEther('0.25'), memo: 'inv_k3m9xq2a7bce' })
  * // 'zkpay:zkpt1…?amount=0.25&memo=aW52X2szbTl4cTJhN2JjZQ'
  */
-export function buildPaymentUri(request: Omit<PaymentRequest, 'asset'> & { asset?: Address; decimals?: number }): string {
+export function buildPaymentUri(request: Omit<PaymentRequest, 'asset'> & { asset?: Address.Address; decimals?: number }): string {
   const { decimals = 18 } = request
   assertDecimals(decimals)
   try {
@@ -49,9 +51,9 @@ export function buildPaymentUri(request: Omit<PaymentRequest, 'asset'> & { asset
     }
     params.push(`amount=${formatAmount(request.amount, decimals)}`)
   }
-  if (request.asset !== undefined && request.asset !== zeroAddress) {
-    if (!isAddress(request.asset, { strict: false })) throw new InvalidParameterError('asset', 'expected an ERC-20 address (0x and 40 hex digits), or omit it for ETH')
-    params.push(`asset=${getAddress(request.asset)}`)
+  if (request.asset !== undefined && request.asset !== ETH_ASSET) {
+    if (!Address.validate(request.asset, { strict: false })) throw new InvalidParameterError('asset', 'expected an ERC-20 address (0x and 40 hex digits), or omit it for ETH')
+    params.push(`asset=${Address.checksum(request.asset)}`)
   }
   if (request.memo !== undefined) {
     const bytes = new TextEncoder().encode(request.memo)
@@ -113,7 +115,7 @@ export function parsePaymentUri(uri: string, options: { decimals?: number } = {}
   for (const name of params.keys()) {
     if (name.startsWith('req-') && !KNOWN.has(name)) throw new PaymentUriError('UNKNOWN_REQUIRED_PARAM', { details: `Parameter ${name}.` })
   }
-  const request: PaymentRequest & { network: Network } = { address, network, asset: zeroAddress }
+  const request: PaymentRequest & { network: Network } = { address, network, asset: ETH_ASSET }
   const amount = params.get('amount')
   if (amount !== undefined) {
     const parsed = parseAmount(amount, decimals)
@@ -122,8 +124,8 @@ export function parsePaymentUri(uri: string, options: { decimals?: number } = {}
   }
   const asset = params.get('asset')
   if (asset !== undefined) {
-    if (!isAddress(asset, { strict: false })) throw new PaymentUriError('BAD_ASSET', { details: `Got ${JSON.stringify(asset.slice(0, 50))}.` })
-    request.asset = getAddress(asset)
+    if (!Address.validate(asset, { strict: false })) throw new PaymentUriError('BAD_ASSET', { details: `Got ${JSON.stringify(asset.slice(0, 50))}.` })
+    request.asset = Address.checksum(asset)
   }
   const memo = params.get('memo')
   if (memo !== undefined) request.memo = parseMemo(memo)

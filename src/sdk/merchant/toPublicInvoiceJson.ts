@@ -1,4 +1,4 @@
-import type { InvoiceJson } from './Merchant.ts'
+import type { InvoiceJson } from './types.ts'
 
 /**
  * The fields anyone may read about an invoice: what the payment request itself says (the QR

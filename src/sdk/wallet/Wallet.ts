@@ -1,6 +1,6 @@
 import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
 import { feeOutput, proveTransaction, type ShieldedTransaction, type TransactionOutput, zeroOutput } from '../../circuits/proveTransaction.ts'
-import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../circuits/transactionJson.ts'
+import { fromTransactionJson, toTransactionJson } from '../../circuits/codec.ts'
 import { decodeAddress, encodeAddress, type Network } from '../../crypto/address.ts'
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
@@ -27,9 +27,11 @@ import { deposit as escrowDeposit } from '../../settlement/deposit.ts'
 import { rollupAbi } from '../../settlement/generated/contracts.ts'
 import { reclaimDeposit } from '../../settlement/reclaimDeposit.ts'
 import { ETH_INFO, readTokenInfo, type TokenInfo } from '../../settlement/readTokenInfo.ts'
+import { assertConfirmations, DEFAULT_CLIENT_CONFIRMATIONS, lastConfirmedBlock } from '../../settlement/confirmations.ts'
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { appendBatches, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { BATCH_LEAVES } from '../../crypto/batch.ts'
+import { createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
 import { type HistoryEntry, type HistoryKind, type StoredDeposit, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
@@ -44,11 +46,11 @@ export type WalletOptions = {
   /** L1 clients: reads for sync, and the account that escrows deposits */
   l1: SettlementClients
   network?: Network
-  /** where notes, the tree and history persist (`openWalletStore`); in memory by default */
-  store?: WalletStore
+  /** where notes, the tree and history persist: a SQLite file's path (created if missing) or an open store; in memory by default */
+  store?: string | WalletStore
   /** how long one request to the sequencer may take before it counts as unreachable (15 s) */
   requestTimeoutMs?: number
-  /** blocks on top of a settled batch before its history entries are `final` (2) */
+  /** blocks carrying a settled batch, the including one counted, before its history entries are `final` (3: two on top of it), as `confirmations` means throughout zkpay */
   confirmations?: number
 }
 
@@ -91,8 +93,6 @@ const STAGES: Record<TransactionStage, string[]> = { sequenced: ['pending', 'bat
 const MAX_BLOCK_TIME_READS = 64
 /** The store's meta key prefix for a token's decimals and symbol. */
 const ASSET_META = 'asset:'
-/** Blocks on top of a settled batch before history calls it final, unless the options say otherwise. */
-const DEFAULT_CONFIRMATIONS = 2
 const asset = (a: Address) => BigInt(a)
 /** hex → bytes through Buffer: viem's hexToBytes took a fifth of a 10,000-output restore. */
 const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
@@ -111,6 +111,10 @@ const ESCROW_GRACE_MS = 15 * 60_000
 const ESCROW_NOT_SEEN = 'ESCROW_NOT_SEEN'
 /** Escrows this close to their unlock block are not submitted again (nodes refuse them: DEPOSIT_EXPIRING); they wait to be reclaimed. */
 const RESUBMIT_MARGIN_BLOCKS = 20n
+/** While the node's event stream is open, a waiting transaction's status is still asked for this often: a rejection in the mempool is not a batch event. */
+const WAIT_RECHECK_MS = 2_000
+/** Without the stream (refused or broken), how often a wait asks for the status. */
+const WAIT_POLL_MS = 150
 const serialScanner = new NoteScanner({ threads: 1 })
 let parallelScanner: NoteScanner | undefined
 
@@ -121,7 +125,7 @@ let parallelScanner: NoteScanner | undefined
  * With a store file, notes, tree and history persist and the next sync reads only new blocks.
  *
  * @example
- * const wallet = createWallet({ mnemonic, sequencerUrl, rollupAddress, fromBlock, l1, store: openWalletStore({ path: 'wallet.db' }) })
+ * const wallet = await createWallet({ mnemonic, sequencerUrl, rollupAddress, fromBlock, l1, store: 'wallet.db' })
  * await wallet.sync()
  * const handle = await wallet.transfer({ to: 'zkpt1…', amount: 10n ** 17n, asset: zeroAddress, memo: 'invoice 42' })
  * await handle.wait('settled')
@@ -132,6 +136,8 @@ export class Wallet {
   readonly network: Network
   readonly store: WalletStore
   readonly #options: WalletOptions
+  /** the node's API, typed; each request gives up after `requestTimeoutMs` */
+  readonly #node: NodeClient
   #tree: MerkleTree
   readonly #notes = new Map<number, OwnedNote>()
   /** our notes by nullifier: a spend on L1 is found with one lookup */
@@ -147,13 +153,13 @@ export class Wallet {
     if (!isAddress(options.rollupAddress)) throw new InvalidParameterError('rollupAddress', 'expected an L1 address (0x and 40 hex digits)')
     const timeout = options.requestTimeoutMs
     if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 1)) throw new InvalidParameterError('requestTimeoutMs', 'expected a positive number of milliseconds')
-    const confirmations = options.confirmations
-    if (confirmations !== undefined && (!Number.isSafeInteger(confirmations) || confirmations < 0)) throw new InvalidParameterError('confirmations', 'expected a number of blocks, 0 or more')
+    if (options.confirmations !== undefined) assertConfirmations(options.confirmations)
     this.keys = deriveKeys(seed)
     this.network = options.network ?? 'testnet'
     this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, this.network)
     this.#options = options
-    this.store = options.store ?? openWalletStore({ path: ':memory:' })
+    this.#node = createNodeClient(options.sequencerUrl, { timeoutMs: options.requestTimeoutMs ?? 15_000 })
+    this.store = typeof options.store === 'object' ? options.store : openWalletStore({ path: options.store ?? ':memory:' })
     this.#bindStore()
     this.#tree = this.store.loadTree() ?? new MerkleTree()
     this.#cursor = BigInt(this.store.getMeta('cursor') ?? options.fromBlock)
@@ -230,7 +236,7 @@ export class Wallet {
       }
       break
     }
-    if (headBlock !== undefined) this.store.finalizeHistory(headBlock - BigInt(this.#options.confirmations ?? DEFAULT_CONFIRMATIONS))
+    if (headBlock !== undefined) this.store.finalizeHistory(lastConfirmedBlock(headBlock, this.#options.confirmations ?? DEFAULT_CLIENT_CONFIRMATIONS))
     await this.#releaseRejected()
     await this.#resumeDeposits()
     return { newNotes }
@@ -420,10 +426,10 @@ export class Wallet {
   /** Frees notes locked by transactions the sequencer rejected (or forgot) while we were away. */
   async #releaseRejected(): Promise<void> {
     for (const id of this.store.pendingTransactions()) {
-      const res = await this.#fetch(`/v1/transactions/${id}`).catch(() => undefined)
+      const res = await this.#node.v1.transactions[':id'].$get({ param: { id } }).catch(() => undefined)
       if (!res) return // the node is unreachable: keep the locks, try next sync
-      const body = (await res.json().catch(() => ({}))) as { status?: string }
-      if (res.status === 404 || body.status === 'rejected') {
+      const body = res.status === 200 ? await res.json().catch(() => undefined) : undefined
+      if (res.status === 404 || body?.status === 'rejected') {
         const locked = new Set(this.store.notes().filter((n) => n.pendingTx === id).map((n) => n.leafIndex))
         this.#release([...this.#notes.values()].filter((n) => locked.has(n.leafIndex)), id)
       }
@@ -505,7 +511,7 @@ export class Wallet {
    */
   async quoteFee(a: Address = zeroAddress): Promise<FeeQuote> {
     if (!isAddress(a)) throw new InvalidParameterError('asset', 'expected an L1 address (0x and 40 hex digits)')
-    const fees = await fetchNodeFees(this.#options.sequencerUrl, () => this.#fetch('/v1/status'))
+    const fees = await fetchNodeFees(this.#options.sequencerUrl, () => this.#node.v1.status.$get())
     return quoteFee(fees, getAddress(a), this.network)
   }
 
@@ -606,7 +612,7 @@ export class Wallet {
         waiting.push({ ...d, unlockBlock: escrow.unlockBlock })
         continue
       }
-      const json = d.transaction as TransactionJson
+      const json = d.transaction
       const t = fromTransactionJson(json)
       await reclaimDeposit(this.#options.l1, {
         rollup: this.#options.rollupAddress,
@@ -641,7 +647,7 @@ export class Wallet {
   /** An escrow back on L1: no longer pending, in deposits nor in history (where it was recorded if the sequencer never took it). */
   #recordReclaimed(d: StoredDeposit): void {
     this.store.updateDeposit(d.key, { state: 'reclaimed' })
-    const txKey = (d.transaction as TransactionJson).commitments[0]
+    const txKey = (d.transaction).commitments[0]
     const entry = this.store.history().find((h) => h.txKey === txKey)
     if (entry) this.store.putHistory({ ...entry, status: 'rejected' })
   }
@@ -670,7 +676,7 @@ export class Wallet {
     const ours = new Set([...this.#notes.values()].map((n) => n.commitment))
     const head = await this.#options.l1.publicClient.getBlockNumber({ cacheTime: 0 })
     for (const d of open) {
-      const json = d.transaction as TransactionJson
+      const json = d.transaction
       if (ours.has(fromHex32(json.commitments[0]))) {
         this.store.updateDeposit(d.key, { state: 'settled', lastError: null })
         continue
@@ -687,8 +693,8 @@ export class Wallet {
         continue
       }
       if (d.state === 'submitted') {
-        const res = await this.#fetch(`/v1/transactions/${d.txId}`).catch(() => undefined)
-        const body = res ? ((await res.json().catch(() => ({}))) as { status?: string; code?: string }) : undefined
+        const res = d.txId === null ? undefined : await this.#node.v1.transactions[':id'].$get({ param: { id: d.txId } }).catch(() => undefined)
+        const body = res?.status === 200 ? await res.json().catch(() => undefined) : undefined
         if (!res || (res.status !== 404 && body?.status !== 'rejected')) continue
         this.store.updateDeposit(d.key, { state: 'escrowed', lastError: body?.code ?? 'NOT_FOUND' })
       }
@@ -697,9 +703,9 @@ export class Wallet {
         this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock })
         continue
       }
-      const res = await this.#fetch('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }).catch(() => undefined)
-      const body = res ? ((await res.json().catch(() => ({}))) as { id?: string; code?: string }) : undefined
-      if (res?.status === 202 && body?.id) this.store.updateDeposit(d.key, { state: 'submitted', txId: body.id, unlockBlock: escrow.unlockBlock, lastError: null })
+      const res = await this.#node.v1.transactions.$post({ json }).catch(() => undefined)
+      const body = res ? await res.json().catch(() => undefined) : undefined
+      if (body && 'id' in body) this.store.updateDeposit(d.key, { state: 'submitted', txId: body.id, unlockBlock: escrow.unlockBlock, lastError: null })
       else this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock, lastError: body?.code ?? 'NODE_UNREACHABLE' })
     }
   }
@@ -849,67 +855,67 @@ export class Wallet {
 
   async #submit(tx: ShieldedTransaction, inputs: OwnedNote[], fee: bigint, record: Pick<HistoryEntry, 'kind' | 'asset' | 'amount' | 'counterparty' | 'memo'>): Promise<TransactionHandle> {
     const url = this.#options.sequencerUrl
+    const json = toTransactionJson(tx)
     // Pending notes are never selected twice; a rejection releases them.
     for (const n of inputs) n.pending = true
-    let res: Response
-    try {
-      // A POST that times out may still have been admitted: releasing its notes is safe all the
-      // same, as the sequencer refuses a second spend of them (NULLIFIER_PENDING).
-      res = await this.#fetch('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(toTransactionJson(tx)) })
-    } catch (cause) {
+    // A POST that times out may still have been admitted: releasing its notes is safe all the
+    // same, as the sequencer refuses a second spend of them (NULLIFIER_PENDING).
+    const { status, answer } = await this.#node.v1.transactions.$post({ json }).then(
+      async (res) => ({ status: res.status, answer: await res.json().catch(() => undefined) }),
+      (cause) => {
+        this.#release(inputs, null)
+        throw new NodeUnreachableError(url, { cause })
+      },
+    )
+    // Typed, but from a server: checked all the same.
+    if (status !== 202 || !answer || !('id' in answer) || typeof answer.id !== 'string') {
       this.#release(inputs, null)
-      throw new NodeUnreachableError(url, { cause })
+      throw new TransactionRejectedError(answer && 'code' in answer ? answer.code : `HTTP_${status}`, answer && 'message' in answer ? answer.message : 'no reason given')
     }
-    const body = (await res.json().catch(() => ({}))) as { id?: string; code?: string; message?: string }
-    if (res.status !== 202 || !body.id) {
-      this.#release(inputs, null)
-      throw new TransactionRejectedError(body.code ?? `HTTP_${res.status}`, body.message ?? 'no reason given')
-    }
-    const id = body.id
+    const id = answer.id
     this.store.setPending(
       inputs.map((n) => n.leafIndex),
       id,
     )
     this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: id, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
-    return {
-      id,
-      fee,
-      wait: async (stage = 'settled', options = {}) => {
-        const timeoutMs = options.timeoutMs ?? 120_000
-        const deadline = Date.now() + timeoutMs
-        let heard: string | undefined
-        for (;;) {
-          const r = await this.#fetch(`/v1/transactions/${id}`).catch((cause) => {
-            throw new NodeUnreachableError(url, { cause })
-          })
-          const t = (await r.json()) as { status: string; code?: string; message?: string; batchNumber: number | null }
-          if (t.status !== heard) options.onStatus?.((heard = t.status))
-          if (t.status === 'rejected') {
-            this.#release(inputs, id)
-            throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
-          }
-          if (STAGES[stage].includes(t.status)) {
-            const batch =
-              t.batchNumber === null
-                ? undefined
-                : ((await (
-                    await this.#fetch(`/v1/batches/${t.batchNumber}`).catch((cause) => {
-                      throw new NodeUnreachableError(url, { cause })
-                    })
-                  ).json()) as { l1TxHash: string | null })
-            if (stage !== 'sequenced') await this.sync()
-            return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: batch?.l1TxHash ?? null }
-          }
-          if (Date.now() > deadline) throw new WaitTimeoutError(id, stage, t.status, timeoutMs)
-          await new Promise((resolve) => setTimeout(resolve, 150))
-        }
-      },
-    }
+    return { id, fee, wait: (stage = 'settled', options = {}) => this.#wait(id, inputs, stage, options) }
   }
 
-  /** A request to the sequencer that gives up after `requestTimeoutMs`: a hung node must not hang the wallet. */
-  #fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.#options.sequencerUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.#options.requestTimeoutMs ?? 15_000) })
+  /**
+   * Follows a submitted transaction until `stage`: asks the node for its status whenever a
+   * batch moves (the node's event stream), at least every `WAIT_RECHECK_MS` (a rejection in the
+   * mempool is not a batch event), or every `WAIT_POLL_MS` when the stream is down. Settled,
+   * it syncs from L1, so that the wallet's own notes and history say so too.
+   */
+  async #wait(id: string, inputs: OwnedNote[], stage: TransactionStage, options: { timeoutMs?: number; onStatus?: (nodeStatus: string) => void }): Promise<TransactionProgress> {
+    const url = this.#options.sequencerUrl
+    const timeoutMs = options.timeoutMs ?? 120_000
+    const deadline = Date.now() + timeoutMs
+    const events = watchBatchEvents(this.#node)
+    let heard: string | undefined
+    try {
+      for (;;) {
+        const res = await this.#node.v1.transactions[':id'].$get({ param: { id } }).catch((cause) => {
+          throw new NodeUnreachableError(url, { cause })
+        })
+        if (res.status !== 200) throw new NodeUnreachableError(url, { cause: new Error(`GET /v1/transactions/${id}: HTTP ${res.status}`) })
+        const t = await res.json()
+        if (t.status !== heard) options.onStatus?.((heard = t.status))
+        if (t.status === 'rejected') {
+          this.#release(inputs, id)
+          throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
+        }
+        if (STAGES[stage].includes(t.status)) {
+          if (stage !== 'sequenced') await this.sync()
+          return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: t.l1TxHash }
+        }
+        const left = deadline - Date.now()
+        if (left < 0) throw new WaitTimeoutError(id, stage, t.status, timeoutMs)
+        await events.next(Math.min(left + 1, events.live ? WAIT_RECHECK_MS : WAIT_POLL_MS))
+      }
+    } finally {
+      events.close()
+    }
   }
 
   #fromStored(n: StoredNote): OwnedNote {
@@ -943,10 +949,3 @@ export class Wallet {
   }
 }
 
-/**
- * @example
- * const wallet = createWallet({ mnemonic, sequencerUrl: devnet.sequencerUrl, rollupAddress, fromBlock, l1 })
- */
-export function createWallet(options: WalletOptions): Wallet {
-  return new Wallet(options)
-}

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import type { TransactionJson } from '../../circuits/codec.ts'
 import type Database from 'better-sqlite3'
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
@@ -36,7 +37,7 @@ export type StoredDeposit = {
   /** escrowed: the amount credited plus the fee */
   amount: bigint
   /** the shielded deposit as sent to the sequencer (`toTransactionJson`) */
-  transaction: unknown
+  transaction: TransactionJson
   txId: string | null
   unlockBlock: bigint | null
   lastError: string | null

@@ -69,7 +69,7 @@ export function assertFeeAcceptable(quote: FeeQuote, amount: bigint, maxFee: big
 }
 
 /** Reads the node's fees from `/v1/status`; an answer that is not the node's API is NODE_UNREACHABLE. */
-export async function fetchNodeFees(url: string, fetchStatus: () => Promise<Response>): Promise<NodeFees> {
+export async function fetchNodeFees(url: string, fetchStatus: () => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>): Promise<NodeFees> {
   let body: unknown
   try {
     const res = await fetchStatus()

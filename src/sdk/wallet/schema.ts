@@ -4,6 +4,7 @@
  * `0x` + 64 lowercase hex digits, as in the node's schema.
  */
 import { blob, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { TransactionJson } from '../../circuits/codec.ts'
 
 /** Small facts: the L1 cursor, and which rollup and network the wallet belongs to. */
 export const meta = sqliteTable('meta', {
@@ -104,7 +105,7 @@ export const deposits = sqliteTable('deposits', {
   /** escrowed: the amount credited plus the fee */
   amount: text('amount').notNull(),
   /** the proven shielded deposit, as sent to the sequencer (`toTransactionJson`) */
-  transaction: text('transaction', { mode: 'json' }).notNull(),
+  transaction: text('transaction', { mode: 'json' }).$type<TransactionJson>().notNull(),
   txId: text('tx_id'),
   /** the block from which the depositor may reclaim it (null until seen on L1) */
   unlockBlock: integer('unlock_block'),
