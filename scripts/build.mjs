@@ -72,6 +72,13 @@ console.log(`built ${files} modules into dist/`)
     console.error(ts.formatDiagnostics(problems, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' }))
     process.exit(1)
   }
+  if (check) {
+    const undocumented = withoutExample(program)
+    if (undocumented.length) {
+      console.error(`Every value the package exports has a JSDoc @example; these do not:\n${undocumented.join('\n')}`)
+      process.exit(1)
+    }
+  }
   console.log(check ? 'type checked the project and wrote the declarations into dist/' : 'wrote the declarations into dist/')
 }
 
@@ -114,3 +121,31 @@ const result = await esbuild.build({
 })
 if (result.errors.length) process.exit(1)
 console.log('bundled the CLI into dist/bin/')
+
+/**
+ * The values (functions, classes, constants) the package's entry points export whose JSDoc has no
+ * `@example`, as `name (file)`. Errors are documented by their codes (src/errors), not here.
+ */
+function withoutExample(program) {
+  const checker = program.getTypeChecker()
+  const { exports } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  const entries = Object.values(exports)
+    .map((e) => (typeof e === 'object' ? e.default : undefined))
+    .filter((f) => f?.startsWith('./dist/'))
+    .map((f) => path.join(src, f.slice('./dist/'.length).replace(/\.js$/, '.ts')))
+  const missing = new Set()
+  for (const entry of entries) {
+    const file = program.getSourceFile(entry)
+    if (!file) throw new Error(`${entry}: an entry point of package.json that the program does not hold`)
+    for (let symbol of checker.getExportsOfModule(checker.getSymbolAtLocation(file))) {
+      if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol)
+      const declaration = symbol.declarations?.[0]
+      if (!declaration || !(symbol.flags & (ts.SymbolFlags.Function | ts.SymbolFlags.Class | ts.SymbolFlags.Variable))) continue
+      const fileName = declaration.getSourceFile().fileName
+      if (!fileName.startsWith(src) || fileName.includes(`${path.sep}errors${path.sep}`)) continue
+      const documented = ts.isVariableDeclaration(declaration) ? declaration.parent.parent : declaration
+      if (!ts.getJSDocTags(documented).some((t) => t.tagName.text === 'example')) missing.add(`${symbol.name} (${path.relative(root, fileName)})`)
+    }
+  }
+  return [...missing]
+}

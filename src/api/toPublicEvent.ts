@@ -1,7 +1,12 @@
 import { toHex32 } from '../crypto/field.ts'
 import type { SequencerEvent } from '../sequencer/Sequencer.ts'
 
-/** Timestamps on the public stream are whole seconds: batches are seconds apart, and nobody needs a transaction's millisecond. */
+/**
+ * Timestamps on the public stream are whole seconds: batches are seconds apart, and nobody needs a transaction's millisecond.
+ *
+ * @example
+ * const at = new Date(now - (now % PUBLIC_EVENT_RESOLUTION_MS)).toISOString() // '2025-01-01T12:00:07.000Z'
+ */
 export const PUBLIC_EVENT_RESOLUTION_MS = 1_000
 
 /** One event of `GET /v1/events`: a batch's state change, never a single transaction's. */

@@ -12,6 +12,9 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * The production circuits. Their proving keys, witness generators and verification keys are
  * committed under circuits/artifacts/ (with hashes in circuits/manifest.json) so that a fresh
  * clone proves without a trusted-setup run; `npm run setup` regenerates them, identically.
+ *
+ * @example
+ * for (const name of Object.keys(CIRCUITS) as CircuitName[]) console.log(name, CIRCUITS[name].source) // 'transfer', 'batch'
  */
 export const CIRCUITS = {
   transfer: { name: 'transfer', source: 'circuits/transfer.circom' },
@@ -42,6 +45,13 @@ export type Manifest = {
 export const ARTIFACTS_DIR = path.join(projectRoot, 'circuits/artifacts')
 export const MANIFEST_PATH = path.join(projectRoot, 'circuits/manifest.json')
 
+/**
+ * The files of a circuit in `dir` (circuits/artifacts by default): its witness generator (`wasm`),
+ * proving key (`zkey`) and verification key (`vkey`).
+ *
+ * @example
+ * const { wasm, zkey, vkey } = artifactPaths('transfer') // …/circuits/artifacts/transfer.wasm, .zkey, .vkey.json
+ */
 export function artifactPaths(name: CircuitName, dir = ARTIFACTS_DIR) {
   return {
     wasm: path.join(dir, `${name}.wasm`),
@@ -54,6 +64,13 @@ export function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex')
 }
 
+/**
+ * The circuits' manifest (circuits/manifest.json by default): how the dev setup was made, and each
+ * circuit's size and artifact hashes. Throws `CircuitArtifactError` when it is missing.
+ *
+ * @example
+ * const transfer = readManifest().circuits.find((c) => c.name === 'transfer') // { constraints, publicInputs, zkeySha256, … }
+ */
 export function readManifest(file = MANIFEST_PATH): Manifest {
   if (!existsSync(file)) throw new CircuitArtifactError('circuits/manifest.json is missing: run `npm run setup`.', { details: file })
   return JSON.parse(readFileSync(file, 'utf8')) as Manifest
@@ -61,7 +78,12 @@ export function readManifest(file = MANIFEST_PATH): Manifest {
 
 const vkeys = new Map<string, unknown>()
 
-/** The verification key of a production circuit (parsed once per folder). */
+/**
+ * The verification key of a production circuit (parsed once per folder).
+ *
+ * @example
+ * const vk = loadVerificationKey('batch') as VerificationKey
+ */
 export function loadVerificationKey(name: CircuitName, dir = ARTIFACTS_DIR): unknown {
   const file = artifactPaths(name, dir).vkey
   let vkey = vkeys.get(file)

@@ -14,7 +14,12 @@ import type { ShieldedTransaction } from './proveTransaction.ts'
 // prover's HTTP API, the wallet's store.
 
 const HEX = /^[0-9a-fA-F]{64}$/
-/** 32 bytes as `0x` and 64 hex digits. */
+/**
+ * 32 bytes as `0x` and 64 hex digits.
+ *
+ * @example
+ * hex32Schema.safeParse(body.epk).success // false for '0x12'
+ */
 export const hex32Schema = z.templateLiteral(['0x', z.string().regex(HEX)], { error: 'expected 0x followed by 64 hex digits' })
 /** A field element: fixed-width hex below r. zod runs refinements after a failed pattern too. */
 const field = hex32Schema.refine((h) => HEX.test(h.slice(2)) && BigInt(h) < FIELD_SIZE, 'expected a field element below r')
@@ -33,6 +38,9 @@ const bigTriple = (t: readonly [string, string, string]): Outputs<bigint> => [Bi
  * A Groth16 proof on the wire: the coordinates of A, B and C (B's limbs as the EVM takes them).
  * Coordinates are checked against 2^256 here and against the base field and the curve where
  * proofs are verified (`proofPoints`), exactly as the contract's precompiles check them.
+ *
+ * @example
+ * const proof = proofJsonSchema.parse(JSON.parse(body)) // { a: [x, y], b: [[…], […]], c: [x, y] }, hex strings
  */
 export const proofJsonSchema = z.object({ a: pair(hex32Schema), b: pair(pair(hex32Schema)), c: pair(hex32Schema) }).strict()
 export type ProofJson = z.infer<typeof proofJsonSchema>
@@ -47,7 +55,12 @@ const encodeProof = (p: Proof): ProofJson => ({ a: hexPair(p.a), b: [hexPair(p.b
  */
 export const proofCodec = z.codec(proofJsonSchema, z.custom<Proof>(), { decode: decodeProof, encode: encodeProof })
 
-/** A proven shielded transaction on the wire: `POST /v1/transactions`, the node's store, a wallet's pending deposit. */
+/**
+ * A proven shielded transaction on the wire: `POST /v1/transactions`, the node's store, a wallet's pending deposit.
+ *
+ * @example
+ * const parsed = transactionJsonSchema.safeParse(body) // parsed.data: TransactionJson when parsed.success
+ */
 export const transactionJsonSchema = z
   .object({
     proof: proofJsonSchema,

@@ -10,13 +10,22 @@ import { readBinSections, readU32, readUintLE } from './binFile.ts'
  * (test/attacks/user.forgedProof.test.ts does it). Phase 2 only changes δ, so every key made on
  * that phase 1, whatever its phase-2 contributions, carries these α·G1 and β·G2 and is forgeable.
  * A key is recognised by its points, never by a flag that a file could omit.
+ *
+ * @example
+ * const { vk_alpha_1 } = await readZkeyPoints(artifactPaths('batch').zkey)
+ * const forgeable = vk_alpha_1[0] === DEV_ALPHA_1[0] && vk_alpha_1[1] === DEV_ALPHA_1[1] // α·G1 (x, y) of the dev phase 1
  */
 export const DEV_ALPHA_1 = [
   0x0afb92ea608e36b07ba2b7dd53439677933ea9b81ed154acb4a2faaad659844an,
   0x2649279dc7b13e8872818a57dc7b0b7646c8fd2dc2038df15385057d2dd15b28n,
 ] as const
 
-/** β·G2 of the dev phase 1 (coordinates c0, c1 of x, then of y, as snarkjs writes them). */
+/**
+ * β·G2 of the dev phase 1 (coordinates c0, c1 of x, then of y, as snarkjs writes them).
+ *
+ * @example
+ * const forgeable = BigInt(vkey.vk_beta_2[0][0]) === DEV_BETA_2[0][0] // and so on for [0][1], [1][0], [1][1]
+ */
 export const DEV_BETA_2 = [
   [0x0eb6c4111a320a85a865c3d9346712d723ed39bc24308343bf02e42f4308c473n, 0x0ee0c9f6b7b8337286b7034cba8bbc66ec934f5568e0166d826ae78cd75f5c96n],
   [0x1c6a2cc07efb448c14010deabfb31ed26787318910f2f11c55f63687c0c8114dn, 0x072e0303b167a9e574c7005500ce4e66f260775c3bd795aa13f1ba9e679147c1n],
@@ -25,6 +34,9 @@ export const DEV_BETA_2 = [
 /**
  * The chain id of the local devnet (anvil's default, viem's `foundry`), the only chain on which
  * the dev keys are used without an explicit, insecure opt-in.
+ *
+ * @example
+ * const insecure = deployed.verifyingKeys.dev && deployed.chainId !== DEVNET_CHAIN_ID // 31337
  */
 export const DEVNET_CHAIN_ID = 31337
 
@@ -57,6 +69,9 @@ export function isDevKey(key: KeyPoints): boolean {
 /**
  * α·G1 and β·G2 of a snarkjs proving key (.zkey), read from its Groth16 header without building
  * the curve: the file stores them in Montgomery form, x·2^(8·n8) mod q.
+ *
+ * @example
+ * const dev = isDevKey(await readZkeyPoints(artifactPaths('batch').zkey)) // true for the committed dev keys
  */
 export async function readZkeyPoints(zkey: string): Promise<KeyPoints> {
   let header: Uint8Array

@@ -110,12 +110,20 @@ export function proveBatch(witness: BatchWitness): Promise<ProofResult> {
 /**
  * Checks a transfer proof against its public signals (root, publicAmount, publicAsset,
  * extDataHash, nf[2], cm[2]), accepting exactly what Rollup.sol accepts (see `verifyProofs`).
+ *
+ * @example
+ * const valid = await verifyTransfer(tx.proof, transferPublicSignals(tx))
  */
 export function verifyTransfer(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
   return verifyProofs('transfer', [{ proof, publicSignals }])
 }
 
-/** Checks a batch proof against its public signals (oldRoot, newRoot, startIndex, leaves), as Rollup.sol does. */
+/**
+ * Checks a batch proof against its public signals (oldRoot, newRoot, startIndex, leaves), as Rollup.sol does.
+ *
+ * @example
+ * if (!(await verifyBatch(proof, witness.publicSignals))) throw new Error('the batch proof does not verify')
+ */
 export function verifyBatch(proof: Proof, publicSignals: readonly bigint[]): Promise<boolean> {
   return verifyProofs('batch', [{ proof, publicSignals }])
 }
@@ -123,6 +131,9 @@ export function verifyBatch(proof: Proof, publicSignals: readonly bigint[]): Pro
 /**
  * Stops snarkjs's worker threads (its shared bn128 curve) so that Node can exit. Proving after
  * this starts them again.
+ *
+ * @example
+ * afterAll(() => terminateProver())
  */
 export async function terminateProver(): Promise<void> {
   loaded.clear() // the loaded keys hold points of the terminated curve

@@ -127,7 +127,12 @@ export async function proveTransaction(p: ProveTransactionParameters): Promise<S
   }
 }
 
-/** A transaction's public inputs in the transfer circuit's order: root, publicAmount, publicAsset, extDataHash, nullifiers, commitments. */
+/**
+ * A transaction's public inputs in the transfer circuit's order: root, publicAmount, publicAsset, extDataHash, nullifiers, commitments.
+ *
+ * @example
+ * await verifyTransfer(tx.proof, transferPublicSignals(tx)) // 9 signals: root, publicAmount, publicAsset, extDataHash, nf×2, cm×3
+ */
 export function transferPublicSignals(tx: ShieldedTransaction): bigint[] {
   return [tx.root, tx.publicAmount, tx.publicAsset, tx.extDataHash, ...tx.nullifiers, ...tx.commitments]
 }
@@ -135,6 +140,9 @@ export function transferPublicSignals(tx: ShieldedTransaction): bigint[] {
 /**
  * The fee note: `amount` of `asset` to the operator's shielded address (`GET /v1/status` gives it
  * and the price per asset). The operator decrypts it with its viewing key at admission.
+ *
+ * @example
+ * const fee = feeOutput(decodeAddress(fees.address), 0n, 10_000_000_000_000n) // the third output of proveTransaction
  */
 export function feeOutput(operator: { ownerPk: bigint; vpk: Uint8Array }, asset: bigint, amount: bigint): TransactionOutput {
   return { note: { asset, amount, ownerPk: operator.ownerPk, blinding: randomFieldElement() }, vpk: operator.vpk }
@@ -143,6 +151,9 @@ export function feeOutput(operator: { ownerPk: bigint; vpk: Uint8Array }, asset:
 /**
  * A zero-amount output to `keys` itself, for transactions with fewer real outputs than the
  * circuit has: internal like change, so an incoming viewing key cannot even see the padding.
+ *
+ * @example
+ * const outputs = [payment, zeroOutput(keys, 0n), feeOutput(operator, 0n, fee)]
  */
 export function zeroOutput(keys: { ownerPk: bigint; internalKey: Uint8Array }, asset: bigint): TransactionOutput {
   return { note: { asset, amount: 0n, ownerPk: keys.ownerPk, blinding: randomFieldElement() }, internalKey: keys.internalKey }

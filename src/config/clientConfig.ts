@@ -8,6 +8,9 @@ import { setting } from './setting.ts'
 /**
  * Where a client of the rollup (`zkpay wallet`, `zkpay merchant`) finds it. The chain, the
  * contract and its deployment block are the node's settings, under the same variables.
+ *
+ * @example
+ * const { sequencerUrl, rpcUrl, rollupAddress, fromBlock } = loadConfig(networkConfig, { env: process.env })
  */
 export const networkConfig = {
   sequencerUrl: setting({
@@ -21,7 +24,13 @@ export const networkConfig = {
   fromBlock: nodeConfig.fromBlock,
 }
 
-/** The merchant's settings: the network, its viewing key, its store and its webhook. */
+/**
+ * The merchant's settings: the network, its viewing key, its store and its webhook.
+ *
+ * @example
+ * const config = loadConfig(merchantConfig, { env: process.env })
+ * JSON.stringify(config) // viewingKey, webhookSecret and apiKey print as "[redacted]"
+ */
 export const merchantConfig = {
   ...networkConfig,
   viewingKey: setting({

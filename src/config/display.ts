@@ -1,5 +1,11 @@
 import type { Setting } from './setting.ts'
 
+/**
+ * What a secret setting's value prints as, in JSON, logs and `--help`.
+ *
+ * @example
+ * if (declaration.secret) return REDACTED // '[redacted]'
+ */
 export const REDACTED = '[redacted]'
 
 /**

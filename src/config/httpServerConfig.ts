@@ -1,6 +1,11 @@
 import { integer, setting } from './setting.ts'
 
-/** The defaults, also for servers started without settings (tests). */
+/**
+ * The defaults, also for servers started without settings (tests).
+ *
+ * @example
+ * await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS }) // 10 s for headers, 30 s for the request
+ */
 export const DEFAULT_HTTP_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 } as const
 
 /**
@@ -8,6 +13,9 @@ export const DEFAULT_HTTP_TIMEOUTS = { headersTimeoutMs: 10_000, requestTimeoutM
  * it never sends (`Content-Length: 1000`, then 10 bytes) would otherwise hold a connection and
  * its memory for Node's defaults (a minute for the headers, five for the request). Shared by the
  * node's API, `zkpay prover` and `zkpay merchant serve`.
+ *
+ * @example
+ * const { httpHeadersTimeoutMs, httpRequestTimeoutMs } = loadConfig(httpServerConfig, { env: process.env }) // 10000, 30000 by default
  */
 export const httpServerConfig = {
   httpHeadersTimeoutMs: setting({

@@ -7,7 +7,12 @@ import type { Config } from './loadConfig.ts'
 import { proverTokenEnv } from './proverConfig.ts'
 import { type ConfigSchema, integer, listenAddress, setting, variableName } from './setting.ts'
 
-/** pino's levels, plus `silent`. */
+/**
+ * pino's levels, plus `silent`.
+ *
+ * @example
+ * const level = z.enum(LOG_LEVELS).parse(process.env.ZKPAY_LOG_LEVEL ?? 'info')
+ */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
@@ -54,9 +59,19 @@ const isAddressOrRange = (s: string) => {
   if (family === 0 || rest.length > 0) return false
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
 }
-/** Requests per client per minute, by bucket: also the API's defaults when none are given. */
+/**
+ * Requests per client per minute, by bucket: also the API's defaults when none are given.
+ *
+ * @example
+ * const readLimit = options.rateLimit?.read ?? DEFAULT_RATE_LIMITS.read // 1200 per minute (submit: 600)
+ */
 export const DEFAULT_RATE_LIMITS = { submit: 600, read: 1_200 } as const
-/** Open `/v1/events` connections, by default: each holds a socket and up to a buffer of events. */
+/**
+ * Open `/v1/events` connections, by default: each holds a socket and up to a buffer of events.
+ *
+ * @example
+ * const eventStreams = options.eventStreams ?? DEFAULT_EVENT_STREAMS // 100
+ */
 export const DEFAULT_EVENT_STREAMS = 100
 /** The most requests a client may make per minute in one bucket. */
 const perMinute = integer(1, 1_000_000, 'expected an integer number of requests per minute from 1 to 1000000')
@@ -214,6 +229,9 @@ export type NodeConfig = Config<typeof nodeConfig>
 /**
  * `zkpay deploy`'s settings: the chain and the operator key as the node takes them, and the
  * contract's constructor parameters. Unset parameters take `deployRollup`'s defaults.
+ *
+ * @example
+ * const config = loadConfig(deployConfig, { env: process.env, overrides: { escapeDelay: flags.escapeDelay } })
  */
 export const deployConfig = {
   rpcUrl: nodeConfig.rpcUrl,

@@ -4,8 +4,20 @@ import { bigIntToBytes, bytesToBigInt, FIELD_SIZE, isFieldElement } from './fiel
 
 export type Network = 'mainnet' | 'testnet'
 
-/** Address prefixes: `zkp1…` on mainnet, `zkpt1…` on test networks and devnets. */
+/**
+ * Address prefixes: `zkp1…` on mainnet, `zkpt1…` on test networks and devnets.
+ *
+ * @example
+ * const isMainnet = address.startsWith(`${ADDRESS_PREFIX.mainnet}1`) // 'zkp1…'
+ */
 export const ADDRESS_PREFIX: Record<Network, string> = { mainnet: 'zkp', testnet: 'zkpt' }
+/**
+ * The version byte that starts every address payload (`encodeAddress` writes it, `decodeAddress`
+ * rejects any other with `ADDRESS_UNKNOWN_VERSION`).
+ *
+ * @example
+ * if (payload[0] !== ADDRESS_VERSION) throw new InvalidAddressError('UNKNOWN_VERSION') // ADDRESS_VERSION = 1
+ */
 export const ADDRESS_VERSION = 1
 const PAYLOAD_LENGTH = 1 + 32 + 32
 

@@ -28,7 +28,12 @@ export type ExtData = {
   ciphertexts: Readonly<Outputs<Hex>>
 }
 
-/** The ABI type of `ExtData`, shared by the SDK, the sequencer and the contract bindings. */
+/**
+ * The ABI type of `ExtData`, shared by the SDK, the sequencer and the contract bindings.
+ *
+ * @example
+ * const [extData] = decodeAbiParameters(extDataAbiParameters, encoded) // { recipient, extAmount, fee, epk, ciphertext0, … }
+ */
 export const extDataAbiParameters = [
   {
     type: 'tuple',
@@ -47,7 +52,12 @@ export const extDataAbiParameters = [
 
 const INT256_LIMIT = 1n << 255n
 
-/** `abi.encode(extData)` exactly as Solidity encodes the struct. */
+/**
+ * `abi.encode(extData)` exactly as Solidity encodes the struct.
+ *
+ * @example
+ * const encoded = encodeExtData({ recipient: zeroAddress, extAmount: 0n, fee: 0n, epk, ciphertexts }) // '0x…'
+ */
 export function encodeExtData(extData: ExtData): Hex {
   if (!isAddress(extData.recipient, { strict: false })) throw new InvalidParameterError('extData.recipient', 'expected a 20-byte hex address')
   if (typeof extData.extAmount !== 'bigint' || extData.extAmount < -INT256_LIMIT || extData.extAmount >= INT256_LIMIT) {

@@ -47,6 +47,10 @@ function deriveField(seed: Uint8Array, label: string): bigint {
  *
  * `toJSON`, `toString` and `util.inspect` print the public parts only, so a key that reaches a
  * log line or an error message leaks nothing.
+ *
+ * @example
+ * const keys: AccountKeys = deriveKeys(seedFromMnemonic(mnemonic))
+ * console.log(`${keys}`) // 'AccountKeys(0x…ownerPk)': the secret keys never print
  */
 export class AccountKeys {
   readonly sk: bigint
@@ -126,7 +130,12 @@ export function seedFromMnemonic(mnemonic: string): Uint8Array {
   return entropy
 }
 
-/** The 24-word mnemonic of a 32-byte seed (the inverse of `seedFromMnemonic`). */
+/**
+ * The 24-word mnemonic of a 32-byte seed (the inverse of `seedFromMnemonic`).
+ *
+ * @example
+ * const mnemonic = mnemonicFromSeed(seed) // seedFromMnemonic(mnemonic) gives `seed` back
+ */
 export function mnemonicFromSeed(seed: Uint8Array): string {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new InvalidParameterError('seed', 'expected 32 bytes')
   return entropyToMnemonic(seed, wordlist)

@@ -5,7 +5,12 @@ import { assertFieldElement } from './field.ts'
 import { fromMontgomery, poseidon, poseidonMontgomery, toMontgomery } from './poseidon.ts'
 import { WorkerPool } from './workerPool.ts'
 
-/** Levels of the production note tree: 4^16 = 2^32 leaves. */
+/**
+ * Levels of the production note tree: 4^16 = 2^32 leaves.
+ *
+ * @example
+ * const emptyRoot = zeroHashes(TREE_LEVELS)[TREE_LEVELS] // TREE_LEVELS = 16
+ */
 export const TREE_LEVELS = 16
 const ARITY = 4
 const NODE = 32
@@ -55,7 +60,12 @@ function hasherPool(threads: number): WorkerPool<Uint8Array, Uint8Array> {
   return pool
 }
 
-/** `zeros[0] = 0`, `zeros[i+1] = H(zeros[i] ×4)`: the root of an empty subtree of height i. */
+/**
+ * `zeros[0] = 0`, `zeros[i+1] = H(zeros[i] ×4)`: the root of an empty subtree of height i.
+ *
+ * @example
+ * const zeros = zeroHashes(TREE_LEVELS) // 17 values; zeros[TREE_LEVELS] is the root of the empty tree
+ */
 export function zeroHashes(levels: number): bigint[] {
   if (!Number.isInteger(levels) || levels < 0 || levels > TREE_LEVELS) throw new InvalidParameterError('levels', `expected an integer from 0 to ${TREE_LEVELS}`)
   return ZERO_HASHES.slice(0, levels + 1)
@@ -416,12 +426,20 @@ export class MerkleTree {
 /**
  * Checks a path against a root: hashes the leaf up through the siblings, placing it at the
  * given position at each level. The same computation the transfer circuit constrains.
+ *
+ * @example
+ * verifyMerklePath(tree.path(index), tree.root) // true
  */
 export function verifyMerklePath(path: Pick<MerklePath, 'leaf' | 'siblings' | 'positions'>, root: bigint): boolean {
   return rootFromPath(path.leaf, path) === root
 }
 
-/** The root above `node` along a path (null if the path is malformed). */
+/**
+ * The root above `node` along a path (null if the path is malformed).
+ *
+ * @example
+ * if (rootFromPath(commitment, { siblings, positions }) !== root) throw new Error('stale path')
+ */
 export function rootFromPath(node: bigint, path: Pick<MerklePath, 'siblings' | 'positions'>): bigint | null {
   for (let l = 0; l < path.siblings.length; l++) {
     const siblings = path.siblings[l]!
@@ -434,7 +452,12 @@ export function rootFromPath(node: bigint, path: Pick<MerklePath, 'siblings' | '
   return node
 }
 
-/** The root of a full 4-ary subtree over `leaves` (a power of 4 of them). */
+/**
+ * The root of a full 4-ary subtree over `leaves` (a power of 4 of them).
+ *
+ * @example
+ * const batchRoot = subtreeRoot(leaves) // leaves.length === BATCH_LEAVES (64)
+ */
 export function subtreeRoot(leaves: readonly bigint[]): bigint {
   let level = [...leaves]
   while (level.length > 1) {

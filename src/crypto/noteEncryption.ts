@@ -25,8 +25,26 @@ import { getPrimitives } from './primitives.ts'
  * cost three times that for every transaction whether or not it carries a memo.
  */
 export const NOTE_PLAINTEXT_VERSION = 1
+/**
+ * The most bytes a note's memo holds (a string memo counts in UTF-8 bytes).
+ *
+ * @example
+ * if (new TextEncoder().encode(memo).length > MEMO_SIZE) throw new Error('memo too long') // MEMO_SIZE = 128
+ */
 export const MEMO_SIZE = 128
+/**
+ * Bytes of a note plaintext before encryption: version, asset, amount, blinding, memo length and the padded memo.
+ *
+ * @example
+ * const plaintext = new Uint8Array(NOTE_PLAINTEXT_SIZE) // 198 bytes
+ */
 export const NOTE_PLAINTEXT_SIZE = 1 + 20 + 16 + 32 + 1 + MEMO_SIZE
+/**
+ * Bytes of every note ciphertext: the plaintext and its 16-byte Poly1305 tag.
+ *
+ * @example
+ * const fits = (c: Uint8Array) => c.length === NOTE_CIPHERTEXT_SIZE // 214 bytes
+ */
 export const NOTE_CIPHERTEXT_SIZE = NOTE_PLAINTEXT_SIZE + 16
 
 const NONCE = new Uint8Array(12)

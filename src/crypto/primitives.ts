@@ -22,6 +22,12 @@ export type Primitives = {
   open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Uint8Array | null
 }
 
+/**
+ * The pure-JS backend (the audited @noble packages): the one a browser runs, and Node's fallback.
+ *
+ * @example
+ * setPrimitives(noblePrimitives) // e.g. to test the pure-JS path in Node
+ */
 export const noblePrimitives: Primitives = {
   name: 'noble',
   x25519(scalar, point) {
@@ -102,7 +108,12 @@ function sodiumPrimitives(sodium: Sodium): Primitives {
 
 let selected: Primitives | undefined
 
-/** The native primitives when the sodium-native addon loads here, the pure-JS ones otherwise. */
+/**
+ * The native primitives when the sodium-native addon loads here, the pure-JS ones otherwise.
+ *
+ * @example
+ * const vpk = getPrimitives().x25519Base(vsk) // getPrimitives().name: 'sodium-native' or 'noble'
+ */
 export function getPrimitives(): Primitives {
   if (selected) return selected
   try {
@@ -114,7 +125,12 @@ export function getPrimitives(): Primitives {
   return selected
 }
 
-/** Forces a backend (tests run both; a browser build may pin `noble`). */
+/**
+ * Forces a backend (tests run both; a browser build may pin `noble`).
+ *
+ * @example
+ * setPrimitives(noblePrimitives)
+ */
 export function setPrimitives(primitives: Primitives): void {
   selected = primitives
 }

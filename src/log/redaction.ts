@@ -1,10 +1,18 @@
-/** What a redacted log field prints as, the same word config and `AccountKeys` use. */
+/**
+ * What a redacted log field prints as, the same word config and `AccountKeys` use.
+ *
+ * @example
+ * pino({ redact: { paths: REDACT_PATHS, censor: LOG_CENSOR } }) // '[redacted]'
+ */
 export const LOG_CENSOR = '[redacted]'
 
 /**
  * Field names whose values never reach a log line, wherever they sit in the first three levels
  * of a logged object. pino redacts by path (fast-redact), not by searching, so each name is
  * listed at each depth. Name non-secret fields otherwise (`cursor`, not `key`).
+ *
+ * @example
+ * const secret = (SECRET_FIELDS as readonly string[]).includes(field) // true for 'mnemonic', false for 'cursor'
  */
 export const SECRET_FIELDS = [
   'key',
@@ -23,6 +31,12 @@ export const SECRET_FIELDS = [
   'authorization',
 ] as const
 
+/**
+ * The pino redaction paths of `SECRET_FIELDS`: each name at the top level and one and two levels down.
+ *
+ * @example
+ * pino({ redact: { paths: REDACT_PATHS, censor: LOG_CENSOR } }) // ['key', '*.key', '*.*.key', 'keys', …]
+ */
 export const REDACT_PATHS: string[] = SECRET_FIELDS.flatMap((name) => [name, `*.${name}`, `*.*.${name}`])
 
 /**

@@ -4,7 +4,12 @@ import { toHex32 } from '../crypto/field.ts'
 
 type Wire = string | number | Wire[] | { [key: string]: Wire }
 
-/** bigints as fixed-width `0x` hex (64 digits, as every field element on the wire), recursively: how a witness crosses to a prover. */
+/**
+ * bigints as fixed-width `0x` hex (64 digits, as every field element on the wire), recursively: how a witness crosses to a prover.
+ *
+ * @example
+ * const body = JSON.stringify(toWire({ witness })) // every bigint as '0x' and 64 hex digits
+ */
 export function toWire(value: unknown): Wire {
   if (typeof value === 'bigint') return toHex32(value)
   if (Array.isArray(value)) return value.map(toWire)
@@ -12,7 +17,12 @@ export function toWire(value: unknown): Wire {
   return value as Wire
 }
 
-/** The inverse of {@link toWire}: every `0x` hex string becomes a bigint. */
+/**
+ * The inverse of {@link toWire}: every `0x` hex string becomes a bigint.
+ *
+ * @example
+ * const request = fromWire<ProveRequest>(await c.req.json())
+ */
 export function fromWire<T>(value: unknown): T {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string' && /^0x[0-9a-fA-F]+$/.test(v)) return BigInt(v)

@@ -43,11 +43,9 @@ export type BatchEventWatch = {
 export function watchBatchEvents(client: NodeClient): BatchEventWatch {
   const abort = new AbortController()
   let live = false
-  let wake: (() => void) | undefined
+  const waiting = new Set<() => void>()
   const wakeAll = () => {
-    const w = wake
-    wake = undefined
-    w?.()
+    for (const wake of [...waiting]) wake()
   }
   void (async () => {
     try {
@@ -69,16 +67,13 @@ export function watchBatchEvents(client: NodeClient): BatchEventWatch {
     },
     next(ms) {
       return new Promise<void>((resolve) => {
-        const timer = setTimeout(done, ms)
-        const previous = wake
-        function done() {
+        const done = () => {
           clearTimeout(timer)
+          waiting.delete(done)
           resolve()
         }
-        wake = () => {
-          previous?.()
-          done()
-        }
+        const timer = setTimeout(done, ms)
+        waiting.add(done)
       })
     },
     close() {

@@ -724,7 +724,12 @@ function newTransaction(id: string, tx: ShieldedTransaction, payload: Transactio
   }
 }
 
-/** A transaction's id: SHA-256 of its canonical JSON (the same transaction always gets the same id). */
+/**
+ * A transaction's id: SHA-256 of its canonical JSON (the same transaction always gets the same id).
+ *
+ * @example
+ * const id = transactionId(toTransactionJson(tx)) // '0x' and 64 hex digits
+ */
 export function transactionId(canonical: TransactionJson): string {
   return `0x${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`
 }

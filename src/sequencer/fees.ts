@@ -4,7 +4,12 @@ import { TRANSFER_OUTPUTS } from '../crypto/note.ts'
 import { decryptNotes } from '../crypto/noteEncryption.ts'
 import { type Rejection, reject } from './rejections.ts'
 
-/** The fee output's position: payment, change, fee note. */
+/**
+ * The fee output's position: payment, change, fee note.
+ *
+ * @example
+ * const feeCiphertext = tx.extData.ciphertexts[FEE_OUTPUT] // FEE_OUTPUT = 2, the last output
+ */
 export const FEE_OUTPUT = TRANSFER_OUTPUTS - 1
 
 /** The node's price for one transaction of an asset, in its base units. */
@@ -26,7 +31,12 @@ export type FeePolicy = {
   prices: ReadonlyMap<bigint, FeePrice>
 }
 
-/** What `/v1/status` publishes of a policy: where fee notes go and the price per asset; null without fees. */
+/**
+ * What `/v1/status` publishes of a policy: where fee notes go and the price per asset; null without fees.
+ *
+ * @example
+ * publicFees(policy) // { address: 'zkpt1…', prices: [{ asset: '0x0000…0000', amount: '10000000000000', decimals: 18 }] }
+ */
 export function publicFees(policy: FeePolicy | undefined): { address: string; prices: { asset: Address; amount: string; decimals: number }[] } | null {
   if (!policy) return null
   return {

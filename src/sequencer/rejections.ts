@@ -3,6 +3,9 @@ import { STORE_REJECTIONS } from '../state/index.ts'
 /**
  * Every reason the node turns a transaction away, with the sentence the API returns as-is
  * (`{ code, message }`). Codes are stable: clients may branch on them.
+ *
+ * @example
+ * const rejection = { ok: false, code: 'NULLIFIER_SPENT', message: REJECTIONS.NULLIFIER_SPENT } // 'The note was already spent.'
  */
 export const REJECTIONS = {
   INVALID_SCHEMA: 'The transaction is malformed.',
@@ -36,7 +39,12 @@ export const reject = (code: RejectionCode, detail?: string): Rejection => ({
   message: detail ? `${REJECTIONS[code]} ${detail}` : REJECTIONS[code],
 })
 
-/** The contract's custom errors that concern one transaction, and the code each one means. */
+/**
+ * The contract's custom errors that concern one transaction, and the code each one means.
+ *
+ * @example
+ * const code = CONTRACT_REJECTIONS[failure.errorName] ?? 'INVALID_PROOF' // 'Rollup__UnknownRoot' → 'UNKNOWN_ROOT'
+ */
 export const CONTRACT_REJECTIONS: Readonly<Record<string, RejectionCode>> = {
   Rollup__FieldOverflow: 'INVALID_SCHEMA',
   Rollup__UnknownRoot: 'UNKNOWN_ROOT',

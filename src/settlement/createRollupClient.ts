@@ -135,6 +135,10 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
 /**
  * `keccak256(abi.encode(asset, amount, extDataHash, commitments))`, the contract's escrow key:
  * it binds the deposit's output notes, so nobody else's transaction can consume it.
+ *
+ * @example
+ * const key = escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments) // 0x… (bytes32)
+ * const [depositor, blockNumber] = await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [key] })
  */
 export function escrowKey(asset: bigint, amount: bigint, extDataHash: bigint, commitments: Readonly<Outputs<bigint>>): Hash {
   const address = `0x${asset.toString(16).padStart(40, '0')}` as Address

@@ -6,6 +6,9 @@ import { SettlementError } from '../errors/index.ts'
  * with finality has (Ethereum finalizes within about 64 blocks), and a bounded table. A reorg
  * deeper still finds no checkpoint on the chain: a wallet then reads everything again from the
  * rollup's deployment, a merchant with final invoices stops (`REORG_TOO_DEEP`).
+ *
+ * @example
+ * const forgetBelow = tip - CHECKPOINT_BLOCKS // 10000n blocks
  */
 export const CHECKPOINT_BLOCKS = 10_000n
 

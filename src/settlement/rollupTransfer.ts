@@ -9,7 +9,12 @@ const TRANSFER_PARAMETERS = getAbiItem({ abi: rollupAbi, name: 'checkTransfer' }
 /** Rollup.sol's `Transfer` struct, as viem encodes and decodes it. */
 export type RollupTransfer = ReturnType<typeof toRollupTransfer>
 
-/** The `Transfer` struct of Rollup.sol for one transaction. */
+/**
+ * The `Transfer` struct of Rollup.sol for one transaction.
+ *
+ * @example
+ * await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'checkTransfer', args: [toRollupTransfer(tx)] })
+ */
 export function toRollupTransfer(t: ShieldedTransaction) {
   return {
     proof: t.proof,
@@ -42,7 +47,13 @@ type DecodedTransfer = {
   extData: { recipient: `0x${string}`; extAmount: bigint; fee: bigint; epk: Hex; ciphertext0: Hex; ciphertext1: Hex; ciphertext2: Hex }
 }
 
-/** The inverse of {@link toRollupTransfer}: a `Transfer` as viem decodes it from calldata or an event. */
+/**
+ * The inverse of {@link toRollupTransfer}: a `Transfer` as viem decodes it from calldata or an event.
+ *
+ * @example
+ * const { args } = decodeEventLog({ abi: rollupAbi, eventName: 'InclusionRequested', data: log.data, topics: log.topics })
+ * const transaction = fromRollupTransfer(args.transfer) // a ShieldedTransaction
+ */
 export function fromRollupTransfer(t: DecodedTransfer): ShieldedTransaction {
   const pair = (p: readonly [bigint, bigint]): [bigint, bigint] => [p[0], p[1]]
   return {

@@ -6,6 +6,10 @@ import type { SettlementClients } from './clients.ts'
  * Turns a viem error into {@link RollupRevertedError} when the contract reverted with one of
  * its custom errors, so callers can act on `errorName` and `txIndex`; anything else becomes a
  * {@link SettlementError}.
+ *
+ * @example
+ * const failure = toSettlementError(error, 'Checking the transaction')
+ * if (failure instanceof RollupRevertedError) console.log(failure.errorName, failure.txIndex)
  */
 export function toSettlementError(error: unknown, action: string): RollupRevertedError | SettlementError {
   if (error instanceof RollupRevertedError || error instanceof SettlementError) return error

@@ -39,6 +39,9 @@ export type SubmitBatchParameters = {
  * be owed in a fresh storage slot (22.1k) with an event; a fee may open a fresh slot for the
  * fee recipient in a new asset. This allows about 1.2 times the typical cost besides (1.1 for
  * a batch of deposits).
+ *
+ * @example
+ * const gas = batchGasLimit(transactions) // 640000n for one private transfer without payout or public fee
  */
 export function batchGasLimit(transactions: readonly ShieldedTransaction[]): bigint {
   const payouts = transactions.filter((t) => t.extData.extAmount < 0n).length

@@ -1,7 +1,12 @@
 import type { ProofJson, TransactionJson } from '../circuits/codec.ts'
 import type { BatchState, Hash, NullifierStatus, TxStatus } from './schema.ts'
 
-/** Rejections the store itself decides, with the sentence the API returns as-is. */
+/**
+ * Rejections the store itself decides, with the sentence the API returns as-is.
+ *
+ * @example
+ * return { ok: false, code: 'TRANSACTION_KNOWN', message: STORE_REJECTIONS.TRANSACTION_KNOWN }
+ */
 export const STORE_REJECTIONS = {
   NULLIFIER_SPENT: 'The note was already spent.',
   NULLIFIER_PENDING: 'The note is already being spent by a pending transaction.',

@@ -5,7 +5,12 @@ import { openSqlite } from './openSqlite.ts'
 import * as schema from './schema.ts'
 import { SqliteNodeStore } from './SqliteNodeStore.ts'
 
-/** The committed SQL that drizzle-kit generated from schema.ts. */
+/**
+ * The committed SQL that drizzle-kit generated from schema.ts.
+ *
+ * @example
+ * migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
+ */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 
 export type OpenNodeStoreOptions = {

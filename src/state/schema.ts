@@ -22,15 +22,28 @@ export type Hash = `0x${string}`
 /**
  * What a user sees of their transaction. `pending` is admitted and waiting; the next four follow
  * its batch; `final` is past reorg depth; `rejected` carries a code and a sentence.
+ *
+ * @example
+ * const known = new Set<string>(TX_STATUSES).has(status) // 'pending', 'batched', …, 'final', 'rejected'
  */
 export const TX_STATUSES = ['pending', 'batched', 'proving', 'submitted', 'settled', 'final', 'rejected'] as const
 export type TxStatus = (typeof TX_STATUSES)[number]
 
-/** A batch's state machine; `BATCH_TRANSITIONS` in transitions.ts lists its edges. */
+/**
+ * A batch's state machine; `BATCH_TRANSITIONS` in transitions.ts lists its edges.
+ *
+ * @example
+ * const state = z.enum(BATCH_STATES).parse(row.state) // 'open' | 'sealed' | … | 'failed'
+ */
 export const BATCH_STATES = ['open', 'sealed', 'proving', 'proven', 'submitted', 'settled', 'final', 'failed'] as const
 export type BatchState = (typeof BATCH_STATES)[number]
 
-/** `pending`: reserved by an admitted transaction not yet on L1; `spent`: spent on L1. */
+/**
+ * `pending`: reserved by an admitted transaction not yet on L1; `spent`: spent on L1.
+ *
+ * @example
+ * const status = text('status', { enum: NULLIFIER_STATUSES }).notNull() // a drizzle column of 'pending' | 'spent'
+ */
 export const NULLIFIER_STATUSES = ['pending', 'spent'] as const
 export type NullifierStatus = (typeof NULLIFIER_STATUSES)[number]
 

@@ -17,6 +17,9 @@ import type { BatchState, TxStatus } from './schema.ts'
  *   removes those leaves, roots and nullifiers in the same SQL transaction (the sequencer then
  *   posts it again, or finds it re-mined). `final` never goes back.
  * - `* → failed → sealed`: a retry (attempts + 1) after its error is dealt with.
+ *
+ * @example
+ * BATCH_TRANSITIONS.submitted // ['submitted', 'settled', 'proven', 'failed']
  */
 export const BATCH_TRANSITIONS: Readonly<Record<BatchState, readonly BatchState[]>> = {
   open: ['sealed', 'failed'],
@@ -44,6 +47,9 @@ export function canTransition(from: BatchState, to: BatchState): boolean {
  * The status a user sees for a transaction in a batch in each state: a proven batch is still
  * "proving" to them (nothing is on L1 yet), and a failed one is "batched" until it is retried or
  * its transactions are rejected.
+ *
+ * @example
+ * TX_STATUS_OF_BATCH.proven // 'proving': nothing is on L1 yet
  */
 export const TX_STATUS_OF_BATCH: Readonly<Record<BatchState, TxStatus>> = {
   open: 'batched',

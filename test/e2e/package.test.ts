@@ -137,7 +137,22 @@ console.log(JSON.stringify({ exports: Object.keys(zkpay).length, loaded }))
   it('default: a TypeScript consumer type-checks against the published declarations (NodeNext, strict)', async () => {
     writeFileSync(
       path.join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, include: ['consumer.ts'] }),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] }, include: ['consumer.ts', 'readme.ts'] }),
+    )
+    // The README's code, as a consumer would paste it: every `ts` block, with what it leaves to the reader declared.
+    const blocks = [...readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```/gm)].map((m) => m[1]!)
+    expect(blocks.length).toBeGreaterThanOrEqual(2)
+    writeFileSync(
+      path.join(app, 'readme.ts'),
+      `import { parseEther } from 'viem'
+import type { SettlementClients } from 'zkpay'
+declare const mnemonic: string, sequencerUrl: string, viewingKey: string, url: string, secret: string
+declare const rollupAddress: \`0x\${string}\`, fromBlock: bigint
+declare const publicClient: SettlementClients['publicClient'], walletClient: SettlementClients['walletClient']
+declare function ship(invoiceId: string): void
+${blocks.join('\n')}
+export {}
+`,
     )
     writeFileSync(
       path.join(app, 'consumer.ts'),

@@ -218,6 +218,12 @@ describe('SDK wallet', () => {
       // One status request per batch event and per 2 s recheck, and the first: not one per 150 ms.
       const asked = live.seen.filter((r) => r === 'GET /v1/transactions/:id').length
       expect(asked).toBeLessThanOrEqual(batchEvents.length + Math.ceil(elapsed / 2_000) + 1)
+      // Two waits at once share one stream: a node serves a limited number of them.
+      const streamsBefore = live.seen.filter((r) => r === 'GET /v1/events').length
+      const handles = [await payer.deposit({ amount: parseEther('0.01') }), await payer.deposit({ amount: parseEther('0.02') })]
+      await Promise.all(handles.map((h) => h.wait('settled')))
+      expect(live.seen.filter((r) => r === 'GET /v1/events').length).toBe(streamsBefore + 1)
+      expect(payer.balance()).toBe(parseEther('0.08'))
 
       // The node refuses the stream (TOO_MANY_STREAMS): the wait polls and still gets there.
       const polling = open(generateMnemonic(), refused.url)

@@ -66,11 +66,11 @@ export async function startTestNode(devnet: Devnet, options: Partial<SequencerOp
     async waitFor(id, statuses, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
+        // Not found yet (a request queued on L1 that the node has not read yet) counts as no status.
         const res = await client.v1.transactions[':id'].$get({ param: { id } })
-        if (res.status !== 200) throw new Error(`transaction ${id}: HTTP ${res.status}`)
-        const tx = await res.json()
-        if (statuses.includes(tx.status)) return { status: tx.status, ...(tx.code ? { code: tx.code } : {}) }
-        if (Date.now() > deadline) throw new Error(`transaction ${id} stayed ${tx.status}`)
+        const tx = res.status === 200 ? await res.json() : undefined
+        if (tx && statuses.includes(tx.status)) return { status: tx.status, ...(tx.code ? { code: tx.code } : {}) }
+        if (Date.now() > deadline) throw new Error(`transaction ${id} stayed ${tx?.status ?? `unknown (HTTP ${res.status})`}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     },

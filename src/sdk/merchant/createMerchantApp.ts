@@ -12,7 +12,12 @@ import { type Invoice, type InvoiceJson, METADATA_SIZE, type MerchantEvent, ORDE
 import { formatAmount } from './amount.ts'
 import { toPublicInvoiceJson } from './toPublicInvoiceJson.ts'
 
-/** POST /invoices: the amount in base units as a decimal string (integers above 2^53 do not survive JSON numbers). */
+/**
+ * POST /invoices: the amount in base units as a decimal string (integers above 2^53 do not survive JSON numbers).
+ *
+ * @example
+ * const parsed = createInvoiceSchema.safeParse({ amount: '250000000000000000', expiresIn: 3600, orderId: 'order-1042' })
+ */
 export const createInvoiceSchema = z
   .object({
     amount: z.string().regex(/^[1-9][0-9]{0,38}$/, 'expected a positive integer in base units, as a decimal string'),
@@ -39,7 +44,12 @@ export const createInvoiceSchema = z
   })
   .strict()
 
-/** GET /invoices: a status filter, and paging (`cursor` is the `next` of the previous page). */
+/**
+ * GET /invoices: a status filter, and paging (`cursor` is the `next` of the previous page).
+ *
+ * @example
+ * const parsed = listInvoicesSchema.safeParse(c.req.query()) // e.g. { status: 'paid', limit: 50 } from ?status=paid&limit=50
+ */
 export const listInvoicesSchema = z
   .object({
     status: z.enum(INVOICE_STATES).optional(),
@@ -49,7 +59,12 @@ export const listInvoicesSchema = z
   .strict()
 
 const HEARTBEAT_MS = 15_000
-/** Shorter keys could be guessed over the network; 16 random characters cannot. */
+/**
+ * Shorter keys could be guessed over the network; 16 random characters cannot.
+ *
+ * @example
+ * if (apiKey.length < MIN_API_KEY_LENGTH) throw new Error(`expected at least ${MIN_API_KEY_LENGTH} characters`) // 16
+ */
 export const MIN_API_KEY_LENGTH = 16
 
 export type MerchantAppOptions = {

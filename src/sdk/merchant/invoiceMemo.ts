@@ -7,11 +7,19 @@ import { InvalidParameterError } from '../../errors/index.ts'
  * `inv_` and 12 lowercase base32 letters (60 random bits): short enough to leave 111 of the
  * memo's 128 bytes for the merchant's text, long enough that guessing a live invoice id is hopeless,
  * and URL-safe as it is.
+ *
+ * @example
+ * INVOICE_ID_PATTERN.test('inv_k3m9xq2a7bce') // true
  */
 export const INVOICE_ID_PATTERN = /^inv_[a-z2-7]{12}$/
 const MEMO_ID = /^(inv_[a-z2-7]{12})(?: |$)/
 const ID_LENGTH = 16
-/** The most bytes of merchant text an invoice memo holds after its id and one space. */
+/**
+ * The most bytes of merchant text an invoice memo holds after its id and one space.
+ *
+ * @example
+ * if (Buffer.byteLength(text) > INVOICE_TEXT_SIZE) throw new Error('memo text too long') // 111 bytes
+ */
 export const INVOICE_TEXT_SIZE = MEMO_SIZE - ID_LENGTH - 1
 
 /**

@@ -7,9 +7,21 @@ import { lastConfirmedBlock } from '../../settlement/confirmations.ts'
  * a restart or a payment seen twice harmless.
  */
 
+/**
+ * Every state an invoice can be in.
+ *
+ * @example
+ * const status = z.enum(INVOICE_STATES).parse(query.status) // 'open' | 'underpaid' | 'paid' | 'settled' | 'final' | 'expired' | 'late'
+ */
 export const INVOICE_STATES = ['open', 'underpaid', 'paid', 'settled', 'final', 'expired', 'late'] as const
 export type InvoiceState = (typeof INVOICE_STATES)[number]
 
+/**
+ * Every type of invoice event, as webhooks and the event stream name them.
+ *
+ * @example
+ * for (const type of INVOICE_EVENT_TYPES) merchant.on(type, (event) => console.log(type, event.invoice.id))
+ */
 export const INVOICE_EVENT_TYPES = [
   'invoice.underpaid',
   'invoice.paid',

@@ -6,6 +6,12 @@ import { MEMO_SIZE } from '../../crypto/noteEncryption.ts'
 import { InvalidParameterError, PaymentUriError } from '../../errors/index.ts'
 import { assertDecimals, formatAmount, parseAmount } from './amount.ts'
 
+/**
+ * The scheme of payment URIs (`zkpay:<address>?…`).
+ *
+ * @example
+ * const isPaymentUri = uri.toLowerCase().startsWith(`${PAYMENT_URI_SCHEME}:`) // 'zkpay:'
+ */
 export const PAYMENT_URI_SCHEME = 'zkpay'
 
 /** A payment request: what a `zkpay:` URI asks the payer's wallet to send. */

@@ -5,6 +5,9 @@ import type { InvoiceJson } from './types.ts'
  * code carries the address, amount, asset, memo, label and message already) and how far it has
  * come (state, received, overpaid). Nothing that ties it to the chain: no commitment, leaf
  * index, sequencer transaction id, L1 block or L1 transaction hash, and no payment list.
+ *
+ * @example
+ * const shown = Object.fromEntries(PUBLIC_INVOICE_FIELDS.map((key) => [key, invoice[key]])) // what toPublicInvoiceJson returns
  */
 export const PUBLIC_INVOICE_FIELDS = [
   'id',

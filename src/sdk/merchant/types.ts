@@ -150,15 +150,40 @@ export type CreateInvoiceParameters = {
   redirectUrl?: string
 }
 
-/** The longest order id, in characters. */
+/**
+ * The longest order id, in characters.
+ *
+ * @example
+ * if (orderId.length > ORDER_ID_SIZE) throw new Error(`at most ${ORDER_ID_SIZE} characters`) // 128
+ */
 export const ORDER_ID_SIZE = 128
-/** The most bytes of metadata, serialized as JSON. */
+/**
+ * The most bytes of metadata, serialized as JSON.
+ *
+ * @example
+ * if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_SIZE) throw new Error('metadata too large') // 4096 bytes
+ */
 export const METADATA_SIZE = 4096
-/** The longest redirect URL, in characters. */
+/**
+ * The longest redirect URL, in characters.
+ *
+ * @example
+ * if (redirectUrl.length > REDIRECT_URL_SIZE) throw new Error(`at most ${REDIRECT_URL_SIZE} characters`) // 2048
+ */
 export const REDIRECT_URL_SIZE = 2048
-/** Default `maxInvoiceTtl`: 30 days, in seconds. */
+/**
+ * Default `maxInvoiceTtl`: 30 days, in seconds.
+ *
+ * @example
+ * const maxInvoiceTtl = options.maxInvoiceTtl ?? DEFAULT_MAX_INVOICE_TTL // 2592000
+ */
 export const DEFAULT_MAX_INVOICE_TTL = 30 * 24 * 3600
-/** Default `maxOpenInvoices`. */
+/**
+ * Default `maxOpenInvoices`.
+ *
+ * @example
+ * const maxOpenInvoices = options.maxOpenInvoices ?? DEFAULT_MAX_OPEN_INVOICES // 100000
+ */
 export const DEFAULT_MAX_OPEN_INVOICES = 100_000
 
 /** An API key as listed: its id and dates, never the key (only its hash is stored). */

@@ -1,7 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { InvalidParameterError } from '../../errors/index.ts'
 
-/** The header a webhook delivery carries: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
+/**
+ * The header a webhook delivery carries: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+ *
+ * @example
+ * const check = verifyWebhookSignature({ body: rawBody, header: req.headers[WEBHOOK_SIGNATURE_HEADER], secret }) // 'zkpay-signature'
+ */
 export const WEBHOOK_SIGNATURE_HEADER = 'zkpay-signature'
 
 export type WebhookVerification =

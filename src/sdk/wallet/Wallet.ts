@@ -31,7 +31,7 @@ import { assertConfirmations, DEFAULT_CLIENT_CONFIRMATIONS, lastConfirmedBlock }
 import { detectReorg, latestCheckpoint } from '../../settlement/detectReorg.ts'
 import { appendBatches, type SyncedBatch, syncFromL1 } from '../../settlement/syncFromL1.ts'
 import { BATCH_LEAVES } from '../../crypto/batch.ts'
-import { createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
+import { type BatchEventWatch, createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
 import { type HistoryEntry, type HistoryKind, type StoredDeposit, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
 
@@ -138,6 +138,8 @@ export class Wallet {
   readonly #options: WalletOptions
   /** the node's API, typed; each request gives up after `requestTimeoutMs` */
   readonly #node: NodeClient
+  /** one `/v1/events` stream for all of this wallet's waits at a time (a node serves a limited number), and how many use it */
+  #events: { watch: BatchEventWatch; users: number } | undefined
   #tree: MerkleTree
   readonly #notes = new Map<number, OwnedNote>()
   /** our notes by nullifier: a spend on L1 is found with one lookup */
@@ -891,7 +893,7 @@ export class Wallet {
     const url = this.#options.sequencerUrl
     const timeoutMs = options.timeoutMs ?? 120_000
     const deadline = Date.now() + timeoutMs
-    const events = watchBatchEvents(this.#node)
+    const events = this.#watchEvents()
     let heard: string | undefined
     try {
       for (;;) {
@@ -914,7 +916,27 @@ export class Wallet {
         await events.next(Math.min(left + 1, events.live ? WAIT_RECHECK_MS : WAIT_POLL_MS))
       }
     } finally {
-      events.close()
+      events.release()
+    }
+  }
+
+  /** The wallet's event stream, opened by its first waiter and closed when the last one leaves. */
+  #watchEvents(): { next: BatchEventWatch['next']; readonly live: boolean; release(): void } {
+    const shared = (this.#events ??= { watch: watchBatchEvents(this.#node), users: 0 })
+    shared.users++
+    let released = false
+    return {
+      next: (ms) => shared.watch.next(ms),
+      get live() {
+        return shared.watch.live
+      },
+      release: () => {
+        if (released) return
+        released = true
+        if (--shared.users > 0) return
+        shared.watch.close()
+        if (this.#events === shared) this.#events = undefined
+      },
     }
   }
 
