@@ -2,6 +2,9 @@ import { EventSourceParserStream } from 'eventsource-parser/stream'
 import { hc } from 'hono/client'
 import type { NodeApi } from '../api/nodeApi.ts'
 
+/** The most one event (a settled batch lists its commitments and nullifiers: about 14 KB at most) may take while it is read. */
+const MAX_EVENT_BYTES = 64 * 1024
+
 /** A typed client of the node's API (`hc<NodeApi>`): routes, inputs and answers as the node declares them. */
 export type NodeClient = ReturnType<typeof hc<NodeApi>>
 
@@ -52,7 +55,8 @@ export function watchBatchEvents(client: NodeClient): BatchEventWatch {
       const res = await client.v1.events.$get(undefined, { init: { signal: abort.signal } })
       if (res.status !== 200 || !res.body) return
       live = true
-      const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())
+      // A line or event longer than any the node sends ends the stream (then waits poll): a hostile node cannot fill memory.
+      const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream({ maxBufferSize: MAX_EVENT_BYTES, onError: 'terminate' }))
       for await (const event of events) if (event.event === 'batch') wakeAll()
     } catch {
       // Refused, broken or closed: waits fall back to their timeouts.

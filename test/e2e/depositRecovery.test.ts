@@ -24,7 +24,8 @@ import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
 let devnet: Devnet
 let node: TestNode
 /** What the gate does with POST /v1/transactions: pass it on, answer 503, refuse it, or pass it on and lose the answer. */
-let gate: 'open' | 'down' | 'refuse' | 'lost' = 'open'
+/** `lying`: a 202 whose id is not an id (a hostile node, or whoever rewrites plain-http answers) */
+let gate: 'open' | 'down' | 'refuse' | 'lost' | 'lying' = 'open'
 let proxy: HoldingProxy
 let proxyUrl: string
 
@@ -40,7 +41,9 @@ beforeAll(async () => {
         ? 'pass'
         : gate === 'lost'
           ? 'passThenHold'
-          : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
+          : gate === 'lying'
+            ? { status: 202, json: { id: null, status: 'pending' } }
+            : { status: gate === 'down' ? 503 : 400, json: gate === 'down' ? { code: 'UNAVAILABLE', message: 'down for maintenance' } : { code: 'UNKNOWN_ROOT', message: 'not synced' } },
   )
   proxyUrl = proxy.url
 })
@@ -79,6 +82,11 @@ describe('a deposit whose submission fails', () => {
     // Still down at the next sync: nothing changes, nothing is lost.
     await wallet.sync()
     expect(wallet.deposits()[0]).toMatchObject({ state: 'escrowed', lastError: 'UNAVAILABLE' })
+    // An answer that admits it under no id does not record it submitted: it would never be
+    // submitted again, nor reclaimed.
+    gate = 'lying'
+    await wallet.sync()
+    expect(wallet.deposits()[0]).toMatchObject({ state: 'escrowed', txId: null, lastError: 'HTTP_202' })
 
     // A restart (another wallet object on the same database) with the sequencer back.
     gate = 'open'

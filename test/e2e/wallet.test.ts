@@ -185,13 +185,17 @@ describe('SDK wallet', () => {
 
   it('behavior: wait() asks for its status when a batch moves (the event stream), takes the L1 transaction from that status, and polls when the stream is refused', async () => {
     // A front for the node that records every request, and can refuse the event stream.
-    const fronted = async (refuseEvents: boolean) => {
+    const fronted = async (refuseEvents: boolean, lie = false) => {
       const seen: string[] = []
+      const fakeId = `0x${'ab'.repeat(32)}`
       const app = new Hono()
         .use('*', async (c, next) => {
           seen.push(`${c.req.method} ${c.req.path.replace(/0x[0-9a-f]+$/, ':id')}`)
           await next()
         })
+        // A lying node: it takes the transaction without passing it on, then calls it settled.
+        .post('/v1/transactions', async (c, next) => (lie ? c.json({ id: fakeId, status: 'pending' }, 202) : next()))
+        .get('/v1/transactions/:id', async (c, next) => (lie ? c.json({ id: fakeId, status: 'settled', batchNumber: 1, position: 0, l1TxHash: `0x${'de'.repeat(32)}` }) : next()))
         .get('/v1/events', (c) => (refuseEvents ? c.json({ code: 'TOO_MANY_STREAMS', message: 'refused' }, 503) : fetch(`${node.url}/v1/events`, { signal: c.req.raw.signal })))
         .all('*', (c) => fetch(new Request(`${node.url}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`, c.req.raw)))
       const server = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS })
@@ -206,8 +210,10 @@ describe('SDK wallet', () => {
 
     const live = await fronted(false)
     const refused = await fronted(true)
+    const lying = await fronted(true, true)
     try {
-      const payer = open(generateMnemonic(), live.url)
+      const payerMnemonic = generateMnemonic()
+      const payer = open(payerMnemonic, live.url)
       const started = Date.now()
       const deposited = await (await payer.deposit({ amount: parseEther('0.05') })).wait('settled')
       const elapsed = Date.now() - started
@@ -231,10 +237,18 @@ describe('SDK wallet', () => {
       expect(refused.seen).toContain('GET /v1/events')
       expect(settled.l1TxHash).toBe((await node.get<{ l1TxHash: string }>(`/v1/batches/${settled.batchNumber}`)).l1TxHash)
       expect(polling.balance()).toBe(parseEther('0.05'))
+
+      // A node that calls a transaction settled is not believed until L1 says so: the wait gives up.
+      const fooled = open(payerMnemonic, lying.url)
+      await fooled.sync()
+      const claimed = await fooled.transfer({ to: polling.address, amount: parseEther('0.01') })
+      await expect(claimed.wait('settled', { timeoutMs: 2_000 })).rejects.toMatchObject({ code: 'WAIT_TIMEOUT' })
+      expect(fooled.history().at(-1)).toMatchObject({ status: 'pending', l1TxHash: null })
     } finally {
       stream.abort()
       await live.close()
       await refused.close()
+      await lying.close()
     }
   })
 })

@@ -6,6 +6,8 @@ import { getPrimitives, setPrimitives } from '../../src/crypto/primitives.ts'
 import { decryptOutputs, type PaymentKey } from '../../src/sdk/merchant/decryptOutputs.ts'
 import { createMerchant, type ObservedOutput } from '../../src/sdk/merchant/index.ts'
 import { matchPayments } from '../../src/sdk/merchant/matchPayments.ts'
+import { readMempool } from '../../src/sdk/merchant/readMempool.ts'
+import { createNodeClient } from '../../src/sdk/nodeClient.ts'
 import type { InvoiceRow, PaymentRow } from '../../src/sdk/merchant/openMerchantStore.ts'
 import { scanBatches } from '../../src/sdk/merchant/scanBatches.ts'
 import { scanMempool } from '../../src/sdk/merchant/scanMempool.ts'
@@ -76,6 +78,8 @@ describe('decryptOutputs', () => {
       [{ epk: '0x1234' }, 'epk'],
       [{ epk: 'not hex' as Hex }, 'epk'],
       [{ ciphertext: '0xzz' as Hex }, 'ciphertext'],
+      // Not the 214 bytes the contract takes: no payment, refused before any key agreement.
+      [{ ciphertext: `0x${'00'.repeat(213)}` as Hex }, 'ciphertext'],
       [{ commitment: 'nope' as Hex }, 'commitment'],
       [{ outputIndex: 255 }, 'outputIndex'],
       [{ outputIndex: -1 }, 'outputIndex'],
@@ -85,8 +89,9 @@ describe('decryptOutputs', () => {
     }
     // In the same transaction as a good output: the good one is still found, with one key agreement.
     const ecdh = countKeyAgreements()
-    const outputs = [...bad.map(([fields]) => ({ ...change!, ...fields })), { ...change!, ciphertext: `0x${'00'.repeat(200)}` as Hex }, good!]
+    const outputs = [...bad.map(([fields]) => ({ ...change!, ...fields })), { ...change!, ciphertext: `0x${'00'.repeat(214)}` as Hex }, good!]
     expect(decryptOutputs(key, outputs, { malformed: 'skip' }).map((f) => f.output)).toEqual([good])
+    // A well-formed but undecryptable output at the change's index shares the transaction's key agreement.
     expect(ecdh()).toBe(1)
   })
 })
@@ -226,3 +231,19 @@ describe('Merchant', () => {
     }
   })
 })
+
+describe('readMempool', () => {
+  it('error: a page longer than the node serves, and entries with more outputs than a transaction has, are cut to what an honest node could send', async () => {
+    const node = await startMempoolNode()
+    try {
+      const entry = (i: number, outputs = 3) => ({ id: `0x${i.toString(16).padStart(64, '0')}`, epk: `0x${'11'.repeat(32)}`, commitments: Array.from({ length: outputs }, () => `0x${'22'.repeat(32)}`), ciphertexts: Array.from({ length: outputs }, () => `0x${'33'.repeat(214)}`) })
+      node.list([entry(0, 4), ...Array.from({ length: 1_000 }, (_, i) => entry(i + 1))])
+      const read = await readMempool(createNodeClient(node.url))
+      expect(read).toHaveLength(999) // the first 1,000 entries, less the one with 4 outputs
+      expect(read[0]!.id).toBe(entry(1).id)
+    } finally {
+      await node.close()
+    }
+  })
+})
+

@@ -1,5 +1,5 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
-import { type DecryptedNote, decryptNotes } from '../../crypto/noteEncryption.ts'
+import { type DecryptedNote, decryptNotes, NOTE_CIPHERTEXT_SIZE } from '../../crypto/noteEncryption.ts'
 import { InvalidParameterError } from '../../errors/index.ts'
 import type { ObservedOutput } from './types.ts'
 
@@ -27,14 +27,13 @@ function toBytes(value: unknown, parameter: string, size?: number): Uint8Array {
 /** The output's fields as bytes and a bigint, or an `InvalidParameterError` naming the bad one. */
 function toSlot(o: ObservedOutput): Slot {
   const epk = toBytes(o.epk, 'epk', 32)
-  const ciphertext = toBytes(o.ciphertext, 'ciphertext')
+  // The contract takes only ciphertexts of this size: any other is no payment (and costs nothing to refuse).
+  const ciphertext = toBytes(o.ciphertext, 'ciphertext', NOTE_CIPHERTEXT_SIZE)
   const commitment = typeof o.commitment === 'bigint' ? o.commitment : typeof o.commitment === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(o.commitment) ? BigInt(o.commitment) : undefined
   if (commitment === undefined) throw new InvalidParameterError('commitment', 'expected a bigint or 0x and at most 64 hex digits')
   if (!Number.isInteger(o.outputIndex) || o.outputIndex < 0 || o.outputIndex > 254) throw new InvalidParameterError('outputIndex', 'expected an integer from 0 to 254')
   return { epk, ciphertext, commitment }
 }
-
-const sameOutput = (a: Slot, b: Slot) => a.commitment === b.commitment && a.ciphertext.length === b.ciphertext.length && a.ciphertext.every((byte, i) => byte === b.ciphertext[i])
 
 /**
  * The payments to the merchant among `outputs`, in their order. The outputs of one transaction
@@ -55,8 +54,11 @@ const sameOutput = (a: Slot, b: Slot) => a.commitment === b.commitment && a.ciph
 export function decryptOutputs(key: PaymentKey, outputs: readonly ObservedOutput[], options: { malformed?: 'throw' | 'skip' } = {}): FoundPayment[] {
   const order: { output: ObservedOutput; slot: Slot }[] = []
   // Per epk, layers of outputs by index: more than one only when two different outputs claim the
-  // same index under one key (a hostile source), each layer then costing one more x25519.
+  // same index under one key (a hostile source), each layer then costing one more x25519. Each
+  // distinct output at (epk, index) is found by its bytes in one lookup, so a source that sends
+  // many claimants costs linear time, not quadratic.
   const layersByEpk = new Map<string, Map<number, Slot>[]>()
+  const claimants = new Map<string, Map<string, Slot>>()
   for (const output of outputs) {
     let slot: Slot
     try {
@@ -68,14 +70,19 @@ export function decryptOutputs(key: PaymentKey, outputs: readonly ObservedOutput
     const epkHex = bytesToHex(slot.epk)
     const layers = layersByEpk.get(epkHex) ?? []
     layersByEpk.set(epkHex, layers)
-    let layer = layers.find((l) => {
-      const there = l.get(output.outputIndex)
-      return there === undefined || sameOutput(there, slot)
-    })
-    if (!layer) layers.push((layer = new Map()))
-    const there = layer.get(output.outputIndex)
+    const at = `${epkHex}:${output.outputIndex}`
+    const seen = claimants.get(at) ?? new Map<string, Slot>()
+    claimants.set(at, seen)
+    const identity = `${slot.commitment}:${bytesToHex(slot.ciphertext)}`
+    const there = seen.get(identity)
     if (there) slot = there
-    else layer.set(output.outputIndex, slot)
+    else {
+      // The n-th distinct output at this index goes into the n-th layer.
+      const depth = seen.size
+      seen.set(identity, slot)
+      while (layers.length <= depth) layers.push(new Map())
+      layers[depth]!.set(output.outputIndex, slot)
+    }
     order.push({ output, slot })
   }
   for (const layers of layersByEpk.values()) {

@@ -1,5 +1,7 @@
 import type { Hex } from 'viem'
-import { createNodeClient, type NodeClient } from '../nodeClient.ts'
+import { MEMPOOL_PAGE_LIMIT } from '../../api/schemas.ts'
+import { TRANSFER_OUTPUTS } from '../../crypto/note.ts'
+import type { NodeClient } from '../nodeClient.ts'
 
 /** A transaction the node has sequenced and not yet settled, as `/v1/mempool` lists it. */
 export type MempoolTransaction = { id: string; commitments: Hex[]; epk: Hex; ciphertexts: Hex[] }
@@ -11,7 +13,7 @@ const isHexList = (xs: unknown): xs is Hex[] => Array.isArray(xs) && xs.every((x
 function toTransaction(t: unknown): MempoolTransaction | undefined {
   const { id, commitments, epk, ciphertexts } = (t ?? {}) as Record<string, unknown>
   if ((typeof id !== 'string' && typeof id !== 'number') || typeof epk !== 'string' || !HEX.test(epk)) return undefined
-  if (!isHexList(commitments) || !isHexList(ciphertexts) || commitments.length !== ciphertexts.length || commitments.length > 255) return undefined
+  if (!isHexList(commitments) || !isHexList(ciphertexts) || commitments.length !== ciphertexts.length || commitments.length > TRANSFER_OUTPUTS) return undefined
   return { id: String(id), commitments, epk: epk as Hex, ciphertexts }
 }
 
@@ -35,7 +37,8 @@ export async function readMempool(node: NodeClient, options: { maxPages?: number
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`)
     const body = (await res.json()) as { transactions?: unknown; next?: unknown } | null
     if (!Array.isArray(body?.transactions)) throw new Error('no transactions array')
-    for (const t of body.transactions) {
+    // A page holds at most what the node's API serves: more is a hostile node's, and left out.
+    for (const t of body.transactions.slice(0, MEMPOOL_PAGE_LIMIT)) {
       const tx = toTransaction(t)
       if (tx) transactions.push(tx)
     }

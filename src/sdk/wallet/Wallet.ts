@@ -76,7 +76,7 @@ export type TransactionStage = 'sequenced' | 'settled' | 'final'
 /** Where a transaction is when `wait` returns: the stage waited for (reached), and the node's own status word (it may be further). */
 export type TransactionProgress = { status: TransactionStage; nodeStatus: string; batchNumber: number | null; l1TxHash: string | null }
 
-/** A submitted transaction: `wait('settled')` resolves once its batch is on L1. */
+/** A submitted transaction: `wait('settled')` resolves once the wallet's own L1 sync finds it in a batch (not on the node's word). */
 export type TransactionHandle = {
   id: string
   /** the fee it pays the operator (a note to the operator's fee address), in base units of its asset */
@@ -111,6 +111,20 @@ const ESCROW_GRACE_MS = 15 * 60_000
 const ESCROW_NOT_SEEN = 'ESCROW_NOT_SEEN'
 /** Escrows this close to their unlock block are not submitted again (nodes refuse them: DEPOSIT_EXPIRING); they wait to be reclaimed. */
 const RESUBMIT_MARGIN_BLOCKS = 20n
+/** A transaction id as the node makes them: SHA-256 of the canonical encoding. */
+const TRANSACTION_ID = /^0x[0-9a-f]{64}$/
+
+/**
+ * What the node's answer to a submission says: admitted under an id (a 202 with an id of the
+ * node's form), or not, with the code and sentence it gave. Typed by the client, but from a
+ * server: checked all the same, so that no answer can record a deposit as submitted under no id.
+ */
+function admission(status: number | undefined, body: unknown): { id: string; code?: undefined; message?: undefined } | { id?: undefined; code: string; message: string } {
+  const b = (body ?? {}) as { id?: unknown; code?: unknown; message?: unknown }
+  if (status === 202 && typeof b.id === 'string' && TRANSACTION_ID.test(b.id)) return { id: b.id }
+  return { code: typeof b.code === 'string' ? b.code : `HTTP_${status}`, message: typeof b.message === 'string' ? b.message : 'no reason given' }
+}
+
 /** While the node's event stream is open, a waiting transaction's status is still asked for this often: a rejection in the mempool is not a batch event. */
 const WAIT_RECHECK_MS = 2_000
 /** Without the stream (refused or broken), how often a wait asks for the status. */
@@ -706,9 +720,9 @@ export class Wallet {
         continue
       }
       const res = await this.#node.v1.transactions.$post({ json }).catch(() => undefined)
-      const body = res ? await res.json().catch(() => undefined) : undefined
-      if (body && 'id' in body) this.store.updateDeposit(d.key, { state: 'submitted', txId: body.id, unlockBlock: escrow.unlockBlock, lastError: null })
-      else this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock, lastError: body?.code ?? 'NODE_UNREACHABLE' })
+      const answer = admission(res?.status, res ? await res.json().catch(() => undefined) : undefined)
+      if (answer.id !== undefined) this.store.updateDeposit(d.key, { state: 'submitted', txId: answer.id, unlockBlock: escrow.unlockBlock, lastError: null })
+      else this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock, lastError: res ? answer.code : 'NODE_UNREACHABLE' })
     }
   }
 
@@ -862,17 +876,16 @@ export class Wallet {
     for (const n of inputs) n.pending = true
     // A POST that times out may still have been admitted: releasing its notes is safe all the
     // same, as the sequencer refuses a second spend of them (NULLIFIER_PENDING).
-    const { status, answer } = await this.#node.v1.transactions.$post({ json }).then(
-      async (res) => ({ status: res.status, answer: await res.json().catch(() => undefined) }),
+    const answer = await this.#node.v1.transactions.$post({ json }).then(
+      async (res) => admission(res.status, await res.json().catch(() => undefined)),
       (cause) => {
         this.#release(inputs, null)
         throw new NodeUnreachableError(url, { cause })
       },
     )
-    // Typed, but from a server: checked all the same.
-    if (status !== 202 || !answer || !('id' in answer) || typeof answer.id !== 'string') {
+    if (answer.id === undefined) {
       this.#release(inputs, null)
-      throw new TransactionRejectedError(answer && 'code' in answer ? answer.code : `HTTP_${status}`, answer && 'message' in answer ? answer.message : 'no reason given')
+      throw new TransactionRejectedError(answer.code, answer.message)
     }
     const id = answer.id
     this.store.setPending(
@@ -880,16 +893,21 @@ export class Wallet {
       id,
     )
     this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: id, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
-    return { id, fee, wait: (stage = 'settled', options = {}) => this.#wait(id, inputs, stage, options) }
+    return { id, fee, wait: (stage = 'settled', options = {}) => this.#wait(id, toHex32(tx.commitments[0]), inputs, stage, options) }
   }
 
   /**
    * Follows a submitted transaction until `stage`: asks the node for its status whenever a
    * batch moves (the node's event stream), at least every `WAIT_RECHECK_MS` (a rejection in the
-   * mempool is not a batch event), or every `WAIT_POLL_MS` when the stream is down. Settled,
-   * it syncs from L1, so that the wallet's own notes and history say so too.
+   * mempool is not a batch event), or every `WAIT_POLL_MS` when the stream is down.
+   *
+   * `settled` and `final` are not taken on the node's word: the wallet syncs from L1 (through
+   * its own RPC) and returns once its history shows the transaction in a batch there, with the
+   * L1 transaction read from the chain. A node that says settled too early, or lies, is waited
+   * out (`WAIT_TIMEOUT`). `final` is the node's count of confirmations (the wallet's own, for
+   * its history, may be higher: an idle chain makes no new blocks to wait for).
    */
-  async #wait(id: string, inputs: OwnedNote[], stage: TransactionStage, options: { timeoutMs?: number; onStatus?: (nodeStatus: string) => void }): Promise<TransactionProgress> {
+  async #wait(id: string, txKey: Hex32, inputs: OwnedNote[], stage: TransactionStage, options: { timeoutMs?: number; onStatus?: (nodeStatus: string) => void }): Promise<TransactionProgress> {
     const url = this.#options.sequencerUrl
     const timeoutMs = options.timeoutMs ?? 120_000
     const deadline = Date.now() + timeoutMs
@@ -908,8 +926,10 @@ export class Wallet {
           throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
         }
         if (STAGES[stage].includes(t.status)) {
-          if (stage !== 'sequenced') await this.sync()
-          return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: t.l1TxHash }
+          if (stage === 'sequenced') return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: t.l1TxHash }
+          await this.sync()
+          const onL1 = this.store.history().find((h) => h.txKey === txKey && (h.status === 'settled' || h.status === 'final') && h.l1TxHash !== null)
+          if (onL1) return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: onL1.l1TxHash }
         }
         const left = deadline - Date.now()
         if (left < 0) throw new WaitTimeoutError(id, stage, t.status, timeoutMs)
