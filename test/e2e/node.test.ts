@@ -55,6 +55,12 @@ afterAll(async () => {
   await terminateProver()
 })
 
+/** A typed client answer that must be a 200, and its typed body. */
+async function okBody<R extends { status: number; json(): Promise<unknown> }>(res: R): Promise<Awaited<ReturnType<Extract<R, { status: 200 }>['json']>>> {
+  expect(res.status).toBe(200)
+  return (await res.json()) as Awaited<ReturnType<Extract<R, { status: 200 }>['json']>>
+}
+
 describe('operator node', () => {
   it('default: a deposit is admitted once escrowed, batched, proven, posted and settled; wallets read its notes', async () => {
     const made = await alice.transact(tree, { asset: 0n, extAmount: 1000n })
@@ -65,7 +71,7 @@ describe('operator node', () => {
     const { status, body } = await node.post(json(depositTx))
     expect(status).toBe(202)
     expect(body).toMatchObject({ status: 'pending' })
-    const mempool = await node.get<{ transactions: { id: string; commitments: string[]; epk: string; ciphertexts: string[] }[]; next: number | null }>('/v1/mempool')
+    const mempool = await okBody(await node.client.v1.mempool.$get({ query: {} }))
     expect(mempool).toEqual({
       transactions: [{ id: body.id, status: expect.any(String), commitments: depositTx.commitments.map(toHex32), epk: depositTx.extData.epk, ciphertexts: depositTx.extData.ciphertexts }],
       next: null,
@@ -73,18 +79,18 @@ describe('operator node', () => {
     expect(mempool.transactions[0]!.commitments).toHaveLength(3)
     expect(mempool.transactions[0]!.ciphertexts).toHaveLength(3)
     // A page of one is full: its `next` is the cursor of the page after it, which is empty.
-    const page = await node.get<{ transactions: { id: string }[]; next: number | null }>('/v1/mempool?limit=1')
+    const page = await okBody(await node.client.v1.mempool.$get({ query: { limit: '1' } }))
     expect(page.transactions.map((t) => t.id)).toEqual([body.id])
     expect(page.next).toEqual(expect.any(Number))
-    expect(await node.get(`/v1/mempool?after=${page.next}&limit=1`)).toEqual({ transactions: [], next: null })
+    expect(await okBody(await node.client.v1.mempool.$get({ query: { after: String(page.next), limit: '1' } }))).toEqual({ transactions: [], next: null })
     const settled = await node.waitFor(body.id!, ['settled', 'final'])
-    expect(await node.get('/v1/mempool')).toEqual({ transactions: [], next: null })
+    expect(await okBody(await node.client.v1.mempool.$get({ query: {} }))).toEqual({ transactions: [], next: null })
     expect(['settled', 'final']).toContain(settled.status)
 
     const { currentRoot, nextLeafIndex } = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
-    const status2 = await node.get<{ root: string; leafCount: number; l1: { ok: boolean }; fees: unknown }>('/v1/status')
+    const status2 = await okBody(await node.client.v1.status.$get())
     expect(status2).toMatchObject({ root: toHex32(currentRoot), leafCount: Number(nextLeafIndex), l1: { ok: true }, fees: null })
-    const notes = await node.get<{ notes: { leafIndex: number; commitment: string; ciphertext: string }[]; leafCount: number }>('/v1/notes?from=0')
+    const notes = await okBody(await node.client.v1.notes.$get({ query: { from: '0' } }))
     // Payment (here alice's own note), change and the fee output (a zero note: this node charges nothing).
     expect(notes.notes.map((n) => [n.leafIndex, n.commitment])).toEqual([
       [0, toHex32(depositTx.commitments[0])],
@@ -95,7 +101,7 @@ describe('operator node', () => {
     await syncFromL1(devnet.publicClient, { rollup: devnet.rollup, fromBlock: devnet.deployBlock, tree })
     expect(tree.root).toBe(currentRoot)
     aliceNote = { note: made.change, leafIndex: 1 }
-    const batch = await node.get<{ state: string; transactions: { id: string }[] }>('/v1/batches/1')
+    const batch = await okBody(await node.client.v1.batches[':number'].$get({ param: { number: '1' } }))
     expect(batch).toMatchObject({ state: expect.stringMatching(/settled|final/), transactions: [{ id: body.id }] })
   })
 
@@ -150,7 +156,7 @@ describe('operator node', () => {
       await expectRejected(json(fresh), 400, 'FEE_TOO_LOW')
       const refused = (await (await request(json(fresh))).json()) as { message: string }
       expect(refused.message).toContain(fees.address)
-      expect(await node.get('/v1/status')).toMatchObject({ fees: { address: fees.address, prices: [{ asset: zeroAddress, amount: '1', decimals: 18 }] } })
+      expect(await okBody(await node.client.v1.status.$get())).toMatchObject({ fees: { address: fees.address, prices: [{ asset: zeroAddress, amount: '1', decimals: 18 }] } })
     } finally {
       delete node.sequencer.options.fees
     }
