@@ -185,8 +185,9 @@ describe('SDK wallet', () => {
 
   it('behavior: wait() asks for its status when a batch moves (the event stream), takes the L1 transaction from that status, and polls when the stream is refused', async () => {
     // A front for the node that records every request, and can refuse the event stream.
-    const fronted = async (refuseEvents: boolean, lie = false) => {
+    const fronted = async (refuseEvents: boolean, lie = false, limitEvery = 0) => {
       const seen: string[] = []
+      let asked = 0
       const fakeId = `0x${'ab'.repeat(32)}`
       const app = new Hono()
         .use('*', async (c, next) => {
@@ -195,7 +196,12 @@ describe('SDK wallet', () => {
         })
         // A lying node: it takes the transaction without passing it on, then calls it settled.
         .post('/v1/transactions', async (c, next) => (lie ? c.json({ id: fakeId, status: 'pending' }, 202) : next()))
-        .get('/v1/transactions/:id', async (c, next) => (lie ? c.json({ id: fakeId, status: 'settled', batchNumber: 1, position: 0, l1TxHash: `0x${'de'.repeat(32)}` }) : next()))
+        .get('/v1/transactions/:id', async (c, next) => {
+          if (lie) return c.json({ id: fakeId, status: 'settled', batchNumber: 1, position: 0, l1TxHash: `0x${'de'.repeat(32)}` })
+          // A rate limiter that refuses every `limitEvery`-th status request.
+          if (limitEvery > 0 && ++asked % limitEvery === 1) return c.json({ code: 'RATE_LIMITED', message: 'slow down' }, 429)
+          return next()
+        })
         .get('/v1/events', (c) => (refuseEvents ? c.json({ code: 'TOO_MANY_STREAMS', message: 'refused' }, 503) : fetch(`${node.url}/v1/events`, { signal: c.req.raw.signal })))
         .all('*', (c) => fetch(new Request(`${node.url}${new URL(c.req.url).pathname}${new URL(c.req.url).search}`, c.req.raw)))
       const server = await serveHttp({ fetch: app.fetch, port: 0, hostname: '127.0.0.1', ...DEFAULT_HTTP_TIMEOUTS })
@@ -211,6 +217,7 @@ describe('SDK wallet', () => {
     const live = await fronted(false)
     const refused = await fronted(true)
     const lying = await fronted(true, true)
+    const limited = await fronted(true, false, 2)
     try {
       const payerMnemonic = generateMnemonic()
       const payer = open(payerMnemonic, live.url)
@@ -237,6 +244,11 @@ describe('SDK wallet', () => {
       expect(refused.seen).toContain('GET /v1/events')
       expect(settled.l1TxHash).toBe((await node.get<{ l1TxHash: string }>(`/v1/batches/${settled.batchNumber}`)).l1TxHash)
       expect(polling.balance()).toBe(parseEther('0.05'))
+      // Rate limited now and then (429): the wait asks again rather than give up.
+      const patient = open(generateMnemonic(), limited.url)
+      await (await patient.deposit({ amount: parseEther('0.02') })).wait('settled')
+      expect(limited.seen.filter((r) => r === 'GET /v1/transactions/:id').length).toBeGreaterThan(1)
+      expect(patient.balance()).toBe(parseEther('0.02'))
 
       // A node that calls a transaction settled is not believed until L1 says so: the wait gives up.
       const fooled = open(payerMnemonic, lying.url)
@@ -249,6 +261,7 @@ describe('SDK wallet', () => {
       await live.close()
       await refused.close()
       await lying.close()
+      await limited.close()
     }
   })
 })

@@ -918,21 +918,21 @@ export class Wallet {
         const res = await this.#node.v1.transactions[':id'].$get({ param: { id } }).catch((cause) => {
           throw new NodeUnreachableError(url, { cause })
         })
-        if (res.status !== 200) throw new NodeUnreachableError(url, { cause: new Error(`GET /v1/transactions/${id}: HTTP ${res.status}`) })
-        const t = await res.json()
-        if (t.status !== heard) options.onStatus?.((heard = t.status))
-        if (t.status === 'rejected') {
+        // Rate limited, or not known (yet, or any more): asked again until the deadline.
+        const t = res.status === 200 ? await res.json() : undefined
+        if (t && t.status !== heard) options.onStatus?.((heard = t.status))
+        if (t?.status === 'rejected') {
           this.#release(inputs, id)
           throw new TransactionRejectedError(t.code ?? 'REJECTED', t.message ?? 'no reason given')
         }
-        if (STAGES[stage].includes(t.status)) {
+        if (t && STAGES[stage].includes(t.status)) {
           if (stage === 'sequenced') return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: t.l1TxHash }
           await this.sync()
           const onL1 = this.store.history().find((h) => h.txKey === txKey && (h.status === 'settled' || h.status === 'final') && h.l1TxHash !== null)
           if (onL1) return { status: stage, nodeStatus: t.status, batchNumber: t.batchNumber, l1TxHash: onL1.l1TxHash }
         }
         const left = deadline - Date.now()
-        if (left < 0) throw new WaitTimeoutError(id, stage, t.status, timeoutMs)
+        if (left < 0) throw new WaitTimeoutError(id, stage, heard ?? `HTTP ${res.status}`, timeoutMs)
         await events.next(Math.min(left + 1, events.live ? WAIT_RECHECK_MS : WAIT_POLL_MS))
       }
     } finally {
