@@ -21,5 +21,3 @@ export const mempoolQuerySchema = z.object({
 })
 
 export const batchParamSchema = z.object({ number: z.coerce.number().int().min(1) })
-
-export const errorSchema = z.object({ code: z.string(), message: z.string() })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fromTransactionJson, proofCodec, type TransactionJson, toTransactionJson, transactionCodec } from '../../src/circuits/codec.ts'
 import { FIELD_SIZE } from '../../src/crypto/field.ts'
+import { startOfflineSequencer } from '../helpers/node.ts'
 import { makeTransaction } from '../helpers/storeFixtures.ts'
 
 // The one wire format of transactions and proofs: what the API admits, the store keeps, the
@@ -43,6 +44,17 @@ describe('transactionCodec', () => {
       expect(transactionCodec.safeParse(value).success).toBe(false)
     })
   }
+
+  it('error: admission called directly (not through the API) with a transaction the codec cannot encode answers INVALID_SCHEMA, nothing written', async () => {
+    const node = await startOfflineSequencer()
+    try {
+      const verdict = await node.sequencer.submit({ ...fromTransactionJson(json), root: FIELD_SIZE })
+      expect(verdict).toMatchObject({ ok: false, code: 'INVALID_SCHEMA', message: expect.stringContaining('root') })
+      expect(await node.store.listUnsettledTransactions(10, 0)).toEqual([])
+    } finally {
+      await node.stop()
+    }
+  })
 
   it('error: encoding a transaction no node would admit throws rather than send it', () => {
     const tx = fromTransactionJson(json)
