@@ -17,7 +17,7 @@
  */
 export { createWallet } from './sdk/wallet/createWallet.ts'
 export type { OwnedNote, PaymentStep, SyncProgress, TransactionHandle, TransactionProgress, TransactionStage, Wallet, WalletOptions } from './sdk/wallet/Wallet.ts'
-export type { HistoryEntry, HistoryKind, StoredNote, WalletStore } from './sdk/wallet/WalletStore.ts'
+export type { HistoryEntry, HistoryKind, StoredNote, WalletStore } from './sdk/wallet/storeTypes.ts'
 export type { FeeQuote } from './sdk/wallet/feeQuote.ts'
 export type { SettlementClients } from './settlement/clients.ts'
 export type { TokenInfo } from './settlement/readTokenInfo.ts'

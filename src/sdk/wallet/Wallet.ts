@@ -33,7 +33,8 @@ import { appendBatches, type SyncedBatch, syncFromL1 } from '../../settlement/sy
 import { BATCH_LEAVES } from '../../crypto/batch.ts'
 import { type BatchEventWatch, createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
-import { type HistoryEntry, type HistoryKind, type StoredDeposit, type StoredNote, type WalletCheckpoint, type WalletStore, openWalletStore } from './WalletStore.ts'
+import type { HistoryEntry, HistoryKind, StoredDeposit, StoredNote, WalletCheckpoint, WalletStore } from './storeTypes.ts'
+import { openWalletStore } from './WalletStore.ts'
 
 export type WalletOptions = {
   /** 24 words (or `seed`, the 32 bytes they stand for) */

@@ -1,86 +1,18 @@
 import { fileURLToPath } from 'node:url'
-import type { TransactionJson } from '../../circuits/codec.ts'
 import type Database from 'better-sqlite3'
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { type Hex32, toHex32 } from '../../crypto/field.ts'
 import { MerkleTree, TREE_LEVELS } from '../../crypto/merkleTree.ts'
 import { StoreError } from '../../errors/state.ts'
-import { CHECKPOINT_BLOCKS, type Checkpoint } from '../../settlement/detectReorg.ts'
+import { CHECKPOINT_BLOCKS } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
+import type { DepositState, HistoryEntry, StoredDeposit, StoredNote, SyncWrite, WalletCheckpoint, WalletStore } from './storeTypes.ts'
+
+export type * from './storeTypes.ts'
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
-
-/** A note as the wallet stores it. */
-export type StoredNote = {
-  leafIndex: number
-  commitment: bigint
-  nullifier: bigint
-  asset: bigint
-  amount: bigint
-  blinding: bigint
-  memo: string
-  txKey: Hex32
-  receivedBlock: bigint
-  spentBlock: bigint | null
-  pendingTx: string | null
-}
-
-export type DepositState = (typeof schema.deposits.$inferSelect)['state']
-
-/** An L1 escrow the wallet made and what became of it (see `schema.deposits`). */
-export type StoredDeposit = {
-  key: `0x${string}`
-  state: DepositState
-  asset: bigint
-  /** escrowed: the amount credited plus the fee */
-  amount: bigint
-  /** the shielded deposit as sent to the sequencer (`toTransactionJson`) */
-  transaction: TransactionJson
-  txId: string | null
-  unlockBlock: bigint | null
-  lastError: string | null
-  createdAt: Date
-}
-
-/** An L1 block holding a batch the wallet applied, and the tree's leaf count after it. */
-export type WalletCheckpoint = Checkpoint & { treeSize: number }
-
-export type HistoryKind = (typeof schema.history.$inferSelect)['kind']
-export type HistoryStatus = (typeof schema.history.$inferSelect)['status']
-
-/** One transaction that touched the wallet. */
-export type HistoryEntry = {
-  /** the transaction's first output commitment */
-  txKey: Hex32
-  kind: HistoryKind
-  asset: bigint
-  /** what left the wallet (send, withdraw), or arrived (deposit, receive); 0 for a merge */
-  amount: bigint
-  counterparty: string | null
-  memo: string | null
-  txId: string | null
-  status: HistoryStatus
-  createdAt: Date
-  block: bigint | null
-  l1TxHash: string | null
-}
-
-/** What one sync pass found, written in one SQL transaction. */
-export type SyncWrite = {
-  cursor: bigint
-  /** the hash of block `cursor - 1`, the last one read: the next sync checks it is still on the chain (none: not checked) */
-  cursorHash?: `0x${string}`
-  /** one per block that held a batch */
-  checkpoints?: WalletCheckpoint[]
-  /** the tree after the sync, when it grew: its new and changed chunks are written */
-  tree?: MerkleTree
-  newNotes: StoredNote[]
-  /** our notes spent on L1: where, and by which transaction (its first commitment) */
-  spent: { nullifier: bigint; block: bigint; txKey: Hex32 }[]
-  history: HistoryEntry[]
-}
 
 const hex = (x: bigint) => toHex32(x)
 
@@ -99,7 +31,7 @@ const CURSOR_HASH = 'cursor_hash'
  * const store = openWalletStore({ path: '.zkpay/wallet.db' })
  * const wallet = createWallet({ mnemonic, store, ... })
  */
-export class WalletStore {
+export class SqliteWalletStore implements WalletStore {
   readonly #db: BetterSQLite3Database<typeof schema>
   readonly #client: Database.Database
   /** leaves of the tree as stored: the next write starts from the chunks above this index */
@@ -110,7 +42,7 @@ export class WalletStore {
     this.#client = client
   }
 
-  static open(path: string): WalletStore {
+  static open(path: string): SqliteWalletStore {
     const { db, client } = openSqlite({
       path,
       schema,
@@ -118,7 +50,7 @@ export class WalletStore {
       what: 'wallet database',
       error: (message, cause) => new StoreError('STORE_OPEN_FAILED', message, { cause }),
     })
-    return new WalletStore(db, client)
+    return new SqliteWalletStore(db, client)
   }
 
   getMeta(key: string): string | undefined {
@@ -390,6 +322,11 @@ export class WalletStore {
       }))
   }
 
+  /** SQLite's writes are durable when they return. */
+  flush(): Promise<void> {
+    return Promise.resolve()
+  }
+
   close(): void {
     this.#client.close()
   }
@@ -401,6 +338,6 @@ export class WalletStore {
  * @example
  * const store = openWalletStore({ path: join(homedir(), '.zkpay', 'wallet.db') })
  */
-export function openWalletStore(options: { path: string }): WalletStore {
-  return WalletStore.open(options.path)
+export function openWalletStore(options: { path: string }): SqliteWalletStore {
+  return SqliteWalletStore.open(options.path)
 }

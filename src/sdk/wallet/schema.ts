@@ -5,6 +5,7 @@
  */
 import { blob, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import type { TransactionJson } from '../../circuits/codec.ts'
+import { DEPOSIT_STATES, HISTORY_KINDS, HISTORY_STATUSES } from './storeTypes.ts'
 
 /** Small facts: the L1 cursor, and which rollup and network the wallet belongs to. */
 export const meta = sqliteTable('meta', {
@@ -62,7 +63,7 @@ export const notes = sqliteTable('notes', {
  */
 export const history = sqliteTable('history', {
   txKey: text('tx_key').primaryKey(),
-  kind: text('kind', { enum: ['deposit', 'send', 'withdraw', 'merge', 'receive', 'self'] }).notNull(),
+  kind: text('kind', { enum: HISTORY_KINDS }).notNull(),
   asset: text('asset').notNull(),
   amount: text('amount').notNull(),
   /** shielded address or L1 address of the other side, when the wallet made the transaction */
@@ -71,7 +72,7 @@ export const history = sqliteTable('history', {
   /** sequencer id, when the wallet submitted it */
   txId: text('tx_id'),
   /** `final` once the settling block has the wallet's confirmations on top (a reorg deeper than that still takes it back) */
-  status: text('status', { enum: ['pending', 'settled', 'final', 'rejected'] }).notNull(),
+  status: text('status', { enum: HISTORY_STATUSES }).notNull(),
   createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
   block: integer('block'),
   l1TxHash: text('l1_tx_hash'),
@@ -100,7 +101,7 @@ export const checkpoints = sqliteTable('checkpoints', {
 export const deposits = sqliteTable('deposits', {
   /** the contract's escrow key */
   key: text('key').primaryKey(),
-  state: text('state', { enum: ['escrowing', 'escrowed', 'submitted', 'settled', 'reclaimed', 'void'] }).notNull(),
+  state: text('state', { enum: DEPOSIT_STATES }).notNull(),
   asset: text('asset').notNull(),
   /** escrowed: the amount credited plus the fee */
   amount: text('amount').notNull(),
