@@ -21,7 +21,7 @@ const lib = async () => {
     import('viem'),
     import('viem/accounts'),
     // The wallet alone: the merchant's modules (hono, the QR renderer) are not a wallet's to load.
-    import('../sdk/wallet/Wallet.ts'),
+    import('../sdk/wallet/nodeWallet.ts'),
     import('../crypto/keys.ts'),
     import('../crypto/viewingKeys.ts'),
     import('../crypto/address.ts'),
@@ -81,7 +81,7 @@ async function openWallet(flags: WalletFlags): Promise<{ wallet: Wallet; publicC
       return walletClient
     },
   }
-  const wallet = new L.Wallet({
+  const wallet = new L.NodeWallet({
     seed,
     sequencerUrl: net.sequencerUrl,
     rollupAddress: net.rollupAddress,

@@ -8,6 +8,7 @@ import type { Note, Outputs } from '../../src/crypto/note.ts'
 import { encryptNotes } from '../../src/crypto/noteEncryption.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { Wallet } from '../../src/sdk/index.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import type { FeePolicy } from '../../src/sequencer/index.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { rollupAbi } from '../../src/settlement/generated/contracts.ts'
@@ -24,7 +25,7 @@ let devnet: Devnet
 let node: TestNode
 let policy: FeePolicy
 let spammer: Actor
-const open = (mnemonic: string) => new Wallet({ mnemonic, sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+const open = (mnemonic: string) => new NodeWallet({ mnemonic, sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
 const operatorAddress = () => ({ ownerPk: operatorKeys().ownerPk, vpk: operatorKeys().vpk })
 
 beforeAll(async () => {
@@ -90,7 +91,7 @@ describe('a spammer', () => {
     expect(bob.balance()).toBe(parseEther('0.4'))
 
     // The operator's own wallet finds both fees: notes it can spend.
-    const operator = new Wallet({ seed: new Uint8Array(32).fill(0x77), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[0]! })
+    const operator = new NodeWallet({ seed: new Uint8Array(32).fill(0x77), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[0]! })
     await operator.sync()
     expect(operator.balance()).toBe(2n * PRICE)
 

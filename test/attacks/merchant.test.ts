@@ -9,6 +9,7 @@ import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey, importViewingKey, type ViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { createMerchant, createMerchantApp, type Merchant, signWebhook, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
 import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
@@ -275,7 +276,7 @@ describe('a merchant watching the account it is paid to', () => {
 
   it('the merchant, with the incoming viewing key of an account that deposits, pays someone else, keeps change and withdraws, learns only the payments made to it; the full viewing key sees everything', async () => {
     const wallet = (seedByte: number, account: number) =>
-      new Wallet({ seed: new Uint8Array(32).fill(seedByte), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]! })
+      new NodeWallet({ seed: new Uint8Array(32).fill(seedByte), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]! })
     const owner = wallet(54, 1)
     const customer = wallet(55, 2)
     const stranger = wallet(56, 1)

@@ -6,6 +6,7 @@ import { terminateProver } from '../../src/circuits/index.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { openWalletStore, Wallet, type WalletStore } from '../../src/sdk/index.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { fromTransactionJson, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
 import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
@@ -65,7 +66,7 @@ const account1Through = (rpcUrl: string): SettlementClients => {
 }
 
 const open = (mnemonic: string, store: WalletStore, account = 1) =>
-  new Wallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
+  new NodeWallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
 
 describe('a deposit whose submission fails', () => {
   it('the sequencer is down when the deposit is escrowed: DEPOSIT_NOT_SUBMITTED names the way back, and the next sync, in a new process on the same database, submits it; it is shielded once', async () => {
@@ -225,7 +226,7 @@ describe('an escrow consumed by a batch while the wallet syncs', () => {
       },
     )
     try {
-      const wallet = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
+      const wallet = new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }), requestTimeoutMs: 1_000 })
       // The node takes the deposit; its answer never reaches the wallet.
       // From its admission on, L1 mines only when told: the escrow is in, the batch will wait.
       gate = 'lost'
@@ -280,7 +281,7 @@ describe('an escrow transaction that lands late', () => {
     )
     try {
       gate = 'open'
-      const wallet = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }) })
+      const wallet = new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: account1Through(rpc.url), store: openWalletStore({ path: ':memory:' }) })
       const error = await wallet.deposit({ amount: parseEther('0.05') }).catch((e: unknown) => e)
       // The user is told the deposit is recorded and may land: not to deposit again.
       expect(error).toMatchObject({ code: 'DEPOSIT_UNCONFIRMED', shortMessage: expect.stringMatching(/SETTLEMENT_FAILED.*do not deposit again/) })
@@ -349,7 +350,7 @@ describe('a restarted devnet', () => {
       const file = join(dir, 'wallet.db')
       const first = await startDevnet()
       try {
-        const w = new Wallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: first.rollup, fromBlock: first.deployBlock, l1: first.accounts[1]!, store: openWalletStore({ path: file }) })
+        const w = new NodeWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: first.rollup, fromBlock: first.deployBlock, l1: first.accounts[1]!, store: openWalletStore({ path: file }) })
         await w.sync()
         w.store.close()
       } finally {
@@ -360,7 +361,7 @@ describe('a restarted devnet', () => {
       const second = await startDevnet()
       try {
         expect(second.rollup).toBe(first.rollup) // the same address, the same chain id
-        const w = new Wallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: second.rollup, fromBlock: second.deployBlock, l1: second.accounts[1]!, store: openWalletStore({ path: file }) })
+        const w = new NodeWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: second.rollup, fromBlock: second.deployBlock, l1: second.accounts[1]!, store: openWalletStore({ path: file }) })
         await expect(w.sync()).rejects.toMatchObject({ code: 'WRONG_NETWORK', message: expect.stringMatching(/another deployment of the rollup|does not have/) })
         await expect(w.deposit({ amount: 1n })).rejects.toMatchObject({ code: 'WRONG_NETWORK' })
         w.store.close()

@@ -8,6 +8,7 @@ import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
 import { createMerchant, type Merchant, type MerchantEvent, parsePaymentUri, verifyWebhookSignature } from '../../src/sdk/merchant/index.ts'
 import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -56,7 +57,7 @@ afterAll(async () => {
 
 describe('merchant on a devnet', () => {
   it('default: a wallet pays an invoice from its URI; the merchant sees it paid, settled, then final, and webhooks follow', async () => {
-    alice = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    alice = new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
     await (await alice.deposit({ amount: parseEther('1') })).wait('settled')
 
     const invoice = await merchant.createInvoice({ amount: parseEther('0.25'), memo: 'Order 1042', expiresIn: 600 })

@@ -12,6 +12,7 @@ import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { submitBatch } from '../../src/settlement/submitBatch.ts'
 import { openWalletStore, Wallet } from '../../src/sdk/index.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { createMerchant, type MerchantEvent } from '../../src/sdk/merchant/index.ts'
 import { deriveKeys, generateMnemonic } from '../../src/crypto/keys.ts'
 import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
@@ -127,7 +128,7 @@ describe('L1 reorgs: a wallet', () => {
     // reads L1 alone, and nothing re-posts the orphaned batch behind the test's back).
     const bob = new Actor(2)
     const wallet = (actor: number, file?: string) =>
-      new Wallet({
+      new NodeWallet({
         seed: new Uint8Array(32).fill(actor),
         sequencerUrl: 'http://127.0.0.1:9',
         rollupAddress: devnet.rollup,
@@ -192,7 +193,7 @@ describe('L1 reorgs: a merchant', () => {
     defer(() => shop.close())
     const events: MerchantEvent[] = []
     shop.on('*', (e) => events.push(e))
-    const payer = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
+    const payer = new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: node.url, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]! })
     await (await payer.deposit({ amount: parseEther('1') })).wait('settled')
     const invoice = await shop.createInvoice({ amount: parseEther('0.25'), expiresIn: 600 })
     const snapshot = await devnet.testClient.snapshot()

@@ -14,6 +14,7 @@ import { encodeAddress } from '../../src/crypto/address.ts'
 import { generateMnemonic } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { openWalletStore, Wallet, type WalletStore } from '../../src/sdk/index.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { type Devnet, startDevnet } from '../helpers/rollup.ts'
 
@@ -24,7 +25,7 @@ let node: TestNode
 let mnemonic: string
 let alice: Wallet
 const open = (m: string, sequencerUrl = node.url, store?: WalletStore) =>
-  new Wallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, ...(store ? { store } : {}) })
+  new NodeWallet({ mnemonic: m, sequencerUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, ...(store ? { store } : {}) })
 
 beforeAll(async () => {
   await initCrypto()
@@ -73,11 +74,11 @@ describe('SDK wallet', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve))
     try {
       const hungUrl = `http://127.0.0.1:${(hung.address() as AddressInfo).port}`
-      const patient = new Wallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, requestTimeoutMs: 300 })
+      const patient = new NodeWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[1]!, requestTimeoutMs: 300 })
       await patient.sync()
       await expect(patient.transfer({ to: alice.address, amount: 1n })).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' })
       expect(patient.balance()).toBe(parseEther('0.6'))
-      expect(() => new Wallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: 0n, l1: devnet.accounts[1]!, requestTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
+      expect(() => new NodeWallet({ mnemonic, sequencerUrl: hungUrl, rollupAddress: devnet.rollup, fromBlock: 0n, l1: devnet.accounts[1]!, requestTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }))
     } finally {
       hung.closeAllConnections()
       await new Promise<void>((resolve) => hung.close(() => resolve()))

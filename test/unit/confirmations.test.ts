@@ -4,6 +4,7 @@ import { merchantConfig, nodeConfig } from '../../src/config/index.ts'
 import { deriveKeys, generateMnemonic } from '../../src/crypto/keys.ts'
 import { createMerchant } from '../../src/sdk/merchant/createMerchant.ts'
 import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { assertConfirmations, DEFAULT_CLIENT_CONFIRMATIONS, lastConfirmedBlock } from '../../src/settlement/confirmations.ts'
 import { unitMerchantOptions } from '../helpers/merchant.ts'
 
@@ -22,7 +23,7 @@ describe('confirmations', () => {
   for (const bad of [0, -1, 1.5, 10_001, Number.NaN]) {
     it(`error: ${bad} is refused by the check, the wallet and the merchant alike`, async () => {
       expect(() => assertConfirmations(bad)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER', parameter: 'confirmations' }))
-      const wallet = () => new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: 'http://127.0.0.1:9', rollupAddress: `0x${'11'.repeat(20)}`, fromBlock: 0n, l1: {} as never, confirmations: bad })
+      const wallet = () => new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: 'http://127.0.0.1:9', rollupAddress: `0x${'11'.repeat(20)}`, fromBlock: 0n, l1: {} as never, confirmations: bad })
       expect(wallet).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER', parameter: 'confirmations' }))
       await expect(createMerchant({ ...unitMerchantOptions(deriveKeys(new Uint8Array(32).fill(1))), confirmations: bad })).rejects.toMatchObject({ code: 'INVALID_PARAMETER', parameter: 'confirmations' })
     })

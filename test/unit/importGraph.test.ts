@@ -46,12 +46,12 @@ describe('client entry points load nothing heavy or Node-only at import', () => 
       const offending = [...externals].filter(([pkg]) => FORBIDDEN.some(([pattern]) => pattern.test(pkg))).map(([pkg, from]) => `${pkg} (from ${from}): ${FORBIDDEN.find(([p]) => p.test(pkg))![1]}`)
       expect(offending).toEqual([])
       // Nor the wallet's or the merchant's engines, nor circuit artifacts: those load on first use.
-      expect(modules.filter((m) => /sdk\/wallet\/(Wallet|WalletStore)\.ts$|sdk\/merchant\/(Merchant|openMerchantStore)\.ts$|\/circuits\/|\/state\//.test(m))).toEqual([])
+      expect(modules.filter((m) => /sdk\/wallet\/(Wallet|WalletStore|nodeWallet)\.ts$|sdk\/merchant\/(Merchant|openMerchantStore)\.ts$|\/circuits\/|\/state\//.test(m))).toEqual([])
     })
   }
 
-  it('error: the check sees a forbidden import (the wallet class itself loads SQLite and viem)', async () => {
-    const { externals } = await staticGraph('src/sdk/wallet/Wallet.ts')
+  it('error: the check sees a forbidden import (the Node wallet loads SQLite and viem)', async () => {
+    const { externals } = await staticGraph('src/sdk/wallet/nodeWallet.ts')
     expect(externals.has('viem')).toBe(true)
     expect(externals.has('better-sqlite3')).toBe(true)
     expect(externals.has('node:worker_threads')).toBe(true)

@@ -4,6 +4,7 @@ import { encodeAddress } from '../../src/crypto/address.ts'
 import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../../src/crypto/keys.ts'
 import { NodeUnreachableError } from '../../src/errors/index.ts'
 import { Wallet } from '../../src/sdk/wallet/Wallet.ts'
+import { NodeWallet } from '../../src/sdk/wallet/nodeWallet.ts'
 import { printableSymbol } from '../../src/settlement/readTokenInfo.ts'
 
 const token = '0x1234567890123456789012345678901234567890' as const
@@ -33,7 +34,7 @@ describe("others' text on the terminal", () => {
 
 describe('self-transfers', () => {
   it("error: an address with this account's spending key but another viewing key is not ours (a payment to it is lost to us), so it is a send, not a self-transfer", () => {
-    const wallet = new Wallet({ mnemonic: generateMnemonic(), sequencerUrl: 'http://127.0.0.1:9', rollupAddress: token, fromBlock: 0n, l1: {} as never })
+    const wallet = new NodeWallet({ mnemonic: generateMnemonic(), sequencerUrl: 'http://127.0.0.1:9', rollupAddress: token, fromBlock: 0n, l1: {} as never })
     const other = deriveKeys(seedFromMnemonic(generateMnemonic()))
     expect(wallet.isOwnAddress(wallet.address)).toBe(true)
     expect(wallet.isOwnAddress(encodeAddress({ ownerPk: wallet.keys.ownerPk, vpk: other.vpk }, 'testnet'))).toBe(false)

@@ -1,13 +1,13 @@
 import { type Address, getAddress, isAddress, zeroAddress } from 'viem'
-import { feeOutput, proveTransaction, type ShieldedTransaction, type TransactionOutput, zeroOutput } from '../../circuits/proveTransaction.ts'
+import { buildShieldedTransaction, feeOutput, type ShieldedTransaction, type TransactionOutput, zeroOutput } from '../../circuits/transaction.ts'
 import { fromTransactionJson, toTransactionJson } from '../../circuits/codec.ts'
 import { decodeAddress, encodeAddress, type Network } from '../../crypto/address.ts'
 import { type AccountKeys, deriveKeys, seedFromMnemonic } from '../../crypto/keys.ts'
 import { MerkleTree } from '../../crypto/merkleTree.ts'
 import { assertAmount, type Note, noteNullifier, TRANSFER_OUTPUTS } from '../../crypto/note.ts'
 import { fromHex32, type Hex32, randomFieldElement, toHex32 } from '../../crypto/field.ts'
+import { hexToBytes } from '@noble/hashes/utils.js'
 import type { DecryptedNote } from '../../crypto/noteEncryption.ts'
-import { NoteScanner } from '../../crypto/noteScanner.ts'
 import {
   BaseError,
   DepositNotSubmittedError,
@@ -34,7 +34,7 @@ import { BATCH_LEAVES } from '../../crypto/batch.ts'
 import { type BatchEventWatch, createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
 import type { HistoryEntry, HistoryKind, StoredDeposit, StoredNote, WalletCheckpoint, WalletStore } from './storeTypes.ts'
-import { openWalletStore } from './WalletStore.ts'
+import type { WalletPlatform } from './platform.ts'
 
 export type WalletOptions = {
   /** 24 words (or `seed`, the 32 bytes they stand for) */
@@ -47,7 +47,7 @@ export type WalletOptions = {
   /** L1 clients: reads for sync, and the account that escrows deposits */
   l1: SettlementClients
   network?: Network
-  /** where notes, the tree and history persist: a SQLite file's path (created if missing) or an open store; in memory by default */
+  /** where notes, the tree and history persist: in Node a SQLite file's path (created if missing), in a browser an IndexedDB database's name, or an open store; in memory by default */
   store?: string | WalletStore
   /** how long one request to the sequencer may take before it counts as unreachable (15 s) */
   requestTimeoutMs?: number
@@ -95,15 +95,8 @@ const MAX_BLOCK_TIME_READS = 64
 /** The store's meta key prefix for a token's decimals and symbol. */
 const ASSET_META = 'asset:'
 const asset = (a: Address) => BigInt(a)
-/** hex → bytes through Buffer: viem's hexToBytes took a fifth of a 10,000-output restore. */
-const bytes = (hex: string) => new Uint8Array(Buffer.from(hex.slice(2), 'hex'))
-/**
- * Trial decryption moves to worker threads (shared by the wallets of a process) only for long
- * syncs: starting them, and Poseidon in each to check a hit's commitment, costs about what
- * decrypting 10,000 outputs on this thread does (measured: a 10,000-output restore took 1.1 s
- * on this thread, 3.9 s with cold workers).
- */
-const PARALLEL_SCAN_FROM = 20_000
+/** hex → bytes (noble's: viem's hexToBytes took a fifth of a 10,000-output restore; a browser has no Buffer). */
+const bytes = (hex: string) => hexToBytes(hex.slice(2))
 /** The mark of an escrow found gone once: gone at the next sync too (without our notes), it was reclaimed. */
 const ESCROW_GONE = 'ESCROW_GONE'
 /** An escrow recorded but not on L1 after this long is taken for never sent (void)... */
@@ -130,8 +123,6 @@ function admission(status: number | undefined, body: unknown): { id: string; cod
 const WAIT_RECHECK_MS = 2_000
 /** Without the stream (refused or broken), how often a wait asks for the status. */
 const WAIT_POLL_MS = 150
-const serialScanner = new NoteScanner({ threads: 1 })
-let parallelScanner: NoteScanner | undefined
 
 /**
  * A shielded wallet: its keys, its notes and a local copy of the note tree, rebuilt from L1
@@ -151,6 +142,7 @@ export class Wallet {
   readonly network: Network
   readonly store: WalletStore
   readonly #options: WalletOptions
+  readonly #platform: WalletPlatform
   /** the node's API, typed; each request gives up after `requestTimeoutMs` */
   readonly #node: NodeClient
   /** one `/v1/events` stream for all of this wallet's waits at a time (a node serves a limited number), and how many use it */
@@ -164,7 +156,8 @@ export class Wallet {
   /** the chain and the deployment were checked against the store (once per wallet object) */
   #chainChecked = false
 
-  constructor(options: WalletOptions) {
+  /** `platform`: where it runs (`nodePlatform`, or a browser's); `createWallet` picks it. */
+  constructor(options: WalletOptions, platform: WalletPlatform) {
     const seed = options.seed ?? (options.mnemonic ? seedFromMnemonic(options.mnemonic) : undefined)
     if (!seed) throw new InvalidParameterError('mnemonic', 'expected a mnemonic or a seed')
     if (!isAddress(options.rollupAddress)) throw new InvalidParameterError('rollupAddress', 'expected an L1 address (0x and 40 hex digits)')
@@ -175,8 +168,9 @@ export class Wallet {
     this.network = options.network ?? 'testnet'
     this.address = encodeAddress({ ownerPk: this.keys.ownerPk, vpk: this.keys.vpk }, this.network)
     this.#options = options
+    this.#platform = platform
     this.#node = createNodeClient(options.sequencerUrl, { timeoutMs: options.requestTimeoutMs ?? 15_000 })
-    this.store = typeof options.store === 'object' ? options.store : openWalletStore({ path: options.store ?? ':memory:' })
+    this.store = typeof options.store === 'object' ? options.store : platform.openStore(options.store)
     this.#bindStore()
     this.#tree = this.store.loadTree() ?? new MerkleTree()
     this.#cursor = BigInt(this.store.getMeta('cursor') ?? options.fromBlock)
@@ -277,9 +271,8 @@ export class Wallet {
     const history: HistoryEntry[] = []
     const known = new Map(this.store.history().map((h) => [h.txKey, h]))
     const txs = batches.flatMap((b) => b.transactions)
-    const scanner = txs.length >= PARALLEL_SCAN_FROM ? (parallelScanner ??= new NoteScanner()) : serialScanner
     // Both keys: payments to our address (vsk) and the notes we sent ourselves (internalKey).
-    const decrypted = await scanner.scan(
+    const decrypted = await this.#platform.scan(
       { vsk: this.keys.vsk, ownerPk: this.keys.ownerPk, internalKey: this.keys.internalKey },
       txs.map((t) => ({ epk: bytes(t.epk), ciphertexts: t.ciphertexts.map(bytes), commitments: t.commitments })),
     )
@@ -461,7 +454,7 @@ export class Wallet {
   /** Whether `address` is this account's: the same spending key and the same viewing key. */
   isOwnAddress(address: string): boolean {
     const a = decodeAddress(address)
-    return a.network === this.network && a.ownerPk === this.keys.ownerPk && Buffer.from(a.vpk).equals(Buffer.from(this.keys.vpk))
+    return a.network === this.network && a.ownerPk === this.keys.ownerPk && a.vpk.length === this.keys.vpk.length && a.vpk.every((b, i) => b === this.keys.vpk[i])
   }
 
   /** Every asset of which the wallet holds an unspent note (ETH is the zero address). */
@@ -841,7 +834,7 @@ export class Wallet {
   }
 
   #proveUnlocked(p: { asset: Address; inputs: OwnedNote[]; outputs: [TransactionOutput, TransactionOutput, TransactionOutput]; extAmount?: bigint; recipient?: Address }): Promise<ShieldedTransaction> {
-    return proveTransaction({
+    return buildShieldedTransaction({
       keys: this.keys,
       asset: asset(p.asset),
       tree: this.#tree,
@@ -849,7 +842,7 @@ export class Wallet {
       outputs: p.outputs,
       ...(p.extAmount === undefined ? {} : { extAmount: p.extAmount }),
       ...(p.recipient ? { recipient: p.recipient } : {}),
-    })
+    }, this.#platform.proveTransfer)
   }
 
   #remember(n: OwnedNote): void {

@@ -12,6 +12,6 @@ import type { Wallet, WalletOptions } from './Wallet.ts'
  * console.log(wallet.address, wallet.balance())
  */
 export async function createWallet(options: WalletOptions): Promise<Wallet> {
-  const { Wallet } = await import('./Wallet.ts')
-  return new Wallet(options)
+  const { NodeWallet } = await import('./nodeWallet.ts')
+  return new NodeWallet(options)
 }
