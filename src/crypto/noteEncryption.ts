@@ -190,6 +190,8 @@ export function decryptNotes(args: {
   epk: Uint8Array
   ciphertexts: readonly Uint8Array[]
   commitments: readonly bigint[]
+  /** X25519(vsk, epk) when already computed (a browser's WebCrypto, in a batch); null: a low-order `epk` */
+  shared?: Uint8Array | null
 }): (DecryptedNote | null)[] {
   const { vsk, ownerPk, internalKey, epk, ciphertexts, commitments } = args
   if (!(vsk instanceof Uint8Array) || vsk.length !== 32) throw new InvalidParameterError('vsk', 'expected 32 bytes')
@@ -199,9 +201,8 @@ export function decryptNotes(args: {
   if (commitments.length !== ciphertexts.length) throw new InvalidParameterError('commitments', 'expected one commitment per ciphertext')
   const nothing = ciphertexts.map(() => null)
   if (!(epk instanceof Uint8Array) || epk.length !== 32 || ciphertexts.length === 0 || ciphertexts.length > 255) return nothing
-  const primitives = getPrimitives()
   // null for a low-order epk: no payment can be read, but our own internal notes still can.
-  const shared = primitives.x25519(vsk, epk)
+  const shared = args.shared !== undefined ? args.shared : getPrimitives().x25519(vsk, epk)
   if (!shared && !internalKey) return nothing
   return ciphertexts.map((ciphertext, index) => {
     if (!(ciphertext instanceof Uint8Array) || ciphertext.length !== NOTE_CIPHERTEXT_SIZE) return null

@@ -250,6 +250,7 @@ export class Wallet {
     if (headBlock !== undefined) this.store.finalizeHistory(lastConfirmedBlock(headBlock, this.#options.confirmations ?? DEFAULT_CLIENT_CONFIRMATIONS))
     await this.#releaseRejected()
     await this.#resumeDeposits()
+    await this.store.flush()
     return { newNotes }
   }
 
@@ -557,6 +558,8 @@ export class Wallet {
     // escrow key binds this very transaction's notes).
     const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
     this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
+    // Durable before the money moves (a browser's store commits later): not sent if it cannot be.
+    await this.store.flush()
     p.onProgress?.('escrowing')
     let sending = false
     try {
@@ -592,6 +595,7 @@ export class Wallet {
       throw new DepositNotSubmittedError(key, reason, { cause: error })
     }
     this.store.updateDeposit(key, { state: 'submitted', txId: handle.id })
+    await this.store.flush()
     return handle
   }
 
@@ -887,6 +891,7 @@ export class Wallet {
       id,
     )
     this.store.putHistory({ ...record, txKey: toHex32(tx.commitments[0]), txId: id, status: 'pending', createdAt: new Date(), block: null, l1TxHash: null })
+    await this.store.flush()
     return { id, fee, wait: (stage = 'settled', options = {}) => this.#wait(id, toHex32(tx.commitments[0]), inputs, stage, options) }
   }
 
