@@ -1,4 +1,4 @@
-import { randomBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js'
 import { InvalidParameterError } from '../errors/index.ts'
 
 /**
@@ -77,7 +77,7 @@ export function fromHex32(s: string, parameter = 'value'): bigint {
  */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   if (bytes.length === 0) return 0n
-  return BigInt(`0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`)
+  return BigInt(`0x${bytesToHex(bytes)}`)
 }
 
 /**
@@ -88,7 +88,7 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
  */
 export function bigIntToBytes(x: bigint, length: number): Uint8Array {
   if (x < 0n || x >= 1n << BigInt(8 * length)) throw new InvalidParameterError('value', `expected a non-negative integer that fits in ${length} bytes`)
-  return new Uint8Array(Buffer.from(x.toString(16).padStart(2 * length, '0'), 'hex'))
+  return hexToBytes(x.toString(16).padStart(2 * length, '0'))
 }
 
 /**

@@ -1,7 +1,7 @@
-import { availableParallelism } from 'node:os'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { InvalidParameterError, MerkleTreeError } from '../errors/index.ts'
 import { assertFieldElement } from './field.ts'
+import { availableCores } from './nodeBuiltin.ts'
 import { fromMontgomery, poseidon, poseidonMontgomery, toMontgomery } from './poseidon.ts'
 import { WorkerPool } from './workerPool.ts'
 
@@ -50,6 +50,8 @@ const ZERO_HASHES: readonly bigint[] = [
 
 /** Below this many parents on a level, hashing in place beats shipping the level to workers. */
 const PARALLEL_MIN_NODES = 1024
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
+
 let pool: WorkerPool<Uint8Array, Uint8Array> | undefined
 
 function hasherPool(threads: number): WorkerPool<Uint8Array, Uint8Array> {
@@ -166,7 +168,7 @@ export class MerkleTree {
    * `threads` says otherwise. Poseidon dominates, and it scales linearly with threads.
    */
   async insertManyParallel(leaves: readonly bigint[], options: { threads?: number } = {}): Promise<number> {
-    const threads = options.threads ?? availableParallelism()
+    const threads = options.threads ?? availableCores()
     if (!Number.isInteger(threads) || threads < 1) throw new InvalidParameterError('threads', 'expected a positive integer')
     if (leaves.length < PARALLEL_MIN_NODES || threads === 1) return this.insertMany(leaves)
     const start = this.count
@@ -334,7 +336,7 @@ export class MerkleTree {
     const counts = tree.levelSizes()
     const body = 10 + counts.reduce((a, c) => a + c, 0) * NODE
     if (bytes.length !== body + 32) throw bad('Wrong length for its leaf count.')
-    if (Buffer.compare(sha256(bytes.subarray(0, body)), bytes.subarray(body)) !== 0) throw bad('Its checksum does not match.')
+    if (!sameBytes(sha256(bytes.subarray(0, body)), bytes.subarray(body))) throw bad('Its checksum does not match.')
     let offset = 10
     const levels = counts.map((c) => bytes.subarray(offset, (offset += c * NODE)))
     return MerkleTree.fromNodes(tree.levels, size, levels)

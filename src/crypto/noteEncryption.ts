@@ -1,4 +1,4 @@
-import { randomBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
 import { InvalidParameterError } from '../errors/index.ts'
 import { bigIntToBytes, bytesToBigInt, FIELD_SIZE } from './field.ts'
 import { type Note, noteCommitment } from './note.ts'
@@ -141,7 +141,7 @@ export function encryptNotes(
   function outputKeyFor(recipient: NoteRecipient | undefined, i: number): Uint8Array {
     if (recipient instanceof Uint8Array) {
       if (recipient.length !== 32) throw new InvalidParameterError(`recipients[${i}]`, 'expected 32 bytes')
-      const hex = Buffer.from(recipient).toString('hex')
+      const hex = bytesToHex(recipient)
       let shared = sharedByRecipient.get(hex)
       if (!shared) {
         const s = primitives.x25519(esk, recipient)

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os'
 import { InvalidParameterError } from '../errors/index.ts'
 import { bigIntToBytes, bytesToBigInt } from './field.ts'
+import { availableCores } from './nodeBuiltin.ts'
 import { type DecryptedNote, decryptNotes, NOTE_CIPHERTEXT_SIZE } from './noteEncryption.ts'
 import { WorkerPool } from './workerPool.ts'
 
@@ -34,7 +34,7 @@ export class NoteScanner {
   readonly threads: number
 
   constructor(options: { threads?: number } = {}) {
-    const threads = options.threads ?? availableParallelism()
+    const threads = options.threads ?? availableCores()
     if (!Number.isInteger(threads) || threads < 1) throw new InvalidParameterError('threads', 'expected a positive integer')
     this.threads = threads
     this.pool = new WorkerPool(new URL('./noteScanner.worker.ts', import.meta.url), threads)

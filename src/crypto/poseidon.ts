@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Field } from '@noble/curves/abstract/modular.js'
 import { poseidon as noblePoseidon, type PoseidonFn } from '@noble/curves/abstract/poseidon.js'
 import { InvalidParameterError } from '../errors/index.ts'
 import { FIELD_SIZE } from './field.ts'
+import { nodeBuiltin } from './nodeBuiltin.ts'
 
 /**
  * Poseidon exactly as circomlib's circuits compute it (circomlibjs's optimised constants, run
@@ -75,9 +74,11 @@ function jsPoseidon(inputs: readonly bigint[]): bigint {
   if (!referenceConstants) {
     // circomlibjs's package exports do not include its constants: read the file beside its entry.
     // Through `require` (it parses JSON by its path), so that this module needs no file system API.
-    const require = createRequire(import.meta.url)
-    const file = new URL('../src/poseidon_constants.json', pathToFileURL(require.resolve('circomlibjs')))
-    referenceConstants = require(fileURLToPath(file)) as { C: string[][]; M: string[][][] }
+    const [module, url] = [nodeBuiltin('node:module'), nodeBuiltin('node:url')]
+    if (!module || !url) throw new Error('Poseidon in JavaScript reads its constants from circomlibjs on Node: elsewhere, await initCrypto() before hashing.')
+    const require = module.createRequire(import.meta.url)
+    const file = new URL('../src/poseidon_constants.json', url.pathToFileURL(require.resolve('circomlibjs')))
+    referenceConstants = require(url.fileURLToPath(file)) as { C: string[][]; M: string[][][] }
     // A known answer (circomlib's own test vector) before any key is derived with it: another
     // layout or version of that file must fail here, not derive other keys.
     if (permutationFor(3)([0n, 1n, 2n])[0] !== KNOWN_ANSWER) {

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module'
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { blake2b } from '@noble/hashes/blake2.js'
+import { nodeBuiltin } from './nodeBuiltin.ts'
 
 /**
  * The symmetric and x25519 primitives of note encryption, behind one interface so the same
@@ -117,8 +117,9 @@ let selected: Primitives | undefined
 export function getPrimitives(): Primitives {
   if (selected) return selected
   try {
-    const require = createRequire(import.meta.url)
-    selected = sodiumPrimitives(require('sodium-native') as Sodium)
+    // No `node:module` in a browser: the pure-JS primitives there.
+    const require = nodeBuiltin('node:module')?.createRequire(import.meta.url)
+    selected = require ? sodiumPrimitives(require('sodium-native') as Sodium) : noblePrimitives
   } catch {
     selected = noblePrimitives
   }

@@ -1,4 +1,12 @@
-import { parentPort, type Transferable, Worker } from 'node:worker_threads'
+import type { Transferable, Worker } from 'node:worker_threads'
+import { nodeBuiltin } from './nodeBuiltin.ts'
+
+/** Node's worker threads (a browser bundle of the modules that import this one never starts a pool). */
+function threads(): typeof import('node:worker_threads') {
+  const module = nodeBuiltin('node:worker_threads')
+  if (!module) throw new Error('Worker threads need Node.js: in a browser, scan and hash on the calling thread (threads: 1).')
+  return module
+}
 
 const TS_ENTRY = new URL('./tsWorker.mjs', import.meta.url)
 /** This module runs compiled (from dist/), not from its TypeScript source. */
@@ -14,8 +22,8 @@ function spawnWorker(url: URL): Worker {
   // over any worker thread it is loaded in and imports `workerData.mod`: hand it an empty module.
   const workerData = { mod: 'data:text/javascript,', name: 'zkpay', type: 'module', tsModule: url.href }
   // Compiled (dist/), the worker is the `.js` file beside this one; from source, tsx loads the `.ts`.
-  if (url.pathname.endsWith('.ts') && COMPILED) return new Worker(new URL(url.href.replace(/\.ts$/, '.js')), { workerData })
-  return new Worker(url.pathname.endsWith('.ts') ? TS_ENTRY : url, { workerData })
+  if (url.pathname.endsWith('.ts') && COMPILED) return new (threads().Worker)(new URL(url.href.replace(/\.ts$/, '.js')), { workerData })
+  return new (threads().Worker)(url.pathname.endsWith('.ts') ? TS_ENTRY : url, { workerData })
 }
 
 type Envelope<T> = { id: number; result?: T; error?: string } | { ready: true }
@@ -115,7 +123,7 @@ export function serveRequests<Request, Response>(
   handler: (request: Request) => Response | Promise<Response>,
   transfer: (response: Response) => Transferable[] = () => [],
 ): void {
-  const port = parentPort
+  const port = threads().parentPort
   if (!port) throw new Error('serveRequests() must run in a worker thread.')
   port.on('message', async ({ id, request }: { id: number; request: Request }) => {
     try {

@@ -90,10 +90,13 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
     // TransactionSettled per transaction, so a block range never splits a batch.
     let current: SyncedBatch | undefined
     for (const log of logs) {
-      const data = Buffer.from(log.data.slice(2), 'hex')
+      // The event's ABI data as hex digits: fields are read by slicing (two digits a byte).
+      const data = log.data.slice(2)
+      const size = data.length / 2
+      const hexAt = (from: number, to: number) => data.slice(2 * from, 2 * to)
       const word = (i: number) => {
-        if (data.length < 32 * (i + 1)) throw malformed()
-        return BigInt(`0x${data.toString('hex', 32 * i, 32 * i + 32)}`)
+        if (size < 32 * (i + 1)) throw malformed()
+        return BigInt(`0x${hexAt(32 * i, 32 * i + 32)}`)
       }
       const blockNumber = BigInt(log.blockNumber)
       if (log.topics[0] === BATCH_SUBMITTED) {
@@ -103,7 +106,7 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
           newRoot: word(1),
           startIndex: Number(word(2)),
           transfers: Number(word(3)),
-          submitter: getAddress(`0x${data.toString('hex', 4 * 32 + 12, 5 * 32)}`),
+          submitter: getAddress(`0x${hexAt(4 * 32 + 12, 5 * 32)}`),
           blockNumber,
           blockHash: log.blockHash,
           ...(log.blockTimestamp ? { blockTimestamp: BigInt(log.blockTimestamp) } : {}),
@@ -117,15 +120,15 @@ export async function syncFromL1(publicClient: PublicClient, p: SyncFromL1Parame
         }
         const bytesAt = (offsetWord: number): Hex => {
           const offset = Number(word(offsetWord))
-          const length = offset + 32 <= data.length ? Number(BigInt(`0x${data.toString('hex', offset, offset + 32)}`)) : -1
-          if (length < 0 || offset + 32 + length > data.length) throw malformed()
-          return `0x${data.toString('hex', offset + 32, offset + 32 + length)}`
+          const length = offset + 32 <= size ? Number(BigInt(`0x${hexAt(offset, offset + 32)}`)) : -1
+          if (length < 0 || offset + 32 + length > size) throw malformed()
+          return `0x${hexAt(offset + 32, offset + 32 + length)}`
         }
         current.transactions.push({
           leafIndex: Number(BigInt(log.topics[1] ?? '0x0')),
           nullifiers: [word(0), word(1)],
           commitments: [word(2), word(3), word(4)],
-          epk: `0x${data.toString('hex', 5 * 32, 6 * 32)}`,
+          epk: `0x${hexAt(5 * 32, 6 * 32)}`,
           ciphertexts: [bytesAt(6), bytesAt(7), bytesAt(8)],
           batchNumber: current.batchNumber,
           blockNumber,
