@@ -223,7 +223,7 @@ export function walletCommand(): Command {
       const { MIN_PASSPHRASE_LENGTH, writeKeyFile } = await import('./walletKeyFile.ts')
       const { WeakPassphraseError } = await import('../errors/index.ts')
       // Checked before a mnemonic is made or shown: a refused passphrase must not cost a mnemonic.
-      if (passphrase().length < MIN_PASSPHRASE_LENGTH) throw new WeakPassphraseError(MIN_PASSPHRASE_LENGTH)
+      if (passphrase().length < MIN_PASSPHRASE_LENGTH) throw new WeakPassphraseError(MIN_PASSPHRASE_LENGTH, 'ZKPAY_WALLET_PASSPHRASE')
       const L = await lib()
       const mnemonic = opts.mnemonicEnv ? process.env[opts.mnemonicEnv] : L.generateMnemonic()
       if (!mnemonic) throw new InvalidParameterError('mnemonicEnv', `the variable ${opts.mnemonicEnv} is empty`)

@@ -30,12 +30,16 @@ export class StateCorruptError extends BaseError {
   }
 }
 
-/** The node's database refused an operation: an unknown record, or a state that forbids it. */
+/**
+ * A database refused an operation: an unknown record, a state that forbids it, a database that
+ * does not open, or (`STORE_WRITE_FAILED`) a wallet store that could not save a write and so
+ * stopped writing.
+ */
 export class StoreError extends BaseError {
   override name = 'StoreError' as const
 
   constructor(
-    code: 'STORE_NOT_FOUND' | 'STORE_CONFLICT' | 'STORE_OPEN_FAILED',
+    code: 'STORE_NOT_FOUND' | 'STORE_CONFLICT' | 'STORE_OPEN_FAILED' | 'STORE_WRITE_FAILED',
     shortMessage: string,
     options: { details?: string; cause?: unknown } = {},
   ) {

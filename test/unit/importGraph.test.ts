@@ -54,6 +54,5 @@ describe('client entry points load nothing heavy or Node-only at import', () => 
     const { externals } = await staticGraph('src/sdk/wallet/nodeWallet.ts')
     expect(externals.has('viem')).toBe(true)
     expect(externals.has('better-sqlite3')).toBe(true)
-    expect(externals.has('node:worker_threads')).toBe(true)
   })
 })

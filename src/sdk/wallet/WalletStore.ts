@@ -9,15 +9,15 @@ import { CHECKPOINT_BLOCKS } from '../../settlement/detectReorg.ts'
 import { openSqlite } from '../../state/openSqlite.ts'
 import * as schema from './schema.ts'
 import type { DepositState, HistoryEntry, StoredDeposit, StoredNote, SyncWrite, WalletCheckpoint, WalletStore } from './storeTypes.ts'
+import { treeChunkWrites } from './treeChunks.ts'
 
 export type * from './storeTypes.ts'
+export { TREE_CHUNK_NODES } from './treeChunks.ts'
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 
 const hex = (x: bigint) => toHex32(x)
 
-/** Nodes per stored chunk of a tree level: 16 KB, so an append rewrites a few small rows. */
-export const TREE_CHUNK_NODES = 512
 const TREE_SIZE = 'tree_size'
 const CURSOR = 'cursor'
 const CURSOR_HASH = 'cursor_hash'
@@ -103,18 +103,16 @@ export class SqliteWalletStore implements WalletStore {
    * and records the new size.
    */
   #writeTree(tx: Pick<BetterSQLite3Database<typeof schema>, 'insert' | 'delete'>, tree: MerkleTree, from = this.#storedTreeSize): void {
-    tree.levelSizes().forEach((size, level) => {
-      const chunks = schema.treeChunks
+    const chunks = schema.treeChunks
+    for (const { level, chunks: count, writes } of treeChunkWrites(tree, from)) {
       tx.delete(chunks)
-        .where(and(eq(chunks.level, level), gte(chunks.chunk, Math.ceil(size / TREE_CHUNK_NODES))))
+        .where(and(eq(chunks.level, level), gte(chunks.chunk, count)))
         .run()
-      // The first node of this level that the append changed (the root always changes).
-      const changed = level === tree.levels ? 0 : Math.floor(from / 4 ** level)
-      for (let chunk = Math.floor(changed / TREE_CHUNK_NODES); chunk * TREE_CHUNK_NODES < size; chunk++) {
-        const nodes = Buffer.from(tree.nodes(level, chunk * TREE_CHUNK_NODES, Math.min(size, (chunk + 1) * TREE_CHUNK_NODES)))
-        tx.insert(schema.treeChunks).values({ level, chunk, nodes }).onConflictDoUpdate({ target: [schema.treeChunks.level, schema.treeChunks.chunk], set: { nodes } }).run()
+      for (const { chunk, nodes: bytes } of writes) {
+        const nodes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+        tx.insert(chunks).values({ level, chunk, nodes }).onConflictDoUpdate({ target: [chunks.level, chunks.chunk], set: { nodes } }).run()
       }
-    })
+    }
     tx.insert(schema.meta).values({ key: TREE_SIZE, value: String(tree.size) }).onConflictDoUpdate({ target: schema.meta.key, set: { value: String(tree.size) } }).run()
     tx.delete(schema.tree).run()
   }
