@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
+import { benchBrowser } from './browser.ts'
 import { benchCircuits } from './circuits.ts'
 import { benchCli } from './cli.ts'
 import { benchCrypto, type Row } from './crypto.ts'
@@ -24,6 +25,7 @@ const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResul
   cli: benchCli,
   merchant: benchMerchant,
   package: benchPackage,
+  browser: benchBrowser,
 }
 
 const chosen = process.argv.slice(2)

@@ -1,35 +1,13 @@
 import { existsSync } from 'node:fs'
-import type * as snarkjs from 'snarkjs'
 import { CircuitArtifactError, ProofGenerationError } from '../errors/index.ts'
 import { type CircuitName, artifactPaths } from './artifacts.ts'
 import { terminateCurve } from './curve.ts'
 import { groth16Prove, type LoadedCircuit, loadCircuit } from './groth16Prover.ts'
+import { type Proof, type ProofResult, proofResult, type SnarkjsProofOutput } from './proofResult.ts'
 import { verifyProofs } from './verifyProofs.ts'
 import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
 
-/** A Groth16 proof as field elements, in the order the Solidity verifier takes them. */
-export type Proof = {
-  a: [bigint, bigint]
-  /** G2 point with each coordinate's two limbs swapped, as the EVM pairing precompile wants */
-  b: [[bigint, bigint], [bigint, bigint]]
-  c: [bigint, bigint]
-}
-
-export type ProofResult = { proof: Proof; publicSignals: bigint[] }
-
-type SnarkjsProof = snarkjs.Groth16Proof
-
-function fromSnarkjs(p: SnarkjsProof): Proof {
-  const n = (s: string | undefined) => BigInt(s!)
-  return {
-    a: [n(p.pi_a[0]), n(p.pi_a[1])],
-    b: [
-      [n(p.pi_b[0]![1]), n(p.pi_b[0]![0])],
-      [n(p.pi_b[1]![1]), n(p.pi_b[1]![0])],
-    ],
-    c: [n(p.pi_c[0]), n(p.pi_c[1])],
-  }
-}
+export type { Proof, ProofResult } from './proofResult.ts'
 
 /**
  * Proves with the in-memory Groth16 prover (groth16Prover.ts): witness generation (the
@@ -73,18 +51,14 @@ function oneAtATime<T>(name: CircuitName, job: () => Promise<T>): Promise<T> {
 
 async function prove(name: CircuitName, input: CircuitInput, expected: bigint[]): Promise<ProofResult> {
   const c = await circuit(name)
-  let out: { proof: SnarkjsProof; publicSignals: string[] }
+  let out: SnarkjsProofOutput
   try {
     out = await oneAtATime(name, () => groth16Prove(c, input))
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
     throw new ProofGenerationError(`The ${name} inputs do not satisfy the circuit.`, { details: reason, cause })
   }
-  const publicSignals = out.publicSignals.map(BigInt)
-  if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
-    throw new ProofGenerationError(`The ${name} proof's public signals differ from the witness builder's.`)
-  }
-  return { proof: fromSnarkjs(out.proof), publicSignals }
+  return proofResult(name, out, expected)
 }
 
 /**

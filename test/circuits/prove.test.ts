@@ -144,6 +144,14 @@ describe('groth16Prove', () => {
     })
     await expect(groth16Prove(mismatched, w.input)).rejects.toThrow(/the proving key expects/)
   })
+
+  it('error: bytes that are not a zkey are CIRCUIT_ARTIFACT_INVALID, naming the file (the browser loads keys from bytes)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { loadCircuitFromBytes } = await import('../../src/circuits/groth16Prover.ts')
+    const { artifactPaths } = await import('../../src/circuits/artifacts.ts')
+    const wasm = readFileSync(artifactPaths('transfer').wasm)
+    await expect(loadCircuitFromBytes(wasm, wasm, { name: 'transfer.zkey' })).rejects.toMatchObject({ code: 'CIRCUIT_ARTIFACT_INVALID', shortMessage: 'transfer.zkey is not a zkey file.' })
+  })
 })
 
 describe('artifacts', () => {
