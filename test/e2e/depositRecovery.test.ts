@@ -69,6 +69,34 @@ const open = (mnemonic: string, store: WalletStore, account = 1) =>
   new NodeWallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
 
 describe('a deposit whose submission fails', () => {
+  it('behavior: syncs running while deposit() escrows and submits (a page syncs on a timer) leave the submission to it: one POST, no duplicate refused, shielded once', async () => {
+    const wallet = open(generateMnemonic(), openWalletStore({ path: ':memory:' }))
+    const posts = () => proxy.requests.filter((r) => r.method === 'POST').length
+    const before = posts()
+    let done = false
+    const syncs: Promise<unknown>[] = []
+    const handle = await wallet
+      .deposit({
+        amount: parseEther('0.01'),
+        onProgress: (step) => {
+          if (step !== 'escrowing') return
+          // From the escrow on, a sync after every other, until the deposit call returns.
+          const loop = async (): Promise<void> => {
+            while (!done) await wallet.sync()
+          }
+          syncs.push(loop())
+        },
+      })
+      .finally(() => (done = true))
+    await Promise.all(syncs)
+    expect(posts() - before).toBe(1)
+    expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'submitted', txId: handle.id, lastError: null })])
+    await handle.wait('settled')
+    await wallet.sync()
+    expect(wallet.balance()).toBe(parseEther('0.01'))
+    expect(posts() - before).toBe(1)
+  })
+
   it('the sequencer is down when the deposit is escrowed: DEPOSIT_NOT_SUBMITTED names the way back, and the next sync, in a new process on the same database, submits it; it is shielded once', async () => {
     const mnemonic = generateMnemonic()
     const store = openWalletStore({ path: ':memory:' })

@@ -155,6 +155,8 @@ export class Wallet {
   #syncing: Promise<{ newNotes: OwnedNote[] }> | undefined
   /** the chain and the deployment were checked against the store (once per wallet object) */
   #chainChecked = false
+  /** escrows a `deposit()` call of this wallet is escrowing and submitting: a sync running meanwhile leaves them to it */
+  readonly #depositing = new Set<string>()
 
   /** `platform`: where it runs (`nodePlatform`, or a browser's); `createWallet` picks it. */
   constructor(options: WalletOptions, platform: WalletPlatform) {
@@ -552,11 +554,23 @@ export class Wallet {
     assertAmount(escrowed, 'amount')
     p.onProgress?.('proving')
     const tx = await this.#prove({ asset: a, inputs: [], outputs: [this.#self(a, p.amount), zeroOutput(this.keys, asset(a)), this.#feeOutput(fee)], extAmount: escrowed })
+    const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
+    // This call escrows and submits it; a sync running meanwhile (a page's timer) must not submit
+    // it too, or one of the two submissions is refused as a duplicate and reported as a failure.
+    this.#depositing.add(key)
+    try {
+      return await this.#escrowAndSubmit(p, { tx, key, asset: a, escrowed, fee })
+    } finally {
+      this.#depositing.delete(key)
+    }
+  }
+
+  async #escrowAndSubmit(p: { amount: bigint; onProgress?: (step: PaymentStep) => void }, d: { tx: ShieldedTransaction; key: `0x${string}`; asset: Address; escrowed: bigint; fee: FeeQuote }): Promise<TransactionHandle> {
+    const { tx, key, asset: a, escrowed, fee } = d
     // Recorded before the L1 transaction is sent: whatever fails from here (the L1 call, the
     // sequencer, the process), the next sync finds the escrow and submits it again, and
     // `reclaimDeposits` returns it after the timeout. It is never lost, nor shielded twice (the
     // escrow key binds this very transaction's notes).
-    const key = escrowKey(asset(a), escrowed, tx.extDataHash, tx.commitments)
     this.store.putDeposit({ key, asset: asset(a), amount: escrowed, transaction: toTransactionJson(tx) })
     // Durable before the money moves (a browser's store commits later): not sent if it cannot be.
     await this.store.flush()
@@ -690,6 +704,7 @@ export class Wallet {
     const ours = new Set([...this.#notes.values()].map((n) => n.commitment))
     const head = await this.#options.l1.publicClient.getBlockNumber({ cacheTime: 0 })
     for (const d of open) {
+      if (this.#depositing.has(d.key)) continue
       const json = d.transaction
       if (ours.has(fromHex32(json.commitments[0]))) {
         this.store.updateDeposit(d.key, { state: 'settled', lastError: null })
