@@ -26,7 +26,8 @@ const walk = (dir) => {
     const to = path.join(out, path.relative(src, from))
     if (statSync(from).isDirectory()) {
       if (name === 'migrations') cpSync(from, to, { recursive: true })
-      else walk(from)
+      // The web wallet's page is bundled for the browser below, not compiled file by file.
+      else if (from !== path.join(src, 'web')) walk(from)
     } else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) {
       const js = to.replace(/\.ts$/, '.js')
       const { outputText, sourceMapText, diagnostics } = ts.transpileModule(readFileSync(from, 'utf8'), { compilerOptions: options, fileName: from, reportDiagnostics: true })
@@ -122,6 +123,13 @@ const result = await esbuild.build({
 if (result.errors.length) process.exit(1)
 console.log('bundled the CLI into dist/bin/')
 
+// The browser bundles: the web wallet and its prover worker (dist/web/).
+{
+  const { buildWeb } = await import('./buildWeb.mjs')
+  const sizes = await buildWeb({ quiet: true })
+  console.log(`bundled the web wallet into dist/web/ (${sizes.map((s) => `${path.basename(s.file)} ${(s.gzipBytes / 1024).toFixed(0)} KiB gzipped`).join(', ')})`)
+}
+
 /**
  * The values (functions, classes, constants) the package's entry points export whose JSDoc has no
  * `@example`, as `name (file)`. Errors are documented by their codes (src/errors), not here.
@@ -130,7 +138,7 @@ function withoutExample(program) {
   const checker = program.getTypeChecker()
   const { exports } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   const entries = Object.values(exports)
-    .map((e) => (typeof e === 'object' ? e.default : undefined))
+    .flatMap((e) => (typeof e === 'object' ? [e.default, e.browser?.default] : []))
     .filter((f) => f?.startsWith('./dist/'))
     .map((f) => path.join(src, f.slice('./dist/'.length).replace(/\.js$/, '.ts')))
   const missing = new Set()

@@ -17,9 +17,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = path.join(root, 'dist', 'web')
 
 /** Browser entry points: source → dist/web/<out>.js */
-const entries = [{ in: 'src/browser/prover.worker.ts', out: 'prover.worker' }]
-/** Files copied as they are. */
-const copied = []
+const entries = [
+  { in: 'src/browser/prover.worker.ts', out: 'prover.worker' },
+  { in: 'src/web/app.ts', out: 'app' },
+]
+/** Files of the web wallet copied as they are. */
+const copied = ['src/web/index.html', 'src/web/app.css']
 
 /**
  * circomlibjs's root module pulls ethers and blake-hash (its contract generators and other

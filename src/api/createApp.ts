@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono'
+import { cors } from 'hono/cors'
 import { z } from 'zod'
 import { transactionJsonSchema } from '../circuits/codec.ts'
 import { DEFAULT_EVENT_STREAMS, DEFAULT_RATE_LIMITS } from '../config/nodeConfig.ts'
@@ -54,6 +55,9 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono()
     // Load balancers and supervisors poll it: never limited, and it touches nothing.
     .get('/health', (c) => c.json({ ok: true }))
+    // Web wallets run on their own origins. The client API is public and takes no credentials
+    // (no cookies, no keys): any page may call it, as any program already can.
+    .use('/v1/*', cors({ origin: '*', allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type'], maxAge: 600 }))
     .use('*', async (c, next) => {
       const verdict = bucketOf(c).take(clientKey(c))
       if (!verdict.ok) {

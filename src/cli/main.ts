@@ -147,14 +147,48 @@ program
   .option('--dir <dir>', 'where devnet.json and the node data go', '.zkpay')
   .option('--batch-size <n>', `transactions per batch, 1 to ${BATCH_TRANSFERS}`, String(BATCH_TRANSFERS))
   .option('--no-fees', 'charge no fees (then anyone can make the node post batches for free)')
-  .action(async (opts: { dir: string; batchSize: string; fees: boolean }) => {
-    const { startDevnet } = await import('./devnet.ts')
+  .option('--web-port <port>', 'port of the web wallet on loopback (0: any free one)', '5173')
+  .action(async (opts: { dir: string; batchSize: string; fees: boolean; webPort: string }) => {
+    const [{ startDevnet }, { serveWebWallet }] = await Promise.all([import('./devnet.ts'), import('./web.ts')])
     const devnet = await startDevnet({ dir: opts.dir, batchSize: Number(opts.batchSize), ...(opts.fees ? {} : { fees: null }) })
-    const { fees } = devnet.info
-    console.error(`devnet up: RPC ${devnet.info.rpcUrl}, sequencer ${devnet.info.sequencerUrl}, rollup ${devnet.info.rollupAddress}; details in ${opts.dir}/devnet.json. Ctrl-C stops it.`)
+    const { fees, rpcUrl, sequencerUrl, rollupAddress, deployBlock, chainId } = devnet.info
+    console.error(`devnet up: RPC ${rpcUrl}, sequencer ${sequencerUrl}, rollup ${rollupAddress}; details in ${opts.dir}/devnet.json. Ctrl-C stops it.`)
     if (fees) console.error(`fees: ${fees.prices.eth} ETH or ${fees.prices.token} TUSD per transaction, paid as shielded notes to ${fees.address.slice(0, 24)}… (its mnemonic is in devnet.json)`)
+    const web = await serveWebWallet({ config: { sequencerUrl, rpcUrl, rollupAddress, fromBlock: deployBlock, chainId, network: 'testnet' }, port: Number(opts.webPort), hostname: '127.0.0.1' })
+    console.error(`web wallet: ${web.url}/`)
     await untilSignal()
+    await web.close()
     await devnet.stop()
+  })
+
+program
+  .command('web')
+  .description("serve the web wallet for a network: the page, its prover worker and the transfer circuit (the RPC URL is given to every visitor's browser)")
+  .option('--port <port>', 'TCP port to listen on', '5173')
+  .option('--host <host>', 'interface to bind', '127.0.0.1')
+  .option('--sequencer-url <url>', 'the node the wallet pays through (ZKPAY_SEQUENCER_URL)')
+  .option('--rpc-url <url>', 'a public JSON-RPC URL of the settlement chain, for browsers (ZKPAY_RPC_URL)')
+  .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
+  .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
+  .option('--devnet <file>', 'read network defaults from this devnet file', '.zkpay/devnet.json')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const [{ loadClientConfig }, { networkConfig }, { serveWebWallet }, { createPublicClient, http }, { ConfigError }] = await Promise.all([
+      import('./clientConfig.ts'),
+      import('../config/index.ts'),
+      import('./web.ts'),
+      import('viem'),
+      import('../errors/index.ts'),
+    ])
+    const { config } = loadClientConfig(networkConfig, opts, opts.devnet ? { devnetFile: opts.devnet } : {})
+    const chainId = await createPublicClient({ transport: http(config.rpcUrl, { retryCount: 0 }) })
+      .getChainId()
+      .catch((cause: unknown) => {
+        throw new ConfigError('ZKPAY_RPC_URL', `The RPC at ${new URL(config.rpcUrl).origin} does not answer: the web wallet needs its chain id.`, { cause })
+      })
+    const web = await serveWebWallet({ config: { sequencerUrl: config.sequencerUrl, rpcUrl: config.rpcUrl, rollupAddress: config.rollupAddress, fromBlock: String(config.fromBlock), chainId, network: 'testnet' }, port: Number(opts.port), hostname: opts.host ?? '127.0.0.1' })
+    console.error(`web wallet: ${web.url}/ (node ${config.sequencerUrl}, rollup ${config.rollupAddress})`)
+    await untilSignal()
+    await web.close()
   })
 
 const [{ walletCommand }, { merchantCommand }] = await Promise.all([import('./wallet.ts'), import('./merchant.ts')])

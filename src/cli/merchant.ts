@@ -285,6 +285,7 @@ export function merchantCommand(): Command {
         const server = await serveHttp({
           fetch: createMerchantApp(m, {
             ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+            ...(config.webWalletUrl === undefined ? {} : { webWalletUrl: config.webWalletUrl }),
             onError: (e, request) => console.error(`warning ${describeError(e)} (${request.method} ${printable(request.path, 120)})`),
           }).fetch,
           port,

@@ -70,6 +70,11 @@ export const merchantConfig = {
     parser: z.string().min(16, { error: 'expected at least 16 characters' }).optional(),
     secret: true,
   }),
+  webWalletUrl: setting({
+    env: 'ZKPAY_WEB_WALLET_URL',
+    description: '`zkpay merchant serve`: a zkpay web wallet page (`zkpay web`) that checkout pages link to, with the payment filled in; no link when unset.',
+    parser: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  }),
   maxInvoiceTtl: setting({
     env: 'ZKPAY_MERCHANT_MAX_INVOICE_TTL',
     description: 'The longest an invoice may stay payable, in seconds: a longer expiresIn is refused.',

@@ -185,6 +185,12 @@ describe('operator node', () => {
     const doc = (await (await node.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/v1/transactions')
+    // Web wallets on other origins may call the client API (public, no credentials), not the operator's routes.
+    const preflight = await node.app.request('/v1/transactions', { method: 'OPTIONS', headers: { origin: 'http://wallet.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } })
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-methods')]).toEqual([204, '*', 'GET,POST'])
+    const status = await node.app.request('/v1/status', { headers: { origin: 'http://wallet.example' } })
+    expect(status.headers.get('access-control-allow-origin')).toBe('*')
+    expect((await node.app.request('/metrics', { headers: { origin: 'http://wallet.example' } })).headers.get('access-control-allow-origin')).toBeNull()
 
     const controller = new AbortController()
     const res = await fetch(`${node.url}/v1/events`, { signal: controller.signal })

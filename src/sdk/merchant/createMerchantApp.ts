@@ -80,6 +80,12 @@ export type MerchantAppOptions = {
    * `INTERNAL_ERROR` and no detail): where the operator's log should get it.
    */
   onError?: (error: unknown, request: { method: string; path: string }) => void
+  /**
+   * A zkpay web wallet's page (`zkpay web`), for a "Pay with the web wallet" link beside the
+   * `zkpay:` one: browsers open no `zkpay:` links by themselves. It opens the wallet with the
+   * payment filled in (`#pay?uri=…`, a fragment: never sent to any server). An http(s) URL.
+   */
+  webWalletUrl?: string
 }
 
 const UNAUTHORIZED = {
@@ -122,6 +128,11 @@ function displayAmount(invoice: Invoice): string {
 export function createMerchantApp(merchant: Merchant, options: MerchantAppOptions = {}) {
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey.length < MIN_API_KEY_LENGTH)) {
     throw new InvalidParameterError('apiKey', `expected a random string of at least ${MIN_API_KEY_LENGTH} characters`)
+  }
+  let webWallet: URL | undefined
+  if (options.webWalletUrl !== undefined) {
+    webWallet = URL.canParse(options.webWalletUrl) ? new URL(options.webWalletUrl) : undefined
+    if (!webWallet || (webWallet.protocol !== 'https:' && webWallet.protocol !== 'http:')) throw new InvalidParameterError('webWalletUrl', 'expected an http(s) URL of a zkpay web wallet')
   }
   const expected = options.apiKey === undefined ? undefined : sha256(options.apiKey)
   const hasKeys = () => expected !== undefined || merchant.hasApiKeys()
@@ -277,7 +288,7 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
         `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
       )
       c.header('Referrer-Policy', 'no-referrer')
-      return c.html(checkoutPage(invoice, nonce))
+      return c.html(checkoutPage(invoice, nonce, webWallet))
     })
     .all('/invoices/:id', notAllowed('GET'))
     .all('/invoices/:id/events', notAllowed('GET'))
@@ -298,7 +309,7 @@ const PAID_STATES = ['paid', 'settled', 'final'] as const
  * redirect URL. Every invoice text is HTML-escaped, and JSON in the script has its `<` escaped,
  * so no label, message or URL can close the script or add markup.
  */
-function checkoutPage(invoice: Invoice, nonce: string): string {
+function checkoutPage(invoice: Invoice, nonce: string, webWallet: URL | undefined): string {
   const json = JSON.stringify(toPublicInvoiceJson(toInvoiceJson(invoice))).replace(/</g, '\\u003c')
   const paid = (PAID_STATES as readonly string[]).includes(invoice.state)
   return `<!doctype html>
@@ -325,6 +336,7 @@ ${invoice.message ? `<p id="message">${escapeHtml(invoice.message)}</p>` : ''}
 <div id="pay"${paid ? ' hidden' : ''}>
 <div id="qr">${invoice.qr.svg}</div>
 <p><a id="uri" href="${escapeHtml(invoice.uri)}">${escapeHtml(invoice.uri)}</a></p>
+${webWallet ? `<p><a id="web-wallet" href="${escapeHtml(new URL(`#pay?uri=${encodeURIComponent(invoice.uri)}`, webWallet).href)}" target="_blank" rel="noreferrer">Pay with the zkpay web wallet</a></p>` : ''}
 <p>Scan with a zkpay wallet, or open the link: it fills in the amount and the memo <code>${escapeHtml(invoice.memo)}</code> that identifies this payment.</p>
 <p id="expires" data-expires-at="${escapeHtml(new Date(invoice.expiresAt).toISOString())}"></p>
 </div>

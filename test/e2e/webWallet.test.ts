@@ -1,0 +1,279 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { formatEther, parseEther } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DEV_MNEMONIC } from '../../src/cli/devnet.ts'
+import { type HttpServer, serveHttp } from '../../src/cli/serveHttp.ts'
+import { serveWebWallet } from '../../src/cli/web.ts'
+import { terminateProver } from '../../src/circuits/index.ts'
+import { encodeAddress } from '../../src/crypto/address.ts'
+import { deriveKeys, generateMnemonic, seedFromMnemonic } from '../../src/crypto/keys.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { exportViewingKey } from '../../src/crypto/viewingKeys.ts'
+import { createMerchant, createMerchantApp, type Merchant, parsePaymentUri } from '../../src/sdk/merchant/index.ts'
+import { runZkpay } from '../helpers/cli.ts'
+import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { type Devnet, startDevnet } from '../helpers/rollup.ts'
+
+// The web wallet in headless Chromium against a real devnet (anvil, a node, real proofs made in
+// the page's Web Worker): created, funded through an injected EIP-1193 wallet, paying a
+// merchant's checkout page from its link, reopened from IndexedDB, and riding out a node that
+// goes down mid-payment. A CLI wallet receives, and both agree on every balance.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium && process.env.CI) throw new Error(`The web wallet test needs Chromium at ${CHROMIUM} (apt-get install chromium); CI must not skip it.`)
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** Screenshots of the main screens, at phone and desktop widths: test artifacts (gitignored), looked at by people. */
+const SHOTS = path.join(root, 'test-results', 'web-wallet')
+const PASSPHRASE = 'a long web passphrase'
+const PHONE = { width: 375, height: 812 }
+const DESKTOP = { width: 1280, height: 900 }
+
+let devnet: Devnet
+let node: TestNode
+let nodeProxy: SwitchableProxy
+let web: HttpServer
+let merchant: Merchant
+let merchantServer: HttpServer
+let browser: Browser | undefined
+let cliDir: string
+let cliAddress: string
+const receiverMnemonic = generateMnemonic()
+
+/** An HTTP proxy to the node that can go down (connections reset), the way a node's machine does. */
+type SwitchableProxy = { url: string; down: boolean; close(): Promise<void> }
+
+async function startSwitchableProxy(upstream: string): Promise<SwitchableProxy> {
+  const target = new URL(upstream)
+  const proxy: SwitchableProxy = { url: '', down: false, close: async () => undefined }
+  const server = createServer((req, res) => {
+    if (proxy.down) return req.socket.destroy()
+    const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    forward.on('error', () => res.destroy())
+    req.pipe(forward)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    })
+  return proxy
+}
+
+/** `zkpay wallet <args>` for the receiving CLI wallet. */
+function cli(args: string[]) {
+  return runZkpay(['wallet', '--dir', cliDir, '--rpc-url', devnet.anvil.rpcUrl, '--sequencer-url', node.url, '--rollup', devnet.rollup, '--from-block', String(devnet.deployBlock), ...args], {
+    env: { ZKPAY_WALLET_PASSPHRASE: 'correct horse', RECEIVER_MNEMONIC: receiverMnemonic },
+  })
+}
+
+async function cliBalance(): Promise<bigint> {
+  const r = await cli(['--json', 'balance'])
+  expect(r.code, r.stderr).toBe(0)
+  return BigInt((JSON.parse(r.stdout) as { balance: string }).balance)
+}
+
+/**
+ * A page context with an injected EIP-1193 wallet, as an extension provides one: the account is
+ * anvil's unlocked dev account 2, and every request goes to anvil (which signs for it).
+ */
+async function walletContext(viewport = PHONE): Promise<BrowserContext> {
+  const context = await browser!.newContext({ viewport })
+  const account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 2 }).address
+  await context.addInitScript(
+    ({ rpcUrl, account }) => {
+      let id = 0
+      ;(window as unknown as { ethereum: unknown }).ethereum = {
+        async request({ method, params }: { method: string; params?: unknown[] }) {
+          if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [account]
+          const response = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: params ?? [] }) })
+          const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } }
+          if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code })
+          return body.result
+        },
+        on() {},
+        removeListener() {},
+      }
+    },
+    { rpcUrl: devnet.anvil.rpcUrl, account },
+  )
+  return context
+}
+
+const errorLine = (page: Page) => page.locator('#error')
+const balanceOf = async (page: Page) => parseEther(((await page.locator('#balance').textContent()) ?? '').replace(/ ETH$/, ''))
+const rows = (page: Page) => page.locator('section[aria-label="Activity"] tbody tr')
+
+/** Waits for `selector`; on a timeout, says what the page's status and error lines showed. */
+async function waitOn(page: Page, selector: string, timeout: number): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout })
+  } catch (error) {
+    const [progress, shown] = await Promise.all([page.locator('#progress').textContent().catch(() => '?'), page.locator('#error').textContent().catch(() => '?')])
+    const history = await rows(page).allTextContents().catch(() => [])
+    throw new Error(`${selector} did not appear in ${timeout} ms; status line: ${progress}; error line: ${shown}; activity: ${JSON.stringify(history)}`, { cause: error })
+  }
+}
+
+async function unlock(page: Page, passphrase = PASSPHRASE): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase)
+  await page.getByRole('button', { name: 'Unlock' }).click()
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  for (const [width, size] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+    await page.setViewportSize(size)
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`), fullPage: true })
+  }
+  await page.setViewportSize(PHONE)
+}
+
+beforeAll(async () => {
+  if (!hasChromium) return
+  await initCrypto()
+  mkdirSync(SHOTS, { recursive: true })
+  devnet = await startDevnet()
+  node = await startTestNode(devnet)
+  nodeProxy = await startSwitchableProxy(node.url)
+  cliDir = mkdtempSync(path.join(tmpdir(), 'zkpay-web-cli-'))
+  const created = await cli(['new', '--mnemonic-env', 'RECEIVER_MNEMONIC'])
+  expect(created.code, created.stderr).toBe(0)
+  const keys = deriveKeys(seedFromMnemonic(receiverMnemonic))
+  cliAddress = encodeAddress({ ownerPk: keys.ownerPk, vpk: keys.vpk }, 'testnet')
+  web = await serveWebWallet({
+    config: { sequencerUrl: nodeProxy.url, rpcUrl: devnet.anvil.rpcUrl, rollupAddress: devnet.rollup, fromBlock: String(devnet.deployBlock), chainId: await devnet.publicClient.getChainId(), network: 'testnet' },
+    port: 0,
+    hostname: '127.0.0.1',
+  })
+  // The shop: a merchant watching the CLI wallet's address with its incoming viewing key.
+  merchant = await createMerchant({
+    viewingKey: exportViewingKey(keys, 'incoming', 'testnet'),
+    sequencerUrl: node.url,
+    publicClient: devnet.publicClient,
+    rollupAddress: devnet.rollup,
+    fromBlock: devnet.deployBlock,
+    confirmations: 1,
+  })
+  merchant.watch({ intervalMs: 500 })
+  merchantServer = await serveHttp({ fetch: createMerchantApp(merchant, { webWalletUrl: `${web.url}/` }).fetch, port: 0, hostname: '127.0.0.1', headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await merchantServer?.close()
+  await merchant?.close()
+  await web?.close()
+  await nodeProxy?.close()
+  await node?.stop()
+  await devnet?.stop()
+  await terminateProver()
+  if (cliDir) rmSync(cliDir, { recursive: true, force: true })
+})
+
+describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
+  let context: BrowserContext
+  let page: Page
+
+  it('default: create, deposit through the injected L1 wallet, pay a checkout page from its link; the checkout goes paid then settled and the CLI wallet agrees', async () => {
+    context = await walletContext()
+    page = await context.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && problems.push(m.text()))
+    page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()} ${r.url()}`))
+    await page.goto(`${web.url}/`)
+    await page.getByRole('button', { name: 'Create a new wallet' }).click()
+    const words = ((await page.locator('#mnemonic').textContent()) ?? '').split(' ')
+    expect(words).toHaveLength(24)
+    await shoot(page, 'create')
+    await page.getByLabel('I wrote the words down').check()
+    await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE)
+    await page.getByLabel('Passphrase again').fill(PASSPHRASE)
+    await page.getByRole('button', { name: 'Create wallet' }).click()
+    await waitOn(page, '#tabs:not([hidden])', 60_000)
+    expect(await page.locator('#balance').textContent()).toBe('0 ETH')
+
+    // Deposit 0.5 ETH, signed by the injected wallet (anvil's account 2).
+    await page.getByRole('link', { name: 'Deposit' }).click()
+    await page.getByLabel('Amount (ETH)').fill('0.5')
+    await page.getByRole('button', { name: 'Deposit' }).click()
+    await waitOn(page, 'tr[data-kind="deposit"][data-state="settled"], tr[data-kind="deposit"][data-state="final"]', 60_000)
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.5'))
+    await shoot(page, 'activity')
+    await page.getByRole('link', { name: 'Receive' }).click()
+    expect(await page.locator('#address').textContent()).toMatch(/^zkpt1/)
+    await shoot(page, 'receive')
+
+    // The shop's checkout page links to the wallet with the payment filled in.
+    const invoice = await merchant.createInvoice({ amount: parseEther('0.1'), expiresIn: 600, label: 'Corner café' })
+    await page.goto(`${merchantServer.url}/checkout/${invoice.id}`)
+    const [walletTab] = await Promise.all([context.waitForEvent('page'), page.locator('#web-wallet').click()])
+    const checkout = page
+    page = walletTab!
+    page.on('pageerror', (e) => problems.push(e.message))
+    await unlock(page)
+    await waitOn(page, 'form[aria-label="Pay"]', 60_000)
+    expect(await page.getByLabel('To (zkpay address)').inputValue()).toBe(cliAddress)
+    expect(await page.getByLabel('Amount (ETH)').inputValue()).toBe('0.1')
+    expect(await page.getByLabel('Memo').inputValue()).toBe(parsePaymentUri(invoice.uri).memo)
+    await shoot(page, 'pay')
+    await page.getByRole('button', { name: 'Pay' }).click()
+    await checkout.waitForSelector('#status[data-state="paid"], #status[data-state="settled"], #status[data-state="final"]', { timeout: 120_000 })
+    await checkout.waitForSelector('#status[data-state="settled"], #status[data-state="final"]', { timeout: 120_000 })
+    await waitOn(page, 'tr[data-kind="send"][data-state="settled"], tr[data-kind="send"][data-state="final"]', 60_000)
+
+    // Every balance agrees: the CLI wallet received the payment, the web wallet paid it.
+    expect(await cliBalance()).toBe(parseEther('0.1'))
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.4'))
+    expect(await errorLine(page).isVisible()).toBe(false)
+    expect(problems).toEqual([])
+  }, 480_000)
+
+  it('behavior: a reload reopens the wallet from IndexedDB with its passphrase, same balance and history; a wrong passphrase is refused', async () => {
+    const history = await rows(page).allTextContents()
+    expect(history).toHaveLength(2)
+    await page.goto(`${web.url}/`)
+    await unlock(page, 'not the passphrase')
+    await expect.poll(() => errorLine(page).textContent()).toBe('WRONG_PASSPHRASE: The passphrase does not open the sealed seed.')
+    expect(await page.locator('#tabs').isHidden()).toBe(true)
+    await unlock(page)
+    await waitOn(page, '#tabs:not([hidden])', 60_000)
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.4'))
+    await expect.poll(() => rows(page).allTextContents()).toEqual(history)
+  }, 120_000)
+
+  it('error: the node goes down mid-payment: the wallet says so and frees its notes; the same payment succeeds once the node is back', async () => {
+    await page.goto(`${web.url}/#pay`)
+    await waitOn(page, 'form[aria-label="Pay"]', 30_000)
+    await page.getByLabel('To (zkpay address)').fill(cliAddress)
+    await page.getByLabel('Amount (ETH)').fill('0.05')
+    nodeProxy.down = true
+    await page.getByRole('button', { name: 'Pay' }).click()
+    await expect.poll(() => errorLine(page).textContent(), { timeout: 60_000 }).toMatch(/^NODE_UNREACHABLE: /)
+    // Nothing left the wallet, and the notes are free to spend again.
+    expect(await balanceOf(page)).toBe(parseEther('0.4'))
+    nodeProxy.down = false
+    await page.getByRole('button', { name: 'Pay' }).click()
+    await waitOn(page, 'tr[data-kind="send"][data-state="settled"] >> nth=0', 120_000)
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.35'))
+    await expect.poll(cliBalance, { timeout: 30_000 }).toBe(parseEther('0.15'))
+    expect(formatEther(await balanceOf(page))).toBe('0.35')
+  }, 240_000)
+})
