@@ -257,6 +257,11 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     await waitOn(page, '#tabs:not([hidden])', 60_000)
     await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.4'))
     await expect.poll(() => rows(page).allTextContents()).toEqual(history)
+    // A second tab on the same wallet would write from a stale copy: it is refused, with a sentence.
+    const second = await context.newPage()
+    await second.goto(`${web.url}/`)
+    await expect.poll(() => errorLine(second).textContent()).toBe('STORE_LOCKED: The wallet web-wallet is open in another tab or window: close it there, then reload this page.')
+    await second.close()
   }, 120_000)
 
   it('error: the node goes down mid-payment: the wallet says so and frees its notes; the same payment succeeds once the node is back', async () => {
@@ -275,5 +280,16 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.35'))
     await expect.poll(cliBalance, { timeout: 30_000 }).toBe(parseEther('0.15'))
     expect(formatEther(await balanceOf(page))).toBe('0.35')
+
+    // And out to L1: a withdrawal to the injected account arrives there whole (the operator pays the gas).
+    const l1Account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 2 }).address
+    const before = await devnet.publicClient.getBalance({ address: l1Account })
+    await page.getByRole('link', { name: 'Withdraw' }).click()
+    expect(await page.getByLabel('To (L1 address)').inputValue()).toBe(l1Account)
+    await page.getByLabel('Amount (ETH)').fill('0.05')
+    await page.getByRole('button', { name: 'Withdraw' }).click()
+    await waitOn(page, 'tr[data-kind="withdraw"][data-state="settled"], tr[data-kind="withdraw"][data-state="final"]', 120_000)
+    expect(await devnet.publicClient.getBalance({ address: l1Account })).toBe(before + parseEther('0.05'))
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.3'))
   }, 240_000)
 })

@@ -36,6 +36,28 @@ function raw(id: string, change: (tx: IDBTransaction) => void, indexedDB: IDBFac
   })
 }
 
+/**
+ * The part of the Web Locks API the store uses (`request` with `ifAvailable`), exclusive locks
+ * only: Node has no `navigator.locks`; Chromium's real one is used by the web wallet's e2e test.
+ */
+function exclusiveLocks(): LockManager & { held: Set<string> } {
+  const held = new Set<string>()
+  return {
+    held,
+    async request(name: string, options: LockOptions, callback: (lock: Lock | null) => unknown) {
+      if (!options.ifAvailable) throw new Error('this fake takes ifAvailable requests only')
+      if (held.has(name)) return callback(null)
+      held.add(name)
+      try {
+        return await callback({ name, mode: 'exclusive' } as Lock)
+      } finally {
+        held.delete(name)
+      }
+    },
+    query: async () => ({}),
+  } as unknown as LockManager & { held: Set<string> }
+}
+
 walletStoreSuite({
   name: 'IndexedDB',
   reset() {
@@ -252,6 +274,22 @@ describe('IndexedDbWalletStore', () => {
       shortMessage: 'The wallet database zkpay-wallet:unread could not be read: reload the page to try again.',
     })
     expect((f.connections[0] as unknown as { _closed: boolean })._closed).toBe(true) // not left open (fake-indexeddb's flag)
+  })
+
+  it('error: a wallet open in another tab is STORE_LOCKED (one exclusive Web Lock per database); closed there, it opens here', async () => {
+    const indexedDB = new IDBFactory()
+    const locks = exclusiveLocks()
+    const first = await IndexedDbWalletStore.open('tabs', { indexedDB, locks })
+    await expect(IndexedDbWalletStore.open('tabs', { indexedDB, locks })).rejects.toMatchObject({ code: 'STORE_LOCKED', shortMessage: 'The wallet tabs is open in another tab or window: close it there, then reload this page.' })
+    // Another wallet's database is another lock.
+    const other = await IndexedDbWalletStore.open('other', { indexedDB, locks })
+    first.setMeta('k', 'v')
+    first.close()
+    await expect.poll(() => locks.held.has(`${WALLET_DB_PREFIX}tabs`)).toBe(false)
+    const second = await IndexedDbWalletStore.open('tabs', { indexedDB, locks })
+    expect(second.getMeta('k')).toBe('v')
+    second.close()
+    other.close()
   })
 
   it('default: the vault keeps one sealed seed across a reopen, flushed with the rest', async () => {

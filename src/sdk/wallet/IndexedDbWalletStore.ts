@@ -174,6 +174,8 @@ export class IndexedDbWalletStore implements WalletStore {
   /** why the store stopped writing, once it did */
   #failure: unknown
   #closed = false
+  /** lets go of the tab-exclusive lock on this wallet's database */
+  #unlock: () => void = () => undefined
   /** leaves of the tree as stored: the next write starts from the chunks above this index */
   #storedTreeSize = 0
   /** the next `seq` of a history entry or an escrow */
@@ -200,18 +202,28 @@ export class IndexedDbWalletStore implements WalletStore {
    * const store = await IndexedDbWalletStore.open('main')
    * const store = await IndexedDbWalletStore.open('test', { indexedDB: new IDBFactory() }) // fake-indexeddb
    */
-  static async open(name: string, options: { indexedDB?: IDBFactory } = {}): Promise<IndexedDbWalletStore> {
+  static async open(name: string, options: { indexedDB?: IDBFactory; locks?: LockManager | null } = {}): Promise<IndexedDbWalletStore> {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidParameterError('name', 'expected a non-empty string naming the wallet database')
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
     if (factory === undefined) {
       throw new StoreError('STORE_OPEN_FAILED', 'This environment has no IndexedDB: pass `indexedDB` to open the wallet store, or use the SQLite store (`openWalletStore`) in Node.')
     }
     const dbName = `${WALLET_DB_PREFIX}${name}`
-    const db = await openDatabase(factory, dbName)
+    // Each open store writes from its own copy in memory: two tabs on one wallet would overwrite
+    // each other's notes, locks and escrows. One holds the database at a time (Web Locks).
+    const locks = options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : (options.locks ?? undefined)
+    const unlock = locks ? await holdLock(locks, dbName) : () => undefined
+    if (!unlock) throw new StoreError('STORE_LOCKED', `The wallet ${name} is open in another tab or window: close it there, then reload this page.`)
+    let db: IDBDatabase | undefined
     try {
-      return new IndexedDbWalletStore(db, await readAll(db))
+      db = await openDatabase(factory, dbName)
+      const store = new IndexedDbWalletStore(db, await readAll(db))
+      store.#unlock = unlock
+      return store
     } catch (cause) {
-      db.close()
+      db?.close()
+      unlock()
+      if (cause instanceof StoreError) throw cause
       throw new StoreError('STORE_OPEN_FAILED', `The wallet database ${dbName} could not be read: reload the page to try again.`, { details: describe(cause), cause })
     }
   }
@@ -516,6 +528,8 @@ export class IndexedDbWalletStore implements WalletStore {
   close(): void {
     this.#closed = true
     this.#db.close()
+    // Another tab may open it once the transactions issued here have committed.
+    void Promise.all([...this.#pending]).finally(this.#unlock)
   }
 
   /** Computes one write's changes, issues them as one transaction, then applies them to memory. */
@@ -636,4 +650,23 @@ function describe(cause: unknown): string {
     return typeof name === 'string' && name !== 'Error' ? `${name}: ${String(message)}` : String(message)
   }
   return String(cause)
+}
+
+/**
+ * Takes the exclusive Web Lock named `name` if no one holds it, and keeps it until the returned
+ * function is called (a closed store, or the page gone: the browser frees a closed page's locks);
+ * resolves undefined when another tab holds it.
+ */
+function holdLock(locks: LockManager, name: string): Promise<(() => void) | undefined> {
+  return new Promise((resolve, reject) => {
+    locks
+      .request(name, { mode: 'exclusive', ifAvailable: true }, (lock) => {
+        if (!lock) {
+          resolve(undefined)
+          return undefined
+        }
+        return new Promise<void>((release) => resolve(release))
+      })
+      .catch(reject)
+  })
 }
