@@ -12,7 +12,7 @@ export type BrowserWalletOptions = Omit<WalletOptions, 'store'> & {
   prover?: {
     /** the folder holding transfer.wasm and transfer.zkey (default: `circuits/artifacts/` of the page) */
     artifactsUrl?: string | URL
-    /** zkpay's prover worker script, dist/web/prover.worker.js (default: beside this module, `web/prover.worker.js`) */
+    /** zkpay's prover worker script (default: the package's dist/web/prover.worker.js, as a bundler resolves `new URL(…, import.meta.url)`) */
     workerUrl?: string | URL
     /** an already started worker (tests); `workerUrl` is then unused */
     worker?: WorkerLike

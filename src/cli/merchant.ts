@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import type { PublicClient } from 'viem'
+import { isLoopback } from '../config/loopback.ts'
 import { ApiKeyRequiredError, BaseError, InvalidParameterError } from '../errors/index.ts'
 import type { Invoice, Merchant, MerchantEvent } from '../sdk/merchant/index.ts'
 import type { Config } from '../config/index.ts'
@@ -68,7 +69,6 @@ const describeEvent = (e: MerchantEvent) => {
 }
 
 /** Loopback only: 127.0.0.0/8, ::1 and localhost. Anything else other machines may reach. */
-const isLoopback = (host: string) => /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i.test(host)
 
 /** Runs `action` on the merchant of `flags`, closing it after, whatever happens. */
 async function withMerchant(flags: ClientFlags, action: (m: Merchant) => Promise<void> | void): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ProverConfig } from '../config/index.ts'
+import { isLoopback } from '../config/loopback.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { ConfigError } from '../errors/index.ts'
 import { createLocalProver, createProverApp } from '../prover/index.ts'
@@ -7,7 +8,6 @@ import { type HttpServer, serveHttp } from './serveHttp.ts'
 /** Shorter tokens could be guessed over the network; 16 random characters cannot. */
 const MIN_TOKEN_LENGTH = 16
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 
 /**
  * `zkpay prover`: the in-process batch prover behind the HTTP service, with its token, queue

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { Hono } from 'hono'
 import type { Address } from 'viem'
 import { ConfigError } from '../errors/index.ts'
+import { isLoopback } from '../config/loopback.ts'
 import { type HttpServer, serveHttp } from './serveHttp.ts'
 
 /** What the web wallet page reads as `config.json`: the network it belongs to. */
@@ -71,9 +72,14 @@ export function webWalletApp(config: WebWalletConfig, options: { appDir?: string
   }
   const body = JSON.stringify(config)
   const cache = new Map<string, Uint8Array>()
+  const csp = contentSecurityPolicy(config)
   return new Hono()
     .use('*', async (c, next) => {
       await next()
+      // On every answer, the worker scripts' too (a worker takes its policy from its own response).
+      c.header('Content-Security-Policy', csp)
+      // No other origin keeps a handle on this page (one that opened it could change its fragment).
+      c.header('Cross-Origin-Opener-Policy', 'same-origin')
       c.header('X-Content-Type-Options', 'nosniff')
       c.header('Referrer-Policy', 'no-referrer')
       c.header('X-Frame-Options', 'DENY')
@@ -94,13 +100,41 @@ export function webWalletApp(config: WebWalletConfig, options: { appDir?: string
 }
 
 /**
- * Serves the web wallet (`zkpay web`, and `zkpay devnet` beside its node).
+ * The page's policy: its own scripts and styles only (no inline code, no eval; WebAssembly and the
+ * prover's Blob workers allowed), requests to itself, the node and the RPC only, no framing, no
+ * forms posted anywhere, no `<base>`.
+ */
+function contentSecurityPolicy(config: WebWalletConfig): string {
+  const origins = new Set(["'self'"])
+  for (const url of [config.sequencerUrl, config.rpcUrl, config.artifactsUrl]) if (url && URL.canParse(url)) origins.add(new URL(url).origin)
+  return [
+    "default-src 'none'",
+    "script-src 'self' 'wasm-unsafe-eval' blob:",
+    "worker-src 'self' blob:",
+    `connect-src ${[...origins].join(' ')}`,
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "manifest-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+/**
+ * Serves the web wallet (`zkpay web`, and `zkpay devnet` beside its node). On loopback only:
+ * whoever can change the page can read the recovery words typed into it, so off this machine it
+ * must be served over HTTPS, by a reverse proxy in front of this server (and a browser gives an
+ * http page off localhost neither Web Locks nor Cache Storage).
  *
  * @example
  * const web = await serveWebWallet({ config, port: 5173, hostname: '127.0.0.1' })
  * console.log(`web wallet: ${web.url}`)
  */
-export function serveWebWallet(p: { config: WebWalletConfig; port: number; hostname: string; appDir?: string }): Promise<HttpServer> {
+export async function serveWebWallet(p: { config: WebWalletConfig; port: number; hostname: string; appDir?: string }): Promise<HttpServer> {
+  if (!isLoopback(p.hostname)) {
+    throw new ConfigError('ZKPAY_WEB_HOST', `The web wallet serves plain HTTP on loopback only (not ${p.hostname}): put an HTTPS reverse proxy in front of it to serve it to others.`)
+  }
   const app = webWalletApp(p.config, p.appDir ? { appDir: p.appDir } : {})
   return serveHttp({ fetch: app.fetch, port: p.port, hostname: p.hostname, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 })
 }

@@ -72,7 +72,7 @@ export const merchantConfig = {
   }),
   webWalletUrl: setting({
     env: 'ZKPAY_WEB_WALLET_URL',
-    description: '`zkpay merchant serve`: a zkpay web wallet page (`zkpay web`) that checkout pages link to, with the payment filled in; no link when unset.',
+    description: '`zkpay merchant serve`: a zkpay web wallet page (`zkpay web`, https; http on loopback only) that checkout pages link to, with the payment filled in; no link when unset.',
     parser: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   }),
   maxInvoiceTtl: setting({

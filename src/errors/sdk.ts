@@ -94,7 +94,7 @@ export class DepositNotSubmittedError extends BaseError {
   constructor(key: string, reason: string, options: { cause?: unknown } = {}) {
     super(
       'DEPOSIT_NOT_SUBMITTED',
-      `The deposit is escrowed on L1 (escrow ${key.slice(0, 18)}…) but the sequencer did not take it (${reason}): the next sync submits it again, and \`zkpay wallet reclaim\` returns it once it unlocks.`,
+      `The deposit is escrowed on L1 (escrow ${key.slice(0, 18)}…) but the sequencer did not take it (${reason}): the next sync submits it again, and a reclaim (\`zkpay wallet reclaim\`, or Reclaim on the web wallet's Deposit screen) returns it to the L1 account once it unlocks.`,
       options,
     )
     this.key = key

@@ -16,6 +16,8 @@ import {
   type Wallet,
 } from '../browser.ts'
 import type { WebWalletConfig as WebConfig } from '../cli/web.ts'
+import { printable } from '../cli/printable.ts'
+import { amountText } from './format.ts'
 import { renderQr } from '../sdk/merchant/renderQr.ts'
 
 // The zkpay web wallet: one page, no framework. The wallet itself is the SDK's (`createWallet`
@@ -26,6 +28,16 @@ import { renderQr } from '../sdk/merchant/renderQr.ts'
 /** The IndexedDB database of this page's wallet (one wallet per origin). */
 const STORE = 'web-wallet'
 const SYNC_EVERY_MS = 4_000
+
+/**
+ * A payment request from a checkout page's link (`#pay?uri=zkpay:…`), taken once, when the page
+ * loads: a later change of the fragment (by the page that opened this one, say) never fills the
+ * pay form. The fragment is then cleared from the address bar and the history.
+ */
+const linked = new URLSearchParams(location.hash.replace(/^#pay\?/, '')).get('uri') ?? ''
+if (linked) history.replaceState(null, '', `${location.pathname}#pay`)
+/** A money-moving call is under way (proving, escrowing, submitting): every pay, deposit and withdraw button waits for it. */
+let inFlight = false
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 const screen = () => $('screen')
@@ -43,10 +55,11 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<str
 
 /** An error as a sentence with its code: never a stack trace. */
 function describe(error: unknown): string {
-  if (error instanceof BaseError) return `${error.code}: ${error.shortMessage}`
+  // A node's or an RPC's words are someone else's text: no control or bidi characters, bounded.
+  if (error instanceof BaseError) return `${error.code}: ${printable(error.shortMessage, 300)}`
   const e = error as { code?: unknown; shortMessage?: unknown; message?: unknown }
-  if (typeof e?.shortMessage === 'string') return `L1_ERROR: ${e.shortMessage}`
-  return `UNEXPECTED: ${typeof e?.message === 'string' ? e.message.split('\n')[0] : String(error)}`
+  if (typeof e?.shortMessage === 'string') return `L1_ERROR: ${printable(e.shortMessage, 300)}`
+  return `UNEXPECTED: ${printable(typeof e?.message === 'string' ? (e.message.split('\n')[0] ?? '') : String(error), 300)}`
 }
 
 function showError(error: unknown): void {
@@ -68,18 +81,24 @@ function field(label: string, input: HTMLInputElement | HTMLTextAreaElement): HT
   return h('label', {}, label, input)
 }
 
-/** Runs a form's action with its button disabled; errors go to the error line. */
-function onSubmit(form: HTMLFormElement, action: () => Promise<void>): HTMLFormElement {
+/**
+ * Runs a form's action with its button disabled; errors go to the error line. A form that moves
+ * money (`moves`) does nothing while another money-moving call is under way: one payment at a
+ * time, whatever redraws the screen meanwhile.
+ */
+function onSubmit(form: HTMLFormElement, action: () => Promise<void>, moves = false): HTMLFormElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const button = form.querySelector('button[type="submit"]') as HTMLButtonElement | null
-    if (button?.disabled) return
+    if (button?.disabled || (moves && inFlight)) return
     if (button) button.disabled = true
+    if (moves) inFlight = true
     clearError()
     action()
       .catch(showError)
       .finally(() => {
         if (button) button.disabled = false
+        if (moves) inFlight = false
       })
   })
   return form
@@ -113,7 +132,13 @@ function passphraseFields(confirm: boolean): { fields: HTMLElement[]; value(): s
 function showSetup(config: WebConfig, store: IndexedDbWalletStore): void {
   const create = h('button', { type: 'button' }, 'Create a new wallet')
   const restore = h('button', { type: 'button', class: 'secondary' }, 'Restore from 24 words')
-  screen().replaceChildren(h('h2', {}, 'Welcome'), h('p', {}, 'A private wallet for zkpay: payments are shielded, proofs are made on this device.'), h('p', {}, create, ' ', restore))
+  screen().replaceChildren(
+    h('h2', {}, 'Welcome'),
+    h('p', {}, 'A private wallet for zkpay: payments are shielded, proofs are made on this device.'),
+    // A shop's link brought the payer here: this site may not be the payer's own wallet.
+    ...(linked ? [h('p', { class: 'warning', role: 'note' }, `A payment link opened this page (${location.host}). Restore your recovery words only on a wallet site you chose yourself: whoever runs a site sees the words typed into it.`)] : []),
+    h('p', {}, create, ' ', restore),
+  )
   create.onclick = () => showCreate(config, store)
   restore.onclick = () => showRestore(config, store)
 }
@@ -124,6 +149,9 @@ async function seal(config: WebConfig, store: IndexedDbWalletStore, mnemonic: st
   progress('Sealing the key with your passphrase…')
   store.saveSealedSeed(await sealSeed(seed, passphrase))
   await store.flush()
+  // Ask the browser not to evict this site's data under storage pressure: the escrow records and
+  // the sealed seed live here (the recovery words bring back the notes, not a pending escrow's record).
+  await navigator.storage?.persist?.().catch(() => false)
   await openWallet(config, store, seed)
 }
 
@@ -243,29 +271,41 @@ function route(): void {
   render()
 }
 
-/** The current screen: `#home` (default), `#receive`, `#pay` (`#pay?uri=zkpay:…` filled in), `#deposit`, `#withdraw`. */
-function currentRoute(): { name: string; params: URLSearchParams } {
-  const [name, query] = location.hash.replace(/^#/, '').split('?', 2)
-  return { name: name || 'home', params: new URLSearchParams(query ?? '') }
+/** The current screen: `#home` (default), `#receive`, `#pay` (filled in once from a checkout link, see `linked`), `#deposit`, `#withdraw`. */
+function currentRoute(): string {
+  return location.hash.replace(/^#/, '').split('?', 1)[0] || 'home'
 }
 
 function render(): void {
   const s = session
   if (!s) return
   $('balance').textContent = `${formatAmount(s.wallet.balance())} ETH`
-  const { name, params } = currentRoute()
+  const name = currentRoute()
   for (const link of document.querySelectorAll('#tabs a')) {
     if (link.getAttribute('href') === `#${name}`) link.setAttribute('aria-current', 'page')
     else link.removeAttribute('aria-current')
   }
-  // Forms keep what the user typed: they are drawn once per visit, not on every sync.
-  if (name === screen().dataset.route && name !== 'home' && name !== 'receive') return
+  // Forms keep what the user typed: they are drawn when the user comes to them, never redrawn by
+  // a sync or a status change (a redrawn form could be submitted again mid-payment). Lists are.
+  if (name === screen().dataset.route) {
+    if (name === 'home') screen().replaceChildren(activityScreen(s))
+    else if (name === 'deposit') $('escrows').replaceWith(escrowList(s))
+    return
+  }
   screen().dataset.route = name
   if (name === 'receive') screen().replaceChildren(receiveScreen(s))
-  else if (name === 'pay') screen().replaceChildren(payScreen(s, params.get('uri') ?? ''))
+  else if (name === 'pay') screen().replaceChildren(payScreen(s, takeLinked()))
   else if (name === 'deposit') screen().replaceChildren(depositScreen(s))
   else if (name === 'withdraw') screen().replaceChildren(withdrawScreen(s))
   else screen().replaceChildren(activityScreen(s))
+}
+
+/** The checkout link's request, once: the first time the pay screen is drawn after the page loaded. */
+let linkedTaken = false
+function takeLinked(): string {
+  if (linkedTaken) return ''
+  linkedTaken = true
+  return linked
 }
 
 /** A history entry's state as the user reads it: pending → sequenced → settled → final, or rejected. */
@@ -287,9 +327,9 @@ function activityScreen(s: Session): HTMLElement {
     return h(
       'tr',
       { 'data-kind': entry.kind, 'data-state': state },
-      h('td', {}, KIND[entry.kind] ?? entry.kind, entry.memo ? h('div', { class: 'muted' }, entry.memo) : null),
+      h('td', {}, KIND[entry.kind] ?? entry.kind, entry.memo ? h('div', { class: 'muted' }, printable(entry.memo, 128)) : null),
       h('td', { class: 'counterparty' }, entry.counterparty ? h('span', { class: 'muted', title: entry.counterparty }, `${entry.counterparty.slice(0, 12)}…`) : ''),
-      h('td', { class: 'amount' }, `${sign}${formatAmount(entry.amount)} ETH`),
+      h('td', { class: 'amount' }, `${sign}${amountText(entry)}`),
       h('td', {}, h('span', { class: 'state', 'data-state': state }, state), reason ? h('div', { class: 'muted' }, reason) : null),
     )
   })
@@ -321,7 +361,6 @@ function follow(s: Session, handle: TransactionHandle): void {
       timeoutMs: 10 * 60_000,
       onStatus: (status) => {
         s.nodeStatus.set(handle.id, status)
-        screen().dataset.route = ''
         render()
       },
     })
@@ -332,10 +371,7 @@ function follow(s: Session, handle: TransactionHandle): void {
         showError(error)
       },
     )
-    .finally(() => {
-      screen().dataset.route = ''
-      void syncNow()
-    })
+    .finally(() => void syncNow())
 }
 
 /** The amount field's value in wei, or a clear error. */
@@ -378,13 +414,14 @@ function payScreen(s: Session, uri: string): HTMLElement {
     request.value = uri
     fill(uri)
   }
-  return onSubmit(form, async () => {
+  const pay = async () => {
     const handle = await s.wallet.transfer({ to: to.value.trim(), amount: amountOf(amount), ...(memo.value ? { memo: memo.value } : {}), onProgress: (step) => progress(STEP[step] ?? step) })
     progress(`Sent: transaction ${handle.id.slice(0, 10)}…, fee ${formatAmount(handle.fee)} ETH`)
     form.reset()
     location.hash = '#home'
     follow(s, handle)
-  })
+  }
+  return onSubmit(form, pay, true)
 }
 
 function depositScreen(s: Session): HTMLElement {
@@ -397,25 +434,94 @@ function depositScreen(s: Session): HTMLElement {
     field('Amount (ETH)', amount),
     h('button', { type: 'submit', disabled: !s.account }, 'Deposit'),
   )
-  return onSubmit(form, async () => {
-    const handle = await s.wallet.deposit({ amount: amountOf(amount), onProgress: (step) => progress(STEP[step] ?? step) })
-    progress(`Deposited: transaction ${handle.id.slice(0, 10)}…`)
-    location.hash = '#home'
-    follow(s, handle)
-  })
+  onSubmit(
+    form,
+    async () => {
+      const handle = await s.wallet.deposit({ amount: amountOf(amount), onProgress: (step) => progress(STEP[step] ?? step) })
+      progress(`Deposited: transaction ${handle.id.slice(0, 10)}…`)
+      location.hash = '#home'
+      follow(s, handle)
+    },
+    true,
+  )
+  return h('div', {}, form, escrowList(s))
+}
+
+const ESCROW_STATE: Record<string, string> = {
+  escrowing: 'being escrowed on L1',
+  escrowed: 'escrowed: the node has not taken it yet (each sync asks again)',
+  submitted: 'with the node',
+  void: 'not sent',
+}
+
+/**
+ * Escrows not yet shielded nor returned, each with what happens next; once one unlocks, Reclaim
+ * returns it to the L1 account that escrowed it (the page's L1 wallet signs). Only this browser
+ * knows these escrows: the recovery words bring back notes, not a pending escrow.
+ */
+function escrowList(s: Session): HTMLElement {
+  const open = s.wallet.deposits().filter((d) => d.state === 'escrowing' || d.state === 'escrowed' || d.state === 'submitted')
+  const section = h('section', { id: 'escrows', 'aria-label': 'Pending deposits' })
+  if (open.length === 0) return section
+  const reclaim = h('button', { type: 'button', class: 'secondary' }, 'Reclaim unlocked deposits')
+  reclaim.onclick = () => {
+    if (inFlight) return
+    inFlight = true
+    reclaim.disabled = true
+    clearError()
+    progress('Reclaiming: confirm in your L1 wallet…')
+    s.wallet
+      .reclaimDeposits()
+      .then(({ reclaimed, waiting }) => {
+        progress(`${reclaimed.length} deposit${reclaimed.length === 1 ? '' : 's'} returned to L1${waiting.length ? `; ${waiting.length} not unlocked yet` : ''}`)
+        $('escrows').replaceWith(escrowList(s))
+      }, showError)
+      .finally(() => {
+        inFlight = false
+        reclaim.disabled = false
+      })
+  }
+  section.append(
+    h('h3', {}, 'Pending deposits'),
+    h(
+      'ul',
+      {},
+      ...open.map((d) =>
+        h(
+          'li',
+          { 'data-state': d.state },
+          `${formatAmount(d.amount)} ETH, ${ESCROW_STATE[d.state] ?? d.state}`,
+          d.lastError ? ` (the node said ${printable(d.lastError, 80)})` : '',
+          d.unlockBlock === null ? '' : `; reclaimable from L1 block ${d.unlockBlock}`,
+        ),
+      ),
+    ),
+    reclaim,
+  )
+  return section
 }
 
 function withdrawScreen(s: Session): HTMLElement {
-  const to = h('input', { name: 'to', required: true, autocomplete: 'off', spellcheck: 'false', value: s.account ?? '' })
+  // Not prefilled with the deposit account: withdrawing to it would link the two on L1.
+  const to = h('input', { name: 'to', required: true, autocomplete: 'off', spellcheck: 'false' })
   const amount = h('input', { name: 'amount', inputmode: 'decimal', required: true, autocomplete: 'off' })
-  const form = h('form', { 'aria-label': 'Withdraw' }, h('h2', {}, 'Withdraw'), field('To (L1 address)', to), field('Amount (ETH)', amount), h('button', { type: 'submit' }, 'Withdraw'))
-  return onSubmit(form, async () => {
+  const form = h(
+    'form',
+    { 'aria-label': 'Withdraw' },
+    h('h2', {}, 'Withdraw'),
+    h('p', { class: 'muted' }, 'To any L1 address. An address you deposited from links the withdrawal to that deposit for anyone reading the chain.'),
+    field('To (L1 address)', to),
+    field('Amount (ETH)', amount),
+    h('button', { type: 'submit' }, 'Withdraw'),
+  )
+  const withdraw = async () => {
     if (!isAddress(to.value.trim())) throw new BaseError('INVALID_ADDRESS', 'Enter an L1 address: 0x and 40 hex digits.')
     const handle = await s.wallet.withdraw({ to: getAddress(to.value.trim()), amount: amountOf(amount), onProgress: (step) => progress(STEP[step] ?? step) })
     progress(`Withdrawal sent: transaction ${handle.id.slice(0, 10)}…`)
     location.hash = '#home'
     follow(s, handle)
-  })
+  }
+  return onSubmit(form, withdraw, true)
 }
 
 boot().catch(showError)

@@ -12,6 +12,7 @@ import { type HoldingProxy, startHoldingProxy } from '../helpers/holdingProxy.ts
 import { startTestNode, type TestNode } from '../helpers/node.ts'
 import { Actor, DEV_MNEMONIC, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 import { transactionId } from '../../src/sequencer/index.ts'
+import { StoreError } from '../../src/errors/index.ts'
 import type { SettlementClients } from '../../src/settlement/clients.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { deployTestToken } from '../../src/settlement/deployTestToken.ts'
@@ -69,6 +70,22 @@ const open = (mnemonic: string, store: WalletStore, account = 1) =>
   new NodeWallet({ mnemonic, sequencerUrl: proxyUrl, rollupAddress: devnet.rollup, fromBlock: devnet.deployBlock, l1: devnet.accounts[account]!, store })
 
 describe('a deposit whose submission fails', () => {
+  it("error: a store that cannot make the escrow's record durable (a browser's IndexedDB failing) stops the deposit before L1: STORE_WRITE_FAILED, nothing escrowed, nothing sent", async () => {
+    const store = openWalletStore({ path: ':memory:' })
+    // The SQLite store in every way but durability: its flush fails, as IndexedDB's does over quota.
+    const flush = () => Promise.reject(new StoreError('STORE_WRITE_FAILED', 'The wallet store could not save a write (quota).'))
+    const failing = new Proxy(store, {
+      get: (target, key) => (key === 'flush' ? flush : typeof Reflect.get(target, key) === 'function' ? (Reflect.get(target, key) as (...a: unknown[]) => unknown).bind(target) : Reflect.get(target, key)),
+    }) as WalletStore
+    const wallet = open(generateMnemonic(), failing)
+    const account = devnet.accounts[1]!.walletClient.account.address
+    const [balance, nonce, posts] = [await devnet.publicClient.getBalance({ address: account }), await devnet.publicClient.getTransactionCount({ address: account }), proxy.requests.filter((r) => r.method === 'POST').length]
+    await expect(wallet.deposit({ amount: parseEther('0.01') })).rejects.toMatchObject({ code: 'STORE_WRITE_FAILED' })
+    expect(await devnet.publicClient.getTransactionCount({ address: account })).toBe(nonce)
+    expect(await devnet.publicClient.getBalance({ address: account })).toBe(balance)
+    expect(proxy.requests.filter((r) => r.method === 'POST').length).toBe(posts)
+  })
+
   it('behavior: syncs running while deposit() escrows and submits (a page syncs on a timer) leave the submission to it: one POST, no duplicate refused, shielded once', async () => {
     const wallet = open(generateMnemonic(), openWalletStore({ path: ':memory:' }))
     const posts = () => proxy.requests.filter((r) => r.method === 'POST').length
@@ -104,7 +121,7 @@ describe('a deposit whose submission fails', () => {
     gate = 'down'
     const error = await wallet.deposit({ amount: parseEther('0.5') }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'DEPOSIT_NOT_SUBMITTED' })
-    expect((error as Error).message).toMatch(/escrowed on L1 .* the next sync submits it again, and `zkpay wallet reclaim` returns it once it unlocks/)
+    expect((error as Error).message).toMatch(/escrowed on L1 .* the next sync submits it again, and a reclaim \(`zkpay wallet reclaim`, or Reclaim on the web wallet's Deposit screen\) returns it to the L1 account once it unlocks/)
     expect(wallet.deposits()).toEqual([expect.objectContaining({ state: 'escrowed', amount: parseEther('0.5'), unlockBlock: expect.any(BigInt), lastError: 'UNAVAILABLE' })])
     expect(wallet.balance()).toBe(0n)
 

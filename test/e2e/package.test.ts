@@ -195,11 +195,30 @@ export const prover = proveTransfer
 export type Operator = Sequencer
 `,
     )
-    const tsc = path.join(app, 'node_modules', 'typescript', 'bin', 'tsc')
-    const result = await run(process.execPath, [tsc, '-p', app], { cwd: app }).then(
-      () => ({ code: 0, out: '' }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    // The README's browser code (```ts browser blocks) against the `browser` condition, as a bundler resolves it.
+    const browserBlocks = [...readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/^```ts browser\n([\s\S]*?)^```/gm)].map((m) => m[1]!)
+    expect(browserBlocks.length).toBeGreaterThanOrEqual(1)
+    writeFileSync(
+      path.join(app, 'tsconfig.browser.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], lib: ['ES2023', 'DOM'], strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['browser.ts'] }),
     )
-    expect(result).toEqual({ code: 0, out: '' })
+    writeFileSync(
+      path.join(app, 'browser.ts'),
+      `import type { SettlementClients } from 'zkpay'
+declare const sealed: string, passphrase: string, sequencerUrl: string
+declare const rollupAddress: \`0x\${string}\`, fromBlock: bigint
+declare const publicClient: SettlementClients['publicClient'], walletClient: SettlementClients['walletClient']
+${browserBlocks.join('\n')}
+export {}
+`,
+    )
+    const tsc = path.join(app, 'node_modules', 'typescript', 'bin', 'tsc')
+    for (const project of [app, path.join(app, 'tsconfig.browser.json')]) {
+      const result = await run(process.execPath, [tsc, '-p', project], { cwd: app }).then(
+        () => ({ code: 0, out: '' }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+      )
+      expect([project, result]).toEqual([project, { code: 0, out: '' }])
+    }
   }, 120_000)
 })

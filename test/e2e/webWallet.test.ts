@@ -46,16 +46,22 @@ let merchantServer: HttpServer
 let browser: Browser | undefined
 let cliDir: string
 let cliAddress: string
+/** the web wallet's shielded address, read from its Receive screen */
+let webAddress: string
 const receiverMnemonic = generateMnemonic()
 
-/** An HTTP proxy to the node that can go down (connections reset), the way a node's machine does. */
-type SwitchableProxy = { url: string; down: boolean; close(): Promise<void> }
+/** An HTTP proxy to the node that can go down (connections reset), the way a node's machine does, or refuse every submission. */
+type SwitchableProxy = { url: string; down: boolean; refuseSubmissions: boolean; close(): Promise<void> }
 
 async function startSwitchableProxy(upstream: string): Promise<SwitchableProxy> {
   const target = new URL(upstream)
-  const proxy: SwitchableProxy = { url: '', down: false, close: async () => undefined }
+  const proxy: SwitchableProxy = { url: '', down: false, refuseSubmissions: false, close: async () => undefined }
   const server = createServer((req, res) => {
     if (proxy.down) return req.socket.destroy()
+    if (proxy.refuseSubmissions && req.method === 'POST') {
+      res.writeHead(400, { 'content-type': 'application/json', 'access-control-allow-origin': '*' })
+      return res.end(JSON.stringify({ code: 'UNKNOWN_ROOT', message: 'The root is not one this node knows.' }))
+    }
     const forward = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
       answer.pipe(res)
@@ -96,9 +102,15 @@ async function walletContext(viewport = PHONE): Promise<BrowserContext> {
   await context.addInitScript(
     ({ rpcUrl, account }) => {
       let id = 0
+      // `declineNext`: the user presses Reject on the next signature request (EIP-1193 code 4001).
+      const control = ((window as unknown as { l1Wallet: { declineNext: boolean } }).l1Wallet = { declineNext: false })
       ;(window as unknown as { ethereum: unknown }).ethereum = {
         async request({ method, params }: { method: string; params?: unknown[] }) {
           if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [account]
+          if (method === 'eth_sendTransaction' && control.declineNext) {
+            control.declineNext = false
+            throw Object.assign(new Error('User rejected the request.'), { code: 4001 })
+          }
           const response = await fetch(rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: params ?? [] }) })
           const body = (await response.json()) as { result?: unknown; error?: { code: number; message: string } }
           if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code })
@@ -145,7 +157,8 @@ beforeAll(async () => {
   if (!hasChromium) return
   await initCrypto()
   mkdirSync(SHOTS, { recursive: true })
-  devnet = await startDevnet()
+  // Escrows unlock 30 blocks after their deposit, so that the reclaim test can reach it.
+  devnet = await startDevnet({ depositTimeout: 30n })
   node = await startTestNode(devnet)
   nodeProxy = await startSwitchableProxy(node.url)
   cliDir = mkdtempSync(path.join(tmpdir(), 'zkpay-web-cli-'))
@@ -216,9 +229,9 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     await page.getByRole('button', { name: 'Deposit' }).click()
     await waitOn(page, 'tr[data-kind="deposit"][data-state="settled"], tr[data-kind="deposit"][data-state="final"]', 60_000)
     await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.5'))
-    await shoot(page, 'activity')
     await page.getByRole('link', { name: 'Receive' }).click()
-    expect(await page.locator('#address').textContent()).toMatch(/^zkpt1/)
+    webAddress = (await page.locator('#address').textContent()) ?? ''
+    expect(webAddress).toMatch(/^zkpt1/)
     await shoot(page, 'receive')
 
     // The shop's checkout page links to the wallet with the payment filled in.
@@ -285,11 +298,59 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     const l1Account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 2 }).address
     const before = await devnet.publicClient.getBalance({ address: l1Account })
     await page.getByRole('link', { name: 'Withdraw' }).click()
-    expect(await page.getByLabel('To (L1 address)').inputValue()).toBe(l1Account)
+    // Never prefilled with the deposit account (that would link the two on L1): typed on purpose here.
+    expect(await page.getByLabel('To (L1 address)').inputValue()).toBe('')
+    await page.getByLabel('To (L1 address)').fill(l1Account)
     await page.getByLabel('Amount (ETH)').fill('0.05')
     await page.getByRole('button', { name: 'Withdraw' }).click()
     await waitOn(page, 'tr[data-kind="withdraw"][data-state="settled"], tr[data-kind="withdraw"][data-state="final"]', 120_000)
     expect(await devnet.publicClient.getBalance({ address: l1Account })).toBe(before + parseEther('0.05'))
     await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.3'))
+
+    await page.getByRole('link', { name: 'Activity' }).click()
+    await shoot(page, 'activity')
+    // A memo is the sender's text: shown as text (no markup runs, no bidi override kept), never as HTML.
+    const memo = '<img src=x onerror="window.pwned=1">\u202Egnp.exe'
+    const sent = await cli(['send', webAddress, '0.01', '--memo', memo, '--wait', 'settled'])
+    expect(sent.code, sent.stderr).toBe(0)
+    await waitOn(page, 'tr[data-kind="receive"]', 60_000)
+    expect(await page.locator('tr[data-kind="receive"] td div').first().textContent()).toBe('<img src=x onerror="window.pwned=1">gnp.exe')
+    expect(await page.locator('tr[data-kind="receive"] img').count()).toBe(0)
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
+    await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.31'))
   }, 240_000)
+
+  it('error: a deposit declined in the L1 wallet sends nothing; one the node refuses is listed with its unlock block and comes back to L1 through Reclaim', async () => {
+    const l1Account = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 2 }).address
+    await page.getByRole('link', { name: 'Deposit' }).click()
+    const nonce = await devnet.publicClient.getTransactionCount({ address: l1Account })
+    await page.evaluate(() => ((window as unknown as { l1Wallet: { declineNext: boolean } }).l1Wallet.declineNext = true))
+    await page.getByLabel('Amount (ETH)').fill('0.02')
+    await page.getByRole('button', { name: 'Deposit' }).click()
+    await expect.poll(() => errorLine(page).textContent(), { timeout: 60_000 }).toMatch(/^SETTLEMENT_FAILED: The deposit failed: User rejected the request/)
+    expect(await devnet.publicClient.getTransactionCount({ address: l1Account })).toBe(nonce)
+    expect(await page.locator('#escrows li').count()).toBe(0)
+
+    // The node refuses every submission: the escrow stays on L1, listed, until it unlocks.
+    nodeProxy.refuseSubmissions = true
+    try {
+      await page.getByRole('button', { name: 'Deposit' }).click()
+      await expect.poll(() => errorLine(page).textContent(), { timeout: 60_000 }).toMatch(/^DEPOSIT_NOT_SUBMITTED: .*UNKNOWN_ROOT.*Reclaim on the web wallet's Deposit screen/)
+      await page.getByRole('link', { name: 'Activity' }).click()
+      await page.getByRole('link', { name: 'Deposit' }).click()
+      const listed = page.locator('#escrows li')
+      await expect.poll(() => listed.textContent()).toMatch(/^0\.02 ETH, escrowed: the node has not taken it yet .*UNKNOWN_ROOT.*reclaimable from L1 block \d+$/)
+      const unlock = BigInt(/block (\d+)$/.exec((await listed.textContent())!)![1]!)
+      await devnet.testClient.mine({ blocks: Number(unlock - (await devnet.publicClient.getBlockNumber())) + 1 })
+      const before = await devnet.publicClient.getBalance({ address: l1Account })
+      await page.getByRole('button', { name: 'Reclaim unlocked deposits' }).click()
+      await expect.poll(() => page.locator('#progress').textContent(), { timeout: 60_000 }).toBe('1 deposit returned to L1')
+      expect(await page.locator('#escrows li').count()).toBe(0)
+      // 0.02 ETH back, less the reclaim's gas.
+      expect((await devnet.publicClient.getBalance({ address: l1Account })) - before).toBeGreaterThan(parseEther('0.0199'))
+      expect(await balanceOf(page)).toBe(parseEther('0.31'))
+    } finally {
+      nodeProxy.refuseSubmissions = false
+    }
+  }, 180_000)
 })

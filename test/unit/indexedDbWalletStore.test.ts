@@ -292,6 +292,19 @@ describe('IndexedDbWalletStore', () => {
     other.close()
   })
 
+  it("error: a page's own IndexedDB without Web Locks (an insecure context: plain http off localhost) is STORE_OPEN_FAILED, never opened unguarded", async () => {
+    const page = globalThis as { indexedDB?: IDBFactory; navigator?: unknown }
+    const saved = Object.getOwnPropertyDescriptors({ indexedDB: page.indexedDB, navigator: page.navigator })
+    Object.defineProperty(globalThis, 'indexedDB', { value: new IDBFactory(), configurable: true, writable: true })
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true })
+    try {
+      await expect(IndexedDbWalletStore.open('insecure')).rejects.toMatchObject({ code: 'STORE_OPEN_FAILED', shortMessage: expect.stringMatching(/no Web Locks .* secure context/) })
+    } finally {
+      Object.defineProperty(globalThis, 'indexedDB', { ...saved.indexedDB, configurable: true })
+      Object.defineProperty(globalThis, 'navigator', { ...saved.navigator, configurable: true })
+    }
+  })
+
   it('default: the vault keeps one sealed seed across a reopen, flushed with the rest', async () => {
     const indexedDB = new IDBFactory()
     const store = await IndexedDbWalletStore.open('vault', { indexedDB })

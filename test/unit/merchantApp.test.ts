@@ -241,14 +241,14 @@ describe('createMerchantApp', () => {
     expect(html).not.toContain('id="web-wallet"')
   })
 
-  it('behavior: with a web wallet, the checkout page links to it with the payment in the fragment (never sent to a server); a web wallet URL that is not http(s) is refused', async () => {
+  it('behavior: with a web wallet, the checkout page links to it with the payment in the fragment (never sent to a server); a web wallet URL that is not https (http only on loopback) is refused', async () => {
     const withWallet = createMerchantApp(merchant, { apiKey, webWalletUrl: 'https://wallet.example/app/' })
     const invoice = await merchant.createInvoice({ amount: 10n ** 17n, expiresIn: 60 })
     const html = await (await withWallet.request(`/checkout/${invoice.id}`)).text()
     const href = /<a id="web-wallet" href="([^"]+)"/.exec(html)?.[1]?.replaceAll('&amp;', '&')
     expect(href).toBe(`https://wallet.example/app/#pay?uri=${encodeURIComponent(invoice.uri)}`)
     expect(decodeURIComponent(new URL(href!).hash.slice('#pay?uri='.length))).toBe(invoice.uri)
-    for (const bad of ['javascript:alert(1)', 'zkpay:wallet', 'not a url']) {
+    for (const bad of ['javascript:alert(1)', 'zkpay:wallet', 'not a url', 'http://wallet.example/']) {
       expect(() => createMerchantApp(merchant, { webWalletUrl: bad })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER', message: expect.stringMatching(/webWalletUrl/) }))
     }
   })

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { webWalletApp, type WebWalletConfig } from '../../src/cli/web.ts'
+import { serveWebWallet, webWalletApp, type WebWalletConfig } from '../../src/cli/web.ts'
 
 // `zkpay web`: the page and its bundles (dist/web, built by `npm run build`), the transfer
 // circuit, and the network's config.json; nothing else from the disk, whatever the path asks.
@@ -25,6 +25,18 @@ describe('web wallet server', () => {
       expect([url, res.status, res.headers.get('content-type')]).toEqual([url, 200, expect.stringMatching(type)])
     }
     expect(await (await app.request('/config.json')).json()).toEqual(config)
+    // Its own scripts only, requests to itself, the node and the RPC only; no opener keeps a handle on it.
+    for (const url of ['/', '/prover.worker.js']) {
+      const headers = (await app.request(url)).headers
+      expect(headers.get('content-security-policy')).toBe(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' blob:; worker-src 'self' blob:; connect-src 'self' http://127.0.0.1:8080 http://127.0.0.1:8545; img-src 'self' data:; style-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      )
+      expect(headers.get('cross-origin-opener-policy')).toBe('same-origin')
+    }
+  })
+
+  it('error: serving it off loopback (plain http, where anyone on the path could change the page) is CONFIG_INVALID naming the HTTPS proxy to use', async () => {
+    await expect(serveWebWallet({ config, port: 0, hostname: '0.0.0.0' })).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/loopback only \(not 0\.0\.0\.0\): put an HTTPS reverse proxy in front/) })
   })
 
   it('error: anything else is a 404 with a code, paths that climb out of the folder included', async () => {

@@ -1,3 +1,4 @@
+import { isLoopback } from '../../config/loopback.ts'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
@@ -83,7 +84,8 @@ export type MerchantAppOptions = {
   /**
    * A zkpay web wallet's page (`zkpay web`), for a "Pay with the web wallet" link beside the
    * `zkpay:` one: browsers open no `zkpay:` links by themselves. It opens the wallet with the
-   * payment filled in (`#pay?uri=…`, a fragment: never sent to any server). An http(s) URL.
+   * payment filled in (`#pay?uri=…`, a fragment: never sent to any server). An https URL (http
+   * on loopback only).
    */
   webWalletUrl?: string
 }
@@ -132,7 +134,9 @@ export function createMerchantApp(merchant: Merchant, options: MerchantAppOption
   let webWallet: URL | undefined
   if (options.webWalletUrl !== undefined) {
     webWallet = URL.canParse(options.webWalletUrl) ? new URL(options.webWalletUrl) : undefined
-    if (!webWallet || (webWallet.protocol !== 'https:' && webWallet.protocol !== 'http:')) throw new InvalidParameterError('webWalletUrl', 'expected an http(s) URL of a zkpay web wallet')
+    // A payer types recovery words into a wallet page: one served over plain http off this machine could be anyone's.
+    const secure = webWallet?.protocol === 'https:' || (webWallet?.protocol === 'http:' && isLoopback(webWallet.hostname))
+    if (!secure) throw new InvalidParameterError('webWalletUrl', 'expected the https URL of a zkpay web wallet (http only on loopback)')
   }
   const expected = options.apiKey === undefined ? undefined : sha256(options.apiKey)
   const hasKeys = () => expected !== undefined || merchant.hasApiKeys()

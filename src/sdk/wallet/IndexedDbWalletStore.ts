@@ -203,6 +203,7 @@ export class IndexedDbWalletStore implements WalletStore {
    * const store = await IndexedDbWalletStore.open('test', { indexedDB: new IDBFactory() }) // fake-indexeddb
    */
   static async open(name: string, options: { indexedDB?: IDBFactory; locks?: LockManager | null } = {}): Promise<IndexedDbWalletStore> {
+    // `locks`: the page's Web Locks by default; null opens without one (tests, and IndexedDB outside a page).
     if (typeof name !== 'string' || name.length === 0) throw new InvalidParameterError('name', 'expected a non-empty string naming the wallet database')
     const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB
     if (factory === undefined) {
@@ -212,6 +213,10 @@ export class IndexedDbWalletStore implements WalletStore {
     // Each open store writes from its own copy in memory: two tabs on one wallet would overwrite
     // each other's notes, locks and escrows. One holds the database at a time (Web Locks).
     const locks = options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : (options.locks ?? undefined)
+    // A page's own IndexedDB without Web Locks is an insecure context (plain http off localhost): refused, not opened unguarded.
+    if (!locks && options.indexedDB === undefined && options.locks === undefined) {
+      throw new StoreError('STORE_OPEN_FAILED', 'This page has no Web Locks (it is not served over https or from localhost): the wallet opens only in a secure context.')
+    }
     const unlock = locks ? await holdLock(locks, dbName) : () => undefined
     if (!unlock) throw new StoreError('STORE_LOCKED', `The wallet ${name} is open in another tab or window: close it there, then reload this page.`)
     let db: IDBDatabase | undefined

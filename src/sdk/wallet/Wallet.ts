@@ -119,6 +119,14 @@ function admission(status: number | undefined, body: unknown): { id: string; cod
   return { code: typeof b.code === 'string' ? b.code : `HTTP_${status}`, message: typeof b.message === 'string' ? b.message : 'no reason given' }
 }
 
+/** The user declined to sign in their L1 wallet: EIP-1193's code 4001, anywhere in the error's causes (viem wraps it). */
+function declinedToSign(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === 4001) return true
+  }
+  return false
+}
+
 /** While the node's event stream is open, a waiting transaction's status is still asked for this often: a rejection in the mempool is not a batch event. */
 const WAIT_RECHECK_MS = 2_000
 /** Without the stream (refused or broken), how often a wait asks for the status. */
@@ -585,10 +593,12 @@ export class Wallet {
     } catch (error) {
       // The rollup refused it: nothing was escrowed. Any other failure (a timeout, a lost RPC) may
       // still land: it stays `escrowing`, and the next sync looks for it on L1.
-      // Refused by the rollup, or failed before the escrow transaction was signed (its simulation:
-      // too little ETH, a token approval that failed): nothing is on its way.
-      if (error instanceof RollupRevertedError || !sending) {
-        this.store.updateDeposit(key, { state: 'void', lastError: error instanceof BaseError ? error.code : 'NOT_SENT' })
+      // Refused by the rollup, failed before the escrow transaction was signed (its simulation:
+      // too little ETH, a token approval that failed), or declined in the user's L1 wallet (a
+      // browser extension's Reject): nothing is on its way.
+      const declined = declinedToSign(error)
+      if (error instanceof RollupRevertedError || !sending || declined) {
+        this.store.updateDeposit(key, { state: 'void', lastError: declined ? 'DECLINED' : error instanceof BaseError ? error.code : 'NOT_SENT' })
         throw error
       }
       const reason = error instanceof BaseError ? error.code : error instanceof Error && 'shortMessage' in error ? String(error.shortMessage) : 'no answer'
