@@ -49,6 +49,8 @@ let cliAddress: string
 /** the web wallet's shielded address, read from its Receive screen */
 let webAddress: string
 const receiverMnemonic = generateMnemonic()
+/** an L1 address nothing else uses, for a withdrawal that must not happen */
+const cliAddressL1 = mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 7 }).address
 
 /** An HTTP proxy to the node that can go down (connections reset), the way a node's machine does, or refuse every submission. */
 type SwitchableProxy = { url: string; down: boolean; refuseSubmissions: boolean; close(): Promise<void> }
@@ -275,6 +277,15 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     await second.goto(`${web.url}/`)
     await expect.poll(() => errorLine(second).textContent()).toBe('STORE_LOCKED: The wallet web-wallet is open in another tab or window: close it there, then reload this page.')
     await second.close()
+
+    // A payment request arrives only with the page's load: a fragment changed afterwards (by the
+    // page that opened this one, say) fills nothing in.
+    const planted = `zkpay:${cliAddress}?amount=0.2`
+    await page.evaluate((uri) => (location.hash = `#pay?uri=${encodeURIComponent(uri)}`), planted)
+    await waitOn(page, 'form[aria-label="Pay"]', 10_000)
+    expect([await page.getByLabel('To (zkpay address)').inputValue(), await page.getByLabel('Amount (ETH)').inputValue()]).toEqual(['', ''])
+    expect(page.url()).toBe(`${web.url}/#pay?uri=${encodeURIComponent(planted)}`)
+    await page.evaluate(() => (location.hash = '#home'))
   }, 120_000)
 
   it('error: the node goes down mid-payment: the wallet says so and frees its notes; the same payment succeeds once the node is back', async () => {
@@ -289,7 +300,14 @@ describe.skipIf(!hasChromium)('web wallet in Chromium', () => {
     expect(await balanceOf(page)).toBe(parseEther('0.4'))
     nodeProxy.down = false
     await page.getByRole('button', { name: 'Pay' }).click()
+    // While that payment is being proven and sent, no other money-moving form acts: one call at a time.
+    await page.getByRole('link', { name: 'Withdraw' }).click()
+    await page.getByLabel('To (L1 address)').fill(cliAddressL1)
+    await page.getByLabel('Amount (ETH)').fill('0.01')
+    await page.getByRole('button', { name: 'Withdraw' }).click()
+    await page.getByRole('link', { name: 'Activity' }).click()
     await waitOn(page, 'tr[data-kind="send"][data-state="settled"] >> nth=0', 120_000)
+    expect(await page.locator('tr[data-kind="withdraw"]').count()).toBe(0)
     await expect.poll(() => balanceOf(page), { timeout: 30_000 }).toBe(parseEther('0.35'))
     await expect.poll(cliBalance, { timeout: 30_000 }).toBe(parseEther('0.15'))
     expect(formatEther(await balanceOf(page))).toBe('0.35')
