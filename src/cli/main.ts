@@ -154,10 +154,14 @@ program
     const { fees, rpcUrl, sequencerUrl, rollupAddress, deployBlock, chainId } = devnet.info
     console.error(`devnet up: RPC ${rpcUrl}, sequencer ${sequencerUrl}, rollup ${rollupAddress}; details in ${opts.dir}/devnet.json. Ctrl-C stops it.`)
     if (fees) console.error(`fees: ${fees.prices.eth} ETH or ${fees.prices.token} TUSD per transaction, paid as shielded notes to ${fees.address.slice(0, 24)}… (its mnemonic is in devnet.json)`)
-    const web = await serveWebWallet({ config: { sequencerUrl, rpcUrl, rollupAddress, fromBlock: deployBlock, chainId, network: 'testnet' }, port: Number(opts.webPort), hostname: '127.0.0.1' })
-    console.error(`web wallet: ${web.url}/`)
+    // The devnet runs without its web wallet when that cannot start (its port taken, say): said, not fatal.
+    const web = await serveWebWallet({ config: { sequencerUrl, rpcUrl, rollupAddress, fromBlock: deployBlock, chainId, network: 'testnet' }, port: Number(opts.webPort), hostname: '127.0.0.1' }).catch((error: unknown) => {
+      console.error(`warning: the web wallet is not served (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); choose another --web-port`)
+      return undefined
+    })
+    if (web) console.error(`web wallet: ${web.url}/`)
     await untilSignal()
-    await web.close()
+    await web?.close()
     await devnet.stop()
   })
 
