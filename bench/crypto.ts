@@ -4,7 +4,16 @@ import { join } from 'node:path'
 import { decryptNotes, deriveKeys, type EncryptedTransaction, encryptNotes, getPrimitives, initCrypto, MerkleTree, NoteScanner, noteCommitment, randomFieldElement } from '../src/crypto/index.ts'
 import { openWalletStore, type WalletStore } from '../src/sdk/wallet/WalletStore.ts'
 
-export type Row = { key: string; label: string; value: number; unit: string; target?: string }
+/** One figure of a suite; `note` puts it beside another (e.g. the browser's beside Node's). */
+export type Row = { key: string; label: string; value: number; unit: string; target?: string; note?: string }
+
+/**
+ * A figure as the results table prints it: whole and grouped from 100 up, two decimals below.
+ *
+ * @example
+ * formatFigure(28579.57) // '28,580'
+ */
+export const formatFigure = (v: number): string => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000
 

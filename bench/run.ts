@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchBrowser } from './browser.ts'
 import { benchCircuits } from './circuits.ts'
 import { benchCli } from './cli.ts'
-import { benchCrypto, type Row } from './crypto.ts'
+import { benchCrypto, formatFigure, type Row } from './crypto.ts'
 import { benchMerchant } from './merchant.ts'
 import { benchNode } from './node.ts'
 import { benchPackage } from './package.ts'
@@ -16,7 +16,8 @@ import { benchSync } from './sync.ts'
  * bench/README.md. Figures, not pass/fail: tests never assert timings.
  */
 type SuiteResult = Row[] | { rows: Row[]; extra: Record<string, unknown> }
-const suites: Record<string, (log: (line: string) => void) => Promise<SuiteResult>> = {
+/** A suite gets the figures of results.json as they stand (this run's suites merged) to set its own beside them. */
+const suites: Record<string, (log: (line: string) => void, previous: Readonly<Record<string, Suite>>) => Promise<SuiteResult>> = {
   crypto: benchCrypto,
   circuits: benchCircuits,
   settlement: benchSettlement,
@@ -41,14 +42,13 @@ delete results.machine
 for (const [name, run] of Object.entries(suites)) {
   if (chosen.length > 0 && !chosen.includes(name)) continue
   console.log(`== ${name}`)
-  const result = await run((line) => console.log(`   ${line}`))
+  const result = await run((line) => console.log(`   ${line}`), results.suites)
   const rows = Array.isArray(result) ? result : result.rows
   if (!Array.isArray(result)) Object.assign(results, result.extra)
   results.suites[name] = { date: new Date().toISOString().slice(0, 10), machine, rows }
 }
 writeFileSync(resultsUrl, `${JSON.stringify(results, null, 2)}\n`)
 
-const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))
 const lines = [
   '# Benchmarks',
   '',
@@ -56,9 +56,9 @@ const lines = [
   '',
   ...Object.entries(results.suites).map(([suite, s]) => `- ${suite}: ${s.date}, ${s.machine ?? 'machine not recorded'}`),
   '',
-  '| suite | measure | value | target |',
-  '|---|---|---|---|',
-  ...Object.entries(results.suites).flatMap(([suite, { rows }]) => rows.map((r) => `| ${suite} | ${r.label} | ${fmt(r.value)} ${r.unit} | ${r.target ?? ''} |`)),
+  '| suite | measure | value | target | notes |',
+  '|---|---|---|---|---|',
+  ...Object.entries(results.suites).flatMap(([suite, { rows }]) => rows.map((r) => `| ${suite} | ${r.label} | ${formatFigure(r.value)} ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`)),
   '',
 ]
 writeFileSync(new URL('./README.md', import.meta.url), lines.join('\n'))

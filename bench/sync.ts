@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type Address, bytesToHex, createPublicClient, createWalletClient, type Hex, http, type PublicClient } from 'viem'
+import { type Account, type Address, bytesToHex, type Chain, createPublicClient, createWalletClient, type Hex, http, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { DEV_MNEMONIC } from '../src/cli/devnet.ts'
@@ -24,14 +24,41 @@ const RUNS = 3
 
 type Settled = { nullifiers: [bigint, bigint]; commitments: Outputs<bigint>; epk: Hex; ciphertext0: Hex; ciphertext1: Hex; ciphertext2: Hex }
 
+/** A chain whose L1 events announce 10,002 outputs, and the wallet to restore from them. */
+export type SyncChain = {
+  /** anvil's JSON-RPC URL (CORS allowed: a page may read it) */
+  rpcUrl: string
+  publicClient: PublicClient
+  walletClient: WalletClient<Transport, Chain, Account>
+  /** the bench-only contract that emits the Rollup's events: the wallet's `rollupAddress` */
+  rollupAddress: Address
+  /** its deployment block: the wallet's `fromBlock` */
+  fromBlock: bigint
+  /** the restored wallet's mnemonic */
+  mnemonic: string
+  /** the balance the restored wallet must find */
+  expected: bigint
+  /** the outputs a restore's figures count: 10,000 (10,002 are announced, 3,334 whole transactions of three) */
+  outputs: number
+  stop(): Promise<void>
+}
+
 /**
- * Wallet restore (issue: SDK wallet): a wallet restored from its mnemonic into an empty store
- * syncs 10,000 outputs from L1 events, on anvil through JSON-RPC: logs read and decoded, every
- * batch root checked against the local tree, every output trial-decrypted. The batches are
- * announced by a bench-only contract that emits the Rollup's events (proving 3,334 transfers
- * would take hours); everything the wallet does is the real path.
+ * Starts anvil and announces 3,334 transactions (10,002 outputs, one transaction in 250 paying
+ * the wallet of `mnemonic`) in batches of 21 through EventReplay, a bench-only contract that
+ * emits the Rollup's events (proving 3,334 transfers would take hours). Batch roots are the real
+ * ones of the leaves: a restore checks them against its tree. Stop it when done.
+ *
+ * @example
+ * const chain = await startSyncChain(console.log)
+ * try {
+ *   const wallet = await createWallet({ mnemonic: chain.mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: chain.rollupAddress, fromBlock: chain.fromBlock, l1: chain })
+ *   await wallet.sync() // wallet.balance() === chain.expected
+ * } finally {
+ *   await chain.stop()
+ * }
  */
-export async function benchSync(log: (line: string) => void): Promise<Row[]> {
+export async function startSyncChain(log: (line: string) => void): Promise<SyncChain> {
   await initCrypto()
   const mnemonic = generateMnemonic()
   const ours = deriveKeys(seedFromMnemonic(mnemonic))
@@ -92,14 +119,32 @@ export async function benchSync(log: (line: string) => void): Promise<Row[]> {
       if (receipt.status !== 'success') throw new Error(`replaying batch ${b + 1} failed`)
     }
     log(`replayed ${Math.ceil(txs.length / PER_BATCH)} batches on anvil`)
+    return { rpcUrl: anvil.rpcUrl, publicClient, walletClient, rollupAddress: replay, fromBlock: deployed.blockNumber, mnemonic, expected, outputs: OUTPUTS, stop: () => anvil.stop() }
+  } catch (error) {
+    await anvil.stop()
+    throw error
+  }
+}
 
+/**
+ * Wallet restore (issue: SDK wallet): a wallet restored from its mnemonic into an empty store
+ * syncs 10,000 outputs from L1 events (`startSyncChain`), on anvil through JSON-RPC: logs read
+ * and decoded, every batch root checked against the local tree, every output trial-decrypted.
+ * Everything the wallet does is the real path.
+ *
+ * @example
+ * const rows = await benchSync(console.log) // `npm run bench sync`
+ */
+export async function benchSync(log: (line: string) => void): Promise<Row[]> {
+  const chain = await startSyncChain(log)
+  try {
     const times: number[] = []
     for (let run = 0; run < RUNS; run++) {
-      const wallet = await createWallet({ mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: replay, fromBlock: deployed.blockNumber, l1: { publicClient, walletClient } })
+      const wallet = await createWallet({ mnemonic: chain.mnemonic, sequencerUrl: 'http://127.0.0.1:9', rollupAddress: chain.rollupAddress, fromBlock: chain.fromBlock, l1: chain })
       const t0 = performance.now()
       await wallet.sync()
       const seconds = (performance.now() - t0) / 1000
-      if (wallet.balance() !== expected) throw new Error(`restored balance ${wallet.balance()}, expected ${expected}`)
+      if (wallet.balance() !== chain.expected) throw new Error(`restored balance ${wallet.balance()}, expected ${chain.expected}`)
       times.push(seconds)
       log(`restore ${run + 1}: ${seconds.toFixed(2)} s (${Math.round(OUTPUTS / seconds)} outputs/s), balance found`)
       wallet.store.close()
@@ -110,6 +155,6 @@ export async function benchSync(log: (line: string) => void): Promise<Row[]> {
       { key: 'sync.restoreOutputsPerSecond', label: 'Wallet restore rate (logs, roots, trial decryption)', value: OUTPUTS / median, unit: 'outputs/s' },
     ]
   } finally {
-    await anvil.stop()
+    await chain.stop()
   }
 }

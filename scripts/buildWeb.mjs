@@ -52,26 +52,44 @@ const nodeGuard = {
   },
 }
 
-/** Bundles every entry; returns `[{ file, bytes, gzipBytes }]`. Throws on any build error. */
+/**
+ * The esbuild options of every zkpay browser bundle: ESM for the browser, the packages' `browser`
+ * builds, `process.browser` defined, circomlibjs's Poseidon alone, and the Node built-in guard.
+ * dist/web/ adds its entries, minification and source maps; a page bundled on the fly (the
+ * browser benchmark's) spreads the same options, so it runs the code the web wallet ships.
+ *
+ * @example
+ * const page = await esbuild.build({ ...browserBuildOptions, entryPoints: ['bench/browserRestore.page.ts'], write: false })
+ */
+export const browserBuildOptions = {
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  conditions: ['browser'],
+  define: { 'process.browser': 'true' },
+  logLevel: 'silent',
+  plugins: [nodeGuard],
+  alias,
+}
+
+/**
+ * Bundles every entry; returns `[{ file, bytes, gzipBytes }]`. Throws on any build error.
+ *
+ * @example
+ * const sizes = await buildWeb() // dist/web/prover.worker.js, dist/web/app.js, …
+ */
 export async function buildWeb() {
   rmSync(outdir, { recursive: true, force: true })
   mkdirSync(outdir, { recursive: true })
   const result = await esbuild.build({
-    absWorkingDir: root,
+    ...browserBuildOptions,
     entryPoints: entries,
     outdir,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022'],
-    conditions: ['browser'],
-    define: { 'process.browser': 'true' },
     minify: true,
     sourcemap: 'linked',
     metafile: true,
-    logLevel: 'silent',
-    plugins: [nodeGuard],
-    alias,
   })
   for (const file of copied) cpSync(path.join(root, file), path.join(outdir, path.basename(file)))
   for (const warning of result.warnings) console.warn(`warning: ${warning.text}`)

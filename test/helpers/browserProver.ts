@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import * as esbuild from 'esbuild'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { zeroAddress } from 'viem'
 import { ARTIFACT_CACHE } from '../../src/browser/artifacts.ts'
 import { artifactPaths, MANIFEST_PATH, projectRoot } from '../../src/circuits/artifacts.ts'
@@ -31,6 +31,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
  */
 export const hasChromium = existsSync(CHROMIUM)
 
+/** The checkout test's flags: headless, and none of Chromium's own background traffic. */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
 /**
  * Headless Chromium with the checkout test's flags.
  *
@@ -38,10 +41,19 @@ export const hasChromium = existsSync(CHROMIUM)
  * const browser = await launchChromium()
  */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  })
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+}
+
+/**
+ * Headless Chromium with the same flags on a profile kept in `userDataDir`: IndexedDB and Cache
+ * Storage on disk, as a user's are (`launchChromium`'s contexts keep them in memory).
+ *
+ * @example
+ * const context = await launchChromiumProfile(mkdtempSync(path.join(tmpdir(), 'zkpay-profile-')))
+ * const page = await openProverPage(context, site)
+ */
+export function launchChromiumProfile(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 }
 
 /**
@@ -202,14 +214,53 @@ export function zk<M extends keyof PageApi>(page: Page, method: M, ...args: Para
   ) as Promise<Awaited<ReturnType<PageApi[M]>>>
 }
 
-export type ProverSite = {
+/** A file a static site serves: its body (read at each request) and content type. */
+export type SiteFile = { body: () => Uint8Array | string; type: string }
+
+export type StaticSite = {
   url: string
   /** requests per path since the start (or the last `resetCounts`) */
   requests: Map<string, number>
-  /** requests for transfer.wasm and transfer.zkey under `prefix` (`/artifacts/` by default) */
-  artifactDownloads(prefix?: string): number
   resetCounts(): void
   close(): Promise<void>
+}
+
+export type ProverSite = StaticSite & {
+  /** requests for transfer.wasm and transfer.zkey under `prefix` (`/artifacts/` by default) */
+  artifactDownloads(prefix?: string): number
+}
+
+/**
+ * Serves `files` (path → file) on 127.0.0.1, a secure context (WebCrypto, Cache Storage and
+ * IndexedDB work), counting requests per path; any other path is a 404.
+ *
+ * @example
+ * const site = await startStaticSite({ '/': { body: () => '<!doctype html>…', type: 'text/html' } })
+ */
+export async function startStaticSite(files: Record<string, SiteFile>): Promise<StaticSite> {
+  const requests = new Map<string, number>()
+  const server: Server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
+    requests.set(pathname, (requests.get(pathname) ?? 0) + 1)
+    const file = files[pathname]
+    if (!file) {
+      res.writeHead(404).end()
+      return
+    }
+    // no-store: a second download must reach this server (and be counted), not the HTTP cache.
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    resetCounts: () => requests.clear(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
 }
 
 /**
@@ -232,7 +283,7 @@ export async function startProverSite(): Promise<ProverSite> {
   const zkey = readFileSync(transfer.zkey)
   const tampered = Uint8Array.from(zkey)
   tampered[tampered.length - 100]! ^= 1 // one bit near the end: same size, still a zkey, another hash
-  const files: Record<string, { body: () => Uint8Array | string; type: string }> = {
+  const files: Record<string, SiteFile> = {
     '/': { body: () => PAGE, type: 'text/html' },
     '/client.js': { body: () => client.outputFiles[0]!.contents, type: 'text/javascript' },
     '/web/prover.worker.js': { body: () => readFileSync(WORKER_BUNDLE), type: 'text/javascript' },
@@ -244,41 +295,21 @@ export async function startProverSite(): Promise<ProverSite> {
     '/snarkjs.min.js': { body: () => readFileSync(path.join(projectRoot, 'node_modules/snarkjs/build/snarkjs.min.js')), type: 'text/javascript' },
     '/snarkjs.worker.js': { body: () => STOCK_WORKER, type: 'text/javascript' },
   }
-  const requests = new Map<string, number>()
-  const server: Server = createServer((req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname
-    requests.set(pathname, (requests.get(pathname) ?? 0) + 1)
-    const file = files[pathname]
-    if (!file) {
-      res.writeHead(404).end()
-      return
-    }
-    // no-store: a second download must reach this server (and be counted), not the HTTP cache.
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body())
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const site = await startStaticSite(files)
   return {
-    url,
-    requests,
-    artifactDownloads: (prefix = '/artifacts/') => (requests.get(`${prefix}transfer.wasm`) ?? 0) + (requests.get(`${prefix}transfer.zkey`) ?? 0),
-    resetCounts: () => requests.clear(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    ...site,
+    artifactDownloads: (prefix = '/artifacts/') => (site.requests.get(`${prefix}transfer.wasm`) ?? 0) + (site.requests.get(`${prefix}transfer.zkey`) ?? 0),
   }
 }
 
 /**
- * A new page of `site` in `context`, its script ready.
+ * A new page of `site` in `context`, its script ready (it sets `data-ready` on the body).
  *
  * @example
  * const page = await openProverPage(context, site)
  * await zk(page, 'load', '/artifacts/')
  */
-export async function openProverPage(context: { newPage(): Promise<Page> }, site: ProverSite): Promise<Page> {
+export async function openProverPage(context: { newPage(): Promise<Page> }, site: { url: string }): Promise<Page> {
   const page = await context.newPage()
   await page.goto(site.url)
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 10_000 })
