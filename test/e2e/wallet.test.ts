@@ -101,7 +101,7 @@ describe('SDK wallet', () => {
     // instead of proving a double spend for the sequencer to refuse.
     expect(alice.notes()).toHaveLength(1)
     const [one, two] = await Promise.allSettled([alice.transfer({ to: alice.address, amount: 1n }), alice.transfer({ to: alice.address, amount: 1n })])
-    expect(one.status).toBe('fulfilled')
+    expect(one).toMatchObject({ status: 'fulfilled' }) // on failure, with its reason
     expect(two).toMatchObject({ status: 'rejected', reason: { code: 'INSUFFICIENT_BALANCE' } })
     expect(alice.balance()).toBe(0n) // the one note is being spent
   })

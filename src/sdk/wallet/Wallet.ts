@@ -33,7 +33,7 @@ import { appendBatches, type SyncedBatch, syncFromL1 } from '../../settlement/sy
 import { BATCH_LEAVES } from '../../crypto/batch.ts'
 import { type BatchEventWatch, createNodeClient, type NodeClient, watchBatchEvents } from '../nodeClient.ts'
 import { assertFeeAcceptable, type FeeQuote, fetchNodeFees, quoteFee } from './feeQuote.ts'
-import type { HistoryEntry, HistoryKind, StoredDeposit, StoredNote, WalletCheckpoint, WalletStore } from './storeTypes.ts'
+import type { DepositState, HistoryEntry, HistoryKind, StoredDeposit, StoredNote, WalletCheckpoint, WalletStore } from './storeTypes.ts'
 import type { WalletPlatform } from './platform.ts'
 
 export type WalletOptions = {
@@ -731,12 +731,19 @@ export class Wallet {
         else if (d.state === 'escrowed') this.store.updateDeposit(d.key, { lastError: ESCROW_GONE })
         continue
       }
-      if (d.state === 'submitted') {
+      // A deposit() of this wallet may have escrowed and submitted it during the awaits above:
+      // act only on the state this pass read (else a submitted deposit is posted again, refused as
+      // known, and set back to escrowed).
+      const unchanged = (state: DepositState) => !this.#depositing.has(d.key) && this.store.deposits().find((x) => x.key === d.key)?.state === state
+      let state = d.state
+      if (state === 'submitted') {
         const res = d.txId === null ? undefined : await this.#node.v1.transactions[':id'].$get({ param: { id: d.txId } }).catch(() => undefined)
         const body = res?.status === 200 ? await res.json().catch(() => undefined) : undefined
-        if (!res || (res.status !== 404 && body?.status !== 'rejected')) continue
+        if (!res || (res.status !== 404 && body?.status !== 'rejected') || !unchanged(state)) continue
         this.store.updateDeposit(d.key, { state: 'escrowed', lastError: body?.code ?? 'NOT_FOUND' })
+        state = 'escrowed'
       }
+      if (!unchanged(state)) continue
       // Close to its unlock block the node would refuse it (DEPOSIT_EXPIRING): reclaim it instead.
       if (head + RESUBMIT_MARGIN_BLOCKS >= escrow.unlockBlock) {
         this.store.updateDeposit(d.key, { state: 'escrowed', unlockBlock: escrow.unlockBlock })
