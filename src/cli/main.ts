@@ -65,6 +65,7 @@ program
   .option('--rate-limit-submit <n>', 'transaction submissions per client per minute (ZKPAY_RATE_LIMIT_SUBMIT)')
   .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
+  .option('--database-url <url>', 'postgres:// URL: keep the state in Postgres, shared by several processes (ZKPAY_DATABASE_URL)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
@@ -90,6 +91,7 @@ program
         rateLimitSubmit: opts.rateLimitSubmit,
         rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
+        databaseUrl: opts.databaseUrl,
         proverUrls: opts.proverUrls,
         proverTokenEnv: opts.proverTokenEnv,
         deployment: opts.deployment,
@@ -101,6 +103,12 @@ program
     const proverToken = process.env[config.proverTokenEnv]?.trim() || undefined
     const feeKey = process.env[config.feeKeyEnv]?.trim() || undefined
     const node = await runNode(config, key, { deployment, ...(proverToken === undefined ? {} : { proverToken }), ...(feeKey === undefined ? {} : { feeKey }) })
+    // A leader that lost its lease stops at once, mid-step: a standby may already be acting,
+    // and everything done so far is in the database for it (fail-stop; restart to stand by).
+    node.leadershipLost?.then((reason) => {
+      node.logger.fatal({ err: reason }, 'lost the sequencer leader lease: exiting')
+      process.exit(75)
+    })
     const signal = await untilSignal()
     node.logger.info({ signal }, 'stopping')
     await node.stop()

@@ -10,13 +10,22 @@ import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
-import { openNodeStore } from '../state/index.ts'
+import { type NodeStore, openNodeStore } from '../state/index.ts'
+import { acquireLeadership, type LeaderLease } from '../state/postgres/leaderLease.ts'
+import { openPgNodeStore } from '../state/postgres/openPgNodeStore.ts'
 import { type Deployment, readDeploymentFile } from './deploymentFile.ts'
 import { resolveFeePolicy } from './feePolicy.ts'
 import { connectL1 } from './l1.ts'
 import { serveHttp } from './serveHttp.ts'
 
-export type RunningNode = { url: string; sequencer: Sequencer; logger: Logger; stop(): Promise<void> }
+export type RunningNode = {
+  url: string
+  sequencer: Sequencer
+  logger: Logger
+  /** On Postgres: resolves when this process stops being sure it leads; it must then stop at once. */
+  leadershipLost: Promise<Error> | undefined
+  stop(): Promise<void>
+}
 
 /**
  * The node's settings: flags (`overrides`), then ZKPAY_* variables, then the deployment file
@@ -30,7 +39,8 @@ export function loadNodeSettings(overrides: ConfigOverrides<typeof nodeConfig>, 
 }
 
 /**
- * Wires an operator node from its config: the SQLite store in `dataDir`, the L1 clients, the
+ * Wires an operator node from its config: the SQLite store in `dataDir` (or the Postgres one at
+ * `databaseUrl`, once this process holds the sequencer's leader lease), the L1 clients, the
  * in-process prover or the remote ones (with `proverToken`, the value of the variable
  * `proverTokenEnv` names), the sequencer loop and the HTTP API. `zkpay node` and `zkpay devnet` call it.
  * Before any of that it checks the chain: the deployment file's chain id (WRONG_NETWORK), and
@@ -63,7 +73,7 @@ export async function runNode(
   const fees = await resolveFeePolicy(config.fees, { variable: config.feeKeyEnv, value: options.feeKey }, publicClient)
   if (fees) logger.info({ feeAddress: fees.address, prices: Object.fromEntries([...fees.prices].map(([a, p]) => [`0x${a.toString(16).padStart(40, '0')}`, p.amount.toString()])) }, 'fees: paid as shielded notes to the fee address')
   else logger.warn('no fees (ZKPAY_FEES is empty): anyone can make this node post batches at its expense')
-  const store = await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') })
+  const { store, lease } = await openStore(config, logger)
   if (config.proverUrls.length > 0 && options.proverToken === undefined) {
     logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
   }
@@ -103,10 +113,29 @@ export async function runNode(
     url,
     sequencer,
     logger,
+    leadershipLost: lease?.lost,
     async stop() {
       await sequencer.stop()
       await close()
+      await lease?.release()
       await store.close()
     },
+  }
+}
+
+/**
+ * The node's store. On Postgres several processes share it, and only the one holding the leader
+ * lease may run the sequencer: this waits, as a standby, until it does.
+ */
+async function openStore(config: NodeConfig, logger: Logger): Promise<{ store: NodeStore; lease?: LeaderLease }> {
+  if (config.databaseUrl === undefined) return { store: await openNodeStore({ path: path.join(config.dataDir, 'node.sqlite') }) }
+  const store = await openPgNodeStore({ url: config.databaseUrl, applicationName: 'zkpay-node' })
+  try {
+    const lease = await acquireLeadership(config.databaseUrl, { onStandby: () => logger.info('standby: another process leads the sequencer; taking over when it stops') })
+    logger.info('leader: this process runs the sequencer')
+    return { store, lease }
+  } catch (error) {
+    await store.close()
+    throw error
   }
 }

@@ -203,6 +203,16 @@ export const nodeConfig = {
     parser: z.string().min(1, { error: 'expected a directory path' }),
     default: '.zkpay/node',
   }),
+  databaseUrl: setting({
+    env: 'ZKPAY_DATABASE_URL',
+    description: "A postgres:// URL: the node keeps its state in that Postgres database (shared by every process of a multi-machine node) instead of SQLite in dataDir.",
+    parser: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/i, { error: 'expected a postgres:// or postgresql:// URL' })
+      .optional(),
+    // It holds the database password: logs and errors show its host only.
+    redact: (v) => (v ? redactUrl(v) : 'none (SQLite in dataDir)'),
+  }),
   proverUrls: setting({
     env: 'ZKPAY_PROVER_URLS',
     description: 'Comma-separated URLs of `zkpay prover` services to prove batches; empty proves in this process.',

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, min, ne } from 'drizzle-orm'
+import { and, asc, type SQL, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, min, ne } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { Hex32 } from '../crypto/field.ts'
 import { TRANSFER_OUTPUTS } from '../crypto/note.ts'
@@ -21,6 +21,7 @@ import type {
   SyncCursor,
 } from './NodeStore.ts'
 import { STORE_REJECTIONS } from './NodeStore.ts'
+import { admissionRow, batchColumns, blockHash, blockNumber, hashHex, nonNegativeInteger, positiveInteger, sealOrder, settlementRows } from './storeInputs.ts'
 import { fieldToHex, hexToField, toStoredBatch, toStoredLeaf, toStoredTransaction } from './rows.ts'
 import * as schema from './schema.ts'
 import { type BatchState, batches, type Hash, leaves, nullifiers, roots, syncCursors, transactions } from './schema.ts'
@@ -28,8 +29,6 @@ import { BATCH_TRANSITIONS, canTransition, TX_STATUS_OF_BATCH } from './transiti
 
 type Db = BetterSQLite3Database<typeof schema>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
-
-const HASH = /^0x[0-9a-fA-F]{64}$/
 
 /**
  * `NodeStore` over SQLite (better-sqlite3 + drizzle), in a file or `:memory:`. Open it with
@@ -60,22 +59,8 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async insertPendingTransaction(input: NewTransaction): Promise<InsertTransactionResult> {
-    if (typeof input.id !== 'string' || input.id.length === 0) throw new InvalidParameterError('id', 'expected a non-empty string')
-    const nullifierHex = input.nullifiers.map((n, i) => fieldToHex(n, `nullifiers[${i}]`))
-    if (new Set(nullifierHex).size !== nullifierHex.length) throw new InvalidParameterError('nullifiers', 'expected distinct nullifiers')
-    const row = {
-      id: input.id,
-      status: 'pending' as const,
-      payload: input.payload,
-      nullifiers: nullifierHex,
-      commitments: input.commitments.map((c, i) => fieldToHex(c, `commitments[${i}]`)),
-      extDataHash: fieldToHex(input.extDataHash, 'extDataHash'),
-      root: fieldToHex(input.root, 'root'),
-      createdAt: input.createdAt ?? this.#now(),
-      escrowKey: input.escrowKey === undefined ? null : hashHex(input.escrowKey, 'escrowKey'),
-      priority: input.priority ?? 0,
-    }
-    if (!Number.isSafeInteger(row.priority) || row.priority < 0) throw new InvalidParameterError('priority', 'expected a non-negative integer')
+    const row = admissionRow(input, this.#now)
+    const nullifierHex = row.nullifiers
 
     return this.#write((tx): InsertTransactionResult => {
       if (tx.select({ id: transactions.id }).from(transactions).where(eq(transactions.id, input.id)).get()) {
@@ -139,8 +124,8 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async listUnsettledTransactions(limit: number, afterSeq = 0): Promise<StoredTransaction[]> {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidParameterError('limit', 'expected a positive integer')
-    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new InvalidParameterError('afterSeq', 'expected a non-negative integer')
+    positiveInteger(limit, 'limit')
+    nonNegativeInteger(afterSeq, 'afterSeq')
     return this.#db
       .select()
       .from(transactions)
@@ -162,45 +147,29 @@ export class SqliteNodeStore implements NodeStore {
 
   async sealBatch(options: SealBatchOptions): Promise<{ batch: StoredBatch; transactions: StoredTransaction[] } | undefined> {
     const { maxTransactions, first = [], agedBefore } = options
-    if (!Number.isSafeInteger(maxTransactions) || maxTransactions < 1) throw new InvalidParameterError('maxTransactions', 'expected a positive integer')
+    positiveInteger(maxTransactions, 'maxTransactions')
     const patch = batchColumns(options)
     return this.#write((tx) => {
-      const firstPending =
-        first.length === 0
-          ? []
-          : tx
-              .select({ id: transactions.id })
-              .from(transactions)
-              .where(and(eq(transactions.status, 'pending'), inArray(transactions.id, [...first])))
-              .all()
-              .sort((x, y) => first.indexOf(x.id) - first.indexOf(y.id))
-              .slice(0, maxTransactions)
-      const chosen = new Set(firstPending.map((t) => t.id))
-      // Then whoever has waited too long, in admission order: ranking by fee alone would let a
-      // stream of slightly higher payers hold back a transaction that paid the price forever.
-      const aged = (
-        agedBefore === undefined
-          ? []
-          : tx
-              .select({ id: transactions.id })
-              .from(transactions)
-              .where(and(eq(transactions.status, 'pending'), lt(transactions.createdAt, agedBefore)))
-              .orderBy(asc(transactions.seq))
-              .limit(maxTransactions)
-              .all()
-      ).filter((t) => !chosen.has(t.id))
-      for (const t of aged) chosen.add(t.id)
-      // Fee per gas first (every transaction's gas is about the same, and prices are per
-      // asset), then age: a flood that pays the minimum waits behind those who pay more.
-      const best = tx
-        .select({ id: transactions.id })
-        .from(transactions)
-        .where(eq(transactions.status, 'pending'))
-        .orderBy(desc(transactions.priority), asc(transactions.seq))
-        .limit(maxTransactions)
-        .all()
-        .filter((t) => !chosen.has(t.id))
-      const pending = [...firstPending, ...aged, ...best].slice(0, maxTransactions)
+      const pendingIds = (where: SQL | undefined, order: SQL[]) =>
+        tx
+          .select({ id: transactions.id })
+          .from(transactions)
+          .where(and(eq(transactions.status, 'pending'), where))
+          .orderBy(...order)
+          .limit(first.length + maxTransactions)
+          .all()
+          .map((t) => t.id)
+      const pending = sealOrder(
+        first,
+        first.length === 0 ? [] : pendingIds(inArray(transactions.id, [...first]), []),
+        // Then whoever has waited too long, in admission order: ranking by fee alone would let a
+        // stream of slightly higher payers hold back a transaction that paid the price forever.
+        agedBefore === undefined ? [] : pendingIds(lt(transactions.createdAt, agedBefore), [asc(transactions.seq)]),
+        // Fee per gas first (every transaction's gas is about the same, and prices are per
+        // asset), then age: a flood that pays the minimum waits behind those who pay more.
+        pendingIds(undefined, [desc(transactions.priority), asc(transactions.seq)]),
+        maxTransactions,
+      )
       if (pending.length === 0) return undefined
       const now = this.#now()
       const batch = tx
@@ -208,7 +177,7 @@ export class SqliteNodeStore implements NodeStore {
         .values({ ...patch, state: 'sealed', attempts: 1, createdAt: now, updatedAt: now })
         .returning()
         .get()
-      const sealed = pending.map(({ id }, position) =>
+      const sealed = pending.map((id, position) =>
         tx
           .update(transactions)
           .set({ status: TX_STATUS_OF_BATCH.sealed, batchNumber: batch.number, position })
@@ -282,27 +251,8 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async recordSettledBatch(settled: SettledBatch): Promise<{ batchNumber: number; rejected: string[] }> {
+    const { columns, leaves: leafRows, spent, newRoot } = settlementRows(settled)
     const { startIndex, leafCount } = settled
-    if (!Number.isSafeInteger(startIndex) || startIndex < 0) throw new InvalidParameterError('startIndex', 'expected a non-negative integer')
-    if (!Number.isSafeInteger(leafCount) || leafCount < startIndex + settled.leaves.length) {
-      throw new InvalidParameterError('leafCount', 'expected an integer at least startIndex plus the number of leaves')
-    }
-    const columns = batchColumns({
-      oldRoot: settled.oldRoot,
-      newRoot: settled.newRoot,
-      startIndex,
-      l1TxHash: settled.l1TxHash,
-      l1Block: settled.l1Block,
-      l1BlockHash: settled.l1BlockHash,
-    })
-    const leafRows = settled.leaves.map((leaf, i) => ({
-      leafIndex: leaf.leafIndex ?? startIndex + i,
-      commitment: fieldToHex(leaf.commitment, `leaves[${i}].commitment`),
-      ciphertext: bytes(leaf.ciphertext, `leaves[${i}].ciphertext`),
-      epk: bytes(leaf.epk, `leaves[${i}].epk`),
-    }))
-    const spent = settled.nullifiers.map((n, i) => fieldToHex(n, `nullifiers[${i}]`))
-
     return this.#write((tx) => {
       const now = this.#now()
       let batchNumber: number
@@ -340,7 +290,6 @@ export class SqliteNodeStore implements NodeStore {
           .values(leafRows.map((l) => ({ ...l, batchNumber })))
           .run()
       }
-      const newRoot = fieldToHex(settled.newRoot, 'newRoot')
       if (tx.select().from(roots).where(eq(roots.root, newRoot)).get()) {
         throw new StoreError('STORE_CONFLICT', `Root ${newRoot} is already recorded: batch ${batchNumber} was recorded before.`)
       }
@@ -444,8 +393,8 @@ export class SqliteNodeStore implements NodeStore {
   }
 
   async listNotes(fromLeafIndex: number, limit: number): Promise<StoredLeaf[]> {
-    if (!Number.isSafeInteger(fromLeafIndex) || fromLeafIndex < 0) throw new InvalidParameterError('fromLeafIndex', 'expected a non-negative integer')
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidParameterError('limit', 'expected a positive integer')
+    nonNegativeInteger(fromLeafIndex, 'fromLeafIndex')
+    positiveInteger(limit, 'limit')
     const rows = this.#db.select().from(leaves).where(gte(leaves.leafIndex, fromLeafIndex)).orderBy(asc(leaves.leafIndex)).limit(limit).all()
     return rows.map(toStoredLeaf)
   }
@@ -471,17 +420,7 @@ export class SqliteNodeStore implements NodeStore {
   }
 }
 
-function blockNumber(block: bigint, parameter: string): number {
-  if (typeof block !== 'bigint' || block < 0n || block > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new InvalidParameterError(parameter, 'expected a non-negative bigint block number')
-  }
-  return Number(block)
-}
 
-function blockHash(hash: Hash | null, parameter: string): Hash | null {
-  if (hash !== null && !HASH.test(hash)) throw new InvalidParameterError(parameter, 'expected 0x followed by 64 hex digits')
-  return hash?.toLowerCase() as Hash | null
-}
 
 function getBatchIn(tx: Tx, number: number) {
   const batch = tx.select().from(batches).where(eq(batches.number, number)).get()
@@ -514,11 +453,6 @@ function escrowTaken(tx: Pick<Db, 'select'>, key: Hash | null): InsertTransactio
   return holder && { ok: false, code: 'DEPOSIT_PENDING', message: STORE_REJECTIONS.DEPOSIT_PENDING, holder: holder.id }
 }
 
-/** An L1 hash as stored: `0x` and 64 lowercase hex digits. */
-function hashHex(value: Hash, parameter: string): Hash {
-  if (typeof value !== 'string' || !HASH.test(value)) throw new InvalidParameterError(parameter, 'expected 0x followed by 64 hex digits')
-  return value.toLowerCase() as Hash
-}
 
 /**
  * Reserves `values` for transaction `id` and runs `write` (which creates or requeues the
@@ -626,29 +560,4 @@ function spendNullifiers(tx: Tx, spent: readonly Hex32[], batchNumber: number): 
   return rejected
 }
 
-function bytes(value: Uint8Array, parameter: string): Buffer {
-  if (!(value instanceof Uint8Array)) throw new InvalidParameterError(parameter, 'expected a Uint8Array')
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-}
 
-function batchColumns(patch: BatchPatch & { l1BlockHash?: Hash }) {
-  const columns: Partial<typeof batches.$inferInsert> = {}
-  if (patch.proof !== undefined) columns.proof = patch.proof
-  if (patch.oldRoot !== undefined) columns.oldRoot = fieldToHex(patch.oldRoot, 'oldRoot')
-  if (patch.newRoot !== undefined) columns.newRoot = fieldToHex(patch.newRoot, 'newRoot')
-  if (patch.startIndex !== undefined) {
-    if (!Number.isSafeInteger(patch.startIndex) || patch.startIndex < 0) throw new InvalidParameterError('startIndex', 'expected a non-negative integer')
-    columns.startIndex = patch.startIndex
-  }
-  if (patch.l1TxHash !== undefined) {
-    if (!HASH.test(patch.l1TxHash)) throw new InvalidParameterError('l1TxHash', 'expected 0x followed by 64 hex digits')
-    columns.l1TxHash = patch.l1TxHash.toLowerCase() as Hash
-  }
-  if (patch.l1Block !== undefined) {
-    if (!Number.isSafeInteger(patch.l1Block) || patch.l1Block < 0) throw new InvalidParameterError('l1Block', 'expected a non-negative integer')
-    columns.l1Block = patch.l1Block
-  }
-  if (patch.l1BlockHash !== undefined) columns.l1BlockHash = blockHash(patch.l1BlockHash, 'l1BlockHash')!
-  if (patch.error !== undefined) columns.error = patch.error
-  return columns
-}

@@ -27,8 +27,11 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 
 export type NodeProcess = { url: string; child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
 
-/** Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its API answers. */
-export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<NodeProcess> {
+/**
+ * Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its
+ * API answers, or once its log matches `options.logged` (a standby serves nothing until it leads).
+ */
+export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000, options: { logged?: RegExp } = {}): Promise<NodeProcess> {
   const port = env.ZKPAY_API_PORT ?? String(await freePort())
   const child = spawn(process.execPath, ['bin/zkpay.js', 'node'], {
     cwd: root,
@@ -43,6 +46,12 @@ export async function spawnNode(env: Record<string, string | undefined>, timeout
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (child.exitCode !== null) throw new Error(`zkpay node exited with ${child.exitCode}:\n${output}`)
+    if (options.logged?.test(output)) break
+    if (options.logged) {
+      if (Date.now() > deadline) throw new Error(`zkpay node did not log ${options.logged}:\n${output}`)
+      await new Promise((r) => setTimeout(r, 100))
+      continue
+    }
     try {
       if ((await fetch(`${url}/v1/status`)).ok) break
     } catch {

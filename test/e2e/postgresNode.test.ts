@@ -1,0 +1,103 @@
+import { toHex } from 'viem'
+import { mnemonicToAccount } from 'viem/accounts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ShieldedTransaction, terminateProver, toTransactionJson } from '../../src/circuits/index.ts'
+import { toHex32 } from '../../src/crypto/field.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { type NodeProcess, spawnNode, until } from '../helpers/nodeProcess.ts'
+import { startPostgres, type TestPostgres } from '../helpers/postgres.ts'
+import { Actor, DEV_MNEMONIC, type Devnet, escrowedDeposit, startDevnet } from '../helpers/rollup.ts'
+
+// `zkpay node` on Postgres: a leader and a standby sharing one database. The leader is killed
+// with -9 while it proves; the standby takes the lease, resumes from the database and L1, and
+// the batch settles once.
+
+let pg: TestPostgres
+let devnet: Devnet
+let env: Record<string, string>
+const nodes: NodeProcess[] = []
+let alice: Actor
+
+type Status = { root: string; leafCount: number; prover: { stage: string } }
+const get = async <T>(url: string, path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T
+const post = async (url: string, tx: ShieldedTransaction) => {
+  const res = await fetch(`${url}/v1/transactions`, { method: 'POST', body: JSON.stringify(toTransactionJson(tx)), headers: { 'content-type': 'application/json' } })
+  return { status: res.status, body: (await res.json()) as { id: string; code?: string } }
+}
+const settled = (node: NodeProcess, id: string) =>
+  until(
+    `transaction ${id} to settle`,
+    async () => {
+      const t = await get<{ status: string }>(node.url, `/v1/transactions/${id}`)
+      return ['settled', 'final'].includes(t.status) ? t.status : undefined
+    },
+    { context: () => node.output().slice(-3000), timeoutMs: 120_000 },
+  )
+async function expectNodeEqualsL1(node: NodeProcess, batches: bigint) {
+  const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
+  expect(l1.batchCount).toBe(batches)
+  const status = await get<Status>(node.url, '/v1/status')
+  expect({ root: status.root, leafCount: status.leafCount }).toEqual({ root: toHex32(l1.currentRoot), leafCount: Number(l1.nextLeafIndex) })
+}
+
+beforeAll(async () => {
+  await initCrypto()
+  alice = new Actor(1)
+  pg = await startPostgres()
+  devnet = await startDevnet()
+  env = {
+    ZKPAY_RPC_URL: devnet.anvil.rpcUrl,
+    ZKPAY_ROLLUP_ADDRESS: devnet.rollup,
+    ZKPAY_FROM_BLOCK: String(devnet.deployBlock),
+    ZKPAY_OPERATOR_KEY: toHex(mnemonicToAccount(DEV_MNEMONIC, { addressIndex: 0 }).getHdKey().privateKey!),
+    ZKPAY_DATABASE_URL: await pg.createDatabase(),
+    ZKPAY_BATCH_SIZE: '4',
+    ZKPAY_BATCH_MAX_AGE_MS: '200',
+  }
+}, 120_000)
+
+afterAll(async () => {
+  for (const node of nodes) await node.stop()
+  await devnet?.stop()
+  await pg?.stop()
+  await terminateProver()
+})
+
+describe('zkpay node on Postgres, leader and standby', () => {
+  it('behavior: one leader serves and settles; a second process on the same database waits as standby', async () => {
+    const leader = await spawnNode(env)
+    nodes.push(leader)
+    expect(leader.output()).toMatch(/leader: this process runs the sequencer/)
+    const standby = await spawnNode(env, 60_000, { logged: /standby: another process leads the sequencer/ })
+    nodes.push(standby)
+
+    const tx = await escrowedDeposit(devnet, alice, 100n)
+    const { status, body } = await post(leader.url, tx)
+    expect(status).toBe(202)
+    expect(await settled(leader, body.id)).toMatch(/settled|final/)
+    await expectNodeEqualsL1(leader, 1n)
+    // Still waiting: the lease is held, so the standby neither serves nor sequences.
+    expect(standby.output()).not.toMatch(/leader: this process runs the sequencer/)
+    expect(standby.child.exitCode).toBeNull()
+  })
+
+  it('security: the leader killed with -9 while proving: the standby takes over and the batch settles once', async () => {
+    const [leader, standby] = nodes as [NodeProcess, NodeProcess]
+    const tx = await escrowedDeposit(devnet, alice, 200n)
+    const { body } = await post(leader.url, tx)
+    await until('the leader to start proving', async () => ((await get<Status>(leader.url, '/v1/status')).prover.stage === 'proving' ? true : undefined), {
+      context: () => leader.output().slice(-3000),
+    })
+    await leader.kill9()
+    await until('the standby to take the lease', async () => (/leader: this process runs the sequencer/.test(standby.output()) ? true : undefined), {
+      timeoutMs: 30_000,
+      context: () => standby.output().slice(-3000),
+    })
+    await until('the new leader to serve', async () => ((await fetch(`${standby.url}/v1/status`)).ok ? true : undefined))
+    expect(await settled(standby, body.id)).toMatch(/settled|final/)
+    await expectNodeEqualsL1(standby, 2n)
+    // Submitted again to the new leader (a client's retry): known, not admitted twice.
+    expect((await post(standby.url, tx)).body.code).toBe('TRANSACTION_KNOWN')
+  })
+})
