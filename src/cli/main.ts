@@ -66,6 +66,7 @@ program
   .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--database-url <url>', 'postgres:// URL: keep the state in Postgres, shared by several processes (ZKPAY_DATABASE_URL)')
+  .option('--prover-job-queue', 'prove through the job queue in that database, for `zkpay prover --database-url` workers (ZKPAY_PROVER_JOB_QUEUE=1)')
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
@@ -92,6 +93,7 @@ program
         rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
         databaseUrl: opts.databaseUrl,
+        proverJobQueue: opts.proverJobQueue,
         proverUrls: opts.proverUrls,
         proverTokenEnv: opts.proverTokenEnv,
         deployment: opts.deployment,
@@ -132,16 +134,29 @@ program
 
 program
   .command('prover')
-  .description('run a batch prover service over HTTP (POST /v1/prove); nodes use it through ZKPAY_PROVER_URLS')
+  .description('prove batches: an HTTP service (POST /v1/prove; nodes use it through ZKPAY_PROVER_URLS), or with --database-url a worker on the node\'s job queue')
   .option('--listen <port>', 'TCP port to listen on (ZKPAY_PROVER_PORT)')
   .option('--host <host>', 'interface to bind, default 127.0.0.1; any other needs a token (ZKPAY_PROVER_HOST)')
   .option('--token-env <name>', 'NAME of the variable holding the token clients must send, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--queue <n>', 'witnesses held at once, the one being proven included (ZKPAY_PROVER_QUEUE)')
+  .option('--database-url <url>', 'postgres:// URL of the node\'s database: take batches from its job queue instead of serving HTTP (ZKPAY_DATABASE_URL)')
+  .option('--concurrency <n>', 'batches a queue worker proves at once, default 1 (ZKPAY_PROVER_CONCURRENCY)')
   .action(async (opts: Record<string, string | undefined>) => {
     const { loadConfig, proverConfig } = await import('../config/index.ts')
-    const { runProver } = await import('./runProver.ts')
-    const overrides = Object.fromEntries(Object.entries({ port: opts.listen, host: opts.host, tokenEnv: opts.tokenEnv, queue: opts.queue }).filter(([, v]) => v !== undefined))
+    const { runProver, runQueueProver } = await import('./runProver.ts')
+    const overrides = Object.fromEntries(
+      Object.entries({ port: opts.listen, host: opts.host, tokenEnv: opts.tokenEnv, queue: opts.queue, databaseUrl: opts.databaseUrl, concurrency: opts.concurrency }).filter(([, v]) => v !== undefined),
+    )
     const config = loadConfig(proverConfig, { overrides })
+    if (config.databaseUrl !== undefined) {
+      const { createLogger } = await import('../log/index.ts')
+      const logger = createLogger('prover')
+      const stop = await runQueueProver({ ...config, databaseUrl: config.databaseUrl }, logger)
+      logger.info({ concurrency: config.concurrency }, 'prover worker taking jobs from the queue')
+      await untilSignal()
+      await stop()
+      return
+    }
     const token = process.env[config.tokenEnv]?.trim() || undefined
     const server = await runProver(config, token)
     console.error(`prover listening on ${server.url}${token ? ` (clients must send the token in ${config.tokenEnv})` : ' (no token: loopback only)'}`)

@@ -4,10 +4,11 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { createApp } from '../api/index.ts'
 import { assertKeysAllowed, DEVNET_CHAIN_ID, keysInUse } from '../circuits/devKeys.ts'
 import { type ConfigOverrides, loadConfig, type NodeConfig, nodeConfig } from '../config/index.ts'
-import { WrongNetworkError } from '../errors/index.ts'
+import { ConfigError, WrongNetworkError } from '../errors/index.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
+import { createQueueProver, openJobQueue } from '../prover/jobQueue.ts'
 import { Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { type NodeStore, openNodeStore } from '../state/index.ts'
@@ -73,7 +74,14 @@ export async function runNode(
   const fees = await resolveFeePolicy(config.fees, { variable: config.feeKeyEnv, value: options.feeKey }, publicClient)
   if (fees) logger.info({ feeAddress: fees.address, prices: Object.fromEntries([...fees.prices].map(([a, p]) => [`0x${a.toString(16).padStart(40, '0')}`, p.amount.toString()])) }, 'fees: paid as shielded notes to the fee address')
   else logger.warn('no fees (ZKPAY_FEES is empty): anyone can make this node post batches at its expense')
+  if (config.proverJobQueue && config.databaseUrl === undefined) {
+    throw new ConfigError('ZKPAY_PROVER_JOB_QUEUE', 'The prover job queue lives in the Postgres database: set ZKPAY_DATABASE_URL (--database-url) too.')
+  }
   const { store, lease } = await openStore(config, logger)
+  const jobs =
+    config.proverJobQueue && config.databaseUrl !== undefined
+      ? await openJobQueue(config.databaseUrl, { applicationName: 'zkpay-node' })
+      : undefined
   if (config.proverUrls.length > 0 && options.proverToken === undefined) {
     logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
   }
@@ -82,8 +90,9 @@ export async function runNode(
     l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
     // Every batch proof is checked against its batch before it is used: remote provers are not
     // trusted, and a local one with the wrong proving key would otherwise post until refused.
-    prover:
-      config.proverUrls.length > 0
+    prover: jobs
+      ? createQueueProver(jobs, { jobTimeoutMs: config.proverJobTimeoutMs, attempts: config.proverJobAttempts, logger: logger.child({ module: 'prover' }) })
+      : config.proverUrls.length > 0
         ? createRemoteProver(config.proverUrls, { ...(options.proverToken === undefined ? {} : { token: options.proverToken }), logger: logger.child({ module: 'prover' }) })
         : verifiedProver(createLocalProver()),
     logger: logger.child({ module: 'sequencer' }),
@@ -117,6 +126,7 @@ export async function runNode(
     async stop() {
       await sequencer.stop()
       await close()
+      await jobs?.stop({ graceful: false, wait: true })
       await lease?.release()
       await store.close()
     },

@@ -2,7 +2,9 @@ import type { ProverConfig } from '../config/index.ts'
 import { isLoopback } from '../config/loopback.ts'
 import { initCrypto } from '../crypto/poseidon.ts'
 import { ConfigError } from '../errors/index.ts'
-import { createLocalProver, createProverApp } from '../prover/index.ts'
+import type { Logger } from '../log/index.ts'
+import { type BatchProver, createLocalProver, createProverApp } from '../prover/index.ts'
+import { openJobQueue, runQueueWorker } from '../prover/jobQueue.ts'
 import { type HttpServer, serveHttp } from './serveHttp.ts'
 
 /** Shorter tokens could be guessed over the network; 16 random characters cannot. */
@@ -18,6 +20,8 @@ const MIN_TOKEN_LENGTH = 16
  * const prover = await runProver(loadConfig(proverConfig, { overrides: { port: 8090 } }), process.env.ZKPAY_PROVER_TOKEN)
  */
 export async function runProver(config: ProverConfig, token: string | undefined): Promise<HttpServer> {
+  if (config.port === undefined) throw new ConfigError('ZKPAY_PROVER_PORT', 'Give the port to listen on (--listen or ZKPAY_PROVER_PORT), or --database-url to work from the job queue.')
+  const port = config.port
   if (token === undefined && !isLoopback(config.host)) {
     throw new ConfigError(
       config.tokenEnv,
@@ -30,9 +34,37 @@ export async function runProver(config: ProverConfig, token: string | undefined)
   await initCrypto()
   return serveHttp({
     fetch: createProverApp(createLocalProver(), { ...(token === undefined ? {} : { token }), maxQueue: config.queue }).fetch,
-    port: config.port,
+    port,
     hostname: config.host,
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     requestTimeoutMs: config.httpRequestTimeoutMs,
   })
+}
+
+/**
+ * `zkpay prover --database-url`: a worker that takes sealed batches off the node's job queue and
+ * proves them in this process. Any number run on any machines; one that dies mid-proof has its
+ * job retried elsewhere after the queue's timeout. Resolves to a function that stops it.
+ *
+ * @example
+ * const stop = await runQueueProver(loadConfig(proverConfig), logger)
+ */
+export async function runQueueProver(config: ProverConfig & { databaseUrl: string }, logger: Logger): Promise<() => Promise<void>> {
+  await initCrypto()
+  const boss = await openJobQueue(config.databaseUrl, { applicationName: 'zkpay-prover' })
+  const local = createLocalProver()
+  const prover: BatchProver = {
+    name: local.name,
+    async prove(witness) {
+      const proof = await local.prove(witness)
+      // Benchmarks only: stands for a slower machine, so the pipeline is what they measure.
+      if (config.benchDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.benchDelayMs))
+      return proof
+    },
+  }
+  const stopWorking = await runQueueWorker(boss, prover, { concurrency: config.concurrency, logger })
+  return async () => {
+    await stopWorking()
+    await boss.stop({ graceful: true, wait: true })
+  }
 }

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net'
 import { z } from 'zod'
 import { BATCH_TRANSFERS } from '../crypto/batch.ts'
+import { databaseUrl, jobTimeoutMs } from './databaseConfig.ts'
 import { redactUrl } from './display.ts'
 import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
 import { proverTokenEnv } from './proverConfig.ts'
-import { type ConfigSchema, integer, listenAddress, setting, variableName } from './setting.ts'
+import { type ConfigSchema, flag, integer, listenAddress, setting, variableName } from './setting.ts'
 
 /**
  * pino's levels, plus `silent`.
@@ -35,7 +36,7 @@ export const insecureDevKeys = setting({
   env: 'ZKPAY_INSECURE_DEV_KEYS',
   description:
     "Allows the dev verifying keys on a chain other than the local devnet (31337). They come from zkpay's public dev setup: anyone can forge proofs for them and take every deposit. Only for throwaway test chains; 1 or true to allow.",
-  parser: z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')], { error: 'expected 1, true, 0 or false' }),
+  parser: flag,
   default: false,
 })
 /** One price of ZKPAY_FEES: `ETH=0.001` or `0x…=12.5`, the amount in the asset's units. */
@@ -203,15 +204,19 @@ export const nodeConfig = {
     parser: z.string().min(1, { error: 'expected a directory path' }),
     default: '.zkpay/node',
   }),
-  databaseUrl: setting({
-    env: 'ZKPAY_DATABASE_URL',
-    description: "A postgres:// URL: the node keeps its state in that Postgres database (shared by every process of a multi-machine node) instead of SQLite in dataDir.",
-    parser: z
-      .string()
-      .regex(/^postgres(ql)?:\/\/\S+$/i, { error: 'expected a postgres:// or postgresql:// URL' })
-      .optional(),
-    // It holds the database password: logs and errors show its host only.
-    redact: (v) => (v ? redactUrl(v) : 'none (SQLite in dataDir)'),
+  databaseUrl,
+  proverJobQueue: setting({
+    env: 'ZKPAY_PROVER_JOB_QUEUE',
+    description: 'Prove batches through the job queue in the Postgres database (needs databaseUrl): `zkpay prover --database-url` workers on any machine take them. 1 or true to use it.',
+    parser: flag,
+    default: false,
+  }),
+  proverJobTimeoutMs: jobTimeoutMs,
+  proverJobAttempts: setting({
+    env: 'ZKPAY_PROVER_JOB_ATTEMPTS',
+    description: 'Tries per batch on the job queue; after the last one fails, the batch fails and its transactions are sealed again.',
+    parser: integer(1, 100, 'expected an integer from 1 to 100'),
+    default: 3,
   }),
   proverUrls: setting({
     env: 'ZKPAY_PROVER_URLS',

@@ -1,3 +1,4 @@
+import { databaseUrl } from './databaseConfig.ts'
 import { httpServerConfig } from './httpServerConfig.ts'
 import type { Config } from './loadConfig.ts'
 import { type ConfigSchema, integer, listenAddress, setting, variableName } from './setting.ts'
@@ -17,7 +18,8 @@ export const proverTokenEnv = setting({
 
 /**
  * `zkpay prover`'s settings: where it listens, the token its clients must send, how many batch
- * witnesses it holds at once, and the HTTP timeouts.
+ * witnesses it holds at once, and the HTTP timeouts; or, with `databaseUrl`, the job queue it
+ * works from instead, and how many batches at once.
  *
  * @example
  * const config = loadConfig(proverConfig, { overrides: { port: 8090 } })
@@ -26,7 +28,7 @@ export const proverConfig = {
   port: setting({
     env: 'ZKPAY_PROVER_PORT',
     description: 'The TCP port the prover service listens on (`zkpay prover --listen`); 0 picks a free port.',
-    parser: integer(0, 65_535, 'expected a port number from 0 to 65535'),
+    parser: integer(0, 65_535, 'expected a port number from 0 to 65535').optional(),
   }),
   host: setting({
     env: 'ZKPAY_PROVER_HOST',
@@ -42,6 +44,19 @@ export const proverConfig = {
     default: 4,
   }),
   ...httpServerConfig,
+  databaseUrl,
+  concurrency: setting({
+    env: 'ZKPAY_PROVER_CONCURRENCY',
+    description: 'Batches a queue worker (`--database-url`) proves at once; one uses every core it is given.',
+    parser: integer(1, 64, 'expected an integer from 1 to 64'),
+    default: 1,
+  }),
+  benchDelayMs: setting({
+    env: 'ZKPAY_PROVER_BENCH_DELAY_MS',
+    description: 'Benchmarks only: a queue worker waits this long after each proof, so that a benchmark measures the pipeline rather than the cores.',
+    parser: integer(0, 600_000, 'expected milliseconds from 0 to 600000'),
+    default: 0,
+  }),
 } satisfies ConfigSchema
 
 export type ProverConfig = Config<typeof proverConfig>

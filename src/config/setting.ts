@@ -54,6 +54,9 @@ export function setting<P extends z.ZodType>(declaration: Setting<P>): Setting<P
  * An integer setting from `min` to `max`, read from a string; `error` is the one message an
  * operator sees for any failing check, so it states the rule.
  */
+/** A yes/no setting: 1, true, 0 or false (or a boolean, from code). */
+export const flag = z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')], { error: 'expected 1, true, 0 or false' })
+
 export const integer = (min: number, max: number, error: string) => z.coerce.number({ error }).int().min(min).max(max)
 
 /**

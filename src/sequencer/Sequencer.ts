@@ -4,7 +4,7 @@ import { type Hash, hexToBytes } from 'viem'
 import { z } from 'zod'
 import { buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import { BaseError, ProverError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
@@ -379,7 +379,15 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
       const witness = buildBatchWitness(this.tree, transactions.flatMap((t) => t.commitments))
       const started = Date.now()
-      const proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
+      let proof: Proof
+      try {
+        proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
+      } catch (error) {
+        // The queue gave up on it after its bounded attempts: the batch fails and its
+        // transactions are sealed again. Any other failure (no prover answering) is retried.
+        if (error instanceof ProverError && error.code === 'PROVER_JOB_FAILED') return this.#release(batch, error.shortMessage)
+        throw error
+      }
       logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
       batch = await store.setBatchState(batch.number, 'proven', {
         proof: proofCodec.encode(proof),

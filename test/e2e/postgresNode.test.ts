@@ -5,7 +5,7 @@ import { type ShieldedTransaction, terminateProver, toTransactionJson } from '..
 import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
-import { type NodeProcess, spawnNode, until } from '../helpers/nodeProcess.ts'
+import { type NodeProcess, spawnNode, spawnProverWorker, until, type ZkpayProcess } from '../helpers/nodeProcess.ts'
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts'
 import { Actor, DEV_MNEMONIC, type Devnet, escrowedDeposit, startDevnet } from '../helpers/rollup.ts'
 
@@ -17,6 +17,7 @@ let pg: TestPostgres
 let devnet: Devnet
 let env: Record<string, string>
 const nodes: NodeProcess[] = []
+const workers: ZkpayProcess[] = []
 let alice: Actor
 
 type Status = { root: string; leafCount: number; prover: { stage: string } }
@@ -59,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const node of nodes) await node.stop()
+  for (const worker of workers) await worker.stop()
   await devnet?.stop()
   await pg?.stop()
   await terminateProver()
@@ -99,5 +101,23 @@ describe('zkpay node on Postgres, leader and standby', () => {
     await expectNodeEqualsL1(standby, 2n)
     // Submitted again to the new leader (a client's retry): known, not admitted twice.
     expect((await post(standby.url, tx)).body.code).toBe('TRANSACTION_KNOWN')
+  })
+
+  it('security: a prover worker killed with -9 mid-proof: its job times out, another worker proves it, the batch settles once', async () => {
+    // The leader now proves through the job queue in the same database.
+    await nodes.pop()!.stop()
+    const node = await spawnNode({ ...env, ZKPAY_PROVER_JOB_QUEUE: '1', ZKPAY_PROVER_JOB_TIMEOUT_MS: '6000' })
+    nodes.push(node)
+    const first = await spawnProverWorker(env.ZKPAY_DATABASE_URL!)
+    workers.push(first)
+    const tx = await escrowedDeposit(devnet, alice, 300n)
+    const { body } = await post(node.url, tx)
+    await until('the worker to take the job', async () => (/proving job taken/.test(first.output()) ? true : undefined), { context: () => node.output().slice(-3000) })
+    await first.kill9()
+    const second = await spawnProverWorker(env.ZKPAY_DATABASE_URL!)
+    workers.push(second)
+    expect(await settled(node, body.id)).toMatch(/settled|final/)
+    expect(second.output()).toMatch(/proving job done/)
+    await expectNodeEqualsL1(node, 3n)
   })
 })

@@ -14,54 +14,35 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-/** Polls `probe` until it returns a value; `context` adds to the timeout message (e.g. a node's log). */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, options: { timeoutMs?: number; context?: () => string } = {}): Promise<T> {
+/**
+ * Polls `probe` until it returns a value; `context` adds to the timeout message (e.g. a node's
+ * log). A probe that throws counts as "not yet", unless `rethrow`: then its error is final.
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, options: { timeoutMs?: number; context?: () => string; rethrow?: boolean } = {}): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000)
   for (;;) {
-    const value = await probe().catch(() => undefined)
+    const value = await probe().catch((error: unknown) => {
+      if (options.rethrow && !(error instanceof TypeError)) throw error
+      return undefined
+    })
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${options.context ? `:\n${options.context()}` : ''}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
 
-export type NodeProcess = { url: string; child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
+/** A `zkpay` child process: its log so far, and two ways to end it. */
+export type ZkpayProcess = { child: ChildProcess; output: () => string; kill9(): Promise<void>; stop(): Promise<void> }
+export type NodeProcess = ZkpayProcess & { url: string }
 
-/**
- * Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its
- * API answers, or once its log matches `options.logged` (a standby serves nothing until it leads).
- */
-export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000, options: { logged?: RegExp } = {}): Promise<NodeProcess> {
-  const port = env.ZKPAY_API_PORT ?? String(await freePort())
-  const child = spawn(process.execPath, ['bin/zkpay.js', 'node'], {
-    cwd: root,
-    env: { ...process.env, ZKPAY_LOG_LEVEL: 'info', ...env, ZKPAY_API_PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+/** Starts `zkpay <args>` with `env` added to this process's (undefined unsets a variable). */
+function spawnZkpay(args: string[], env: Record<string, string | undefined>): ZkpayProcess {
+  const child = spawn(process.execPath, ['bin/zkpay.js', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (d) => (output += d))
   child.stderr!.on('data', (d) => (output += d))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`zkpay node exited with ${child.exitCode}:\n${output}`)
-    if (options.logged?.test(output)) break
-    if (options.logged) {
-      if (Date.now() > deadline) throw new Error(`zkpay node did not log ${options.logged}:\n${output}`)
-      await new Promise((r) => setTimeout(r, 100))
-      continue
-    }
-    try {
-      if ((await fetch(`${url}/v1/status`)).ok) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`zkpay node did not answer:\n${output}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
   return {
-    url,
     child,
     output: () => output,
     async kill9() {
@@ -73,4 +54,37 @@ export async function spawnNode(env: Record<string, string | undefined>, timeout
       await exited
     },
   }
+}
+
+/**
+ * Starts `zkpay node` with `env` (ZKPAY_* settings; undefined unsets one) and resolves once its
+ * API answers, or once its log matches `options.logged` (a standby serves nothing until it leads).
+ */
+export async function spawnNode(env: Record<string, string | undefined>, timeoutMs = 60_000, options: { logged?: RegExp } = {}): Promise<NodeProcess> {
+  const port = env.ZKPAY_API_PORT ?? String(await freePort())
+  const node = { ...spawnZkpay(['node'], { ZKPAY_LOG_LEVEL: 'info', ...env, ZKPAY_API_PORT: port }), url: `http://127.0.0.1:${port}` }
+  await until(
+    options.logged ? `zkpay node to log ${options.logged}` : 'zkpay node to answer',
+    async () => {
+      if (node.child.exitCode !== null) throw new Error(`zkpay node exited with ${node.child.exitCode}:\n${node.output()}`)
+      if (options.logged) return options.logged.test(node.output()) ? true : undefined
+      return (await fetch(`${node.url}/v1/status`)).ok ? true : undefined
+    },
+    { timeoutMs, context: node.output, rethrow: true },
+  )
+  return node
+}
+
+/** Starts `zkpay prover --database-url` (a job queue worker) and resolves once it takes jobs. */
+export async function spawnProverWorker(databaseUrl: string, env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<ZkpayProcess> {
+  const worker = spawnZkpay(['prover', '--database-url', databaseUrl], env)
+  await until(
+    'the prover worker to start',
+    async () => {
+      if (worker.child.exitCode !== null) throw new Error(`zkpay prover exited with ${worker.child.exitCode}:\n${worker.output()}`)
+      return /taking jobs from the queue/.test(worker.output()) ? true : undefined
+    },
+    { timeoutMs, context: worker.output, rethrow: true },
+  )
+  return worker
 }
