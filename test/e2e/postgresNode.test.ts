@@ -120,4 +120,32 @@ describe('zkpay node on Postgres, leader and standby', () => {
     expect(second.output()).toMatch(/proving job done/)
     await expectNodeEqualsL1(node, 3n)
   })
+
+  it('behavior: a batch whose job fails every attempt fails, and its transactions are sealed again and settle', async () => {
+    for (const worker of workers.splice(0)) await worker.stop()
+    await nodes.pop()!.stop()
+    // One attempt of 3 s, and a worker that holds every job for 20 s past its proof.
+    const node = await spawnNode({ ...env, ZKPAY_PROVER_JOB_QUEUE: '1', ZKPAY_PROVER_JOB_TIMEOUT_MS: '3000', ZKPAY_PROVER_JOB_ATTEMPTS: '1' })
+    nodes.push(node)
+    const slow = await spawnProverWorker(env.ZKPAY_DATABASE_URL!, { ZKPAY_PROVER_BENCH_DELAY_MS: '20000' })
+    workers.push(slow)
+    const tx = await escrowedDeposit(devnet, alice, 400n)
+    const { body } = await post(node.url, tx)
+    const first = await until('the transaction to be batched', async () => (await get<{ batchNumber: number | null }>(node.url, `/v1/transactions/${body.id}`)).batchNumber ?? undefined)
+    const failed = await until(
+      'the batch to fail',
+      async () => {
+        const batch = await get<{ state: string; error: string | null }>(node.url, `/v1/batches/${first}`)
+        return batch.state === 'failed' ? batch : undefined
+      },
+      { context: () => node.output().slice(-3000) },
+    )
+    expect(failed.error).toMatch(/failed after 1 attempt/)
+    // A worker that answers in time: the transaction, back in the mempool, goes in a new batch.
+    await slow.kill9()
+    workers.push(await spawnProverWorker(env.ZKPAY_DATABASE_URL!))
+    expect(await settled(node, body.id)).toMatch(/settled|final/)
+    expect((await get<{ batchNumber: number }>(node.url, `/v1/transactions/${body.id}`)).batchNumber).toBeGreaterThan(first)
+    await expectNodeEqualsL1(node, 4n)
+  })
 })
