@@ -4,7 +4,7 @@ import { type Hash, hexToBytes } from 'viem'
 import { z } from 'zod'
 import { buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import { ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
@@ -13,6 +13,7 @@ import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
 import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
+import { toL1Error } from '../settlement/toL1Error.ts'
 import { BATCH_LEAVES } from '../crypto/batch.ts'
 import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
@@ -89,11 +90,12 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #running: Promise<void> | undefined
   #stopped = false
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
-  #l1: { ok: boolean; error?: string; code?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
+  /** the last L1 sync: on failure a stable code and one sentence (never viem's multi-line message: it is logged) */
+  #l1: { ok: boolean; code?: string; message?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
   readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; complete: boolean; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
-  #submitError: { message: string; at: Date } | undefined
+  #submitError: { code: string; message: string; at: Date } | undefined
   readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n, reorgs: 0 }
 
   private constructor(options: SequencerOptions) {
@@ -457,7 +459,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     // Not the contract's verdict (RPC down, gas, nonce): the batch stays posted-or-not; the next
     // step asks L1 which.
     logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
-    this.#submitError = { message: error instanceof BaseError ? error.shortMessage : String(error), at: new Date() }
+    const failure = toL1Error(error)
+    this.#submitError = { code: failure.code, message: failure.shortMessage, at: new Date() }
   }
 
   /**
@@ -575,10 +578,11 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       if (error instanceof ReorgTooDeepError) {
         if (!this.#halted) logger.error({ err: error, block: error.block }, 'L1 reorg orphaned a final batch: the node stops following L1 and posting')
         this.#halted = error
-        this.#l1 = { ok: false, code: error.code, error: error.shortMessage, checkedAt: new Date() }
+        this.#l1 = { ok: false, code: error.code, message: error.shortMessage, checkedAt: new Date() }
         return false
       }
-      this.#l1 = { ok: false, error: error instanceof BaseError ? error.shortMessage : String(error), checkedAt: new Date() }
+      const failure = toL1Error(error)
+      this.#l1 = { ok: false, code: failure.code, message: failure.shortMessage, checkedAt: new Date() }
       logger.error({ err: error }, 'L1 sync failed')
       return true
     }
