@@ -32,14 +32,15 @@ export class StateCorruptError extends BaseError {
 
 /**
  * A database refused an operation: an unknown record, a state that forbids it, a database that
- * does not open, a browser wallet's database open in another tab (`STORE_LOCKED`), or
- * (`STORE_WRITE_FAILED`) a wallet store that could not save a write and so stopped writing.
+ * does not open, a browser wallet's database open in another tab (`STORE_LOCKED`),
+ * (`STORE_WRITE_FAILED`) a wallet store that could not save a write and so stopped writing, or
+ * (`STORE_UNAVAILABLE`) a node's database that does not answer a query.
  */
 export class StoreError extends BaseError {
   override name = 'StoreError' as const
 
   constructor(
-    code: 'STORE_NOT_FOUND' | 'STORE_CONFLICT' | 'STORE_OPEN_FAILED' | 'STORE_LOCKED' | 'STORE_WRITE_FAILED',
+    code: 'STORE_NOT_FOUND' | 'STORE_CONFLICT' | 'STORE_OPEN_FAILED' | 'STORE_LOCKED' | 'STORE_WRITE_FAILED' | 'STORE_UNAVAILABLE',
     shortMessage: string,
     options: { details?: string; cause?: unknown } = {},
   ) {
