@@ -74,38 +74,8 @@ export function createApp(options: AppOptions): Hono {
       await next()
     })
     .route('/', nodeApi({ sequencer, eventStreams: options.eventStreams ?? DEFAULT_EVENT_STREAMS, eventBuffer: options.eventBuffer ?? 1_000 }))
-    .get('/metrics', async (c) => {
-      const s = await sequencer.status()
-      const m = sequencer.metrics
-      const lines = [
-        '# HELP zkpay_transactions_admitted_total Transactions admitted to the mempool.',
-        '# TYPE zkpay_transactions_admitted_total counter',
-        `zkpay_transactions_admitted_total ${m.admitted}`,
-        '# HELP zkpay_transactions_rejected_total Transactions turned away at admission, by code.',
-        '# TYPE zkpay_transactions_rejected_total counter',
-        ...[...m.rejected].map(([code, n]) => `zkpay_transactions_rejected_total{code="${code}"} ${n}`),
-        '# HELP zkpay_transactions_settled_total Transactions settled on L1 (any submitter).',
-        '# TYPE zkpay_transactions_settled_total counter',
-        `zkpay_transactions_settled_total ${m.transactionsSettled}`,
-        '# HELP zkpay_batches_settled_total Batches settled on L1 (any submitter).',
-        '# TYPE zkpay_batches_settled_total counter',
-        `zkpay_batches_settled_total ${m.batchesSettled}`,
-        '# HELP zkpay_l1_gas_used_total Gas used by this node’s batch submissions.',
-        '# TYPE zkpay_l1_gas_used_total counter',
-        `zkpay_l1_gas_used_total ${m.gasUsed}`,
-        '# HELP zkpay_mempool_pending Transactions waiting for a batch.',
-        '# TYPE zkpay_mempool_pending gauge',
-        `zkpay_mempool_pending ${s.queue.pending}`,
-        '# HELP zkpay_tree_leaves Leaves in the note tree.',
-        '# TYPE zkpay_tree_leaves gauge',
-        `zkpay_tree_leaves ${s.leafCount}`,
-        '# HELP zkpay_l1_healthy Whether the last L1 sync succeeded.',
-        '# TYPE zkpay_l1_healthy gauge',
-        `zkpay_l1_healthy ${s.l1.ok ? 1 : 0}`,
-        '',
-      ]
-      return c.text(lines.join('\n'), 200, { 'content-type': 'text/plain; version=0.0.4' })
-    })
+    // Prometheus text, from the node's own registry; a scrape answers while L1 or the database is down.
+    .get('/metrics', async (c) => c.text(await sequencer.metrics.scrape(), 200, { 'content-type': sequencer.metrics.contentType }))
     // Readiness: load balancers send no traffic while it is 503. Limited like /v1/status: each
     // answer may cost a query, an RPC call and a prover probe (shared for a second).
     .get('/readyz', async (c) => {

@@ -65,6 +65,7 @@ program
   .option('--rate-limit-submit <n>', 'transaction submissions per client per minute (ZKPAY_RATE_LIMIT_SUBMIT)')
   .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
+  .option('--replica-id <id>', "this process's name in its metrics, default <hostname>-<pid> (ZKPAY_REPLICA_ID)")
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
@@ -90,6 +91,7 @@ program
         rateLimitSubmit: opts.rateLimitSubmit,
         rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
+        replicaId: opts.replicaId,
         proverUrls: opts.proverUrls,
         proverTokenEnv: opts.proverTokenEnv,
         deployment: opts.deployment,

@@ -190,6 +190,15 @@ export const nodeConfig = {
     parser: perMinute,
     default: DEFAULT_RATE_LIMITS.read,
   }),
+  replicaId: setting({
+    env: 'ZKPAY_REPLICA_ID',
+    description:
+      "This process's name in its metrics (the `replica` label of every series), so that replicas sharing a database can be told apart; default <hostname>-<pid>. Letters, digits and . _ : - (at most 64). /metrics may be public: a hostname you would not publish should not be the name.",
+    parser: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { error: 'expected 1 to 64 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit' })
+      .optional(),
+  }),
   eventStreams: setting({
     env: 'ZKPAY_EVENT_STREAMS',
     description: 'The most /v1/events connections the API keeps open at once; one more is answered 503 TOO_MANY_STREAMS.',

@@ -16,6 +16,8 @@ import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL
 import { toL1Error } from '../settlement/toL1Error.ts'
 import { BATCH_LEAVES } from '../crypto/batch.ts'
 import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import { L1_CURSOR } from './l1Cursor.ts'
+import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { type FeePolicy, publicFees } from './fees.ts'
@@ -47,6 +49,11 @@ export type SequencerOptions = {
    * payers, oldest first (default 60 s): fee priority never starves whoever pays the price
    */
   maxPriorityWaitMs?: number
+  /**
+   * Where it records what it does, and what `/metrics` scrapes (default: metrics of its own on a
+   * registry of their own, replica `<hostname>-<pid>`). It records through `SequencerMetrics` only.
+   */
+  metrics?: NodeMetrics
 }
 
 /**
@@ -62,7 +69,7 @@ export type SequencerEvent =
 /** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
 export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
 
-const CURSOR = 'l1'
+const CURSOR = L1_CURSOR
 
 /**
  * The operator node's core: admits transactions, seals them into batches, has each batch
@@ -96,11 +103,13 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; complete: boolean; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
   #submitError: { code: string; message: string; at: Date } | undefined
-  readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n, reorgs: 0 }
+  /** what `/metrics` scrapes; the loop records into it through `SequencerMetrics` */
+  readonly metrics: NodeMetrics
 
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
+    this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger })
     this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
   }
 
@@ -121,14 +130,22 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
   async submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
+    const started = performance.now()
+    const verdict = await this.#admit(tx)
+    const seconds = (performance.now() - started) / 1000
+    if (verdict.ok) this.metrics.transactionAdmitted(seconds)
+    else this.metrics.transactionRejected(verdict.code, seconds)
+    return verdict
+  }
+
+  async #admit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
     const checked = await this.check(tx)
-    if (!checked.ok) return this.#rejected(checked)
+    if (!checked.ok) return checked
     const { id, canonical, priority, again } = checked
     // One the node turned away before (a deposit submitted before its escrow landed, a root it
     // had not read yet) is checked anew and, if it passes now, admitted again under its id.
     const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx, canonical), priority })
-    if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
-    this.metrics.admitted++
+    if (!inserted.ok) return { ok: false, code: inserted.code, message: inserted.message }
     this.#emit({ type: 'transaction', id, status: 'pending' })
     this.#schedule(0)
     return { ok: true, id, status: 'pending' }
@@ -354,7 +371,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       result = await admit()
     }
     if (result.ok) {
-      this.metrics.admitted++
+      this.metrics.transactionAdmitted()
       this.#emit({ type: 'transaction', id, status: 'pending' })
     }
     return result.ok
@@ -382,6 +399,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       const witness = buildBatchWitness(this.tree, transactions.flatMap((t) => t.commitments))
       const started = Date.now()
       const proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
+      this.metrics.batchProven((Date.now() - started) / 1000)
       logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
       batch = await store.setBatchState(batch.number, 'proven', {
         proof: proofCodec.encode(proof),
@@ -395,6 +413,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     if (state === 'proven') {
       // Recorded before sending: a crash after the send finds `submitted` and asks L1.
       batch = await store.setBatchState(batch.number, 'submitted')
+      this.metrics.batchSubmitted(batch.number)
       this.#emit({ type: 'batch', number: batch.number, state: 'submitted' })
       await this.#post(batch, transactions)
       return
@@ -422,7 +441,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
           this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
         },
       })
-      this.metrics.gasUsed += gasUsed
+      this.metrics.batchMined(gasUsed)
       this.#submitError = undefined
       logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
       await this.#syncL1()
@@ -514,6 +533,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   async #release(batch: StoredBatch, reason: string): Promise<void> {
     const released = await this.options.store.releaseBatch(batch.number, reason)
+    this.metrics.batchReleased(batch.number)
     this.#emit({ type: 'batch', number: batch.number, state: 'failed', error: reason })
     for (const t of released) this.#emit({ type: 'transaction', id: t.id, status: 'pending' })
   }
@@ -573,16 +593,19 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         }
       }
       this.#l1 = { ok: true, block: head.block, checkedAt: new Date(), ...(this.#lastReorg ? { lastReorg: this.#lastReorg } : {}) }
+      this.metrics.l1Synced(true)
       return true
     } catch (error) {
       if (error instanceof ReorgTooDeepError) {
         if (!this.#halted) logger.error({ err: error, block: error.block }, 'L1 reorg orphaned a final batch: the node stops following L1 and posting')
         this.#halted = error
         this.#l1 = { ok: false, code: error.code, message: error.shortMessage, checkedAt: new Date() }
+        this.metrics.l1Synced(false)
         return false
       }
       const failure = toL1Error(error)
       this.#l1 = { ok: false, code: failure.code, message: failure.shortMessage, checkedAt: new Date() }
+      this.metrics.l1Synced(false)
       logger.error({ err: error }, 'L1 sync failed')
       return true
     }
@@ -629,7 +652,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.#inclusion.requests.clear()
     this.#inclusion.fromBlock = this.options.fromBlock
     this.#inclusion.checkedAt = undefined
-    this.metrics.reorgs++
+    this.metrics.reorg()
     this.#lastReorg = { at: new Date(), fromBlock: Number(fromBlock), toBlock: Number(toBlock), reverted: reverted.map((b) => b.number), removed }
     logger.warn({ fromBlock, toBlock, reverted: this.#lastReorg.reverted, removed }, 'L1 reorg: rolled back the batches of the orphaned blocks')
     for (const b of reverted) {
@@ -656,8 +679,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       l1Block: Number(b.blockNumber),
       l1BlockHash: b.blockHash,
     })
-    this.metrics.batchesSettled++
-    this.metrics.transactionsSettled += b.transactions.length
+    this.metrics.batchSettled(batchNumber, b.transactions.length)
     this.options.logger.info({ batch: batchNumber, ours: Boolean(ours), transactions: b.transactions.length, l1Block: Number(b.blockNumber) }, 'batch settled on L1')
     this.#emit({
       type: 'batch',
@@ -697,11 +719,6 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async #rejectStored(id: string, rejection: Rejection): Promise<void> {
     await this.options.store.rejectTransaction(id, { code: rejection.code, message: rejection.message })
     this.#emit({ type: 'transaction', id, status: 'rejected', code: rejection.code, message: rejection.message })
-  }
-
-  #rejected(rejection: Rejection): Rejection {
-    this.metrics.rejected.set(rejection.code, (this.metrics.rejected.get(rejection.code) ?? 0) + 1)
-    return rejection
   }
 
   #emit(event: SequencerEvent): void {

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createApp, createReadiness, nodeReadinessChecks, type ReadinessCheck } from '../../src/api/index.ts'
 import { errorSchema, livenessSchema, mempoolPageSchema, notesPageSchema, readinessSchema, statusSchema } from '../../src/api/schemas.ts'
-import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { StoreError } from '../../src/errors/index.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { createLocalProver, createRemoteProver } from '../../src/prover/index.ts'
 import { openNodeStore } from '../../src/state/index.ts'
-import { startOfflineSequencer } from '../helpers/node.ts'
+import { useOfflineSequencer } from '../helpers/node.ts'
 import { freePort } from '../helpers/nodeProcess.ts'
 
 // What an operator's probes see on a real node (SQLite store, sequencer, local prover) whose L1
@@ -14,23 +13,16 @@ import { freePort } from '../helpers/nodeProcess.ts'
 // /v1/status still answers for wallets, with the L1 part marked down in one sentence.
 
 const TOKEN = 'sk_live_0123456789abcdef'
-let offline: Awaited<ReturnType<typeof startOfflineSequencer>>
 let rpcOrigin: string
-
-beforeAll(async () => {
-  await initCrypto()
+const offline = useOfflineSequencer(async () => {
   rpcOrigin = `http://127.0.0.1:${await freePort()}`
   // A provider's URL: its token in the user info, the path and the query, none of which may show.
-  offline = await startOfflineSequencer({ rpcUrl: `http://user:${TOKEN}@${rpcOrigin.slice('http://'.length)}/v3/${TOKEN}?key=${TOKEN}` })
-})
-
-afterAll(async () => {
-  await offline?.stop()
+  return { rpcUrl: `http://user:${TOKEN}@${rpcOrigin.slice('http://'.length)}/v3/${TOKEN}?key=${TOKEN}` }
 })
 
 describe('/v1/status with L1 down', () => {
   it('behavior: answers 200 with the node’s own fields and the L1 part as a code and one sentence naming the RPC’s origin only', async () => {
-    const res = await createApp({ sequencer: offline.sequencer }).request('/v1/status')
+    const res = await createApp({ sequencer: offline().sequencer }).request('/v1/status')
     expect(res.status).toBe(200)
     const text = await res.text()
     const status = statusSchema.parse(JSON.parse(text)) // exactly what the document says
@@ -42,7 +34,7 @@ describe('/v1/status with L1 down', () => {
   })
 
   it('default: the other answers are those the document describes', async () => {
-    const app = createApp({ sequencer: offline.sequencer })
+    const app = createApp({ sequencer: offline().sequencer })
     notesPageSchema.parse(await (await app.request('/v1/notes')).json())
     mempoolPageSchema.parse(await (await app.request('/v1/mempool')).json())
     const missing = await app.request('/v1/transactions/0x12')
@@ -52,7 +44,7 @@ describe('/v1/status with L1 down', () => {
 
 describe('/healthz and /readyz', () => {
   it('default: /healthz (and /health) answer { ok: true } while the process serves, never rate limited', async () => {
-    const app = createApp({ sequencer: offline.sequencer, rateLimit: { read: 2, submit: 2 } })
+    const app = createApp({ sequencer: offline().sequencer, rateLimit: { read: 2, submit: 2 } })
     for (let i = 0; i < 20; i++) {
       for (const path of ['/healthz', '/health']) {
         const res = await app.request(path)
@@ -62,7 +54,7 @@ describe('/healthz and /readyz', () => {
   })
 
   it('error: /readyz is 503 while L1 does not answer, naming its origin; the database and the prover are ready', async () => {
-    const res = await createApp({ sequencer: offline.sequencer }).request('/readyz')
+    const res = await createApp({ sequencer: offline().sequencer }).request('/readyz')
     expect(res.status).toBe(503)
     const body = readinessSchema.parse(await res.json())
     expect(body).toEqual({
@@ -79,7 +71,7 @@ describe('/healthz and /readyz', () => {
     const store = await openNodeStore({ path: ':memory:' })
     await store.close()
     const proverUrl = `http://127.0.0.1:${await freePort()}`
-    const checks = nodeReadinessChecks({ ...offline.sequencer.options, store, prover: createRemoteProver([proverUrl]) })
+    const checks = nodeReadinessChecks({ ...offline().sequencer.options, store, prover: createRemoteProver([proverUrl]) })
     const report = await createReadiness(checks)()
     expect(report).toEqual({
       ready: false,
@@ -100,7 +92,7 @@ describe('/healthz and /readyz', () => {
     const broken: ReadinessCheck = { name: 'queue', check: async () => Promise.reject(new TypeError('boom at /srv/zkpay/secret/path')) }
     const refusing: ReadinessCheck = { name: 'queue', check: async () => Promise.reject(new StoreError('STORE_UNAVAILABLE', 'The job queue did not answer.')) }
 
-    const ok = await createApp({ sequencer: offline.sequencer, readiness: [passing] }).request('/readyz')
+    const ok = await createApp({ sequencer: offline().sequencer, readiness: [passing] }).request('/readyz')
     expect([ok.status, await ok.json()]).toEqual([200, { ready: true, checks: { queue: { ok: true } } }])
     expect(await createReadiness([hanging], { timeoutMs: 50 })()).toEqual({ ready: false, checks: { queue: { ok: false, code: 'READINESS_TIMEOUT', message: 'The queue check got no answer within 0.05 s.' } } })
     const failed = await createReadiness([broken], { logger })()
@@ -120,7 +112,7 @@ describe('/healthz and /readyz', () => {
     await readiness()
     expect(runs).toBe(1)
 
-    const app = createApp({ sequencer: offline.sequencer, rateLimit: { read: 3, submit: 3 }, readiness: [counting] })
+    const app = createApp({ sequencer: offline().sequencer, rateLimit: { read: 3, submit: 3 }, readiness: [counting] })
     for (let i = 0; i < 3; i++) expect((await app.request('/readyz')).status).toBe(200)
     const limited = await app.request('/readyz')
     expect([limited.status, ((await limited.json()) as { code: string }).code]).toEqual([429, 'RATE_LIMITED'])

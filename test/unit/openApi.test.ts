@@ -1,8 +1,7 @@
 import { compileErrors, validate } from '@readme/openapi-parser'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../../src/api/index.ts'
-import { initCrypto } from '../../src/crypto/poseidon.ts'
-import { startOfflineSequencer } from '../helpers/node.ts'
+import { useOfflineSequencer } from '../helpers/node.ts'
 
 // /openapi.json as an operator's tooling reads it: a valid OpenAPI 3.1 document (checked by
 // @readme/openapi-parser, a maintained validator) that lists every route the node serves, each
@@ -12,19 +11,13 @@ import { startOfflineSequencer } from '../helpers/node.ts'
 type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } }
 type Operation = { parameters?: { name: string; in: string; schema?: unknown }[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }
 
-let offline: Awaited<ReturnType<typeof startOfflineSequencer>>
+const offline = useOfflineSequencer()
 let app: ReturnType<typeof createApp>
 let doc: Doc
 
 beforeAll(async () => {
-  await initCrypto()
-  offline = await startOfflineSequencer()
-  app = createApp({ sequencer: offline.sequencer })
+  app = createApp({ sequencer: offline().sequencer })
   doc = (await (await app.request('/openapi.json')).json()) as Doc
-})
-
-afterAll(async () => {
-  await offline?.stop()
 })
 
 /** The validator's errors' first lines (each error carries a code frame after it). */
