@@ -51,7 +51,8 @@ export type SequencerOptions = {
   maxPriorityWaitMs?: number
   /**
    * Where it records what it does, and what `/metrics` scrapes (default: metrics of its own on a
-   * registry of their own, replica `<hostname>-<pid>`). It records through `SequencerMetrics` only.
+   * registry of their own, replica `<hostname>-<pid>`, without process metrics: those watch the
+   * whole process, which its composition root owns). It records through `SequencerMetrics` only.
    */
   metrics?: NodeMetrics
 }
@@ -68,8 +69,6 @@ export type SequencerEvent =
 
 /** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
 export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
-
-const CURSOR = L1_CURSOR
 
 /**
  * The operator node's core: admits transactions, seals them into batches, has each batch
@@ -109,7 +108,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
-    this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger })
+    this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger, processMetrics: false })
     this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
   }
 
@@ -579,7 +578,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
         if (read && check.status === 'canonical') {
           for (const b of read.batches) await this.#recordSettled(b)
-          await store.setCursor(CURSOR, { block: read.nextBlock, blockHash: head.hash })
+          await store.setCursor(L1_CURSOR, { block: read.nextBlock, blockHash: head.hash })
           this.#cursor = read.nextBlock
           this.#cursorHash = head.hash
         }
@@ -642,7 +641,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const { store, logger } = this.options
     const fromBlock = ancestor ? ancestor.block + 1n : this.options.fromBlock
     const toBlock = this.#cursor - 1n
-    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: CURSOR, cursorHash: ancestor?.hash ?? null })
+    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: L1_CURSOR, cursorHash: ancestor?.hash ?? null })
     this.#cursor = fromBlock
     this.#cursorHash = ancestor?.hash ?? null
     const latest = await store.latestRoot()
@@ -710,7 +709,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.tree.insertMany(leaves)
       if (this.tree.root !== latest.root) throw new StateCorruptError('The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
     }
-    const cursor = await store.getCursor(CURSOR)
+    const cursor = await store.getCursor(L1_CURSOR)
     this.#cursor = cursor?.block ?? fromBlock
     this.#cursorHash = cursor?.blockHash ?? null
     await this.#syncL1()

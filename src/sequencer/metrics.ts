@@ -54,7 +54,10 @@ export type NodeMetricsOptions = {
   role?: NodeRole
   /** how long a scrape waits for L1 (default 2 s) */
   l1TimeoutMs?: number
-  /** process metrics (CPU, memory, event loop, GC; default on) */
+  /**
+   * process metrics (CPU, memory, event loop, GC; default on). Each registry that collects them
+   * installs its own event-loop and GC monitors for good: one per process is enough.
+   */
   processMetrics?: boolean
   logger?: Logger
   /** milliseconds, for the submit-to-settle clock (tests inject one) */

@@ -82,6 +82,7 @@ describe('zkpay deploy and zkpay node on the devnet (31337)', () => {
       const samples = parseExposition(await (await fetch(`${node.url}/metrics`)).text())
       expect(sample(samples, 'zkpay_l1_up')).toMatchObject({ labels: { replica: 'sequencer-1', role: 'all' }, value: 1 })
       expect(samples.filter((s) => s.labels.replica !== 'sequencer-1')).toEqual([])
+      expect(sample(samples, 'process_resident_memory_bytes').value).toBeGreaterThan(0) // zkpay node collects the process's metrics
     } finally {
       await node.stop()
     }
