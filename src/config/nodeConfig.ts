@@ -186,7 +186,7 @@ export const nodeConfig = {
   rateLimitRead: setting({
     env: 'ZKPAY_RATE_LIMIT_READ',
     description:
-      'Reads one client may make per minute, counted apart from its submissions; /v1/status and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /health is never limited.',
+      'Reads one client may make per minute, counted apart from its submissions; /v1/status, /readyz and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /healthz is never limited.',
     parser: perMinute,
     default: DEFAULT_RATE_LIMITS.read,
   }),

@@ -1,6 +1,6 @@
 import { zeroAddress } from 'viem'
-import { batchEventSchema, batchSchema, statusSchema, transactionStatusSchema } from '../../src/api/schemas.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { batchEventSchema, batchSchema, statusSchema, transactionStatusSchema } from '../../src/api/schemas.ts'
 import { type ShieldedTransaction, terminateProver, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
 import { encodeAddress } from '../../src/crypto/address.ts'
 import { extDataHash } from '../../src/crypto/extData.ts'
@@ -8,6 +8,7 @@ import { FIELD_SIZE, randomFieldElement, toHex32 } from '../../src/crypto/field.
 import { deriveKeys } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { FeePolicy } from '../../src/sequencer/fees.ts'
+import { transactionId } from '../../src/sequencer/Sequencer.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
@@ -186,7 +187,8 @@ describe('operator node', () => {
 
   it('default: /metrics, /readyz, /openapi.json and the event stream describe the node; the stream names batches, never a transaction', async () => {
     // Scraped as Prometheus does, after real settled transfers.
-    const samples = parseExposition(await (await node.app.request('/metrics')).text())
+    const scraped = await (await node.app.request('/metrics')).text()
+    const samples = parseExposition(scraped)
     expect(sample(samples, 'zkpay_transactions_settled_total').value).toBe(3)
     expect(sample(samples, 'zkpay_transactions_rejected_total', { code: 'NULLIFIER_SPENT' }).value).toBe(2)
     expect(sample(samples, 'zkpay_batches_settled_total').value).toBeGreaterThanOrEqual(1)
@@ -201,7 +203,12 @@ describe('operator node', () => {
     expect(sample(samples, 'zkpay_operator_balance_wei').value).toBeGreaterThan(0)
     expect(samples.filter((s) => !/.-\d+$/.test(s.labels.replica ?? '') || s.labels.role !== 'all')).toEqual([])
     const ready = await node.app.request('/readyz')
-    expect([ready.status, await ready.json()]).toEqual([200, { ready: true, checks: { database: { ok: true }, l1: { ok: true }, prover: { ok: true } } }])
+    const readiness = await ready.text()
+    expect([ready.status, JSON.parse(readiness)]).toEqual([200, { ready: true, checks: { database: { ok: true }, l1: { ok: true }, prover: { ok: true } } }])
+    // Neither names anything an observer could tie to a payment: no transaction's id, nullifier or commitment.
+    for (const tx of [depositTx, ...spends]) {
+      for (const value of [transactionId(json(tx)), ...tx.nullifiers.map(toHex32), ...tx.commitments.map(toHex32)]) expect(scraped + readiness).not.toContain(value.slice(2))
+    }
     const doc = (await (await node.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/v1/transactions')
