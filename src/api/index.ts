@@ -1,3 +1,6 @@
 export { type AppOptions, createApp } from './createApp.ts'
+export { createReadiness, type ReadinessCheck, type ReadinessOptions, type ReadinessReport } from './createReadiness.ts'
 export { type NodeApi, nodeApi } from './nodeApi.ts'
+export { nodeReadinessChecks } from './nodeReadinessChecks.ts'
+export { openApiDocument } from './openApiDocument.ts'
 export { PUBLIC_EVENT_RESOLUTION_MS, type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { z } from 'zod'
 import { Hono } from 'hono'
 import { zValidator } from '@hono/zod-validator'
 import { bodyLimit } from 'hono/body-limit'
@@ -8,7 +9,20 @@ import { toHex32 } from '../crypto/field.ts'
 import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
 import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
 import type { TxStatus } from '../state/index.ts'
-import { batchParamSchema, MEMPOOL_PAGE_LIMIT, mempoolQuerySchema, NOTES_PAGE_LIMIT, notesQuerySchema } from './schemas.ts'
+import {
+  type admittedSchema,
+  batchParamSchema,
+  type batchSchema,
+  MEMPOOL_PAGE_LIMIT,
+  type mempoolPageSchema,
+  mempoolQuerySchema,
+  NOTES_PAGE_LIMIT,
+  type notesPageSchema,
+  notesQuerySchema,
+  type statusSchema,
+  transactionParamSchema,
+  type transactionStatusSchema,
+} from './schemas.ts'
 import { type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'
 
 const MAX_BODY = 1024 * 1024
@@ -64,26 +78,25 @@ export function nodeApi(options: NodeApiOptions) {
       async (c) => {
         const verdict = await sequencer.submit(c.req.valid('json'))
         if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'DEPOSIT_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
-        return c.json({ id: verdict.id, status: verdict.status }, 202)
+        const admitted: z.infer<typeof admittedSchema> = { id: verdict.id, status: verdict.status }
+        return c.json(admitted, 202)
       },
     )
-    .get('/v1/transactions/:id', async (c) => {
-      const tx = await store.getTransaction(c.req.param('id'))
+    .get('/v1/transactions/:id', zValidator('param', transactionParamSchema), async (c) => {
+      const tx = await store.getTransaction(c.req.valid('param').id)
       if (!tx) return fail(c, 404, 'NOT_FOUND', 'No transaction with this id.')
       // Once its batch is on its way to L1, the L1 transaction that carries it: a client waiting
       // for settlement needs no second request.
       const posted = tx.batchNumber !== null && POSTED.has(tx.status) ? await store.getBatch(tx.batchNumber) : undefined
-      return c.json(
-        {
-          id: tx.id,
-          status: tx.status,
-          ...(tx.rejectCode ? { code: tx.rejectCode, message: tx.rejectMessage } : {}),
-          batchNumber: tx.batchNumber,
-          position: tx.position,
-          l1TxHash: posted?.l1TxHash ?? null,
-        },
-        200,
-      )
+      const status: z.infer<typeof transactionStatusSchema> = {
+        id: tx.id,
+        status: tx.status,
+        ...(tx.rejectCode ? { code: tx.rejectCode, message: tx.rejectMessage } : {}),
+        batchNumber: tx.batchNumber,
+        position: tx.position,
+        l1TxHash: posted?.l1TxHash ?? null,
+      }
+      return c.json(status, 200)
     })
     .get(
       '/v1/notes',
@@ -94,14 +107,12 @@ export function nodeApi(options: NodeApiOptions) {
         const { from, limit } = c.req.valid('query')
         const notes = await store.listNotes(from, limit)
         const latest = await store.latestRoot()
-        return c.json(
-          {
-            notes: notes.map((n) => ({ leafIndex: n.leafIndex, commitment: toHex32(n.commitment), epk: toHex(n.epk), ciphertext: toHex(n.ciphertext), batchNumber: n.batchNumber })),
-            leafCount: latest?.leafCount ?? 0,
-            root: latest ? toHex32(latest.root) : null,
-          },
-          200,
-        )
+        const page: z.infer<typeof notesPageSchema> = {
+          notes: notes.map((n) => ({ leafIndex: n.leafIndex, commitment: toHex32(n.commitment), epk: toHex(n.epk), ciphertext: toHex(n.ciphertext), batchNumber: n.batchNumber })),
+          leafCount: latest?.leafCount ?? 0,
+          root: latest ? toHex32(latest.root) : null,
+        }
+        return c.json(page, 200)
       },
     )
     .get(
@@ -115,13 +126,11 @@ export function nodeApi(options: NodeApiOptions) {
         // admission order, so that a flood cannot push a payment out of what clients can see.
         const { after, limit } = c.req.valid('query')
         const txs = await store.listUnsettledTransactions(limit, after)
-        return c.json(
-          {
-            transactions: txs.map((t) => ({ id: t.id, status: t.status, commitments: t.payload.commitments, epk: t.payload.extData.epk, ciphertexts: t.payload.extData.ciphertexts })),
-            next: txs.length === limit ? txs.at(-1)!.seq : null,
-          },
-          200,
-        )
+        const page: z.infer<typeof mempoolPageSchema> = {
+          transactions: txs.map((t) => ({ id: t.id, status: t.status, commitments: t.payload.commitments, epk: t.payload.extData.epk, ciphertexts: t.payload.extData.ciphertexts })),
+          next: txs.length === limit ? txs.at(-1)!.seq : null,
+        }
+        return c.json(page, 200)
       },
     )
     .get(
@@ -133,38 +142,51 @@ export function nodeApi(options: NodeApiOptions) {
         const batch = await store.getBatch(c.req.valid('param').number)
         if (!batch) return fail(c, 404, 'NOT_FOUND', 'No batch with this number.')
         const txs = await store.listBatchTransactions(batch.number)
-        return c.json(
-          {
-            number: batch.number,
-            state: batch.state,
-            attempts: batch.attempts,
-            oldRoot: batch.oldRoot === null ? null : toHex32(batch.oldRoot),
-            newRoot: batch.newRoot === null ? null : toHex32(batch.newRoot),
-            startIndex: batch.startIndex,
-            l1TxHash: batch.l1TxHash,
-            l1Block: batch.l1Block,
-            error: batch.error,
-            transactions: txs.map((t) => ({ id: t.id, status: t.status })),
-          },
-          200,
-        )
+        const answer: z.infer<typeof batchSchema> = {
+          number: batch.number,
+          state: batch.state,
+          attempts: batch.attempts,
+          oldRoot: batch.oldRoot === null ? null : toHex32(batch.oldRoot),
+          newRoot: batch.newRoot === null ? null : toHex32(batch.newRoot),
+          startIndex: batch.startIndex,
+          l1TxHash: batch.l1TxHash,
+          l1Block: batch.l1Block,
+          error: batch.error,
+          transactions: txs.map((t) => ({ id: t.id, status: t.status })),
+        }
+        return c.json(answer, 200)
       },
     )
     .get('/v1/status', async (c) => {
+      // Answered while L1 is down too (wallets read their fee quote here): the L1 part then says
+      // so with a code and one sentence naming the RPC's origin.
       const s = await sequencer.status()
-      return c.json(
-        {
-          root: toHex32(s.root),
-          leafCount: s.leafCount,
-          l1: { ...s.l1, block: s.l1.block?.toString(), syncedToBlock: s.l1.syncedToBlock.toString() },
-          operator: { ...s.operator, balance: s.operator.balance?.toString() ?? null },
-          queue: s.queue,
-          prover: s.prover,
-          batchSize: s.batchSize,
-          fees: s.fees,
+      const { ok, code, message, block, checkedAt, lastReorg } = s.l1
+      const { lastError } = s.operator
+      const status: z.infer<typeof statusSchema> = {
+        root: toHex32(s.root),
+        leafCount: s.leafCount,
+        l1: {
+          ok,
+          ...(code === undefined ? {} : { code }),
+          ...(message === undefined ? {} : { message }),
+          ...(block === undefined ? {} : { block: block.toString() }),
+          ...(checkedAt === undefined ? {} : { checkedAt: checkedAt.toISOString() }),
+          ...(lastReorg === undefined ? {} : { lastReorg: { ...lastReorg, at: lastReorg.at.toISOString() } }),
+          rollup: s.l1.rollup,
+          syncedToBlock: s.l1.syncedToBlock.toString(),
         },
-        200,
-      )
+        operator: {
+          address: s.operator.address,
+          balance: s.operator.balance?.toString() ?? null,
+          ...(lastError === undefined ? {} : { lastError: { ...lastError, at: lastError.at.toISOString() } }),
+        },
+        queue: { ...s.queue, oldestPendingAt: s.queue.oldestPendingAt?.toISOString() ?? null },
+        prover: s.prover,
+        batchSize: s.batchSize,
+        fees: s.fees,
+      }
+      return c.json(status, 200)
     })
     .get('/v1/events', (c) => {
       if (streams >= eventStreams) return fail(c, 503, 'TOO_MANY_STREAMS')

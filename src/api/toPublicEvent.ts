@@ -1,5 +1,7 @@
+import type { z } from 'zod'
 import { toHex32 } from '../crypto/field.ts'
 import type { SequencerEvent } from '../sequencer/Sequencer.ts'
+import type { batchEventSchema } from './schemas.ts'
 
 /**
  * Timestamps on the public stream are whole seconds: batches are seconds apart, and nobody needs a transaction's millisecond.
@@ -9,24 +11,8 @@ import type { SequencerEvent } from '../sequencer/Sequencer.ts'
  */
 export const PUBLIC_EVENT_RESOLUTION_MS = 1_000
 
-/** One event of `GET /v1/events`: a batch's state change, never a single transaction's. */
-export type PublicBatchEvent = {
-  type: 'batch'
-  number: number
-  /** sealed, proving, proven, submitted, settled, final, failed (its transactions requeued) or orphaned (by an L1 reorg) */
-  state: string
-  /** when the node recorded the change, ISO 8601 to the second */
-  at: string
-  /** submitted (once sent) and settled: the L1 transaction */
-  l1TxHash?: string
-  /** settled: the L1 block */
-  l1Block?: number
-  /** settled: the output commitments and the nullifiers the batch made public on L1, as 0x hex */
-  commitments?: string[]
-  nullifiers?: string[]
-  /** failed, orphaned: why */
-  error?: string
-}
+/** One event of `GET /v1/events`: a batch's state change, never a single transaction's (fields: `batchEventSchema`). */
+export type PublicBatchEvent = z.infer<typeof batchEventSchema>
 
 /**
  * The public form of a sequencer event, or nothing. Transaction events are dropped: an

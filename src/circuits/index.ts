@@ -1,5 +1,5 @@
 export { artifactPaths, CIRCUITS, type CircuitName, loadVerificationKey, type Manifest, readManifest } from './artifacts.ts'
-export { type Proof, type ProofResult, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from './prove.ts'
+export { assertProvingArtifacts, type Proof, type ProofResult, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from './prove.ts'
 export { type BatchWitness, buildBatchWitness, buildTransferWitness, type TransferInput, type TransferWitness, type TransferWitnessParameters } from './witness.ts'
 export { type ProveTransactionParameters, proveTransaction, type ShieldedTransaction, type TransactionOutput, feeOutput, transferPublicSignals, zeroOutput } from './proveTransaction.ts'
 export { fromTransactionJson, hex32Schema, proofCodec, proofJsonSchema, type ProofJson, toTransactionJson, transactionCodec, transactionJsonSchema, type TransactionJson } from './codec.ts'

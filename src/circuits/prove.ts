@@ -17,14 +17,26 @@ export type { Proof, ProofResult } from './proofResult.ts'
  */
 const loaded = new Map<CircuitName, Promise<LoadedCircuit>>()
 
+/**
+ * Throws CIRCUIT_ARTIFACT_INVALID unless the circuit's witness generator and proving key are
+ * installed: what a prover needs before it can take a job.
+ *
+ * @example
+ * assertProvingArtifacts('batch') // throws 'The batch proving artifacts are missing: run `npm run setup`.'
+ */
+export function assertProvingArtifacts(name: CircuitName): void {
+  const paths = artifactPaths(name)
+  for (const file of [paths.wasm, paths.zkey]) {
+    if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} proving artifacts are missing: run \`npm run setup\`.`, { details: file })
+  }
+}
+
 /** The circuit's witness generator and proving key, read once per process. */
 function circuit(name: CircuitName): Promise<LoadedCircuit> {
   let c = loaded.get(name)
   if (!c) {
+    assertProvingArtifacts(name)
     const paths = artifactPaths(name)
-    for (const file of [paths.wasm, paths.zkey]) {
-      if (!existsSync(file)) throw new CircuitArtifactError(`The ${name} proving artifacts are missing: run \`npm run setup\`.`, { details: file })
-    }
     c = loadCircuit(paths.wasm, paths.zkey)
     c.catch(() => loaded.delete(name))
     loaded.set(name, c)

@@ -1,8 +1,9 @@
 import { type Account, type Chain, createPublicClient, createWalletClient, defineChain, type Hex, type PublicClient, type Transport, type WalletClient } from 'viem'
 import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts'
 import { readSecretEnv, redactUrl } from '../config/index.ts'
-import { ConfigError, L1UnreachableError } from '../errors/index.ts'
+import { ConfigError } from '../errors/index.ts'
 import { rpcTransport } from '../settlement/rpcTransport.ts'
+import { toL1Error } from '../settlement/toL1Error.ts'
 
 /**
  * The operator's L1 account from the variable `variable` names (`--operator-key-env`), checked
@@ -28,7 +29,8 @@ export type L1Connection = {
 
 /**
  * Clients for the chain at `rpcUrl`, whatever its id (asked first: an unreachable RPC is
- * L1_UNREACHABLE, named by its origin only since the URL may carry a provider token).
+ * L1_UNREACHABLE, one that answers with an error L1_REQUEST_FAILED, each named by its origin
+ * only since the URL may carry a provider token).
  */
 export async function connectL1(rpcUrl: string, account: Account, options: { pollingInterval?: number } = {}): Promise<L1Connection> {
   // The URL may carry the provider's token: viem, and so every error and log line, sees its origin only.
@@ -37,7 +39,7 @@ export async function connectL1(rpcUrl: string, account: Account, options: { pol
   try {
     chainId = await createPublicClient({ transport }).getChainId()
   } catch (cause) {
-    throw new L1UnreachableError(redactUrl(rpcUrl), { cause })
+    throw toL1Error(cause, redactUrl(rpcUrl))
   }
   const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [redactUrl(rpcUrl)] } } })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingInterval ?? 250 }) as PublicClient

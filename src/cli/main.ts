@@ -67,6 +67,7 @@ program
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--database-url <url>', 'postgres:// URL: keep the state in Postgres, shared by several processes (ZKPAY_DATABASE_URL)')
   .option('--prover-job-queue', 'prove through the job queue in that database, for `zkpay prover --database-url` workers (ZKPAY_PROVER_JOB_QUEUE=1)')
+  .option('--replica-id <id>', "this process's name in its metrics, default <hostname>-<pid> (ZKPAY_REPLICA_ID)")
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
   .option('--prover-token-env <name>', 'NAME of the variable holding the provers\' token, default ZKPAY_PROVER_TOKEN (ZKPAY_PROVER_TOKEN_ENV)')
   .option('--deployment <file>', 'deployment file from `zkpay deploy --write`: rollup address, first block, chain id (ZKPAY_DEPLOYMENT)')
@@ -94,6 +95,7 @@ program
         dataDir: opts.dataDir,
         databaseUrl: opts.databaseUrl,
         proverJobQueue: opts.proverJobQueue,
+        replicaId: opts.replicaId,
         proverUrls: opts.proverUrls,
         proverTokenEnv: opts.proverTokenEnv,
         deployment: opts.deployment,

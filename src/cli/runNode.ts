@@ -9,7 +9,7 @@ import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
 import { createQueueProver, openJobQueue } from '../prover/jobQueue.ts'
-import { Sequencer } from '../sequencer/index.ts'
+import { createNodeMetrics, Sequencer } from '../sequencer/index.ts'
 import { createRollupClient } from '../settlement/createRollupClient.ts'
 import { type NodeStore, openNodeStore } from '../state/index.ts'
 import { acquireLeadership, type LeaderLease } from '../state/postgres/leaderLease.ts'
@@ -85,9 +85,11 @@ export async function runNode(
   if (config.proverUrls.length > 0 && options.proverToken === undefined) {
     logger.warn({ variable: config.proverTokenEnv }, 'no prover token set: provers that require one (any not on loopback) will refuse this node')
   }
+  const l1 = createRollupClient({ publicClient, walletClient }, config.rollupAddress)
   const sequencer = await Sequencer.start({
     store,
-    l1: createRollupClient({ publicClient, walletClient }, config.rollupAddress),
+    l1,
+    metrics: createNodeMetrics({ store, l1, fromBlock: config.fromBlock, ...(config.replicaId === undefined ? {} : { replica: config.replicaId }), logger }),
     // Every batch proof is checked against its batch before it is used: remote provers are not
     // trusted, and a local one with the wrong proving key would otherwise post until refused.
     prover: jobs

@@ -187,9 +187,18 @@ export const nodeConfig = {
   rateLimitRead: setting({
     env: 'ZKPAY_RATE_LIMIT_READ',
     description:
-      'Reads one client may make per minute, counted apart from its submissions; /v1/status and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /health is never limited.',
+      'Reads one client may make per minute, counted apart from its submissions; /v1/status, /readyz and /metrics have a bucket of their own with the same limit, so no flood of other requests makes them answer 429, and /healthz is never limited.',
     parser: perMinute,
     default: DEFAULT_RATE_LIMITS.read,
+  }),
+  replicaId: setting({
+    env: 'ZKPAY_REPLICA_ID',
+    description:
+      "This process's name in its metrics (the `replica` label of every series), so that replicas sharing a database can be told apart; default <hostname>-<pid>. Letters, digits and . _ : - (at most 64). /metrics may be public: a hostname you would not publish should not be the name.",
+    parser: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, { error: 'expected 1 to 64 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit' })
+      .optional(),
   }),
   eventStreams: setting({
     env: 'ZKPAY_EVENT_STREAMS',

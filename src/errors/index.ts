@@ -11,7 +11,7 @@ export { ContractCompileError, DevnetError, ReorgTooDeepError, RollupRevertedErr
 export { ConfigError } from './config.ts'
 export { ProverError } from './prover.ts'
 export { BatchTransitionError, StateCorruptError, StoreError } from './state.ts'
-export { DepositNotSubmittedError, DepositUnconfirmedError, FeeAssetUnsupportedError, FeeTooHighError, InsufficientBalanceError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WaitTimeoutError, WrongNetworkError } from './sdk.ts'
+export { DepositNotSubmittedError, DepositUnconfirmedError, FeeAssetUnsupportedError, FeeTooHighError, InsufficientBalanceError, L1RequestFailedError, L1UnreachableError, NodeUnreachableError, TransactionRejectedError, WaitTimeoutError, WrongNetworkError } from './sdk.ts'
 export { InvoiceNotFoundError, MerchantClosedError, MerchantStoreError, PaymentUriError, type PaymentUriReason } from './merchant.ts'
 export { KeyFileDamagedError, WeakPassphraseError, WrongPassphraseError } from './keyFile.ts'
 export { ApiKeyNotFoundError, ApiKeyRequiredError, InvoiceLimitError } from './merchant.ts'

@@ -59,11 +59,25 @@ export class WrongNetworkError extends BaseError {
   }
 }
 
-/** The L1 JSON-RPC endpoint could not be reached. */
+/**
+ * The L1 JSON-RPC endpoint could not be reached: no connection, no answer in time, or an HTTP
+ * error from it or a proxy in front of it (`reason`, e.g. `HTTP 502`). Named by its origin only:
+ * an RPC URL may carry a provider's token in its path, query or user info.
+ */
 export class L1UnreachableError extends BaseError {
   override name = 'L1UnreachableError' as const
-  constructor(url: string, options: { cause?: unknown } = {}) {
-    super('L1_UNREACHABLE', `The L1 RPC at ${url} cannot be reached: check the URL and that the chain runs.`, options)
+  constructor(url: string | undefined, options: { cause?: unknown; reason?: string } = {}) {
+    const at = url === undefined ? 'The L1 RPC' : `The L1 RPC at ${origin(url)}`
+    super('L1_UNREACHABLE', `${at} cannot be reached${options.reason ? ` (${options.reason})` : ''}: check the URL and that the chain runs.`, { cause: options.cause })
+  }
+}
+
+/** The L1 JSON-RPC endpoint answered a request with an error of its own (`reason`: viem's one-line summary). */
+export class L1RequestFailedError extends BaseError {
+  override name = 'L1RequestFailedError' as const
+  constructor(url: string | undefined, reason: string, options: { cause?: unknown } = {}) {
+    const at = url === undefined ? 'The L1 RPC' : `The L1 RPC at ${origin(url)}`
+    super('L1_REQUEST_FAILED', `${at} answered a request with an error: ${reason.replace(/\.$/, '')}.`, options)
   }
 }
 

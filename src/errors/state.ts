@@ -34,7 +34,7 @@ export class StateCorruptError extends BaseError {
  * A database refused an operation: an unknown record, a state that forbids it, a database that
  * does not open, a browser wallet's database open in another tab (`STORE_LOCKED`),
  * (`STORE_WRITE_FAILED`) a wallet store that could not save a write and so stopped writing, or
- * (`STORE_UNAVAILABLE`) a database server that stopped answering, the write's outcome unknown.
+ * (`STORE_UNAVAILABLE`) a node's database that does not answer (the outcome of a write in flight unknown).
  */
 export class StoreError extends BaseError {
   override name = 'StoreError' as const

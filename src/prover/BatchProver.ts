@@ -9,4 +9,9 @@ export interface BatchProver {
   /** e.g. `local` or the remote prover's URL, for status and logs */
   readonly name: string
   prove(witness: BatchWitness): Promise<Proof>
+  /**
+   * Resolves when the prover could take a batch now (its proving key is there, a remote service
+   * answers); throws a zkpay error saying why not. What `/readyz` asks; absent: always ready.
+   */
+  ready?(): Promise<void>
 }

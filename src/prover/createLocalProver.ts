@@ -1,4 +1,4 @@
-import { type BatchWitness, proveBatch } from '../circuits/index.ts'
+import { assertProvingArtifacts, type BatchWitness, proveBatch } from '../circuits/index.ts'
 import type { BatchProver } from './BatchProver.ts'
 
 /**
@@ -12,5 +12,6 @@ export function createLocalProver(): BatchProver {
   return {
     name: 'local',
     prove: async (witness: BatchWitness) => (await proveBatch(witness)).proof,
+    ready: async () => assertProvingArtifacts('batch'),
   }
 }

@@ -8,6 +8,8 @@ import { type ProveResponse, toWire } from './wire.ts'
 export type RemoteProverOptions = {
   /** how long one prover may take to answer (default 120 s) */
   timeoutMs?: number
+  /** how long one prover may take to answer a readiness probe (default 2 s) */
+  readyTimeoutMs?: number
   /** the services' bearer token (the variable ZKPAY_PROVER_TOKEN_ENV names) */
   token?: string
   /** told which prover failed and why, before the next one is tried */
@@ -55,6 +57,22 @@ export function createRemoteProver(urls: readonly string[], options: RemoteProve
         }
       }
       throw new ProverError('PROVER_UNAVAILABLE', 'No prover could prove the batch.', { details: failures.join('\n') })
+    },
+    // Ready while any service answers its status with this node's token. The sentence names no
+    // URL: it is shown on `/readyz`, and the provers' addresses are the operator's business.
+    async ready() {
+      const failures: string[] = []
+      for (const url of urls) {
+        try {
+          const res = await fetch(`${url}/v1/status`, { headers, signal: AbortSignal.timeout(options.readyTimeoutMs ?? 2_000) })
+          await res.body?.cancel()
+          if (res.ok) return
+          failures.push(`${url}: HTTP ${res.status}`)
+        } catch (error) {
+          failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
+      throw new ProverError('PROVER_UNAVAILABLE', `None of the ${urls.length} prover services answered its status.`, { details: failures.join('\n') })
     },
   }
 }

@@ -15,5 +15,6 @@ export function verifiedProver(prover: BatchProver): BatchProver {
   return {
     name: prover.name,
     prove: async (witness: BatchWitness): Promise<Proof> => assertBatchProof(await prover.prove(witness), witness),
+    ...(prover.ready ? { ready: () => prover.ready!() } : {}),
   }
 }

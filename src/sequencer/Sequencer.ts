@@ -4,7 +4,7 @@ import { type Hash, hexToBytes } from 'viem'
 import { z } from 'zod'
 import { buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
-import { BaseError, ProverError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import { ProverError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
 import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
@@ -13,8 +13,11 @@ import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
 import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
 import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
+import { toL1Error } from '../settlement/toL1Error.ts'
 import { BATCH_LEAVES } from '../crypto/batch.ts'
 import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
+import { L1_CURSOR } from './l1Cursor.ts'
+import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
 import { ProofBatcher } from './ProofBatcher.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { type FeePolicy, publicFees } from './fees.ts'
@@ -46,6 +49,12 @@ export type SequencerOptions = {
    * payers, oldest first (default 60 s): fee priority never starves whoever pays the price
    */
   maxPriorityWaitMs?: number
+  /**
+   * Where it records what it does, and what `/metrics` scrapes (default: metrics of its own on a
+   * registry of their own, replica `<hostname>-<pid>`, without process metrics: those watch the
+   * whole process, which its composition root owns). It records through `SequencerMetrics` only.
+   */
+  metrics?: NodeMetrics
 }
 
 /**
@@ -60,8 +69,6 @@ export type SequencerEvent =
 
 /** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
 export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
-
-const CURSOR = 'l1'
 
 /**
  * The operator node's core: admits transactions, seals them into batches, has each batch
@@ -89,16 +96,19 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #running: Promise<void> | undefined
   #stopped = false
   #stage: 'idle' | 'proving' | 'submitting' = 'idle'
-  #l1: { ok: boolean; error?: string; code?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
+  /** the last L1 sync: on failure a stable code and one sentence (never viem's multi-line message: it is logged) */
+  #l1: { ok: boolean; code?: string; message?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
   readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; complete: boolean; checkedAt: bigint | undefined }
   /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
-  #submitError: { message: string; at: Date } | undefined
-  readonly metrics = { admitted: 0, rejected: new Map<string, number>(), batchesSettled: 0, transactionsSettled: 0, gasUsed: 0n, reorgs: 0 }
+  #submitError: { code: string; message: string; at: Date } | undefined
+  /** what `/metrics` scrapes; the loop records into it through `SequencerMetrics` */
+  readonly metrics: NodeMetrics
 
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
+    this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger, processMetrics: false })
     this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
   }
 
@@ -119,14 +129,22 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
   async submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
+    const started = performance.now()
+    const verdict = await this.#admit(tx)
+    const seconds = (performance.now() - started) / 1000
+    if (verdict.ok) this.metrics.transactionAdmitted(seconds)
+    else this.metrics.transactionRejected(verdict.code, seconds)
+    return verdict
+  }
+
+  async #admit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
     const checked = await this.check(tx)
-    if (!checked.ok) return this.#rejected(checked)
+    if (!checked.ok) return checked
     const { id, canonical, priority, again } = checked
     // One the node turned away before (a deposit submitted before its escrow landed, a root it
     // had not read yet) is checked anew and, if it passes now, admitted again under its id.
     const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx, canonical), priority })
-    if (!inserted.ok) return this.#rejected({ ok: false, code: inserted.code, message: inserted.message })
-    this.metrics.admitted++
+    if (!inserted.ok) return { ok: false, code: inserted.code, message: inserted.message }
     this.#emit({ type: 'transaction', id, status: 'pending' })
     this.#schedule(0)
     return { ok: true, id, status: 'pending' }
@@ -352,7 +370,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       result = await admit()
     }
     if (result.ok) {
-      this.metrics.admitted++
+      this.metrics.transactionAdmitted()
       this.#emit({ type: 'transaction', id, status: 'pending' })
     }
     return result.ok
@@ -388,6 +406,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         if (error instanceof ProverError && error.code === 'PROVER_JOB_FAILED') return this.#release(batch, error.shortMessage)
         throw error
       }
+      this.metrics.batchProven((Date.now() - started) / 1000)
       logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
       batch = await store.setBatchState(batch.number, 'proven', {
         proof: proofCodec.encode(proof),
@@ -401,6 +420,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     if (state === 'proven') {
       // Recorded before sending: a crash after the send finds `submitted` and asks L1.
       batch = await store.setBatchState(batch.number, 'submitted')
+      this.metrics.batchSubmitted(batch.number)
       this.#emit({ type: 'batch', number: batch.number, state: 'submitted' })
       await this.#post(batch, transactions)
       return
@@ -428,7 +448,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
           this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
         },
       })
-      this.metrics.gasUsed += gasUsed
+      this.metrics.batchMined(gasUsed)
       this.#submitError = undefined
       logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
       await this.#syncL1()
@@ -465,7 +485,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     // Not the contract's verdict (RPC down, gas, nonce): the batch stays posted-or-not; the next
     // step asks L1 which.
     logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
-    this.#submitError = { message: error instanceof BaseError ? error.shortMessage : String(error), at: new Date() }
+    const failure = toL1Error(error)
+    this.#submitError = { code: failure.code, message: failure.shortMessage, at: new Date() }
   }
 
   /**
@@ -519,6 +540,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   async #release(batch: StoredBatch, reason: string): Promise<void> {
     const released = await this.options.store.releaseBatch(batch.number, reason)
+    this.metrics.batchReleased(batch.number)
     this.#emit({ type: 'batch', number: batch.number, state: 'failed', error: reason })
     for (const t of released) this.#emit({ type: 'transaction', id: t.id, status: 'pending' })
   }
@@ -564,7 +586,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
         if (read && check.status === 'canonical') {
           for (const b of read.batches) await this.#recordSettled(b)
-          await store.setCursor(CURSOR, { block: read.nextBlock, blockHash: head.hash })
+          await store.setCursor(L1_CURSOR, { block: read.nextBlock, blockHash: head.hash })
           this.#cursor = read.nextBlock
           this.#cursorHash = head.hash
         }
@@ -578,15 +600,19 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         }
       }
       this.#l1 = { ok: true, block: head.block, checkedAt: new Date(), ...(this.#lastReorg ? { lastReorg: this.#lastReorg } : {}) }
+      this.metrics.l1Synced(true)
       return true
     } catch (error) {
       if (error instanceof ReorgTooDeepError) {
         if (!this.#halted) logger.error({ err: error, block: error.block }, 'L1 reorg orphaned a final batch: the node stops following L1 and posting')
         this.#halted = error
-        this.#l1 = { ok: false, code: error.code, error: error.shortMessage, checkedAt: new Date() }
+        this.#l1 = { ok: false, code: error.code, message: error.shortMessage, checkedAt: new Date() }
+        this.metrics.l1Synced(false)
         return false
       }
-      this.#l1 = { ok: false, error: error instanceof BaseError ? error.shortMessage : String(error), checkedAt: new Date() }
+      const failure = toL1Error(error)
+      this.#l1 = { ok: false, code: failure.code, message: failure.shortMessage, checkedAt: new Date() }
+      this.metrics.l1Synced(false)
       logger.error({ err: error }, 'L1 sync failed')
       return true
     }
@@ -623,7 +649,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const { store, logger } = this.options
     const fromBlock = ancestor ? ancestor.block + 1n : this.options.fromBlock
     const toBlock = this.#cursor - 1n
-    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: CURSOR, cursorHash: ancestor?.hash ?? null })
+    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: L1_CURSOR, cursorHash: ancestor?.hash ?? null })
     this.#cursor = fromBlock
     this.#cursorHash = ancestor?.hash ?? null
     const latest = await store.latestRoot()
@@ -633,7 +659,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.#inclusion.requests.clear()
     this.#inclusion.fromBlock = this.options.fromBlock
     this.#inclusion.checkedAt = undefined
-    this.metrics.reorgs++
+    this.metrics.reorg()
     this.#lastReorg = { at: new Date(), fromBlock: Number(fromBlock), toBlock: Number(toBlock), reverted: reverted.map((b) => b.number), removed }
     logger.warn({ fromBlock, toBlock, reverted: this.#lastReorg.reverted, removed }, 'L1 reorg: rolled back the batches of the orphaned blocks')
     for (const b of reverted) {
@@ -660,8 +686,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       l1Block: Number(b.blockNumber),
       l1BlockHash: b.blockHash,
     })
-    this.metrics.batchesSettled++
-    this.metrics.transactionsSettled += b.transactions.length
+    this.metrics.batchSettled(batchNumber, b.transactions.length)
     this.options.logger.info({ batch: batchNumber, ours: Boolean(ours), transactions: b.transactions.length, l1Block: Number(b.blockNumber) }, 'batch settled on L1')
     this.#emit({
       type: 'batch',
@@ -692,7 +717,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       this.tree.insertMany(leaves)
       if (this.tree.root !== latest.root) throw new StateCorruptError('The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
     }
-    const cursor = await store.getCursor(CURSOR)
+    const cursor = await store.getCursor(L1_CURSOR)
     this.#cursor = cursor?.block ?? fromBlock
     this.#cursorHash = cursor?.blockHash ?? null
     await this.#syncL1()
@@ -701,11 +726,6 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async #rejectStored(id: string, rejection: Rejection): Promise<void> {
     await this.options.store.rejectTransaction(id, { code: rejection.code, message: rejection.message })
     this.#emit({ type: 'transaction', id, status: 'rejected', code: rejection.code, message: rejection.message })
-  }
-
-  #rejected(rejection: Rejection): Rejection {
-    this.metrics.rejected.set(rejection.code, (this.metrics.rejected.get(rejection.code) ?? 0) + 1)
-    return rejection
   }
 
   #emit(event: SequencerEvent): void {

@@ -3,3 +3,5 @@ export { Sequencer, type SequencerEvent, type SequencerOptions, transactionId } 
 export { type ValidationContext, validateTransaction } from './validateTransaction.ts'
 export { ProofBatcher, type VerifyMany } from './ProofBatcher.ts'
 export { checkFee, FEE_OUTPUT, type FeePolicy, type FeePrice, publicFees } from './fees.ts'
+export { L1_CURSOR } from './l1Cursor.ts'
+export { createNodeMetrics, type NodeMetrics, type NodeMetricsOptions, type NodeRole, type SequencerMetrics } from './metrics.ts'

@@ -201,7 +201,7 @@ describe("the RPC provider's token", () => {
     const node = await startOfflineSequencer({ rpcUrl: url, logger })
     try {
       const status = await (await createApp({ sequencer: node.sequencer }).request('/v1/status')).text()
-      expect(JSON.parse(status).l1).toMatchObject({ ok: false, error: expect.stringContaining(`${origin}/[redacted]`) })
+      expect(JSON.parse(status).l1).toMatchObject({ ok: false, code: 'L1_UNREACHABLE', message: expect.stringContaining(`The L1 RPC at ${origin} cannot be reached`) })
       expect(status).not.toContain(TOKEN)
 
       const failed = lines.filter((l) => l.includes('L1 sync failed'))

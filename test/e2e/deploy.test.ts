@@ -12,6 +12,7 @@ import { deployRollup } from '../../src/settlement/deployRollup.ts'
 import { type Anvil, startAnvil } from '../../src/settlement/startAnvil.ts'
 import { runZkpay } from '../helpers/cli.ts'
 import { spawnNode } from '../helpers/nodeProcess.ts'
+import { parseExposition, sample } from '../helpers/prometheus.ts'
 
 // Who this guards against: an operator who deploys or runs the committed dev keys on a real
 // chain by mistake (they are forgeable: test/attacks/user.forgedProof.test.ts), and typos that
@@ -70,12 +71,18 @@ describe('zkpay deploy and zkpay node on the devnet (31337)', () => {
     })
     expect(await createPublicClient({ transport: http(devnetChain.rpcUrl) }).getCode({ address: deployment.rollupAddress })).toMatch(/^0x[0-9a-f]{100,}/)
 
-    const node = await spawnNode(env(devnetChain.rpcUrl, { ZKPAY_DEPLOYMENT: file, ZKPAY_DATA_DIR: path.join(dir, 'devnet-node') }))
+    const node = await spawnNode(env(devnetChain.rpcUrl, { ZKPAY_DEPLOYMENT: file, ZKPAY_DATA_DIR: path.join(dir, 'devnet-node'), ZKPAY_REPLICA_ID: 'sequencer-1' }))
     try {
       const status = (await (await fetch(`${node.url}/v1/status`)).json()) as { l1: { rollup: string; syncedToBlock: string } }
       expect(status.l1.rollup).toBe(deployment.rollupAddress)
       expect(BigInt(status.l1.syncedToBlock)).toBeGreaterThanOrEqual(BigInt(deployment.deployBlock) - 1n)
       expect(node.output()).toMatch(/"verifyingKeys":"dev".*verifying keys: the dev setup's/)
+      // The operator's probes: ready, and every series named after the replica it was given.
+      expect((await fetch(`${node.url}/readyz`)).status).toBe(200)
+      const samples = parseExposition(await (await fetch(`${node.url}/metrics`)).text())
+      expect(sample(samples, 'zkpay_l1_up')).toMatchObject({ labels: { replica: 'sequencer-1', role: 'all' }, value: 1 })
+      expect(samples.filter((s) => s.labels.replica !== 'sequencer-1')).toEqual([])
+      expect(sample(samples, 'process_resident_memory_bytes').value).toBeGreaterThan(0) // zkpay node collects the process's metrics
     } finally {
       await node.stop()
     }

@@ -1,5 +1,6 @@
 import { zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { batchEventSchema, batchSchema, statusSchema, transactionStatusSchema } from '../../src/api/schemas.ts'
 import { type ShieldedTransaction, terminateProver, type TransactionJson, toTransactionJson } from '../../src/circuits/index.ts'
 import { encodeAddress } from '../../src/crypto/address.ts'
 import { extDataHash } from '../../src/crypto/extData.ts'
@@ -7,10 +8,12 @@ import { FIELD_SIZE, randomFieldElement, toHex32 } from '../../src/crypto/field.
 import { deriveKeys } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { FeePolicy } from '../../src/sequencer/fees.ts'
+import { transactionId } from '../../src/sequencer/Sequencer.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
 import { startTestNode, type TestNode } from '../helpers/node.ts'
+import { parseExposition, sample } from '../helpers/prometheus.ts'
 import { Actor, type Devnet, MerkleTree, startDevnet } from '../helpers/rollup.ts'
 
 // The operator node on a real anvil with real proofs: admission through the HTTP API (every
@@ -103,6 +106,10 @@ describe('operator node', () => {
     aliceNote = { note: made.change, leafIndex: 1 }
     const batch = await okBody(await node.client.v1.batches[':number'].$get({ param: { number: '1' } }))
     expect(batch).toMatchObject({ state: expect.stringMatching(/settled|final/), transactions: [{ id: body.id }] })
+    // The answers are those /openapi.json documents (its schemas are these).
+    batchSchema.parse(batch)
+    statusSchema.parse(status2)
+    transactionStatusSchema.parse(await okBody(await node.client.v1.transactions[':id'].$get({ param: { id: body.id! } })))
   })
 
   it('behavior: of 20 concurrent submissions spending one note, exactly one is admitted', async () => {
@@ -178,10 +185,30 @@ describe('operator node', () => {
     await node.waitFor(ok.body.id!, ['settled', 'final'])
   })
 
-  it('default: /metrics, /openapi.json and the event stream describe the node; the stream names batches, never a transaction', async () => {
-    const metrics = await (await node.app.request('/metrics')).text()
-    expect(metrics).toMatch(/^zkpay_transactions_settled_total 3$/m)
-    expect(metrics).toMatch(/^zkpay_transactions_rejected_total\{code="NULLIFIER_SPENT"\} 2$/m)
+  it('default: /metrics, /readyz, /openapi.json and the event stream describe the node; the stream names batches, never a transaction', async () => {
+    // Scraped as Prometheus does, after real settled transfers.
+    const scraped = await (await node.app.request('/metrics')).text()
+    const samples = parseExposition(scraped)
+    expect(sample(samples, 'zkpay_transactions_settled_total').value).toBe(3)
+    expect(sample(samples, 'zkpay_transactions_rejected_total', { code: 'NULLIFIER_SPENT' }).value).toBe(2)
+    expect(sample(samples, 'zkpay_batches_settled_total').value).toBeGreaterThanOrEqual(1)
+    expect(sample(samples, 'zkpay_admission_duration_seconds_count', { outcome: 'admitted' }).value).toBeGreaterThanOrEqual(3)
+    expect(sample(samples, 'zkpay_batch_proving_duration_seconds_count').value).toBeGreaterThanOrEqual(1)
+    expect(sample(samples, 'zkpay_batch_proving_duration_seconds_sum').value).toBeGreaterThan(0)
+    expect(sample(samples, 'zkpay_batch_settlement_duration_seconds_count').value).toBeGreaterThanOrEqual(1)
+    expect(sample(samples, 'zkpay_l1_gas_used_total').value).toBeGreaterThan(100_000)
+    expect(sample(samples, 'zkpay_l1_up').value).toBe(1)
+    expect(sample(samples, 'zkpay_l1_head_lag_blocks').value).toBeGreaterThanOrEqual(0)
+    expect(sample(samples, 'zkpay_l1_head_lag_blocks').value).toBeLessThan(10)
+    expect(sample(samples, 'zkpay_operator_balance_wei').value).toBeGreaterThan(0)
+    expect(samples.filter((s) => !/.-\d+$/.test(s.labels.replica ?? '') || s.labels.role !== 'all')).toEqual([])
+    const ready = await node.app.request('/readyz')
+    const readiness = await ready.text()
+    expect([ready.status, JSON.parse(readiness)]).toEqual([200, { ready: true, checks: { database: { ok: true }, l1: { ok: true }, prover: { ok: true } } }])
+    // Neither names anything an observer could tie to a payment: no transaction's id, nullifier or commitment.
+    for (const tx of [depositTx, ...spends]) {
+      for (const value of [transactionId(json(tx)), ...tx.nullifiers.map(toHex32), ...tx.commitments.map(toHex32)]) expect(scraped + readiness).not.toContain(value.slice(2))
+    }
     const doc = (await (await node.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/v1/transactions')
@@ -210,6 +237,7 @@ describe('operator node', () => {
     const batches = events.map((b) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { state: string; at: string; commitments?: string[]; nullifiers?: string[] })
     expect(batches.map((b) => b.state)).toEqual(expect.arrayContaining(['sealed', 'proving', 'proven', 'submitted', 'settled']))
     for (const b of batches) expect(b.at).toMatch(/:\d\d\.000Z$/)
+    for (const b of batches) batchEventSchema.strict().parse(b) // what /openapi.json documents, and nothing more
     // At settlement: what the batch made public on L1, so a follower can recognise its own outputs.
     const settled = batches.find((b) => b.state === 'settled' && b.commitments?.includes(mine))!
     expect(settled.commitments).toEqual(expect.arrayContaining(next.commitments.map(toHex32)))

@@ -33,7 +33,7 @@ async function escrowed(devnet: Devnet, amount: bigint) {
   return tx
 }
 
-type Status = { l1: { ok: boolean; error?: string }; operator: { address: string; balance: string | null; lastError?: { message: string } } }
+type Status = { l1: { ok: boolean; code?: string; message?: string }; operator: { address: string; balance: string | null; lastError?: { code: string; message: string } } }
 
 describe('operator node under failures', () => {
   it('behavior: when the contract refuses one transaction of a batch, that one is rejected and the others settle in the next batch', async () => {
@@ -138,10 +138,18 @@ describe('operator node under failures', () => {
     await node.waitFor((await node.post(toTransactionJson(before))).body.id!, ['settled', 'final'])
 
     await devnet.anvil.stop()
-    await until('L1 reported down', async () => ((await node.get<Status>('/v1/status')).l1.ok ? undefined : true))
+    const down = await until('L1 reported down', async () => {
+      const s = await node.get<Status>('/v1/status')
+      return s.l1.ok ? undefined : s
+    })
+    // A code and one sentence naming the RPC by its origin, not viem's multi-line dump.
+    expect(down.l1).toMatchObject({ code: 'L1_UNREACHABLE', message: `The L1 RPC at ${new URL(devnet.anvil.rpcUrl).origin} cannot be reached: check the URL and that the chain runs.` })
+    const ready = await node.app.request('/readyz')
+    expect([ready.status, ((await ready.json()) as { checks: Record<string, { code?: string }> }).checks.l1?.code]).toEqual([503, 'L1_UNREACHABLE'])
     const restarted = await startAnvil(anvilOptions)
     defer(() => restarted.stop())
     await until('L1 reported up', async () => ((await node.get<Status>('/v1/status')).l1.ok ? true : undefined))
+    await until('ready again', async () => ((await node.app.request('/readyz')).status === 200 ? true : undefined))
 
     const after = await escrowed(devnet, 50n)
     await node.waitFor((await node.post(toTransactionJson(after))).body.id!, ['settled', 'final'])

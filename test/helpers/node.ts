@@ -1,10 +1,12 @@
 // An operator node on a real anvil for e2e tests: the store, the sequencer with the in-process
 // prover, and the HTTP API on a real socket.
 import { createPublicClient, createWalletClient, type PublicClient } from 'viem'
+import { afterAll, beforeAll } from 'vitest'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { createApp } from '../../src/api/index.ts'
 import type { TransactionJson } from '../../src/circuits/index.ts'
+import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { serveHttp } from '../../src/cli/serveHttp.ts'
 import { DEFAULT_HTTP_TIMEOUTS } from '../../src/config/index.ts'
 import { createSilentLogger, type Logger } from '../../src/log/index.ts'
@@ -113,5 +115,30 @@ export async function startOfflineSequencer(options: { rpcUrl?: string; logger?:
       await sequencer.stop()
       await store.close()
     },
+  }
+}
+
+export type OfflineSequencer = Awaited<ReturnType<typeof startOfflineSequencer>>
+
+/**
+ * One offline sequencer for a whole test file: started (after Poseidon's engine) before its
+ * tests with the options `options` returns, stopped after them. Returns its getter.
+ *
+ * @example
+ * const offline = useOfflineSequencer()
+ * it('…', async () => createApp({ sequencer: offline().sequencer }))
+ */
+export function useOfflineSequencer(options: () => Promise<Parameters<typeof startOfflineSequencer>[0]> | Parameters<typeof startOfflineSequencer>[0] = () => ({})): () => OfflineSequencer {
+  let offline: OfflineSequencer | undefined
+  beforeAll(async () => {
+    await initCrypto()
+    offline = await startOfflineSequencer(await options())
+  })
+  afterAll(async () => {
+    await offline?.stop()
+  })
+  return () => {
+    if (!offline) throw new Error('The offline sequencer starts in beforeAll: use it inside tests.')
+    return offline
   }
 }

@@ -38,6 +38,7 @@ describe('loadConfig(nodeConfig)', () => {
       trustedProxies: [],
       rateLimitSubmit: 600,
       rateLimitRead: 1200,
+      replicaId: undefined,
       eventStreams: 100,
       httpHeadersTimeoutMs: 10000,
       httpRequestTimeoutMs: 30000,
@@ -93,6 +94,16 @@ describe('loadConfig(nodeConfig)', () => {
       })
     }
     expect(thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_API_HOST: 'every interface' } }))).toMatchObject({ variable: 'ZKPAY_API_HOST' })
+  })
+
+  it('behavior: ZKPAY_REPLICA_ID names the process in its metrics; anything but a plain name is refused with the rule', () => {
+    expect(loadConfig(nodeConfig, { env: { ...required, ZKPAY_REPLICA_ID: 'api-2.eu_west:1' } }).replicaId).toBe('api-2.eu_west:1')
+    for (const bad of ['api 2', 'api"}', '-api', 'a'.repeat(65)]) {
+      expect(thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_REPLICA_ID: bad } })), bad).toMatchObject({
+        variable: 'ZKPAY_REPLICA_ID',
+        shortMessage: 'ZKPAY_REPLICA_ID is invalid: expected 1 to 64 letters, digits, dots, underscores, colons or dashes, starting with a letter or digit.',
+      })
+    }
   })
 
   it('error: a missing required setting names its variable in a sentence', () => {
