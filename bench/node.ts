@@ -21,7 +21,7 @@ const STEADY_RATE = 4 // tx/s offered in the latency run
  * Deposits proven against the empty tree: valid on any fresh rollup (their nullifiers come from
  * random dummy inputs), so they are proven once and cached in .cache/bench.
  */
-async function deposits(count: number, log: (line: string) => void): Promise<TransactionJson[]> {
+export async function deposits(count: number, log: (line: string) => void): Promise<TransactionJson[]> {
   // Versioned by the transaction's shape: deposits of the 2-output protocol cached before would not parse.
   const file = path.join(CACHE, `deposits-${count}-3out.json`)
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as TransactionJson[]

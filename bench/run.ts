@@ -7,6 +7,7 @@ import { benchCrypto, formatFigure, type Row } from './crypto.ts'
 import { benchMerchant } from './merchant.ts'
 import { benchNode } from './node.ts'
 import { benchPackage } from './package.ts'
+import { benchScale } from './scale.ts'
 import { benchSettlement } from './settlement.ts'
 import { benchSync } from './sync.ts'
 
@@ -27,6 +28,7 @@ const suites: Record<string, (log: (line: string) => void, previous: Readonly<Re
   merchant: benchMerchant,
   package: benchPackage,
   browser: benchBrowser,
+  scale: benchScale,
 }
 
 const chosen = process.argv.slice(2)

@@ -53,6 +53,9 @@ export async function runNode(
   options: { logger?: Logger; deployment?: Deployment; proverToken?: string; feeKey?: string } = {},
 ): Promise<RunningNode> {
   const logger = options.logger ?? createLogger('node', { level: config.logLevel })
+  if (config.proverJobQueue && config.databaseUrl === undefined) {
+    throw new ConfigError('ZKPAY_PROVER_JOB_QUEUE', 'The prover job queue lives in the Postgres database: set ZKPAY_DATABASE_URL (--database-url) too.')
+  }
   const { chainId, publicClient, walletClient } = await connectL1(config.rpcUrl, privateKeyToAccount(operatorKey))
   const deployment = options.deployment
   if (deployment && deployment.chainId !== chainId) {
@@ -74,9 +77,6 @@ export async function runNode(
   const fees = await resolveFeePolicy(config.fees, { variable: config.feeKeyEnv, value: options.feeKey }, publicClient)
   if (fees) logger.info({ feeAddress: fees.address, prices: Object.fromEntries([...fees.prices].map(([a, p]) => [`0x${a.toString(16).padStart(40, '0')}`, p.amount.toString()])) }, 'fees: paid as shielded notes to the fee address')
   else logger.warn('no fees (ZKPAY_FEES is empty): anyone can make this node post batches at its expense')
-  if (config.proverJobQueue && config.databaseUrl === undefined) {
-    throw new ConfigError('ZKPAY_PROVER_JOB_QUEUE', 'The prover job queue lives in the Postgres database: set ZKPAY_DATABASE_URL (--database-url) too.')
-  }
   const { store, lease } = await openStore(config, logger)
   const jobs =
     config.proverJobQueue && config.databaseUrl !== undefined

@@ -36,7 +36,7 @@ afterAll(async () => {
 /** `zkpay node` with the operator's environment and `rpcUrl`; the developer's own ZKPAY_* settings stay out. */
 const node = (rpcUrl: string, args: string[] = []) =>
   runZkpay(['node', '--rpc-url', rpcUrl, '--rollup', `0x${'00'.repeat(19)}01`, '--data-dir', dir, '--port', '0', ...args], {
-    env: { ZKPAY_OPERATOR_KEY: `0x${'11'.repeat(32)}`, ZKPAY_OPERATOR_KEY_ENV: undefined, ZKPAY_DEPLOYMENT: undefined, ZKPAY_REPLICA_ID: undefined, ZKPAY_DEBUG: undefined, ZKPAY_LOG_LEVEL: 'silent' },
+    env: { ZKPAY_OPERATOR_KEY: `0x${'11'.repeat(32)}`, ZKPAY_OPERATOR_KEY_ENV: undefined, ZKPAY_DEPLOYMENT: undefined, ZKPAY_REPLICA_ID: undefined, ZKPAY_DATABASE_URL: undefined, ZKPAY_DEBUG: undefined, ZKPAY_LOG_LEVEL: 'silent' },
     timeoutMs: 60_000,
   })
 
@@ -63,6 +63,13 @@ describe('zkpay node against an RPC it cannot use', () => {
     const before = requests
     const r = await node(`http://127.0.0.1:${rpcPort}`, ['--replica-id', 'api 1'])
     expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^error CONFIG_INVALID: .*\(ZKPAY_REPLICA_ID\) is invalid: expected 1 to 64 letters, .*\.\n$/)])
+    expect(requests).toBe(before)
+  })
+
+  it('error: --prover-job-queue without a Postgres database is CONFIG_INVALID, before any RPC call', async () => {
+    const before = requests
+    const r = await node(`http://127.0.0.1:${rpcPort}`, ['--prover-job-queue'])
+    expect([r.code, r.stderr]).toEqual([2, 'error CONFIG_INVALID: The prover job queue lives in the Postgres database: set ZKPAY_DATABASE_URL (--database-url) too.\n'])
     expect(requests).toBe(before)
   })
 })

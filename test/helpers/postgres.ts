@@ -40,7 +40,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     password,
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` user it creates.
-    createPostgresUser: true,
+    createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
     onLog: () => {},
     onError: () => {},

@@ -43,6 +43,10 @@ describe('loadConfig(nodeConfig)', () => {
       httpHeadersTimeoutMs: 10000,
       httpRequestTimeoutMs: 30000,
       dataDir: '.zkpay/node',
+      databaseUrl: undefined,
+      proverJobQueue: false,
+      proverJobTimeoutMs: 60000,
+      proverJobAttempts: 3,
       proverUrls: [],
       deployment: undefined,
       insecureDevKeys: false,
@@ -174,6 +178,17 @@ describe('loadConfig(nodeConfig)', () => {
     const printed = `${JSON.stringify(config)} ${inspect(config)}`
     for (const leak of ['user', 'pass', '0123456789abcdef', 's3cret']) expect(printed).not.toContain(leak)
     expect(Object.keys(config)).toEqual(Object.keys(nodeConfig)) // toJSON and inspect are not settings
+  })
+
+  it('security: ZKPAY_DATABASE_URL prints without its password, and one that is not postgres:// is refused without echoing it', () => {
+    const url = 'postgres://zkpay:pg-s3cret@db.internal:5432/zkpay'
+    const config = loadConfig(nodeConfig, { env: { ...required, ZKPAY_DATABASE_URL: url } })
+    expect(config.databaseUrl).toBe(url)
+    expect(JSON.parse(JSON.stringify(config)).databaseUrl).toBe('postgres://db.internal:5432/[redacted]')
+    expect(inspect(config)).not.toContain('pg-s3cret')
+    const error = thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_DATABASE_URL: 'mysql://u:pg-s3cret@db/zkpay' } })) as ConfigError
+    expect(error).toMatchObject({ name: 'ConfigError', variable: 'ZKPAY_DATABASE_URL', shortMessage: expect.stringContaining('expected a postgres:// or postgresql:// URL') })
+    expect(error.message).not.toContain('pg-s3cret')
   })
 
   it('behavior: a setting marked secret prints as [redacted] and is never echoed when invalid', () => {
