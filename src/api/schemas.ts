@@ -103,7 +103,7 @@ export const statusSchema = z.object({
     lastError: z.object({ ...failure, at: time }).optional().meta({ description: 'the last failure to post a batch that was not the contract’s verdict' }),
   }),
   queue: z.object({ pending: count, oldestPendingAt: time.nullable(), batchesInFlight: count, inclusionRequests: count }),
-  prover: z.object({ name: z.string(), stage: z.enum(['idle', 'proving', 'submitting']) }),
+  prover: z.object({ name: z.string(), stage: z.enum(['idle', 'proving', 'submitting']), batchesProving: z.number().int().min(0) }),
   batchSize: z.number().int().min(1),
   fees: z.object({ address: z.string(), prices: z.array(z.object({ asset: address, amount: decimal, decimals: z.number().int() })) }).nullable(),
 })

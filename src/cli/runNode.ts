@@ -99,6 +99,8 @@ export async function runNode(
         : verifiedProver(createLocalProver()),
     logger: logger.child({ module: 'sequencer' }),
     batchSize: config.batchSize,
+    // Several batches at once only where several provers can take them.
+    maxBatchesInFlight: jobs || config.proverUrls.length > 0 ? config.maxBatchesInFlight : 1,
     batchMaxAgeMs: config.batchMaxAgeMs,
     ...(fees ? { fees } : {}),
     depositMarginBlocks: config.depositMarginBlocks,

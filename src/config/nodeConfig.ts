@@ -227,6 +227,12 @@ export const nodeConfig = {
     parser: integer(1, 100, 'expected an integer from 1 to 100'),
     default: 3,
   }),
+  maxBatchesInFlight: setting({
+    env: 'ZKPAY_MAX_BATCHES_IN_FLIGHT',
+    description: 'With the job queue or remote provers: how many batches may be sealed and proven at the same time (posted in order). The in-process prover takes one at a time.',
+    parser: integer(1, 64, 'expected an integer from 1 to 64'),
+    default: 4,
+  }),
   proverUrls: setting({
     env: 'ZKPAY_PROVER_URLS',
     description: 'Comma-separated URLs of `zkpay prover` services to prove batches; empty proves in this process.',

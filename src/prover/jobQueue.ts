@@ -82,6 +82,14 @@ export function createQueueProver(boss: PgBoss, options: QueueProverOptions = {}
   const policy = { retryLimit: (options.attempts ?? 3) - 1, retryDelay: 0, expireInSeconds: Math.max(1, Math.ceil((options.jobTimeoutMs ?? 60_000) / 1000)), retentionMinutes: 60 }
   return {
     name: 'queue',
+    // The queue answers (its table is there): workers come and go, and a batch waits for one.
+    async ready() {
+      try {
+        await boss.getQueueSize(PROVE_QUEUE)
+      } catch (cause) {
+        throw new ProverError('PROVER_UNAVAILABLE', 'The prover job queue does not answer.', { cause })
+      }
+    },
     async prove(witness: BatchWitness): Promise<Proof> {
       const request: ProveRequest = { witness }
       const id = await boss.send(PROVE_QUEUE, toWire(request) as object, policy)

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
 import { type Hash, hexToBytes } from 'viem'
 import { z } from 'zod'
-import { buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
+import { type BatchWitness, buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
 import { MerkleTree } from '../crypto/merkleTree.ts'
 import { ProverError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
@@ -50,6 +50,13 @@ export type SequencerOptions = {
    */
   maxPriorityWaitMs?: number
   /**
+   * How many batches may be sealed and on their way at once (default 1). Above 1, the batches
+   * after the oldest are sealed against the tree the ones before them will make, and proven at
+   * the same time (worth it with several provers: the job queue, remote provers); they are
+   * posted strictly in order, and one whose predecessors did not land as sealed is released.
+   */
+  maxBatchesInFlight?: number
+  /**
    * Where it records what it does, and what `/metrics` scrapes (default: metrics of its own on a
    * registry of their own, replica `<hostname>-<pid>`, without process metrics: those watch the
    * whole process, which its composition root owns). It records through `SequencerMetrics` only.
@@ -95,7 +102,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #stopped = false
-  #stage: 'idle' | 'proving' | 'submitting' = 'idle'
+  #stage: 'idle' | 'submitting' = 'idle'
+  /** The batches being proven in this process, by number: any number at once, posted in order. */
+  readonly #proving = new Map<number, Promise<void>>()
   /** the last L1 sync: on failure a stable code and one sentence (never viem's multi-line message: it is logged) */
   #l1: { ok: boolean; code?: string; message?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
@@ -212,7 +221,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n },
       operator: { address: this.options.l1.account, balance, lastError: this.#submitError },
       queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length, inclusionRequests: this.#inclusion.ids.length },
-      prover: { name: this.options.prover.name, stage: this.#stage },
+      prover: { name: this.options.prover.name, stage: this.#stage === 'idle' && this.#proving.size > 0 ? ('proving' as const) : this.#stage, batchesProving: this.#proving.size },
       batchSize: this.options.batchSize,
       // The address and prices only: the policy also holds the fee key's secret.
       fees: publicFees(this.options.fees),
@@ -235,13 +244,105 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     }, ms)
   }
 
-  /** One pass: follow L1 and its inclusion queue, then move the batch in flight (or a new one) as far as it goes. */
+  /**
+   * One pass: follow L1 and its inclusion queue; seal a new batch when the pipeline has room;
+   * move the oldest batch in flight as far as it goes (post it once proven); start proving every
+   * sealed batch, each on the tree the batches before it will make.
+   */
   async #step(): Promise<void> {
     if (!(await this.#syncL1())) return
     const queue = await this.#followInclusionQueue()
-    const [inFlight] = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
-    const batch = inFlight ?? (await this.#maybeSeal(queue))
-    if (batch) await this.#advance(batch)
+    const inFlight = () => this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
+    let batches = await inFlight()
+    // Inclusion requests are served with the pipeline drained: a batch sealed ahead could pass
+    // over a request that becomes due before it lands.
+    const room = batches.length === 0 || (batches.length < this.#maxInFlight && queue.complete && queue.ids.length === 0)
+    if (room && (await this.#maybeSeal(queue, batches))) batches = await inFlight()
+    if (batches[0]) {
+      await this.#advance(batches[0])
+      batches = await inFlight()
+    }
+    for (const batch of batches) {
+      if ((batch.state === 'sealed' || batch.state === 'proving') && !this.#proving.has(batch.number)) await this.#startProving(batch, batches)
+    }
+  }
+
+  get #maxInFlight(): number {
+    return this.options.maxBatchesInFlight ?? 1
+  }
+
+  /**
+   * Runs `fn` on the tree as it will be once the in-flight batches before `number` land as
+   * sealed (each padded to a whole batch), then puts the tree back: synchronously, so nothing
+   * else sees the projection.
+   */
+  async #projected<T>(inFlight: readonly StoredBatch[], number: number, fn: (tree: MerkleTree) => T): Promise<T> {
+    const earlier = inFlight.filter((b) => b.number < number)
+    const leaves = await Promise.all(earlier.map(async (b) => (await this.#liveTransactions(b.number)).flatMap((t) => t.commitments)))
+    const size = this.tree.size
+    try {
+      for (const batchLeaves of leaves) this.tree.insertMany([...batchLeaves, ...Array<bigint>(BATCH_LEAVES - batchLeaves.length).fill(0n)])
+      return fn(this.tree)
+    } finally {
+      this.tree.truncate(size)
+    }
+  }
+
+  async #liveTransactions(number: number): Promise<StoredTransaction[]> {
+    return (await this.options.store.listBatchTransactions(number)).filter((t) => t.status !== 'rejected')
+  }
+
+  /**
+   * Proves a batch in the background, on the tree the batches before it will make; the loop
+   * posts it when its turn comes. A batch found `proving` after a restart is proven again.
+   */
+  async #startProving(batch: StoredBatch, inFlight: readonly StoredBatch[]): Promise<void> {
+    const transactions = await this.#liveTransactions(batch.number)
+    if (transactions.length === 0) return
+    const witness = await this.#projected(inFlight, batch.number, (tree) => buildBatchWitness(tree, transactions.flatMap((t) => t.commitments)))
+    const task = this.#prove(batch, transactions, witness)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // Released meanwhile (a batch before it failed), or no prover answered: the loop decides again.
+        if (!this.#stopped) this.options.logger.warn({ batch: batch.number, err: error }, 'proving the batch failed; retrying')
+      })
+      .finally(() => {
+        this.#proving.delete(batch.number)
+        this.#schedule(0)
+      })
+    this.#proving.set(batch.number, task)
+  }
+
+  /**
+   * Moves a batch to `proving`, has it proven and records it `proven` with its proof and roots.
+   * A job the queue gave up on (bounded attempts) fails the batch and requeues its transactions;
+   * any other prover failure throws, and the loop retries.
+   */
+  async #prove(batch: StoredBatch, transactions: StoredTransaction[], witness: BatchWitness): Promise<StoredBatch | undefined> {
+    const { store, logger } = this.options
+    if (batch.state === 'sealed') await store.setBatchState(batch.number, 'proving')
+    this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
+    const started = Date.now()
+    let proof: Proof
+    try {
+      proof = await this.options.prover.prove(witness)
+    } catch (error) {
+      if (error instanceof ProverError && error.code === 'PROVER_JOB_FAILED') {
+        await this.#release(batch, error.shortMessage)
+        return undefined
+      }
+      throw error
+    }
+    this.metrics.batchProven((Date.now() - started) / 1000)
+    logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
+    const proven = await store.setBatchState(batch.number, 'proven', {
+      proof: proofCodec.encode(proof),
+      oldRoot: witness.oldRoot,
+      newRoot: witness.newRoot,
+      startIndex: witness.startIndex,
+    })
+    this.#emit({ type: 'batch', number: batch.number, state: 'proven' })
+    return proven
   }
 
   /**
@@ -253,7 +354,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * unlocks within the margin are dropped here: the depositor could reclaim in front of the
    * batch and make it revert (queued ones cannot be reclaimed).
    */
-  async #maybeSeal(queue: { ids: readonly string[]; complete: boolean }): Promise<StoredBatch | undefined> {
+  async #maybeSeal(queue: { ids: readonly string[]; complete: boolean }, inFlight: readonly StoredBatch[]): Promise<StoredBatch | undefined> {
     const { store, batchSize, batchMaxAgeMs, l1, depositMarginBlocks } = this.options
     const forced = queue.ids
     const { count, oldestCreatedAt } = await store.getPendingSummary()
@@ -263,7 +364,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     if (!queue.complete && forced.length === 0) return undefined
     const maxTransactions = queue.complete ? batchSize : Math.min(batchSize, forced.length)
     const agedBefore = new Date(Date.now() - (this.options.maxPriorityWaitMs ?? 60_000))
-    const sealed = await store.sealBatch({ maxTransactions, first: forced, agedBefore, oldRoot: this.tree.root, startIndex: this.tree.size })
+    // Against the tree the batches before it will make: a batch sealed ahead builds on theirs.
+    const { root, size } = await this.#projected(inFlight, Number.MAX_SAFE_INTEGER, (tree) => ({ root: tree.root, size: tree.size }))
+    const sealed = await store.sealBatch({ maxTransactions, first: forced, agedBefore, oldRoot: root, startIndex: size })
     if (!sealed) return undefined
     this.#emit({ type: 'batch', number: sealed.batch.number, state: 'sealed' })
     for (const t of sealed.transactions) this.#emit({ type: 'transaction', id: t.id, status: t.status })
@@ -383,40 +486,15 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       await store.releaseBatch(batch.number, 'Every transaction of the batch was rejected.')
       return
     }
-    let state = batch.state
+    const state = batch.state
     // The root moved under a batch not yet on L1 (another submitter, or a rejected batch before
     // it): its proof is stale, so its transactions go back to the queue.
     if (state !== 'submitted' && batch.oldRoot !== null && batch.oldRoot !== this.tree.root) {
       await this.#release(batch, 'The note tree changed before this batch was posted.')
       return
     }
-    if (state === 'sealed' || state === 'proving') {
-      this.#stage = 'proving'
-      // A batch found `proving` after a restart is proven again from the start.
-      if (state === 'sealed') await store.setBatchState(batch.number, 'proving')
-      this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
-      const witness = buildBatchWitness(this.tree, transactions.flatMap((t) => t.commitments))
-      const started = Date.now()
-      let proof: Proof
-      try {
-        proof = await this.options.prover.prove(witness).finally(() => (this.#stage = 'idle'))
-      } catch (error) {
-        // The queue gave up on it after its bounded attempts: the batch fails and its
-        // transactions are sealed again. Any other failure (no prover answering) is retried.
-        if (error instanceof ProverError && error.code === 'PROVER_JOB_FAILED') return this.#release(batch, error.shortMessage)
-        throw error
-      }
-      this.metrics.batchProven((Date.now() - started) / 1000)
-      logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
-      batch = await store.setBatchState(batch.number, 'proven', {
-        proof: proofCodec.encode(proof),
-        oldRoot: witness.oldRoot,
-        newRoot: witness.newRoot,
-        startIndex: witness.startIndex,
-      })
-      this.#emit({ type: 'batch', number: batch.number, state: 'proven' })
-      state = 'proven'
-    }
+    // Being proven (the loop starts every sealed batch's proof): posted once proven.
+    if (state === 'sealed' || state === 'proving') return
     if (state === 'proven') {
       // Recorded before sending: a crash after the send finds `submitted` and asks L1.
       batch = await store.setBatchState(batch.number, 'submitted')

@@ -81,4 +81,17 @@ describe('prover job queue', () => {
     )
     await expect(prover.prove(witness())).rejects.toMatchObject({ code: 'PROVER_JOB_FAILED', shortMessage: expect.stringMatching(/does not verify against the batch/) })
   })
+
+  it('error: /readyz asks the queue: ready while it answers, PROVER_UNAVAILABLE once its database is gone', async () => {
+    const own = await startPostgres()
+    const boss = await openJobQueue(await own.createDatabase())
+    try {
+      const prover = createQueueProver(boss)
+      await expect(prover.ready!()).resolves.toBeUndefined()
+      await own.stop()
+      await expect(prover.ready!()).rejects.toMatchObject({ name: 'ProverError', code: 'PROVER_UNAVAILABLE' })
+    } finally {
+      await boss.stop({ graceful: false, wait: false }).catch(() => {})
+    }
+  }, 60_000)
 })

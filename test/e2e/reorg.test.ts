@@ -105,7 +105,7 @@ describe('L1 reorgs: the node', () => {
       const s = await node.get<Status>('/v1/status')
       return s.l1.code ? s : undefined
     })
-    expect(status.l1).toMatchObject({ ok: false, code: 'REORG_TOO_DEEP', error: expect.stringContaining('final batch 1') })
+    expect(status.l1).toMatchObject({ ok: false, code: 'REORG_TOO_DEEP', message: expect.stringContaining('final batch 1') })
     expect(lines.filter((l) => l.level === 'error' && l.msg.includes('orphaned a final batch'))).toHaveLength(1)
     // The later deposit is still escrowed on the new chain, so only the stop keeps it from a batch.
     const { body: queued } = await node.post(toTransactionJson(later))

@@ -47,6 +47,7 @@ describe('loadConfig(nodeConfig)', () => {
       proverJobQueue: false,
       proverJobTimeoutMs: 60000,
       proverJobAttempts: 3,
+      maxBatchesInFlight: 4,
       proverUrls: [],
       deployment: undefined,
       insecureDevKeys: false,
