@@ -1,6 +1,6 @@
 import { toHex, zeroAddress } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
-import { fromTransactionJson, type TransactionJson } from '../src/circuits/index.ts'
+import { fromTransactionJson, terminateProver, type TransactionJson } from '../src/circuits/index.ts'
 import { initCrypto } from '../src/crypto/poseidon.ts'
 import { deposit } from '../src/settlement/deposit.ts'
 import { syncFromL1 } from '../src/settlement/syncFromL1.ts'
@@ -39,7 +39,11 @@ async function start(txs: readonly TransactionJson[], options: { databaseUrl?: s
     ZKPAY_LOG_LEVEL: 'warn',
     ...(options.databaseUrl === undefined
       ? { ZKPAY_DATA_DIR: `.cache/bench/scale-${process.pid}-${Date.now()}` }
-      : { ZKPAY_DATABASE_URL: options.databaseUrl, ...(options.workers > 0 ? { ZKPAY_PROVER_JOB_QUEUE: '1', ZKPAY_PROVER_JOB_TIMEOUT_MS: '300000' } : {}) }),
+      : {
+          ZKPAY_DATABASE_URL: options.databaseUrl,
+          // Room for every worker to hold a batch while the oldest is posted and settles.
+          ...(options.workers > 0 ? { ZKPAY_PROVER_JOB_QUEUE: '1', ZKPAY_PROVER_JOB_TIMEOUT_MS: '300000', ZKPAY_MAX_BATCHES_IN_FLIGHT: String(2 * options.workers) } : {}),
+        }),
     ...options.env,
   })
   const workers: ZkpayProcess[] = []
@@ -59,13 +63,20 @@ async function start(txs: readonly TransactionJson[], options: { databaseUrl?: s
 /** Submits `txs`, waits until every one settled; settled tx/s from the first submission, and how many are missing or doubled on L1. */
 async function throughput(run: Run, txs: readonly TransactionJson[]): Promise<{ perSecond: number; lost: number; doubled: number }> {
   const started = Date.now()
+  // Eight clients at once: admission (a proof verified each) is not what this measures.
   const ids: string[] = []
-  for (const json of txs) {
-    const res = await fetch(`${run.node.url}/v1/transactions`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json' } })
-    const body = (await res.json()) as { id?: string }
-    if (res.status !== 202) throw new Error(`admission failed: ${JSON.stringify(body)}`)
-    ids.push(body.id!)
-  }
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < txs.length) {
+        const json = txs[next++]!
+        const res = await fetch(`${run.node.url}/v1/transactions`, { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json' } })
+        const body = (await res.json()) as { id?: string }
+        if (res.status !== 202) throw new Error(`admission failed: ${JSON.stringify(body)}`)
+        ids.push(body.id!)
+      }
+    }),
+  )
   await until(
     `${txs.length} transactions to settle`,
     async () => {
@@ -153,6 +164,7 @@ export async function benchScale(log: (line: string) => void): Promise<Row[]> {
     return rows
   } finally {
     await pg.stop()
+    await terminateProver()
   }
 }
 

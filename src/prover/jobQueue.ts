@@ -79,7 +79,24 @@ export type QueueProverOptions = {
  */
 export function createQueueProver(boss: PgBoss, options: QueueProverOptions = {}): BatchProver {
   const pollMs = options.pollMs ?? 250
-  const policy = { retryLimit: (options.attempts ?? 3) - 1, retryDelay: 0, expireInSeconds: Math.max(1, Math.ceil((options.jobTimeoutMs ?? 60_000) / 1000)), retentionMinutes: 60 }
+  const attempts = options.attempts ?? 3
+  // Kept a week: a job waits in the queue as long as no worker is there to take it.
+  const policy = { retryLimit: attempts - 1, retryDelay: 0, expireInSeconds: Math.max(1, Math.ceil((options.jobTimeoutMs ?? 60_000) / 1000)), retentionDays: 7 }
+  /** The proof job `id` ended with, or undefined when it failed every try pg-boss gives it. */
+  async function outcome(id: string): Promise<unknown> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, pollMs))
+      const job = await boss.getJobById<unknown>(PROVE_QUEUE, id, { includeArchive: true })
+      if (job === null) return undefined
+      if (job.state === 'completed') return (job.output as Partial<ProveResponse> | null)?.proof
+      if (job.state === 'failed' || job.state === 'cancelled') {
+        // The worker's words are the worker's: logged, bounded, never shown to the public.
+        const reason = (job.output as { message?: unknown } | null)?.message
+        options.logger?.warn({ job: id, tries: job.retryCount + 1, reason: typeof reason === 'string' ? reason.slice(0, 200) : undefined }, 'proving job failed')
+        return undefined
+      }
+    }
+  }
   return {
     name: 'queue',
     // The queue answers (its table is there): workers come and go, and a batch waits for one.
@@ -91,28 +108,19 @@ export function createQueueProver(boss: PgBoss, options: QueueProverOptions = {}
       }
     },
     async prove(witness: BatchWitness): Promise<Proof> {
-      const request: ProveRequest = { witness }
-      const id = await boss.send(PROVE_QUEUE, toWire(request) as object, policy)
-      if (id === null) throw new ProverError('PROVER_UNAVAILABLE', 'The job queue did not take the batch.')
-      for (;;) {
-        await new Promise((resolve) => setTimeout(resolve, pollMs))
-        const job = await boss.getJobById<unknown>(PROVE_QUEUE, id, { includeArchive: true })
-        if (job === null) throw new ProverError('PROVER_JOB_FAILED', `Proving job ${id} is gone from the queue.`)
-        if (job.state === 'completed') {
-          const wire = proofCodec.safeParse((job.output as Partial<ProveResponse> | null)?.proof)
-          if (!wire.success) throw new ProverError('PROVER_JOB_FAILED', `Proving job ${id} completed without a batch proof.`)
-          try {
-            return await assertBatchProof(wire.data, witness)
-          } catch (error) {
-            throw new ProverError('PROVER_JOB_FAILED', `Proving job ${id} returned a proof that does not verify against the batch.`, { cause: error })
-          }
-        }
-        if (job.state === 'failed' || job.state === 'cancelled') {
-          const reason = (job.output as { message?: unknown } | null)?.message
-          const attempts = job.retryCount + 1
-          options.logger?.warn({ job: id, attempts, reason }, 'proving job failed')
-          throw new ProverError('PROVER_JOB_FAILED', `Proving job ${id} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${typeof reason === 'string' ? `: ${reason}` : ''}.`)
-        }
+      const request = toWire({ witness } satisfies ProveRequest) as object
+      // A job that fails is retried by pg-boss (a dead worker's too, once it times out); one
+      // that completes with a proof that does not verify is sent again, as a new job.
+      for (let sent = 1; ; sent++) {
+        const id = await boss.send(PROVE_QUEUE, request, policy)
+        if (id === null) throw new ProverError('PROVER_UNAVAILABLE', 'The job queue did not take the batch.')
+        const answer = await outcome(id)
+        if (answer === undefined) throw new ProverError('PROVER_JOB_FAILED', `The batch's proving job failed after ${attempts} attempt${attempts === 1 ? '' : 's'}.`)
+        const wire = proofCodec.safeParse(answer)
+        const proof = wire.success ? await assertBatchProof(wire.data, witness).catch(() => undefined) : undefined
+        if (proof) return proof
+        options.logger?.warn({ job: id, sent }, 'a worker answered without a proof that verifies against the batch')
+        if (sent >= attempts) throw new ProverError('PROVER_JOB_FAILED', `No worker answered with a proof that verifies against the batch in ${attempts} attempt${attempts === 1 ? '' : 's'}.`)
       }
     },
   }
@@ -121,7 +129,7 @@ export function createQueueProver(boss: PgBoss, options: QueueProverOptions = {}
 export type QueueWorkerOptions = {
   /** Batches this process proves at once (default 1: a proof uses every core it is given). */
   concurrency?: number
-  /** How often an idle worker asks for a job (default 1 s). */
+  /** How often an idle worker asks for a job (default and least 500 ms: pg-boss 10's floor). */
   pollMs?: number
   logger?: Logger
 }
@@ -138,7 +146,7 @@ export async function runQueueWorker(boss: PgBoss, prover: BatchProver, options:
   const workers: string[] = []
   for (let i = 0; i < (options.concurrency ?? 1); i++) {
     workers.push(
-      await boss.work<object>(PROVE_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(0.5, (options.pollMs ?? 1_000) / 1000) }, async ([job]) => {
+      await boss.work<object>(PROVE_QUEUE, { batchSize: 1, pollingIntervalSeconds: Math.max(0.5, (options.pollMs ?? 500) / 1000) }, async ([job]) => {
         const { witness } = fromWire<ProveRequest>(job!.data)
         const started = Date.now()
         options.logger?.info({ job: job!.id }, 'proving job taken')

@@ -663,8 +663,16 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
         if (readError) throw readError
         // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
         if (read && check.status === 'canonical') {
-          for (const b of read.batches) await this.#recordSettled(b)
-          await store.setCursor(L1_CURSOR, { block: read.nextBlock, blockHash: head.hash })
+          try {
+            for (const b of read.batches) await this.#recordSettled(b)
+            await store.setCursor(L1_CURSOR, { block: read.nextBlock, blockHash: head.hash })
+          } catch (error) {
+            // Some of the batches may be recorded and some not (the database went away, a commit
+            // whose answer was lost): the tree goes back to the cursor, and the next read applies
+            // them again, skipping those the store has.
+            this.tree.truncate(size)
+            throw error
+          }
           this.#cursor = read.nextBlock
           this.#cursorHash = head.hash
         }
@@ -749,6 +757,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
 
   async #recordSettled(b: SyncedBatch): Promise<void> {
     const { store } = this.options
+    // Recorded already, by a write whose answer was lost or a leader before this one: each root
+    // is recorded with its batch in one SQL transaction, and a tree never has one root twice.
+    if (await store.knownRoot(b.newRoot)) return
     const [ours] = (await store.listBatches(['proven', 'submitted'])).filter((x) => x.newRoot === b.newRoot && x.oldRoot === b.oldRoot)
     const { batchNumber, rejected } = await store.recordSettledBatch({
       ...(ours ? { batchNumber: ours.number } : {}),

@@ -79,7 +79,7 @@ describe('prover job queue', () => {
       },
       { attempts: 1 },
     )
-    await expect(prover.prove(witness())).rejects.toMatchObject({ code: 'PROVER_JOB_FAILED', shortMessage: expect.stringMatching(/does not verify against the batch/) })
+    await expect(prover.prove(witness())).rejects.toMatchObject({ code: 'PROVER_JOB_FAILED', shortMessage: expect.stringMatching(/No worker answered with a proof that verifies against the batch/) })
   })
 
   it('error: /readyz asks the queue: ready while it answers, PROVER_UNAVAILABLE once its database is gone', async () => {

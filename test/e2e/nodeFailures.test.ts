@@ -6,7 +6,11 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { toTransactionJson } from '../../src/circuits/index.ts'
+import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
+import { StoreError } from '../../src/errors/index.ts'
+import { readRollupState } from '../../src/settlement/readRollupState.ts'
+import { openNodeStore, type SettledBatch } from '../../src/state/index.ts'
 import { createRollupClient } from '../../src/settlement/createRollupClient.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { reclaimDeposit } from '../../src/settlement/reclaimDeposit.ts'
@@ -70,6 +74,41 @@ describe('operator node under failures', () => {
     await node.waitFor(second.body.id!, ['settled', 'final'])
     expect(await node.get('/v1/batches/1')).toMatchObject({ state: 'failed', error: expect.stringContaining('Rollup__DepositNotEscrowed') })
     expect(await node.get('/v1/batches/2')).toMatchObject({ state: expect.stringMatching(/settled|final/), transactions: [{ id: second.body.id }] })
+  })
+
+  it('behavior: a settled batch whose recording fails (before its commit, or after it with the answer lost) is recorded once on the next read, and the node carries on', async () => {
+    const devnet = await startDevnet()
+    defer(() => devnet.stop())
+    const inner = await openNodeStore({ path: ':memory:' })
+    let fail: 'before' | 'after' | undefined = 'after'
+    const store = new Proxy(inner, {
+      get(target, key) {
+        if (key === 'recordSettledBatch') {
+          return async (batch: SettledBatch) => {
+            const mode = fail
+            fail = undefined
+            if (mode === 'before') throw new StoreError('STORE_UNAVAILABLE', 'The node database did not answer.')
+            const recorded = await target.recordSettledBatch(batch)
+            if (mode === 'after') throw new StoreError('STORE_UNAVAILABLE', 'The node database did not answer.')
+            return recorded
+          }
+        }
+        const value = Reflect.get(target, key) as unknown
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const node = await startTestNode(devnet, { store })
+    defer(() => node.stop())
+    for (const mode of ['after', 'before'] as const) {
+      fail = mode
+      const { body } = await node.post(toTransactionJson(await escrowed(devnet, mode === 'after' ? 40n : 41n)))
+      await node.waitFor(body.id!, ['settled', 'final'])
+      expect(fail).toBeUndefined()
+    }
+    const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
+    const status = await node.get<{ root: string; leafCount: number }>('/v1/status')
+    expect({ root: status.root, leafCount: status.leafCount, batches: l1.batchCount }).toEqual({ root: toHex32(l1.currentRoot), leafCount: Number(l1.nextLeafIndex), batches: 2n })
+    expect(await inner.listNotes(0, 1000)).toHaveLength(6)
   })
 
   it('behavior: an operator without ETH for gas shows in status, keeps the transaction, and posts once funded', async () => {

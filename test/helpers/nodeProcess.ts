@@ -75,9 +75,10 @@ export async function spawnNode(env: Record<string, string | undefined>, timeout
   return node
 }
 
-/** Starts `zkpay prover --database-url` (a job queue worker) and resolves once it takes jobs. */
+/** Starts `zkpay prover` on the job queue at `databaseUrl` (a worker) and resolves once it takes jobs. */
 export async function spawnProverWorker(databaseUrl: string, env: Record<string, string | undefined> = {}, timeoutMs = 60_000): Promise<ZkpayProcess> {
-  const worker = spawnZkpay(['prover', '--database-url', databaseUrl], env)
+  // The URL in the environment, as operators should pass it: a command line is public on the machine.
+  const worker = spawnZkpay(['prover'], { ...env, ZKPAY_DATABASE_URL: databaseUrl })
   await until(
     'the prover worker to start',
     async () => {

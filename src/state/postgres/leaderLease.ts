@@ -40,10 +40,20 @@ export async function acquireLeadership(url: string, options: AcquireLeadershipO
   let told = false
   for (;;) {
     if (options.signal?.aborted) throw new StoreError('STORE_UNAVAILABLE', 'Stopped while waiting to become the sequencer leader.')
-    const client = new pg.Client({ connectionString: url, application_name: 'zkpay-sequencer-lease', connectionTimeoutMillis: Math.max(pollMs, 2_000), query_timeout: Math.max(3 * pollMs, 3_000) })
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'zkpay-sequencer-lease',
+      connectionTimeoutMillis: Math.max(pollMs, 2_000),
+      query_timeout: Math.max(3 * pollMs, 3_000),
+      keepAlive: true,
+    })
     client.on('error', () => {})
     try {
       await client.connect()
+      // Postgres drops this session (and frees the lock) about 25 s after the leader's machine
+      // vanishes, not after the kernel's two hours; the leader itself gives up within
+      // 3 × pollMs of losing the database, well before that, so two never act at once.
+      await client.query('set tcp_keepalives_idle = 10; set tcp_keepalives_interval = 5; set tcp_keepalives_count = 3')
       for (;;) {
         const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [LEADER_LOCK.toString()])
         if (rows[0]?.ok) return hold(client, pollMs)
