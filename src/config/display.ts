@@ -30,6 +30,9 @@ export function displayValue(declaration: Setting, value: unknown): unknown {
 export function redactUrl(value: string): string {
   try {
     const url = new URL(value)
+    // An unescaped `/` in a password ends the authority early (`postgres://u:pa/ss@host`): the
+    // parsed "host" is then part of the secret, so nothing of the authority is shown.
+    if (`${url.pathname}${url.search}${url.hash}`.includes('@')) return `${url.protocol}//${REDACTED}`
     const hidden = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname.length > 1
     return hidden ? `${url.protocol}//${url.host}/${REDACTED}` : `${url.protocol}//${url.host}`
   } catch {

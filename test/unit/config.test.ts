@@ -190,6 +190,9 @@ describe('loadConfig(nodeConfig)', () => {
     const error = thrown(() => loadConfig(nodeConfig, { env: { ...required, ZKPAY_DATABASE_URL: 'mysql://u:pg-s3cret@db/zkpay' } })) as ConfigError
     expect(error).toMatchObject({ name: 'ConfigError', variable: 'ZKPAY_DATABASE_URL', shortMessage: expect.stringContaining('expected a postgres:// or postgresql:// URL') })
     expect(error.message).not.toContain('pg-s3cret')
+    // A password with an unescaped slash ends the URL's authority early: nothing of it shows.
+    const slashed = loadConfig(nodeConfig, { env: { ...required, ZKPAY_DATABASE_URL: 'postgres://zkpay:1234/pg-s3cret@db.internal/zkpay' } })
+    expect(JSON.parse(JSON.stringify(slashed)).databaseUrl).toBe('postgres://[redacted]')
   })
 
   it('behavior: a setting marked secret prints as [redacted] and is never echoed when invalid', () => {
