@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events'
-import { createHash } from 'node:crypto'
 import { type Hash, hexToBytes } from 'viem'
 import { z } from 'zod'
 import { type BatchWitness, buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
@@ -18,10 +17,9 @@ import { BATCH_LEAVES } from '../crypto/batch.ts'
 import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { L1_CURSOR } from './l1Cursor.ts'
 import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
-import { ProofBatcher } from './ProofBatcher.ts'
+import { type Admissible, Admission, newTransaction, transactionId } from './Admission.ts'
 import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
 import { type FeePolicy, publicFees } from './fees.ts'
-import { validateTransaction } from './validateTransaction.ts'
 
 export type SequencerOptions = {
   store: NodeStore
@@ -91,12 +89,10 @@ export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; revert
 export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly options: SequencerOptions
   readonly tree = new MerkleTree()
-  readonly #proofs = new ProofBatcher()
   #cursor = 0n
   /** the hash of block `#cursor - 1`, the last one applied: checked after each read */
   #cursorHash: Hash | null = null
   #lastReorg: ReorgRecord | undefined
-  #head: { at: number; value: Promise<bigint> } | undefined
   /** set while a reorg has orphaned a final batch: the node follows nothing and posts nothing */
   #halted: ReorgTooDeepError | undefined
   #timer: NodeJS.Timeout | undefined
@@ -113,12 +109,25 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #submitError: { code: string; message: string; at: Date } | undefined
   /** what `/metrics` scrapes; the loop records into it through `SequencerMetrics` */
   readonly metrics: NodeMetrics
+  /** the checks and the insert of `submit`, shared with api replicas (src/sequencer/Admission.ts) */
+  readonly admission: Admission
 
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
     this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger, processMetrics: false })
     this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
+    this.admission = new Admission({
+      store: options.store,
+      l1: options.l1,
+      ...(options.fees ? { fees: options.fees } : {}),
+      depositMarginBlocks: options.depositMarginBlocks,
+      metrics: this.metrics,
+      onAdmitted: (id) => {
+        this.#emit({ type: 'transaction', id, status: 'pending' })
+        this.#schedule(0)
+      },
+    })
   }
 
   /** Opens the sequencer: rebuilds the tree from the store, catches up with L1 and starts the loop. */
@@ -137,26 +146,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   }
 
   /** Admission: checks, then inserts as pending (reserving the nullifiers). A rejection is a value. */
-  async submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
-    const started = performance.now()
-    const verdict = await this.#admit(tx)
-    const seconds = (performance.now() - started) / 1000
-    if (verdict.ok) this.metrics.transactionAdmitted(seconds)
-    else this.metrics.transactionRejected(verdict.code, seconds)
-    return verdict
-  }
-
-  async #admit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
-    const checked = await this.check(tx)
-    if (!checked.ok) return checked
-    const { id, canonical, priority, again } = checked
-    // One the node turned away before (a deposit submitted before its escrow landed, a root it
-    // had not read yet) is checked anew and, if it passes now, admitted again under its id.
-    const inserted = again ? await this.options.store.requeueTransaction(id) : await this.options.store.insertPendingTransaction({ ...newTransaction(id, tx, canonical), priority })
-    if (!inserted.ok) return { ok: false, code: inserted.code, message: inserted.message }
-    this.#emit({ type: 'transaction', id, status: 'pending' })
-    this.#schedule(0)
-    return { ok: true, id, status: 'pending' }
+  submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection> {
+    return this.admission.submit(tx)
   }
 
   /**
@@ -164,50 +155,15 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    * checks in the contract's order, then the proof), and nothing is written. What a client's
    * dry run and the differential test against the contract use.
    */
-  async check(tx: ShieldedTransaction): Promise<{ ok: true; tx: ShieldedTransaction; id: string; canonical: TransactionJson; priority: number; again: boolean } | Rejection> {
-    // Its one encoding (the API decoded it with the same codec): what its id is the hash of.
-    let canonical: TransactionJson
-    try {
-      canonical = toTransactionJson(tx)
-    } catch (error) {
-      return reject('INVALID_SCHEMA', error instanceof z.ZodError ? z.prettifyError(error) : undefined)
-    }
-    const id = transactionId(canonical)
-    // A resubmission (a client retrying a POST that timed out) learns that it got in; one that
-    // was rejected is checked again.
-    const known = await this.options.store.getTransaction(id)
-    if (known && known.status !== 'rejected') return reject('TRANSACTION_KNOWN')
-    const verdict = await this.#validate(tx)
-    return verdict.ok ? { ok: true, tx, id, canonical, priority: verdict.priority, again: known !== undefined } : verdict
+  check(tx: ShieldedTransaction): Promise<Admissible | Rejection> {
+    return this.admission.check(tx)
   }
 
-  /** Admission's checks against the store, L1 and the proof (nothing is written). */
-  #validate(tx: ShieldedTransaction): Promise<{ ok: true; priority: number } | Rejection> {
-    const { store, l1, fees, depositMarginBlocks } = this.options
-    return validateTransaction(tx, {
-      ...(fees ? { fees } : {}),
-      depositMarginBlocks,
-      knownRoot: (root) => store.knownRoot(root),
-      takenNullifiers: (nullifiers) => store.takenNullifiers(nullifiers),
-      escrow: (t) => l1.escrow(t),
-      escrowHolder: (t) => store.escrowHolder(escrowKeyOf(t)!),
-      l1Block: () => this.#admissionHead(),
-      verifyProof: (t) => this.#proofs.verify(t),
-    })
-  }
-
-  /**
-   * The L1 head for admission's deposit margin: one RPC call shared by the admissions of the
-   * same 200 ms (a burst of deposits would otherwise make one round trip each).
-   */
-  #admissionHead(): Promise<bigint> {
-    const now = Date.now()
-    if (!this.#head || now - this.#head.at > 200) {
-      const value = this.options.l1.blockNumber()
-      value.catch(() => (this.#head = undefined))
-      this.#head = { at: now, value }
-    }
-    return this.#head.value
+  /** Changes what the node charges from now on (undefined: nothing); batches already sealed keep their fees. */
+  setFees(fees: FeePolicy | undefined): void {
+    if (fees) this.options.fees = fees
+    else delete this.options.fees
+    this.admission.fees = fees
   }
 
   /** What `/v1/status` shows. */
@@ -820,35 +776,6 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #emit(event: SequencerEvent): void {
     this.emit('event', event)
   }
-}
-
-/** A deposit's escrow key (undefined for any other transaction): what admission reserves besides the nullifiers. */
-function escrowKeyOf(tx: ShieldedTransaction): Hash | undefined {
-  return tx.extData.extAmount > 0n ? escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments) : undefined
-}
-
-/** What the store keeps of an admitted transaction. */
-function newTransaction(id: string, tx: ShieldedTransaction, payload: TransactionJson): NewTransaction {
-  const key = escrowKeyOf(tx)
-  return {
-    id,
-    payload,
-    nullifiers: tx.nullifiers,
-    commitments: tx.commitments,
-    extDataHash: tx.extDataHash,
-    root: tx.root,
-    ...(key ? { escrowKey: key } : {}),
-  }
-}
-
-/**
- * A transaction's id: SHA-256 of its canonical JSON (the same transaction always gets the same id).
- *
- * @example
- * const id = transactionId(toTransactionJson(tx)) // '0x' and 64 hex digits
- */
-export function transactionId(canonical: TransactionJson): string {
-  return `0x${createHash('sha256').update(JSON.stringify(canonical)).digest('hex')}`
 }
 
 /** A proven batch's proof, as the store keeps it; a proven batch without one is a corrupt store. */

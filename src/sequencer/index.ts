@@ -1,5 +1,7 @@
 export { CONTRACT_REJECTIONS, type Rejection, type RejectionCode, REJECTIONS } from './rejections.ts'
-export { Sequencer, type SequencerEvent, type SequencerOptions, transactionId } from './Sequencer.ts'
+export { Sequencer, type SequencerEvent, type SequencerOptions } from './Sequencer.ts'
+export { Admission, type AdmissionOptions, transactionId } from './Admission.ts'
+export { type Clock, manualClock, systemClock } from './clock.ts'
 export { type ValidationContext, validateTransaction } from './validateTransaction.ts'
 export { ProofBatcher, type VerifyMany } from './ProofBatcher.ts'
 export { checkFee, FEE_OUTPUT, type FeePolicy, type FeePrice, publicFees } from './fees.ts'

@@ -8,7 +8,7 @@ import { FIELD_SIZE, randomFieldElement, toHex32 } from '../../src/crypto/field.
 import { deriveKeys } from '../../src/crypto/keys.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import type { FeePolicy } from '../../src/sequencer/fees.ts'
-import { transactionId } from '../../src/sequencer/Sequencer.ts'
+import { transactionId } from '../../src/sequencer/Admission.ts'
 import { deposit } from '../../src/settlement/deposit.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
 import { syncFromL1 } from '../../src/settlement/syncFromL1.ts'
@@ -158,14 +158,14 @@ describe('operator node', () => {
       ownerPk: operator.ownerPk,
       prices: new Map([[0n, { amount: 1n, decimals: 18 }]]),
     }
-    node.sequencer.options.fees = fees
+    node.sequencer.setFees(fees)
     try {
       await expectRejected(json(fresh), 400, 'FEE_TOO_LOW')
       const refused = (await (await request(json(fresh))).json()) as { message: string }
       expect(refused.message).toContain(fees.address)
       expect(await okBody(await node.client.v1.status.$get())).toMatchObject({ fees: { address: fees.address, prices: [{ asset: zeroAddress, amount: '1', decimals: 18 }] } })
     } finally {
-      delete node.sequencer.options.fees
+      node.sequencer.setFees(undefined)
     }
 
     const big = await node.app.request('/v1/transactions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(1024 * 1024 + 1) })
