@@ -6,13 +6,22 @@ import type { Sequencer } from '../sequencer/Sequencer.ts'
 import { createClientKey } from './clientKey.ts'
 import { createReadiness, type ReadinessCheck } from './createReadiness.ts'
 import { fail, nodeApi } from './nodeApi.ts'
+import { type NodeService, sequencerNode } from './nodeService.ts'
 import { nodeReadinessChecks } from './nodeReadinessChecks.ts'
 import { openApiDocument } from './openApiDocument.ts'
 import { RateLimiter } from './RateLimiter.ts'
 import type { livenessSchema } from './schemas.ts'
 
 export type AppOptions = {
-  sequencer: Sequencer
+  /** The node in this process, when it runs the sequencer (role `all`). */
+  sequencer?: Sequencer
+  /** What serves the client API otherwise (an api replica): exactly one of the two is given. */
+  node?: NodeService
+  /**
+   * Whether to serve the client API (`/v1/*`) at all (default true). A process of role
+   * `sequencer` serves only its probes, `/metrics` and `/openapi.json`: admission runs elsewhere.
+   */
+  clientApi?: boolean
   /**
    * Requests per client per window (default: the node settings' defaults per minute).
    * Submissions and reads count in buckets of their own; `/v1/status`, `/readyz` and `/metrics`
@@ -25,7 +34,7 @@ export type AppOptions = {
   eventStreams?: number
   /** events one connection may fall behind by before it is cut off (default 1,000) */
   eventBuffer?: number
-  /** what `/readyz` checks (default: `nodeReadinessChecks(sequencer.options)`: the database, L1, the prover) */
+  /** what `/readyz` checks (default, with `sequencer`: `nodeReadinessChecks(sequencer.options)`: the database, L1, the prover; with `node`: nothing) */
   readiness?: readonly ReadinessCheck[]
 }
 
@@ -38,7 +47,8 @@ export type AppOptions = {
  */
 // Typed as a plain Hono app: the inferred type of every route is too large for a declaration file.
 export function createApp(options: AppOptions): Hono {
-  const { sequencer } = options
+  const node = options.node ?? (options.sequencer ? sequencerNode(options.sequencer) : undefined)
+  if (!node) throw new TypeError('createApp needs a sequencer or a node')
   const windowMs = options.rateLimit?.windowMs ?? 60_000
   const readLimit = options.rateLimit?.read ?? DEFAULT_RATE_LIMITS.read
   // A wallet polling its transaction every 150 ms, or a flood of bad submissions, must not cost
@@ -54,10 +64,10 @@ export function createApp(options: AppOptions): Hono {
     return OPERATOR_READS.has(c.req.path) ? buckets.status : buckets.read
   }
   const clientKey = createClientKey(options.trustedProxies)
-  const readiness = createReadiness(options.readiness ?? nodeReadinessChecks(sequencer.options), { logger: sequencer.options.logger })
+  const readiness = createReadiness(options.readiness ?? (options.sequencer ? nodeReadinessChecks(options.sequencer.options) : []), { logger: node.logger })
   const alive = (c: Context) => c.json({ ok: true } satisfies z.infer<typeof livenessSchema>, 200)
 
-  const app = new Hono()
+  const app: Hono = new Hono()
     // Liveness: supervisors restart a process that stops answering it, so it is never limited
     // and touches nothing (a database or L1 outage is /readyz's business, not a reason to restart).
     .get('/healthz', alive)
@@ -73,9 +83,10 @@ export function createApp(options: AppOptions): Hono {
       }
       await next()
     })
-    .route('/', nodeApi({ sequencer, eventStreams: options.eventStreams ?? DEFAULT_EVENT_STREAMS, eventBuffer: options.eventBuffer ?? 1_000 }))
+  if (options.clientApi ?? true) app.route('/', nodeApi({ node, eventStreams: options.eventStreams ?? DEFAULT_EVENT_STREAMS, eventBuffer: options.eventBuffer ?? 1_000 }))
+  app
     // Prometheus text, from the node's own registry; a scrape answers while L1 or the database is down.
-    .get('/metrics', async (c) => c.text(await sequencer.metrics.scrape(), 200, { 'content-type': sequencer.metrics.contentType }))
+    .get('/metrics', async (c) => c.text(await node.metrics.scrape(), 200, { 'content-type': node.metrics.contentType }))
     // Readiness: load balancers send no traffic while it is 503. Limited like /v1/status: each
     // answer may cost a query, an RPC call and a prover probe (shared for a second).
     .get('/readyz', async (c) => {
@@ -85,7 +96,7 @@ export function createApp(options: AppOptions): Hono {
     .get('/openapi.json', (c) => c.json(openApiDocument()))
     .notFound((c) => fail(c, 404, 'NOT_FOUND'))
     .onError((error, c) => {
-      sequencer.options.logger.error({ err: error }, 'request failed')
+      node.logger.error({ err: error }, 'request failed')
       return c.json({ code: 'INTERNAL', message: 'The node failed to handle the request; it has been logged.' }, 500)
     })
   return app

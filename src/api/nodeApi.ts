@@ -7,7 +7,6 @@ import { streamSSE } from 'hono/streaming'
 import { transactionCodec } from '../circuits/codec.ts'
 import { toHex32 } from '../crypto/field.ts'
 import { REJECTIONS, type RejectionCode } from '../sequencer/rejections.ts'
-import type { Sequencer, SequencerEvent } from '../sequencer/Sequencer.ts'
 import type { TxStatus } from '../state/index.ts'
 import {
   type admittedSchema,
@@ -19,11 +18,11 @@ import {
   NOTES_PAGE_LIMIT,
   type notesPageSchema,
   notesQuerySchema,
-  type statusSchema,
   transactionParamSchema,
   type transactionStatusSchema,
 } from './schemas.ts'
-import { type PublicBatchEvent, toPublicEvent } from './toPublicEvent.ts'
+import type { NodeService, PublicStatus } from './nodeService.ts'
+import type { PublicBatchEvent } from './toPublicEvent.ts'
 
 const MAX_BODY = 1024 * 1024
 /**
@@ -41,7 +40,7 @@ export function fail<S extends 400 | 404 | 409 | 413 | 429 | 503>(c: Context, st
 }
 
 /** What the client-facing routes need from the node, and the event streams' limits. */
-export type NodeApiOptions = { sequencer: Sequencer; eventStreams: number; eventBuffer: number }
+export type NodeApiOptions = { node: NodeService; eventStreams: number; eventBuffer: number }
 
 /**
  * The node's client-facing API: submit a transaction, follow it, read notes, the mempool,
@@ -55,8 +54,8 @@ export type NodeApiOptions = { sequencer: Sequencer; eventStreams: number; event
  * if (res.ok) console.log((await res.json()).status)
  */
 export function nodeApi(options: NodeApiOptions) {
-  const { sequencer, eventStreams, eventBuffer } = options
-  const store = sequencer.options.store
+  const { node, eventStreams, eventBuffer } = options
+  const store = node.store
   let streams = 0
   return new Hono()
     .post(
@@ -76,7 +75,7 @@ export function nodeApi(options: NodeApiOptions) {
         return fail(c, 400, 'INVALID_SCHEMA', `${REJECTIONS.INVALID_SCHEMA} ${issue.path.join('.') || 'body'}: ${issue.message}.`)
       }),
       async (c) => {
-        const verdict = await sequencer.submit(c.req.valid('json'))
+        const verdict = await node.submit(c.req.valid('json'))
         if (!verdict.ok) return fail(c, verdict.code === 'NULLIFIER_PENDING' || verdict.code === 'DEPOSIT_PENDING' || verdict.code === 'TRANSACTION_KNOWN' ? 409 : 400, verdict.code, verdict.message)
         const admitted: z.infer<typeof admittedSchema> = { id: verdict.id, status: verdict.status }
         return c.json(admitted, 202)
@@ -159,34 +158,11 @@ export function nodeApi(options: NodeApiOptions) {
     )
     .get('/v1/status', async (c) => {
       // Answered while L1 is down too (wallets read their fee quote here): the L1 part then says
-      // so with a code and one sentence naming the RPC's origin.
-      const s = await sequencer.status()
-      const { ok, code, message, block, checkedAt, lastReorg } = s.l1
-      const { lastError } = s.operator
-      const status: z.infer<typeof statusSchema> = {
-        root: toHex32(s.root),
-        leafCount: s.leafCount,
-        l1: {
-          ok,
-          ...(code === undefined ? {} : { code }),
-          ...(message === undefined ? {} : { message }),
-          ...(block === undefined ? {} : { block: block.toString() }),
-          ...(checkedAt === undefined ? {} : { checkedAt: checkedAt.toISOString() }),
-          ...(lastReorg === undefined ? {} : { lastReorg: { ...lastReorg, at: lastReorg.at.toISOString() } }),
-          rollup: s.l1.rollup,
-          syncedToBlock: s.l1.syncedToBlock.toString(),
-        },
-        operator: {
-          address: s.operator.address,
-          balance: s.operator.balance?.toString() ?? null,
-          ...(lastError === undefined ? {} : { lastError: { ...lastError, at: lastError.at.toISOString() } }),
-        },
-        queue: { ...s.queue, oldestPendingAt: s.queue.oldestPendingAt?.toISOString() ?? null },
-        prover: s.prover,
-        batchSize: s.batchSize,
-        fees: s.fees,
-      }
-      return c.json(status, 200)
+      // so with a code and one sentence naming the RPC's origin. An api replica answers with what
+      // the sequencer leader last reported, and 503 SEQUENCER_SILENT if none ever did.
+      const status = await node.status()
+      if ('ok' in status && status.ok === false) return fail(c, 503, status.code, status.message)
+      return c.json(status as PublicStatus, 200)
     })
     .get('/v1/events', (c) => {
       if (streams >= eventStreams) return fail(c, 503, 'TOO_MANY_STREAMS')
@@ -201,14 +177,11 @@ export function nodeApi(options: NodeApiOptions) {
         let overflowed = false
         let wake: (() => void) | undefined
         let deadline: NodeJS.Timeout | undefined
-        const listener = (e: SequencerEvent) => {
-          // Batch events only, their time cut to the second: see toPublicEvent.
-          const event = toPublicEvent(e, Date.now())
-          if (!event) return
+        const listener = (event: PublicBatchEvent) => {
           if (queue.length < eventBuffer) queue.push(event)
           else {
             overflowed = true
-            sequencer.off('event', listener)
+            unsubscribe()
             deadline = setTimeout(() => {
               stream.abort()
               socket?.destroy()
@@ -216,7 +189,7 @@ export function nodeApi(options: NodeApiOptions) {
           }
           wake?.()
         }
-        sequencer.on('event', listener)
+        const unsubscribe = node.onBatchEvent(listener)
         stream.onAbort(() => wake?.())
         try {
           while (!stream.aborted) {
@@ -229,10 +202,10 @@ export function nodeApi(options: NodeApiOptions) {
           }
         } catch (error) {
           // Not thrown to hono, which would write the error's message to the client.
-          sequencer.options.logger.error({ err: error }, 'event stream failed')
+          node.logger.error({ err: error }, 'event stream failed')
         } finally {
           clearTimeout(deadline)
-          sequencer.off('event', listener)
+          unsubscribe()
           streams--
         }
       })

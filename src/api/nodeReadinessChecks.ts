@@ -13,7 +13,7 @@ import type { ReadinessCheck } from './createReadiness.ts'
  * @example
  * createApp({ sequencer, readiness: [...nodeReadinessChecks(sequencer.options), queueCheck] })
  */
-export function nodeReadinessChecks(parts: Pick<SequencerOptions, 'store' | 'l1' | 'prover'>): ReadinessCheck[] {
+export function nodeReadinessChecks(parts: Pick<SequencerOptions, 'store'> & { l1: Pick<SequencerOptions['l1'], 'publicClient'>; prover?: SequencerOptions['prover'] }): ReadinessCheck[] {
   const { store, l1, prover } = parts
   return [
     {
@@ -32,6 +32,6 @@ export function nodeReadinessChecks(parts: Pick<SequencerOptions, 'store' | 'l1'
         })
       },
     },
-    { name: 'prover', check: async () => prover.ready?.() },
+    ...(prover ? [{ name: 'prover', check: async () => prover.ready?.() }] : []),
   ]
 }

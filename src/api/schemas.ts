@@ -106,6 +106,7 @@ export const statusSchema = z.object({
   prover: z.object({ name: z.string(), stage: z.enum(['idle', 'proving', 'submitting']), batchesProving: z.number().int().min(0) }),
   batchSize: z.number().int().min(1),
   fees: z.object({ address: z.string(), prices: z.array(z.object({ asset: address, amount: decimal, decimals: z.number().int() })) }).nullable(),
+  sequencerReportedAt: time.optional().meta({ description: 'on an api replica: when the sequencer leader last reported the l1, operator and prover parts (the rest is read from the database at the time of the request)' }),
 })
 
 export const livenessSchema = z.object({ ok: z.literal(true) })

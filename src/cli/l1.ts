@@ -33,6 +33,12 @@ export type L1Connection = {
  * only since the URL may carry a provider token).
  */
 export async function connectL1(rpcUrl: string, account: Account, options: { pollingInterval?: number } = {}): Promise<L1Connection> {
+  const { chainId, publicClient, chain, transport } = await connectL1Reader(rpcUrl, options)
+  return { chainId, publicClient, walletClient: createWalletClient({ account, chain, transport }) }
+}
+
+/** `connectL1` without an account: what a process that only reads the chain (an api replica) needs. */
+export async function connectL1Reader(rpcUrl: string, options: { pollingInterval?: number } = {}): Promise<Omit<L1Connection, 'walletClient'> & { chain: Chain; transport: Transport }> {
   // The URL may carry the provider's token: viem, and so every error and log line, sees its origin only.
   const transport = rpcTransport(rpcUrl)
   let chainId: number
@@ -43,5 +49,5 @@ export async function connectL1(rpcUrl: string, account: Account, options: { pol
   }
   const chain = defineChain({ id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [redactUrl(rpcUrl)] } } })
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingInterval ?? 250 }) as PublicClient
-  return { chainId, publicClient, walletClient: createWalletClient({ account, chain, transport }) }
+  return { chainId, publicClient, chain, transport }
 }

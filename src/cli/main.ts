@@ -48,7 +48,7 @@ const untilSignal = () =>
 
 program
   .command('node')
-  .description('run an operator node: sequencer, in-process prover, settlement loop and HTTP API (settings: ZKPAY_* or flags)')
+  .description('run an operator node: sequencer, in-process prover, settlement loop and HTTP API (settings: ZKPAY_* or flags); on Postgres, --role api or sequencer runs one part')
   .option('--rpc-url <url>', 'JSON-RPC URL of the settlement chain (ZKPAY_RPC_URL)')
   .option('--rollup <address>', 'Rollup contract address (ZKPAY_ROLLUP_ADDRESS)')
   .option('--from-block <n>', "the rollup's deployment block (ZKPAY_FROM_BLOCK)")
@@ -66,6 +66,7 @@ program
   .option('--rate-limit-read <n>', 'reads per client per minute; status has its own bucket (ZKPAY_RATE_LIMIT_READ)')
   .option('--data-dir <dir>', 'where the SQLite database lives (ZKPAY_DATA_DIR)')
   .option('--database-url <url>', 'postgres:// URL: keep the state in Postgres, shared by several processes (ZKPAY_DATABASE_URL)')
+  .option('--role <role>', 'all (default), api (admission and reads only, no operator key) or sequencer (the batch loop, leader or standby); api and sequencer need --database-url (ZKPAY_NODE_ROLE)')
   .option('--prover-job-queue', 'prove through the job queue in that database, for `zkpay prover --database-url` workers (ZKPAY_PROVER_JOB_QUEUE=1)')
   .option('--replica-id <id>', "this process's name in its metrics, default <hostname>-<pid> (ZKPAY_REPLICA_ID)")
   .option('--prover-urls <urls>', 'comma-separated zkpay prover URLs; default proves in process (ZKPAY_PROVER_URLS)')
@@ -94,6 +95,7 @@ program
         rateLimitRead: opts.rateLimitRead,
         dataDir: opts.dataDir,
         databaseUrl: opts.databaseUrl,
+        role: opts.role,
         proverJobQueue: opts.proverJobQueue,
         replicaId: opts.replicaId,
         proverUrls: opts.proverUrls,
@@ -103,9 +105,18 @@ program
       }).filter(([, v]) => v !== undefined),
     )
     const { config, deployment } = loadNodeSettings(overrides)
+    const feeKey = process.env[config.feeKeyEnv]?.trim() || undefined
+    if (config.role === 'api') {
+      // An api replica admits and reads: it never holds the operator's key.
+      const { runApiReplica } = await import('./runNode.ts')
+      const replica = await runApiReplica(config, { deployment, ...(feeKey === undefined ? {} : { feeKey }) })
+      const signal = await untilSignal()
+      replica.logger.info({ signal }, 'stopping')
+      await replica.stop()
+      return
+    }
     const { key } = readOperatorKey(config.operatorKeyEnv, 'sign batch submissions')
     const proverToken = process.env[config.proverTokenEnv]?.trim() || undefined
-    const feeKey = process.env[config.feeKeyEnv]?.trim() || undefined
     const node = await runNode(config, key, { deployment, ...(proverToken === undefined ? {} : { proverToken }), ...(feeKey === undefined ? {} : { feeKey }) })
     // A leader that lost its lease stops at once, mid-step: a standby may already be acting,
     // and everything done so far is in the database for it (fail-stop; restart to stand by).

@@ -8,6 +8,10 @@ import type { Config } from './loadConfig.ts'
 import { proverTokenEnv } from './proverConfig.ts'
 import { type ConfigSchema, flag, integer, listenAddress, setting, variableName } from './setting.ts'
 
+/** What a node process can be (the `role` setting): every part, the client API only, or the batch loop only. */
+export const NODE_ROLES = ['all', 'api', 'sequencer'] as const
+export type NodeRole = (typeof NODE_ROLES)[number]
+
 /**
  * pino's levels, plus `silent`.
  *
@@ -214,6 +218,13 @@ export const nodeConfig = {
     default: '.zkpay/node',
   }),
   databaseUrl,
+  role: setting({
+    env: 'ZKPAY_NODE_ROLE',
+    description:
+      'What this process does: `all` (default) admits, sequences and serves the API; on Postgres, `api` only admits transactions and answers reads (any number, behind a load balancer; no operator key), and `sequencer` only runs the batch loop as the leader or a standby, serving its probes and /metrics.',
+    parser: z.enum(NODE_ROLES, { error: `expected one of ${NODE_ROLES.join(', ')}` }),
+    default: 'all',
+  }),
   proverJobQueue: setting({
     env: 'ZKPAY_PROVER_JOB_QUEUE',
     description: 'Prove batches through the job queue in the Postgres database (needs databaseUrl): `zkpay prover --database-url` workers on any machine take them. 1 or true to use it.',

@@ -5,8 +5,9 @@ import type { RollupClient } from '../settlement/createRollupClient.ts'
 import type { BatchState, NodeStore } from '../state/index.ts'
 import { L1_CURSOR } from './l1Cursor.ts'
 
-/** Which parts of the node a process runs: `all` today; `api` and `sequencer` replicas are coming. */
-export type NodeRole = 'all'
+import type { NodeRole } from '../config/nodeConfig.ts'
+
+export type { NodeRole }
 
 /**
  * What the sequencer's parts record, and all they know of metrics: admission, the batch loop,
@@ -45,7 +46,8 @@ export type NodeMetrics = SequencerMetrics & {
 
 export type NodeMetricsOptions = {
   store: NodeStore
-  l1: Pick<RollupClient, 'blockNumber' | 'operatorBalance'>
+  /** the operator's balance only where the process holds its account (not on an api replica) */
+  l1: Pick<RollupClient, 'blockNumber'> & Partial<Pick<RollupClient, 'operatorBalance'>>
   /** where the L1 follower starts on an empty store (for the head lag before its first pass) */
   fromBlock: bigint
   /** the `replica` label of every series (default `<hostname>-<pid>`) */
@@ -146,7 +148,7 @@ export function createNodeMetrics(options: NodeMetricsOptions): NodeMetrics {
     const applied = (s.store.cursor ?? options.fromBlock) - 1n
     return Number(s.l1.head > applied ? s.l1.head - applied : 0n)
   })
-  gauge('zkpay_operator_balance_wei', 'The operator account’s L1 balance, which pays for batches.', (s) => (s.l1 ? Number(s.l1.balance) : undefined))
+  if (l1.operatorBalance) gauge('zkpay_operator_balance_wei', 'The operator account’s L1 balance, which pays for batches.', (s) => (s.l1?.balance === undefined ? undefined : Number(s.l1.balance)))
 
   const started = new Map<number, number>()
   return {
@@ -191,11 +193,11 @@ async function readStore(store: NodeStore) {
 }
 
 /** The L1 head and the operator's balance, or a rejection after `timeoutMs`: a scrape must not hang on a dead RPC. */
-async function readL1(l1: NodeMetricsOptions['l1'], timeoutMs: number): Promise<{ head: bigint; balance: bigint }> {
+async function readL1(l1: NodeMetricsOptions['l1'], timeoutMs: number): Promise<{ head: bigint; balance: bigint | undefined }> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('L1 did not answer in time')), timeoutMs)))
   try {
-    const [head, balance] = await Promise.race([Promise.all([l1.blockNumber(), l1.operatorBalance()]), timeout])
+    const [head, balance] = await Promise.race([Promise.all([l1.blockNumber(), l1.operatorBalance?.()]), timeout])
     return { head, balance }
   } finally {
     clearTimeout(timer)

@@ -26,6 +26,7 @@ export const REJECTIONS = {
   TOO_MANY_STREAMS: 'The node has as many event streams open as it allows: retry later, or poll /v1/status and /v1/batches/:number.',
   EVENT_STREAM_OVERFLOW: 'This client fell too far behind the event stream and was disconnected: reconnect, and read what it missed from /v1/status and /v1/batches/:number.',
   NOT_FOUND: 'No such resource.',
+  SEQUENCER_SILENT: 'No sequencer has reported on this database yet: transactions are admitted, but no batch is made until one runs.',
 } as const
 
 export type RejectionCode = keyof typeof REJECTIONS

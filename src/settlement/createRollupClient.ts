@@ -63,29 +63,14 @@ export type RollupClient = {
  */
 export function createRollupClient(clients: SettlementClients, rollup: Address): RollupClient {
   const { publicClient } = clients
-  let depositTimeout: Promise<bigint> | undefined
   return {
-    rollup,
-    publicClient,
+    ...createRollupReader(publicClient, rollup),
     account: clients.walletClient.account.address,
     async submitBatch(p) {
       const { hash, receipt, gasUsed } = await submitBatch(clients, { rollup, ...p })
       return { hash, blockNumber: receipt.blockNumber, gasUsed }
     },
     sync: (p) => syncFromL1(publicClient, { rollup, ...p }),
-    async escrow(tx) {
-      // The timeout is immutable: read once.
-      depositTimeout ??= publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'depositTimeout' }).catch((error: unknown) => {
-        depositTimeout = undefined
-        throw error
-      })
-      const key = escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments)
-      const [[depositor, blockNumber], timeout] = await Promise.all([
-        publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [key] }),
-        depositTimeout,
-      ])
-      return depositor === zeroAddress ? undefined : { depositor, unlockBlock: blockNumber + timeout }
-    },
     async checkTransfer(tx) {
       try {
         await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'checkTransfer', args: [toRollupTransfer(tx)] })
@@ -107,7 +92,6 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
     inclusionRequests: (p) => readInclusionRequests(publicClient, { rollup, ...p }),
     skipInclusionRequest: (tx) => skipInclusionRequest(clients, { rollup, transaction: tx }),
     currentRoot: async () => (await publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'currentRoot' })) as bigint,
-    blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
     async hasPendingTransactions() {
       const address = clients.walletClient.account.address
       const [pending, latest] = await Promise.all([
@@ -129,6 +113,38 @@ export function createRollupClient(clients: SettlementClients, rollup: Address):
       const fees = await publicClient.estimateFeesPerGas()
       return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas }
     },
+  }
+}
+
+/** What admission reads of the chain: a process without the operator's key (an api replica) has this much. */
+export type RollupReader = Pick<RollupClient, 'rollup' | 'publicClient' | 'escrow' | 'blockNumber'>
+
+/**
+ * The rollup's reads that need no account.
+ *
+ * @example
+ * const reader = createRollupReader(publicClient, rollupAddress)
+ * const escrow = await reader.escrow(tx) // undefined if the deposit's funds are not escrowed
+ */
+export function createRollupReader(publicClient: PublicClient, rollup: Address): RollupReader {
+  let depositTimeout: Promise<bigint> | undefined
+  return {
+    rollup,
+    publicClient,
+    async escrow(tx) {
+      // The timeout is immutable: read once.
+      depositTimeout ??= publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'depositTimeout' }).catch((error: unknown) => {
+        depositTimeout = undefined
+        throw error
+      })
+      const key = escrowKey(tx.publicAsset, tx.extData.extAmount, tx.extDataHash, tx.commitments)
+      const [[depositor, blockNumber], timeout] = await Promise.all([
+        publicClient.readContract({ address: rollup, abi: rollupAbi, functionName: 'escrows', args: [key] }),
+        depositTimeout,
+      ])
+      return depositor === zeroAddress ? undefined : { depositor, unlockBlock: blockNumber + timeout }
+    },
+    blockNumber: () => publicClient.getBlockNumber({ cacheTime: 0 }),
   }
 }
 

@@ -73,3 +73,27 @@ describe('zkpay node against an RPC it cannot use', () => {
     expect(requests).toBe(before)
   })
 })
+
+describe('zkpay node --role', () => {
+  it('error: --role api or sequencer without a Postgres database is CONFIG_INVALID, before any RPC call', async () => {
+    for (const role of ['api', 'sequencer']) {
+      const before = requests
+      const r = await node(`http://127.0.0.1:${rpcPort}`, ['--role', role])
+      expect([r.code, r.stderr]).toEqual([2, `error CONFIG_INVALID: Role ${role} shares its state with the other roles through Postgres: set ZKPAY_DATABASE_URL (--database-url), or run role all.\n`])
+      expect(requests).toBe(before)
+    }
+  })
+
+  it('error: an unknown role is CONFIG_INVALID naming the setting and the roles', async () => {
+    const r = await node(`http://127.0.0.1:${rpcPort}`, ['--role', 'prover'])
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^error CONFIG_INVALID: .*\(ZKPAY_NODE_ROLE\) is invalid: expected one of all, api, sequencer\.\n$/)])
+  })
+
+  it('behavior: an api replica needs no operator key: without one it gets as far as the RPC', async () => {
+    const r = await runZkpay(['node', '--role', 'api', '--database-url', 'postgres://zkpay@127.0.0.1:1/zkpay', '--rpc-url', `http://127.0.0.1:${rpcPort}`, '--rollup', `0x${'00'.repeat(19)}01`, '--port', '0'], {
+      env: { ZKPAY_OPERATOR_KEY: undefined, ZKPAY_OPERATOR_KEY_ENV: undefined, ZKPAY_DEPLOYMENT: undefined, ZKPAY_DATABASE_URL: undefined, ZKPAY_LOG_LEVEL: 'silent' },
+      timeoutMs: 60_000,
+    })
+    expect([r.code, r.stderr]).toEqual([2, `error L1_UNREACHABLE: The L1 RPC at http://127.0.0.1:${rpcPort} cannot be reached (HTTP 502): check the URL and that the chain runs.\n`])
+  })
+})

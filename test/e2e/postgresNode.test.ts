@@ -5,7 +5,7 @@ import { type ShieldedTransaction, terminateProver, toTransactionJson } from '..
 import { toHex32 } from '../../src/crypto/field.ts'
 import { initCrypto } from '../../src/crypto/poseidon.ts'
 import { readRollupState } from '../../src/settlement/readRollupState.ts'
-import { type NodeProcess, spawnNode, spawnProverWorker, until, type ZkpayProcess } from '../helpers/nodeProcess.ts'
+import { getJson, type NodeProcess, postTransaction, spawnNode, spawnProverWorker, until, untilSettled, type ZkpayProcess } from '../helpers/nodeProcess.ts'
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts'
 import { Actor, DEV_MNEMONIC, type Devnet, escrowedDeposit, startDevnet } from '../helpers/rollup.ts'
 
@@ -21,20 +21,9 @@ const workers: ZkpayProcess[] = []
 let alice: Actor
 
 type Status = { root: string; leafCount: number; prover: { stage: string } }
-const get = async <T>(url: string, path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T
-const post = async (url: string, tx: ShieldedTransaction) => {
-  const res = await fetch(`${url}/v1/transactions`, { method: 'POST', body: JSON.stringify(toTransactionJson(tx)), headers: { 'content-type': 'application/json' } })
-  return { status: res.status, body: (await res.json()) as { id: string; code?: string } }
-}
-const settled = (node: NodeProcess, id: string) =>
-  until(
-    `transaction ${id} to settle`,
-    async () => {
-      const t = await get<{ status: string }>(node.url, `/v1/transactions/${id}`)
-      return ['settled', 'final'].includes(t.status) ? t.status : undefined
-    },
-    { context: () => node.output().slice(-3000), timeoutMs: 120_000 },
-  )
+const get = getJson
+const post = postTransaction
+const settled = (node: NodeProcess, id: string) => untilSettled(node, id, () => node.output().slice(-3000))
 async function expectNodeEqualsL1(node: NodeProcess, batches: bigint) {
   const l1 = await readRollupState(devnet.publicClient, { rollup: devnet.rollup })
   expect(l1.batchCount).toBe(batches)
@@ -77,7 +66,7 @@ describe('zkpay node on Postgres, leader and standby', () => {
     const tx = await escrowedDeposit(devnet, alice, 100n)
     const { status, body } = await post(leader.url, tx)
     expect(status).toBe(202)
-    expect(await settled(leader, body.id)).toMatch(/settled|final/)
+    expect(await settled(leader, body.id!)).toMatch(/settled|final/)
     await expectNodeEqualsL1(leader, 1n)
     // Still waiting: the lease is held, so the standby neither serves nor sequences.
     expect(standby.output()).not.toMatch(/leader: this process runs the sequencer/)
@@ -97,7 +86,7 @@ describe('zkpay node on Postgres, leader and standby', () => {
       context: () => standby.output().slice(-3000),
     })
     await until('the new leader to serve', async () => ((await fetch(`${standby.url}/v1/status`)).ok ? true : undefined))
-    expect(await settled(standby, body.id)).toMatch(/settled|final/)
+    expect(await settled(standby, body.id!)).toMatch(/settled|final/)
     await expectNodeEqualsL1(standby, 2n)
     // Submitted again to the new leader (a client's retry): known, not admitted twice.
     expect((await post(standby.url, tx)).body.code).toBe('TRANSACTION_KNOWN')
@@ -116,7 +105,7 @@ describe('zkpay node on Postgres, leader and standby', () => {
     await first.kill9()
     const second = await spawnProverWorker(env.ZKPAY_DATABASE_URL!)
     workers.push(second)
-    expect(await settled(node, body.id)).toMatch(/settled|final/)
+    expect(await settled(node, body.id!)).toMatch(/settled|final/)
     expect(second.output()).toMatch(/proving job done/)
     await expectNodeEqualsL1(node, 3n)
   })
@@ -144,7 +133,7 @@ describe('zkpay node on Postgres, leader and standby', () => {
     // A worker that answers in time: the transaction, back in the mempool, goes in a new batch.
     await slow.kill9()
     workers.push(await spawnProverWorker(env.ZKPAY_DATABASE_URL!))
-    expect(await settled(node, body.id)).toMatch(/settled|final/)
+    expect(await settled(node, body.id!)).toMatch(/settled|final/)
     expect((await get<{ batchNumber: number }>(node.url, `/v1/transactions/${body.id}`)).batchNumber).toBeGreaterThan(first)
     await expectNodeEqualsL1(node, 4n)
   })

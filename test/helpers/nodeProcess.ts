@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { type ShieldedTransaction, toTransactionJson } from '../../src/circuits/index.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -88,4 +89,25 @@ export async function spawnProverWorker(databaseUrl: string, env: Record<string,
     { timeoutMs, context: worker.output, rethrow: true },
   )
   return worker
+}
+
+/** GET `path` from a node and read its JSON. */
+export const getJson = async <T>(url: string, path: string): Promise<T> => (await (await fetch(`${url}${path}`)).json()) as T
+
+/** POST a transaction to a node's API: its HTTP status and body. */
+export async function postTransaction(url: string, tx: ShieldedTransaction): Promise<{ status: number; body: { id?: string; code?: string } }> {
+  const res = await fetch(`${url}/v1/transactions`, { method: 'POST', body: JSON.stringify(toTransactionJson(tx)), headers: { 'content-type': 'application/json' } })
+  return { status: res.status, body: (await res.json()) as { id?: string; code?: string } }
+}
+
+/** Waits (2 min at most) until the transaction `id` is settled or final on `node`; `context` is shown if it never is. */
+export function untilSettled(node: { url: string }, id: string, context: () => string): Promise<string> {
+  return until(
+    `transaction ${id} to settle`,
+    async () => {
+      const t = await getJson<{ status: string }>(node.url, `/v1/transactions/${id}`)
+      return ['settled', 'final'].includes(t.status) ? t.status : undefined
+    },
+    { context, timeoutMs: 120_000 },
+  )
 }

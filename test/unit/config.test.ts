@@ -44,6 +44,7 @@ describe('loadConfig(nodeConfig)', () => {
       httpRequestTimeoutMs: 30000,
       dataDir: '.zkpay/node',
       databaseUrl: undefined,
+      role: 'all',
       proverJobQueue: false,
       proverJobTimeoutMs: 60000,
       proverJobAttempts: 3,

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, min, ne, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, min, ne, type SQL, sql } from 'drizzle-orm'
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres'
 import type { Pool } from 'pg'
 import type { Hex32 } from '../../crypto/field.ts'
@@ -26,7 +26,7 @@ import type { BatchState, Hash } from '../schema.ts'
 import { admissionRow, batchColumns, blockHash, blockNumber, hashHex, nonNegativeInteger, positiveInteger, sealOrder, settlementRows } from '../storeInputs.ts'
 import { BATCH_TRANSITIONS, canTransition, TX_STATUS_OF_BATCH } from '../transitions.ts'
 import type * as schema from './schema.ts'
-import { batches, leaves, nullifiers, roots, syncCursors, transactions } from './schema.ts'
+import { batches, leaves, nullifiers, roots, sequencerReports, syncCursors, transactions } from './schema.ts'
 
 type Db = NodePgDatabase<typeof schema>
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
@@ -448,6 +448,30 @@ export class PgNodeStore implements NodeStore {
   async setCursor(key: string, cursor: { block: bigint; blockHash?: Hash | null }): Promise<void> {
     const values = { block: blockNumber(cursor.block, 'block'), blockHash: blockHash(cursor.blockHash ?? null, 'blockHash'), updatedAt: this.#now() }
     await this.#write((tx) => upsertCursor(tx, key, values))
+  }
+
+  /**
+   * Records what the sequencer leader reports of itself (its public status), stamped with the
+   * database's clock: api replicas, which run no loop, answer `/v1/status` from it.
+   */
+  async reportSequencerStatus(status: unknown): Promise<void> {
+    const row = { status, reportedAt: sql`now()` }
+    await this.#write((tx) => tx.insert(sequencerReports).values({ id: 1, ...row }).onConflictDoUpdate({ target: sequencerReports.id, set: row }))
+  }
+
+  /** The leader's last report and its age by the database's clock; undefined if no leader ever reported. */
+  async sequencerReport(): Promise<{ status: unknown; reportedAt: Date; ageMs: number } | undefined> {
+    const [row] = await this.#read((db) =>
+      db
+        .select({ status: sequencerReports.status, reportedAt: sequencerReports.reportedAt, ageMs: sql<string>`extract(epoch from clock_timestamp() - ${sequencerReports.reportedAt}) * 1000` })
+        .from(sequencerReports),
+    )
+    return row && { status: row.status, reportedAt: row.reportedAt, ageMs: Math.max(0, Number(row.ageMs)) }
+  }
+
+  /** Sends `payload` to every session listening on `channel` (Postgres NOTIFY: at most 7,999 bytes, delivered in commit order). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.#read((db) => db.execute(sql`select pg_notify(${channel}, ${payload})`))
   }
 
   async close(): Promise<void> {

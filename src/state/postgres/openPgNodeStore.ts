@@ -4,7 +4,6 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { redactUrl } from '../../config/display.ts'
 import { StoreError } from '../../errors/state.ts'
-import type { NodeStore } from '../NodeStore.ts'
 import { PgNodeStore } from './PgNodeStore.ts'
 import * as schema from './schema.ts'
 
@@ -46,7 +45,7 @@ export function isPostgresUrl(url: string): boolean {
  * @example
  * const store = await openPgNodeStore({ url: process.env.ZKPAY_DATABASE_URL! })
  */
-export async function openPgNodeStore(options: OpenPgNodeStoreOptions): Promise<NodeStore> {
+export async function openPgNodeStore(options: OpenPgNodeStoreOptions): Promise<PgNodeStore> {
   const where = redactUrl(options.url)
   if (!isPostgresUrl(options.url)) throw new StoreError('STORE_OPEN_FAILED', `${where} is not a postgres:// URL.`)
   const pool = new pg.Pool({

@@ -145,3 +145,18 @@ export const syncCursors = pgTable('sync_cursors', {
   blockHash: text('block_hash').$type<Hash>(),
   updatedAt: time('updated_at').notNull(),
 })
+
+/**
+ * What the sequencer leader last reported of itself (its `/v1/status`, as published), one row:
+ * api replicas, which run no loop, answer `/v1/status` from it. `reported_at` is the database's
+ * clock, so that replicas on other machines judge its age without trusting their own.
+ */
+export const sequencerReports = pgTable(
+  'sequencer_reports',
+  {
+    id: int('id').primaryKey(),
+    status: jsonb('status').notNull(),
+    reportedAt: timestamp('reported_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [check('sequencer_reports_one_row', sql`${t.id} = 1`)],
+)
