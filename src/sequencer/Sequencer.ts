@@ -1,25 +1,25 @@
 import { EventEmitter } from 'node:events'
-import { type Hash, hexToBytes } from 'viem'
-import { z } from 'zod'
 import { type BatchWitness, buildBatchWitness, fromTransactionJson, type Proof, proofCodec, type ShieldedTransaction, type TransactionJson, toTransactionJson } from '../circuits/index.ts'
-import { MerkleTree } from '../crypto/merkleTree.ts'
-import { ProverError, ReorgTooDeepError, StateCorruptError, RollupRevertedError, TransactionPendingError } from '../errors/index.ts'
+import type { MerkleTree } from '../crypto/merkleTree.ts'
+import { BATCH_LEAVES } from '../crypto/batch.ts'
+import { ProverError } from '../errors/index.ts'
 import type { Logger } from '../log/index.ts'
 import type { BatchProver } from '../prover/index.ts'
-import { escrowKey, type RollupClient } from '../settlement/createRollupClient.ts'
-import { lastConfirmedBlock } from '../settlement/confirmations.ts'
+import type { RollupClient } from '../settlement/createRollupClient.ts'
 import { transferHash } from '../settlement/rollupTransfer.ts'
 import type { InclusionRequest } from '../settlement/readInclusionRequests.ts'
-import { type Checkpoint, detectReorg, latestCheckpoint, type ReorgCheck } from '../settlement/detectReorg.ts'
-import { type SyncedBatch, type SyncFromL1Result } from '../settlement/syncFromL1.ts'
-import { toL1Error } from '../settlement/toL1Error.ts'
-import { BATCH_LEAVES } from '../crypto/batch.ts'
-import type { NewTransaction, NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
-import { L1_CURSOR } from './l1Cursor.ts'
-import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
+import type { NodeStore, StoredBatch, StoredTransaction } from '../state/index.ts'
 import { type Admissible, Admission, newTransaction, transactionId } from './Admission.ts'
-import { CONTRACT_REJECTIONS, type Rejection, REJECTIONS, reject } from './rejections.ts'
+import { type Clock, systemClock } from './clock.ts'
+import type { SequencerEvent } from './events.ts'
 import { type FeePolicy, publicFees } from './fees.ts'
+import { L1Follower } from './L1Follower.ts'
+import { L1Publisher } from './L1Publisher.ts'
+import { createNodeMetrics, type NodeMetrics } from './metrics.ts'
+import { type Rejection, reject } from './rejections.ts'
+
+export type { SequencerEvent } from './events.ts'
+export type { ReorgRecord } from './L1Follower.ts'
 
 export type SequencerOptions = {
   store: NodeStore
@@ -60,20 +60,13 @@ export type SequencerOptions = {
    * whole process, which its composition root owns). It records through `SequencerMetrics` only.
    */
   metrics?: NodeMetrics
+  /**
+   * Where every time rule reads the time (a batch's age, the priority wait, a stuck posting's
+   * fee bump, a proof's duration; default the machine's). The store stamps its rows with the
+   * machine's time: a test's manual clock starts at `Date.now()` and moves on from there.
+   */
+  clock?: Clock
 }
-
-/**
- * What the sequencer announces in process (tests, benchmarks, the API). Transaction events say
- * when each transaction moved, to the millisecond: the API publishes only batch events
- * (src/api/toPublicEvent.ts). A settled batch carries its L1 block and what it made public there:
- * its commitments and nullifiers.
- */
-export type SequencerEvent =
-  | { type: 'transaction'; id: string; status: string; code?: string; message?: string }
-  | { type: 'batch'; number: number; state: string; l1TxHash?: string; l1Block?: number; commitments?: bigint[]; nullifiers?: bigint[]; error?: string }
-
-/** The last reorg the node rolled back: from which L1 block, and the batches it took back. */
-export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; reverted: number[]; removed: number[] }
 
 /**
  * The operator node's core: admits transactions, seals them into batches, has each batch
@@ -88,25 +81,23 @@ export type ReorgRecord = { at: Date; fromBlock: number; toBlock: number; revert
  */
 export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   readonly options: SequencerOptions
-  readonly tree = new MerkleTree()
-  #cursor = 0n
-  /** the hash of block `#cursor - 1`, the last one applied: checked after each read */
-  #cursorHash: Hash | null = null
-  #lastReorg: ReorgRecord | undefined
-  /** set while a reorg has orphaned a final batch: the node follows nothing and posts nothing */
-  #halted: ReorgTooDeepError | undefined
+  /** the note tree as L1 settled it (the follower's) */
+  readonly tree: MerkleTree
   #timer: NodeJS.Timeout | undefined
+  /** the step in progress (the timer's or a caller's): steps never overlap */
   #running: Promise<void> | undefined
+  /** whether the timer drives the loop (`start`), or only callers of `step` (`open`) */
+  #looping = false
   #stopped = false
-  #stage: 'idle' | 'submitting' = 'idle'
   /** The batches being proven in this process, by number: any number at once, posted in order. */
   readonly #proving = new Map<number, Promise<void>>()
-  /** the last L1 sync: on failure a stable code and one sentence (never viem's multi-line message: it is logged) */
-  #l1: { ok: boolean; code?: string; message?: string; block?: bigint; checkedAt?: Date; lastReorg?: ReorgRecord } = { ok: false }
   /** The forced-inclusion queue as last read from L1: requests by index, the waiting ones' ids in order, and where to read new events from. */
   readonly #inclusion: { requests: Map<bigint, InclusionRequest>; fromBlock: bigint; ids: string[]; complete: boolean; checkedAt: bigint | undefined }
-  /** the last failure to post a batch that was not the contract's verdict (RPC, funds, gas) */
-  #submitError: { code: string; message: string; at: Date } | undefined
+  readonly #clock: Clock
+  /** step 1: follows L1 into the tree and the store; owns the cursor, the L1 status, reorgs */
+  readonly #follower: L1Follower
+  /** posts the oldest proven batch and reconciles a submitted one with L1 */
+  readonly #publisher: L1Publisher
   /** what `/metrics` scrapes; the loop records into it through `SequencerMetrics` */
   readonly metrics: NodeMetrics
   /** the checks and the insert of `submit`, shared with api replicas (src/sequencer/Admission.ts) */
@@ -115,26 +106,69 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   private constructor(options: SequencerOptions) {
     super()
     this.options = options
+    this.#clock = options.clock ?? systemClock
     this.metrics = options.metrics ?? createNodeMetrics({ store: options.store, l1: options.l1, fromBlock: options.fromBlock, logger: options.logger, processMetrics: false })
     this.#inclusion = { requests: new Map(), fromBlock: options.fromBlock, ids: [], complete: true, checkedAt: undefined }
+    const { store, l1, logger } = options
+    const emit = (event: SequencerEvent) => this.#emit(event)
     this.admission = new Admission({
-      store: options.store,
-      l1: options.l1,
+      store,
+      l1,
       ...(options.fees ? { fees: options.fees } : {}),
       depositMarginBlocks: options.depositMarginBlocks,
       metrics: this.metrics,
+      clock: this.#clock,
       onAdmitted: (id) => {
         this.#emit({ type: 'transaction', id, status: 'pending' })
         this.#schedule(0)
       },
     })
+    this.#follower = new L1Follower({
+      store,
+      l1,
+      logger,
+      confirmations: options.confirmations,
+      fromBlock: options.fromBlock,
+      metrics: this.metrics,
+      clock: this.#clock,
+      emit,
+      onReorg: () => {
+        // Inclusion requests of the orphaned blocks may be gone or stand at other indexes: read the queue afresh.
+        this.#inclusion.requests.clear()
+        this.#inclusion.fromBlock = options.fromBlock
+        this.#inclusion.checkedAt = undefined
+      },
+    })
+    this.tree = this.#follower.tree
+    this.#publisher = new L1Publisher({
+      store,
+      l1,
+      logger,
+      metrics: this.metrics,
+      clock: this.#clock,
+      feeBumpAfterMs: options.feeBumpAfterMs ?? 60_000,
+      emit,
+      release: (batch, reason) => this.#release(batch, reason),
+      rejectStored: (id, rejection) => this.#rejectStored(id, rejection),
+      afterMined: () => this.#follower.sync(),
+    })
   }
 
   /** Opens the sequencer: rebuilds the tree from the store, catches up with L1 and starts the loop. */
   static async start(options: SequencerOptions): Promise<Sequencer> {
-    const s = new Sequencer(options)
-    await s.#restore()
+    const s = await Sequencer.open(options)
+    s.#looping = true
     s.#schedule(0)
+    return s
+  }
+
+  /**
+   * Opens the sequencer without its loop: rebuilds the tree from the store and catches up with
+   * L1, then does nothing until `step` is called (tests drive it one step at a time).
+   */
+  static async open(options: SequencerOptions): Promise<Sequencer> {
+    const s = new Sequencer(options)
+    await s.#follower.restore()
     return s
   }
 
@@ -171,13 +205,14 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const pending = await this.options.store.getPendingSummary()
     const open = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
     const balance = await this.options.l1.operatorBalance().catch(() => undefined)
+    const stage = this.#publisher.stage
     return {
       root: this.tree.root,
       leafCount: this.tree.size,
-      l1: { ...this.#l1, rollup: this.options.l1.rollup, syncedToBlock: this.#cursor - 1n },
-      operator: { address: this.options.l1.account, balance, lastError: this.#submitError },
+      l1: { ...this.#follower.status, rollup: this.options.l1.rollup, syncedToBlock: this.#follower.syncedToBlock },
+      operator: { address: this.options.l1.account, balance, lastError: this.#publisher.lastError },
       queue: { pending: pending.count, oldestPendingAt: pending.oldestCreatedAt, batchesInFlight: open.length, inclusionRequests: this.#inclusion.ids.length },
-      prover: { name: this.options.prover.name, stage: this.#stage === 'idle' && this.#proving.size > 0 ? ('proving' as const) : this.#stage, batchesProving: this.#proving.size },
+      prover: { name: this.options.prover.name, stage: stage === 'idle' && this.#proving.size > 0 ? ('proving' as const) : stage, batchesProving: this.#proving.size },
       batchSize: this.options.batchSize,
       // The address and prices only: the policy also holds the fee key's secret.
       fees: publicFees(this.options.fees),
@@ -187,26 +222,41 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   // ------------------------------------------------------------------ the loop
 
   #schedule(ms: number): void {
-    if (this.#stopped) return
+    if (!this.#looping || this.#stopped) return
     clearTimeout(this.#timer)
     this.#timer = setTimeout(() => {
       if (this.#running) return this.#schedule(this.options.pollMs ?? 200)
-      this.#running = this.#step()
-        .catch((error) => this.options.logger.error({ err: error }, 'sequencer step failed; retrying'))
-        .finally(() => {
-          this.#running = undefined
-          this.#schedule(this.options.pollMs ?? 200)
-        })
+      this.step()
+        .catch((error: unknown) => this.options.logger.error({ err: error }, 'sequencer step failed; retrying'))
+        .finally(() => this.#schedule(this.options.pollMs ?? 200))
     }, ms)
   }
 
   /**
    * One pass: follow L1 and its inclusion queue; seal a new batch when the pipeline has room;
    * move the oldest batch in flight as far as it goes (post it once proven); start proving every
-   * sealed batch, each on the tree the batches before it will make.
+   * sealed batch, each on the tree the batches before it will make. Resolves once the proofs
+   * are started, not proven (`idle` waits for them). A step called while another runs (the
+   * timer's) starts after it: steps never overlap.
    */
+  step(): Promise<void> {
+    const run = (this.#running ?? Promise.resolve()).then(() => this.#step())
+    const running: Promise<void> = run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#running === running) this.#running = undefined
+      })
+    this.#running = running
+    return run
+  }
+
+  /** Resolves when no proof started by a step is in flight (each has been recorded, or has failed). */
+  async idle(): Promise<void> {
+    while (this.#proving.size > 0) await Promise.all(this.#proving.values())
+  }
+
   async #step(): Promise<void> {
-    if (!(await this.#syncL1())) return
+    if (!(await this.#follower.sync())) return
     const queue = await this.#followInclusionQueue()
     const inFlight = () => this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
     let batches = await inFlight()
@@ -278,7 +328,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const { store, logger } = this.options
     if (batch.state === 'sealed') await store.setBatchState(batch.number, 'proving')
     this.#emit({ type: 'batch', number: batch.number, state: 'proving' })
-    const started = Date.now()
+    const started = this.#clock.now()
     let proof: Proof
     try {
       proof = await this.options.prover.prove(witness)
@@ -289,8 +339,9 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
       }
       throw error
     }
-    this.metrics.batchProven((Date.now() - started) / 1000)
-    logger.info({ batch: batch.number, transactions: transactions.length, ms: Date.now() - started }, 'batch proven')
+    const ms = this.#clock.now() - started
+    this.metrics.batchProven(ms / 1000)
+    logger.info({ batch: batch.number, transactions: transactions.length, ms }, 'batch proven')
     const proven = await store.setBatchState(batch.number, 'proven', {
       proof: proofCodec.encode(proof),
       oldRoot: witness.oldRoot,
@@ -315,11 +366,12 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     const forced = queue.ids
     const { count, oldestCreatedAt } = await store.getPendingSummary()
     if (count === 0) return undefined
-    const young = count < batchSize && Date.now() - (oldestCreatedAt?.getTime() ?? Date.now()) < batchMaxAgeMs
+    const now = this.#clock.now()
+    const young = count < batchSize && now - (oldestCreatedAt?.getTime() ?? now) < batchMaxAgeMs
     if (young && forced.length === 0) return undefined
     if (!queue.complete && forced.length === 0) return undefined
     const maxTransactions = queue.complete ? batchSize : Math.min(batchSize, forced.length)
-    const agedBefore = new Date(Date.now() - (this.options.maxPriorityWaitMs ?? 60_000))
+    const agedBefore = new Date(now - (this.options.maxPriorityWaitMs ?? 60_000))
     // Against the tree the batches before it will make: a batch sealed ahead builds on theirs.
     const { root, size } = await this.#projected(inFlight, Number.MAX_SAFE_INTEGER, (tree) => ({ root: tree.root, size: tree.size }))
     const sealed = await store.sealBatch({ maxTransactions, first: forced, agedBefore, oldRoot: root, startIndex: size })
@@ -350,7 +402,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
    */
   async #followInclusionQueue(): Promise<{ ids: string[]; complete: boolean }> {
     const { l1, logger } = this.options
-    const block = this.#l1.block
+    const block = this.#follower.status.block
     const last = () => ({ ids: this.#inclusion.ids, complete: this.#inclusion.complete })
     if (block === undefined || block === this.#inclusion.checkedAt) return last()
     try {
@@ -436,7 +488,7 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   }
 
   async #advance(batch: StoredBatch): Promise<void> {
-    const { store, logger } = this.options
+    const { store } = this.options
     const transactions = (await store.listBatchTransactions(batch.number)).filter((t) => t.status !== 'rejected')
     if (transactions.length === 0) {
       await store.releaseBatch(batch.number, 'Every transaction of the batch was rejected.')
@@ -451,125 +503,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     }
     // Being proven (the loop starts every sealed batch's proof): posted once proven.
     if (state === 'sealed' || state === 'proving') return
-    if (state === 'proven') {
-      // Recorded before sending: a crash after the send finds `submitted` and asks L1.
-      batch = await store.setBatchState(batch.number, 'submitted')
-      this.metrics.batchSubmitted(batch.number)
-      this.#emit({ type: 'batch', number: batch.number, state: 'submitted' })
-      await this.#post(batch, transactions)
-      return
-    }
-    if (state === 'submitted') await this.#reconcileSubmitted(batch, transactions)
-  }
-
-  /**
-   * Sends the batch to L1 (or, with `replace`, the same call again with the pending one's nonce
-   * and higher fees) and waits up to `feeBumpAfterMs` for it to be mined.
-   */
-  async #post(batch: StoredBatch, transactions: StoredTransaction[], replace?: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }): Promise<void> {
-    const { store, logger } = this.options
-    this.#stage = 'submitting'
-    try {
-      const { hash, gasUsed } = await this.options.l1.submitBatch({
-        oldRoot: batch.oldRoot!,
-        newRoot: batch.newRoot!,
-        transactions: transactions.map((t) => fromTransactionJson(t.payload)),
-        batchProof: storedProof(batch),
-        receiptTimeoutMs: this.#feeBumpAfterMs,
-        ...(replace ? { replace } : {}),
-        onSent: async (sent) => {
-          await store.setBatchState(batch.number, 'submitted', { l1TxHash: sent })
-          this.#emit({ type: 'batch', number: batch.number, state: 'submitted', l1TxHash: sent })
-        },
-      })
-      this.metrics.batchMined(gasUsed)
-      this.#submitError = undefined
-      logger.info({ batch: batch.number, l1TxHash: hash, gasUsed: gasUsed.toString() }, 'batch mined')
-      await this.#syncL1()
-    } catch (error) {
-      await this.#onSubmitError(batch, transactions, error)
-    } finally {
-      this.#stage = 'idle'
-    }
-  }
-
-  get #feeBumpAfterMs(): number {
-    return this.options.feeBumpAfterMs ?? 60_000
-  }
-
-  /** The contract refused the batch: reject the transaction it names, requeue the others. */
-  async #onSubmitError(batch: StoredBatch, transactions: StoredTransaction[], error: unknown): Promise<void> {
-    const { store, logger } = this.options
-    if (error instanceof TransactionPendingError) {
-      // Sent, not mined yet: the next steps wait for it, and raise its fees if it stays stuck.
-      logger.info({ batch: batch.number, l1TxHash: error.hash }, 'batch sent, waiting to be mined')
-      return
-    }
-    if (error instanceof RollupRevertedError) {
-      logger.warn({ batch: batch.number, error: error.errorName, args: String(Object.values(error.args)) }, 'the rollup refused the batch')
-      const code = CONTRACT_REJECTIONS[error.errorName]
-      const offender = error.txIndex === undefined ? undefined : transactions[error.txIndex]
-      if (code && offender) await this.#rejectStored(offender.id, reject(code, `(${error.errorName})`))
-      // The multi-pairing names no transaction: ask the contract about each one alone. If all
-      // pass, the batch proof was at fault, and proving the batch again is the cure.
-      if (error.errorName === 'Rollup__InvalidProof') await this.#rejectInvalidProofs(transactions)
-      await this.#release(batch, error.shortMessage)
-      return
-    }
-    // Not the contract's verdict (RPC down, gas, nonce): the batch stays posted-or-not; the next
-    // step asks L1 which.
-    logger.error({ batch: batch.number, err: error }, 'posting the batch failed')
-    const failure = toL1Error(error)
-    this.#submitError = { code: failure.code, message: failure.shortMessage, at: new Date() }
-  }
-
-  /**
-   * Finds the transactions of a refused batch that the contract's own check of one transaction
-   * (`checkTransfer`, an eth_call) refuses, and rejects them; an admission bug or a proof
-   * injected below admission then costs one batch, not the rollup's liveness.
-   */
-  async #rejectInvalidProofs(transactions: StoredTransaction[]): Promise<void> {
-    const { l1, logger } = this.options
-    let found = 0
-    for (const t of transactions) {
-      const fault = await l1.checkTransfer(fromTransactionJson(t.payload))
-      if (!fault) continue
-      found++
-      await this.#rejectStored(t.id, reject(CONTRACT_REJECTIONS[fault.errorName] ?? 'INVALID_PROOF', `(${fault.errorName})`))
-    }
-    if (found === 0) logger.warn({ transactions: transactions.length }, 'every transaction checks alone: the batch proof was refused; proving the batch again')
-    else logger.warn({ rejected: found }, 'rejected the transactions whose proofs the contract refuses')
-  }
-
-  /** A batch marked submitted but not seen settled: posted and pending, lost, or overtaken. */
-  async #reconcileSubmitted(batch: StoredBatch, transactions: StoredTransaction[]): Promise<void> {
-    // Our transaction may be on its way (sent just before a crash, or waiting for a block):
-    // posting again would only make the second one revert. Stuck too long, it is replaced.
-    if (await this.options.l1.hasPendingTransactions()) {
-      if (batch.l1TxHash && Date.now() - batch.updatedAt.getTime() >= this.#feeBumpAfterMs) await this.#bumpFees(batch, transactions)
-      return
-    }
-    const l1Root = await this.options.l1.currentRoot()
-    if (l1Root === batch.oldRoot) {
-      // Not on L1 (never sent, dropped, or reverted): post again.
-      await this.options.store.setBatchState(batch.number, 'proven')
-      this.#emit({ type: 'batch', number: batch.number, state: 'proven' })
-    } else if (l1Root !== batch.newRoot) {
-      await this.#release(batch, 'L1 moved on without this batch.')
-    }
-    // l1Root === newRoot: settled on L1; the next sync records it.
-  }
-
-  /** Replaces the batch's pending L1 transaction: same nonce, fees raised by a quarter (or to the market's). */
-  async #bumpFees(batch: StoredBatch, transactions: StoredTransaction[]): Promise<void> {
-    const { l1, logger } = this.options
-    const sent = await l1.sentTransaction(batch.l1TxHash!)
-    if (!sent || sent.mined) return
-    const market = await l1.currentFees()
-    const raise = (old: bigint, now: bigint) => (old + old / 4n + 1n > now ? old + old / 4n + 1n : now)
-    const replace = { nonce: sent.nonce, maxFeePerGas: raise(sent.maxFeePerGas, market.maxFeePerGas), maxPriorityFeePerGas: raise(sent.maxPriorityFeePerGas, market.maxPriorityFeePerGas) }
-    logger.warn({ batch: batch.number, l1TxHash: batch.l1TxHash, nonce: sent.nonce, maxFeePerGas: replace.maxFeePerGas.toString() }, 'batch stuck; replacing it with higher fees')
-    await this.#post(batch, transactions, replace)
+    if (state === 'proven') await this.#publisher.publish(batch, transactions)
+    else if (state === 'submitted') await this.#publisher.reconcile(batch, transactions)
   }
 
   async #release(batch: StoredBatch, reason: string): Promise<void> {
@@ -577,195 +512,6 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
     this.metrics.batchReleased(batch.number)
     this.#emit({ type: 'batch', number: batch.number, state: 'failed', error: reason })
     for (const t of released) this.#emit({ type: 'transaction', id: t.id, status: 'pending' })
-  }
-
-  // ------------------------------------------------------------------ L1
-
-  /**
-   * Follows L1: reads the head and every batch settled since the cursor (ours or anyone's), then
-   * checks that the last block applied is still on the chain (`detectReorg`: one lookup) before
-   * appending the batches to the tree and store. On a reorg it first rolls back what the orphaned
-   * blocks settled (`#rollBack`) and reads again from the newest block still on the chain.
-   * Returns false while the node must not act: a reorg orphaned a final batch.
-   */
-  async #syncL1(): Promise<boolean> {
-    const { store, l1, logger, confirmations } = this.options
-    try {
-      if (this.#halted && !(await this.#chainIsBack())) return false
-      let head: Checkpoint
-      for (let reads = 1; ; reads++) {
-        head = await latestCheckpoint(l1.publicClient)
-        const size = this.tree.size
-        let read: SyncFromL1Result | undefined
-        let readError: unknown
-        let check: ReorgCheck | undefined
-        try {
-          if (head.block >= this.#cursor) {
-            read = await l1.sync({ fromBlock: this.#cursor, toBlock: head.block, tree: this.tree }).catch((error: unknown) => {
-              readError = error
-              return undefined
-            })
-          }
-          check = await detectReorg(l1.publicClient, { last: this.#lastApplied(), checkpoints: () => this.#checkpoints() })
-        } finally {
-          // The read appended to the tree: that stays only if the check confirmed it.
-          if (check?.status !== 'canonical' || readError) this.tree.truncate(size)
-        }
-        if (check.status === 'reorged') {
-          await this.#rollBack(check.ancestor)
-          if (reads < 3) continue
-          return true
-        }
-        if (readError) throw readError
-        // Behind: the RPC has not the block we last applied (a lagging node); apply nothing yet.
-        if (read && check.status === 'canonical') {
-          try {
-            for (const b of read.batches) await this.#recordSettled(b)
-            await store.setCursor(L1_CURSOR, { block: read.nextBlock, blockHash: head.hash })
-          } catch (error) {
-            // Some of the batches may be recorded and some not (the database went away, a commit
-            // whose answer was lost): the tree goes back to the cursor, and the next read applies
-            // them again, skipping those the store has.
-            this.tree.truncate(size)
-            throw error
-          }
-          this.#cursor = read.nextBlock
-          this.#cursorHash = head.hash
-        }
-        break
-      }
-      for (const b of await store.listBatches(['settled'])) {
-        if (b.l1Block !== null && BigInt(b.l1Block) <= lastConfirmedBlock(head.block, confirmations)) {
-          await store.setBatchState(b.number, 'final')
-          this.#emit({ type: 'batch', number: b.number, state: 'final' })
-          for (const t of await store.listBatchTransactions(b.number)) if (t.status === 'final') this.#emit({ type: 'transaction', id: t.id, status: 'final' })
-        }
-      }
-      this.#l1 = { ok: true, block: head.block, checkedAt: new Date(), ...(this.#lastReorg ? { lastReorg: this.#lastReorg } : {}) }
-      this.metrics.l1Synced(true)
-      return true
-    } catch (error) {
-      if (error instanceof ReorgTooDeepError) {
-        if (!this.#halted) logger.error({ err: error, block: error.block }, 'L1 reorg orphaned a final batch: the node stops following L1 and posting')
-        this.#halted = error
-        this.#l1 = { ok: false, code: error.code, message: error.shortMessage, checkedAt: new Date() }
-        this.metrics.l1Synced(false)
-        return false
-      }
-      const failure = toL1Error(error)
-      this.#l1 = { ok: false, code: failure.code, message: failure.shortMessage, checkedAt: new Date() }
-      this.metrics.l1Synced(false)
-      logger.error({ err: error }, 'L1 sync failed')
-      return true
-    }
-  }
-
-  /** The last block applied, as the check after each read compares it (none before the first read). */
-  #lastApplied(): Checkpoint | undefined {
-    return this.#cursorHash ? { block: this.#cursor - 1n, hash: this.#cursorHash } : undefined
-  }
-
-  async #checkpoints(): Promise<Checkpoint[]> {
-    return (await this.options.store.reorgCheckpoints()).map((c) => ({ block: BigInt(c.l1Block), hash: c.l1BlockHash }))
-  }
-
-  /**
-   * While halted: whether the block the node last applied is on the chain again (the deep reorg
-   * was itself undone, or the RPC served a wrong chain for a while). One lookup per step.
-   */
-  async #chainIsBack(): Promise<boolean> {
-    const check = await detectReorg(this.options.l1.publicClient, { last: this.#lastApplied(), checkpoints: () => [] })
-    if (check.status !== 'canonical') return false
-    this.options.logger.warn({ block: this.#cursor - 1n }, 'the chain the node applied is back: following L1 again')
-    this.#halted = undefined
-    return true
-  }
-
-  /**
-   * Undoes what L1 settled after `ancestor` (the newest applied block still on the chain; none:
-   * the rollup's deployment block) in one store transaction, then cuts the tree back to the
-   * stored root. Our batches go back to `submitted`: `#reconcileSubmitted` posts them again, finds
-   * them re-mined, or releases them. Throws `ReorgTooDeepError` when a final batch is orphaned.
-   */
-  async #rollBack(ancestor: Checkpoint | undefined): Promise<void> {
-    const { store, logger } = this.options
-    const fromBlock = ancestor ? ancestor.block + 1n : this.options.fromBlock
-    const toBlock = this.#cursor - 1n
-    const { reverted, removed } = await store.rollbackSettled({ fromBlock, cursorKey: L1_CURSOR, cursorHash: ancestor?.hash ?? null })
-    this.#cursor = fromBlock
-    this.#cursorHash = ancestor?.hash ?? null
-    const latest = await store.latestRoot()
-    this.tree.truncate(Math.min(this.tree.size, latest?.leafCount ?? 0))
-    if (latest && this.tree.root !== latest.root) throw new StateCorruptError('After rolling back a reorg the note tree does not give the stored root: restart the node to rebuild it from the store.')
-    // Inclusion requests of the orphaned blocks may be gone or stand at other indexes: read the queue afresh.
-    this.#inclusion.requests.clear()
-    this.#inclusion.fromBlock = this.options.fromBlock
-    this.#inclusion.checkedAt = undefined
-    this.metrics.reorg()
-    this.#lastReorg = { at: new Date(), fromBlock: Number(fromBlock), toBlock: Number(toBlock), reverted: reverted.map((b) => b.number), removed }
-    logger.warn({ fromBlock, toBlock, reverted: this.#lastReorg.reverted, removed }, 'L1 reorg: rolled back the batches of the orphaned blocks')
-    for (const b of reverted) {
-      this.#emit({ type: 'batch', number: b.number, state: b.state })
-      for (const t of await store.listBatchTransactions(b.number)) if (t.status !== 'rejected') this.#emit({ type: 'transaction', id: t.id, status: t.status })
-    }
-    for (const number of removed) this.#emit({ type: 'batch', number, state: 'orphaned', error: 'An L1 reorg orphaned this batch, which someone else had settled.' })
-  }
-
-  async #recordSettled(b: SyncedBatch): Promise<void> {
-    const { store } = this.options
-    // Recorded already, by a write whose answer was lost or a leader before this one: each root
-    // is recorded with its batch in one SQL transaction, and a tree never has one root twice.
-    if (await store.knownRoot(b.newRoot)) return
-    const [ours] = (await store.listBatches(['proven', 'submitted'])).filter((x) => x.newRoot === b.newRoot && x.oldRoot === b.oldRoot)
-    const { batchNumber, rejected } = await store.recordSettledBatch({
-      ...(ours ? { batchNumber: ours.number } : {}),
-      oldRoot: b.oldRoot,
-      newRoot: b.newRoot,
-      startIndex: b.startIndex,
-      leafCount: b.startIndex + BATCH_LEAVES,
-      leaves: b.transactions.flatMap((t) =>
-        t.commitments.map((commitment, k) => ({ commitment, ciphertext: hexToBytes(t.ciphertexts[k]!), epk: hexToBytes(t.epk), leafIndex: t.leafIndex + k })),
-      ),
-      nullifiers: b.transactions.flatMap((t) => t.nullifiers),
-      l1TxHash: b.l1TxHash,
-      l1Block: Number(b.blockNumber),
-      l1BlockHash: b.blockHash,
-    })
-    this.metrics.batchSettled(batchNumber, b.transactions.length)
-    this.options.logger.info({ batch: batchNumber, ours: Boolean(ours), transactions: b.transactions.length, l1Block: Number(b.blockNumber) }, 'batch settled on L1')
-    this.#emit({
-      type: 'batch',
-      number: batchNumber,
-      state: 'settled',
-      l1TxHash: b.l1TxHash,
-      l1Block: Number(b.blockNumber),
-      commitments: b.transactions.flatMap((t) => t.commitments),
-      nullifiers: b.transactions.flatMap((t) => t.nullifiers),
-    })
-    for (const t of await store.listBatchTransactions(batchNumber)) this.#emit({ type: 'transaction', id: t.id, status: t.status })
-    for (const id of rejected) this.#emit({ type: 'transaction', id, status: 'rejected', code: 'NULLIFIER_SPENT', message: REJECTIONS.NULLIFIER_SPENT })
-  }
-
-  /** Rebuilds the tree from the store's settled leaves, then catches up with L1. */
-  async #restore(): Promise<void> {
-    const { store, fromBlock } = this.options
-    await store.recordGenesisRoot(this.tree.root)
-    const latest = await store.latestRoot()
-    if (latest && latest.leafCount > 0) {
-      const leaves = new Array<bigint>(latest.leafCount).fill(0n)
-      for (let from = 0; from < latest.leafCount; ) {
-        const page = await store.listNotes(from, 10_000)
-        if (page.length === 0) break
-        for (const leaf of page) leaves[leaf.leafIndex] = leaf.commitment
-        from = page.at(-1)!.leafIndex + 1
-      }
-      this.tree.insertMany(leaves)
-      if (this.tree.root !== latest.root) throw new StateCorruptError('The stored notes do not give the stored root: the data directory is corrupt; resync from L1 into an empty one.')
-    }
-    const cursor = await store.getCursor(L1_CURSOR)
-    this.#cursor = cursor?.block ?? fromBlock
-    this.#cursorHash = cursor?.blockHash ?? null
-    await this.#syncL1()
   }
 
   async #rejectStored(id: string, rejection: Rejection): Promise<void> {
@@ -776,10 +522,4 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #emit(event: SequencerEvent): void {
     this.emit('event', event)
   }
-}
-
-/** A proven batch's proof, as the store keeps it; a proven batch without one is a corrupt store. */
-function storedProof(batch: StoredBatch): Proof {
-  if (!batch.proof) throw new StateCorruptError(`Batch ${batch.number} is ${batch.state} but the store has no proof for it: the data directory is corrupt; resync from L1 into an empty one.`)
-  return proofCodec.decode(batch.proof)
 }

@@ -1,5 +1,7 @@
 export { CONTRACT_REJECTIONS, type Rejection, type RejectionCode, REJECTIONS } from './rejections.ts'
 export { Sequencer, type SequencerEvent, type SequencerOptions } from './Sequencer.ts'
+export { L1Follower, type L1FollowerOptions, type L1SyncStatus, type ReorgRecord } from './L1Follower.ts'
+export { L1Publisher, type L1PublisherOptions, type SubmitError } from './L1Publisher.ts'
 export { Admission, type AdmissionOptions, transactionId } from './Admission.ts'
 export { type Clock, manualClock, systemClock } from './clock.ts'
 export { type ValidationContext, validateTransaction } from './validateTransaction.ts'
