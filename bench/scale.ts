@@ -75,7 +75,7 @@ async function escrowedDevnet(txs: readonly TransactionJson[]): Promise<Devnet> 
 }
 
 /** Submits `txs`, waits until every one settled; settled tx/s from the first submission, and how many are missing or doubled on L1. */
-async function throughput(run: Run, txs: readonly TransactionJson[]): Promise<{ perSecond: number; lost: number; doubled: number }> {
+async function throughput(run: Run, txs: readonly TransactionJson[]): Promise<{ perSecond: number; steadyPerSecond: number; lost: number; doubled: number }> {
   const started = Date.now()
   // Eight clients at once: admission (a proof verified each) is not what this measures.
   const ids: string[] = []
@@ -91,16 +91,23 @@ async function throughput(run: Run, txs: readonly TransactionJson[]): Promise<{ 
       }
     }),
   )
+  // When each was first seen settled: the steady rate runs from the first settlement to the last,
+  // leaving out the pipeline's filling (the first proofs and their delay) and its draining.
+  const settledAt = new Map<string, number>()
   await until(
     `${txs.length} transactions to settle`,
     async () => {
-      const states = await Promise.all(ids.map(async (id) => ((await (await fetch(`${run.node.url}/v1/transactions/${id}`)).json()) as { status: string }).status))
-      return states.every((s) => s === 'settled' || s === 'final') ? true : undefined
+      const states = await Promise.all(ids.map(async (id) => ({ id, status: ((await (await fetch(`${run.node.url}/v1/transactions/${id}`)).json()) as { status: string }).status })))
+      for (const { id, status } of states) if ((status === 'settled' || status === 'final') && !settledAt.has(id)) settledAt.set(id, Date.now())
+      return settledAt.size === ids.length ? true : undefined
     },
     { timeoutMs: 1_800_000, context: () => run.node.output().slice(-2000) },
   )
   const seconds = (Date.now() - started) / 1000
-  return { perSecond: txs.length / seconds, ...(await onL1(run.devnet, txs)) }
+  const times = [...settledAt.values()].sort((a, b) => a - b)
+  const firstBatch = times.filter((t) => t - times[0]! < 200).length
+  const steadyPerSecond = (times.length - firstBatch) / ((times.at(-1)! - times[0]!) / 1000)
+  return { perSecond: txs.length / seconds, steadyPerSecond, ...(await onL1(run.devnet, txs)) }
 }
 
 /** Zero loss, counted on L1: each transaction's first output appears exactly once in the rollup's events. */
@@ -125,6 +132,7 @@ export async function benchScale(log: (line: string) => void): Promise<Row[]> {
   try {
     // 1. Throughput: 1 worker, then 4, each proof + 10 s.
     const perWorkers = new Map<string, number>()
+    const steady = new Map<string, number>()
     for (const [name, workers, oneProcess] of [['1', 1, false], ['4', 4, false], ['4in1', 4, true]] as const) {
       const txs = all.slice(0, RUN)
       const run = await start(txs, { databaseUrl: await pg.createDatabase(), workers, delayMs: DELAY_MS, oneProcess })
@@ -132,16 +140,20 @@ export async function benchScale(log: (line: string) => void): Promise<Row[]> {
       try {
         const r = await throughput(run, txs)
         perWorkers.set(name, r.perSecond)
-        log(`${how}, proofs + ${DELAY_MS / 1000} s: ${r.perSecond.toFixed(3)} tx/s settled; ${r.lost} lost, ${r.doubled} settled twice`)
-        rows.push({ key: `scale.settledPerSecond.${name}`, label: `Settled throughput, ${how}, each proof + ${DELAY_MS / 1000} s, N = ${BATCH}`, value: r.perSecond, unit: 'tx/s' })
+        steady.set(name, r.steadyPerSecond)
+        log(`${how}, proofs + ${DELAY_MS / 1000} s: ${r.perSecond.toFixed(3)} tx/s settled from the first submission, ${r.steadyPerSecond.toFixed(3)} tx/s from the first settlement to the last; ${r.lost} lost, ${r.doubled} settled twice`)
+        rows.push({ key: `scale.settledPerSecond.${name}`, label: `Settled throughput, ${how}, each proof + ${DELAY_MS / 1000} s, N = ${BATCH}, ${RUN} transactions from the first submission`, value: r.perSecond, unit: 'tx/s' })
+        rows.push({ key: `scale.steadyPerSecond.${name}`, label: `Settled throughput, ${how}, each proof + ${DELAY_MS / 1000} s, steady (first settlement to last)`, value: r.steadyPerSecond, unit: 'tx/s' })
       } finally {
         await run.stop()
       }
     }
     for (const [name, how] of [['4', '4 worker processes'], ['4in1', '4 workers in one process']] as const) {
-      const speedup = perWorkers.get(name)! / perWorkers.get('1')!
-      log(`speed-up, ${how} vs 1: ${speedup.toFixed(2)}×`)
-      rows.push({ key: `scale.speedup.${name}`, label: `Settled throughput, ${how} vs 1 (each proof + 10 s)`, value: speedup, unit: '×', target: '≥ 3.3' })
+      for (const [kind, rates] of [['from the first submission', perWorkers], ['steady', steady]] as const) {
+        const speedup = rates.get(name)! / rates.get('1')!
+        log(`speed-up, ${how} vs 1, ${kind}: ${speedup.toFixed(2)}×`)
+        rows.push({ key: `scale.speedup.${name}.${kind === 'steady' ? 'steady' : 'run'}`, label: `Settled throughput, ${how} vs 1 (each proof + 10 s), ${kind}`, value: speedup, unit: '×', target: '≥ 3.3' })
+      }
     }
 
     // 2. Failover: kill -9 the leader; the time until the standby holds the lease.

@@ -8,6 +8,9 @@ import type { NodeStore } from '../state/index.ts'
 import type { NodeService, PublicStatus } from './nodeService.ts'
 import { batchEventSchema, statusSchema } from './schemas.ts'
 import type { PublicBatchEvent } from './toPublicEvent.ts'
+import type { ReadinessCheck } from './createReadiness.ts'
+import { ConfigError } from '../errors/index.ts'
+import type { Address } from 'viem'
 
 /** The Postgres NOTIFY channel the leader publishes its batch events on (the public form, as JSON). */
 export const BATCH_EVENTS_CHANNEL = 'zkpay_batch_events'
@@ -21,6 +24,10 @@ export type ApiReplicaOptions = {
   admission: Pick<Admission, 'submit'>
   logger: Logger
   metrics: Pick<NodeMetrics, 'scrape' | 'contentType'>
+  /** what this replica charges (its own fee policy's public part): what its `/v1/status` shows */
+  fees: PublicStatus['fees']
+  /** the rollup it admits for */
+  rollup: Address
   silentAfterMs?: number
 }
 
@@ -30,17 +37,18 @@ export type ApiReplicaOptions = {
  * constraints decide their races (two admitting one nullifier admit one). `/v1/status` is the
  * leader's last report with the database's own figures (root, mempool, batches in flight) read
  * at the time of the request; `/v1/events` relays what the leader publishes on
- * `BATCH_EVENTS_CHANNEL` (`deliver` is fed by a `listen` on it).
+ * `BATCH_EVENTS_CHANNEL` (`deliver` is fed by a `listen` on it, and `gap` by its reconnections:
+ * open streams then end with `event: overflow`, so their clients read again what they missed).
  *
  * @example
  * const replica = createApiReplica({ store, admission, logger, metrics })
  * const listener = listen(url, BATCH_EVENTS_CHANNEL, replica.deliver)
  * serve(createApp({ node: replica }))
  */
-export function createApiReplica(options: ApiReplicaOptions): NodeService & { deliver(payload: string): void } {
+export function createApiReplica(options: ApiReplicaOptions): NodeService & { deliver(payload: string): void; gap(): void; readonly agreesWithLeader: ReadinessCheck } {
   const { store, admission, logger } = options
   const silentAfterMs = options.silentAfterMs ?? SEQUENCER_SILENT_AFTER_MS
-  const events = new EventEmitter<{ batch: [PublicBatchEvent] }>()
+  const events = new EventEmitter<{ batch: [PublicBatchEvent]; gap: [] }>()
   events.setMaxListeners(0)
   return {
     store,
@@ -61,6 +69,8 @@ export function createApiReplica(options: ApiReplicaOptions): NodeService & { de
       }
       const status: PublicStatus = {
         ...reported.data,
+        // What this replica enforces, which wallets build their fee notes from.
+        fees: options.fees,
         root: latest ? toHex32(latest.root) : reported.data.root,
         leafCount: latest?.leafCount ?? reported.data.leafCount,
         queue: { ...reported.data.queue, pending: pending.count, oldestPendingAt: pending.oldestCreatedAt?.toISOString() ?? null, batchesInFlight: inFlight.length },
@@ -70,9 +80,33 @@ export function createApiReplica(options: ApiReplicaOptions): NodeService & { de
       const seconds = Math.round(report.ageMs / 1000)
       return { ...status, l1: { ...status.l1, ok: false, code: 'SEQUENCER_SILENT', message: `No sequencer has reported for ${seconds} s: transactions are admitted, but no batch is made until one runs.` } }
     },
-    onBatchEvent(listener) {
+    // A replica whose fees or rollup differ from the leader's would refuse what wallets build
+    // from another replica's status, or admit for a rollup the leader does not post to: it is
+    // not ready (the load balancer sends it nothing) until its settings agree.
+    agreesWithLeader: {
+      name: 'leader',
+      async check() {
+        const report = await store.sequencerReport()
+        const reported = report && statusSchema.safeParse(report.status)
+        if (!reported?.success) return
+        if (reported.data.l1.rollup.toLowerCase() !== options.rollup.toLowerCase()) {
+          throw new ConfigError('ZKPAY_ROLLUP_ADDRESS', 'This api replica admits for another rollup than the sequencer leader posts to.')
+        }
+        if (canonicalJson(reported.data.fees) !== canonicalJson(options.fees)) {
+          throw new ConfigError('ZKPAY_FEES', "This api replica's fees (ZKPAY_FEES, the fee key) differ from the sequencer leader's: give every role the same.")
+        }
+      },
+    },
+    onBatchEvent(listener, onGap) {
       events.on('batch', listener)
-      return () => events.off('batch', listener)
+      if (onGap) events.on('gap', onGap)
+      return () => {
+        events.off('batch', listener)
+        if (onGap) events.off('gap', onGap)
+      }
+    },
+    gap() {
+      events.emit('gap')
     },
     deliver(payload) {
       let event: PublicBatchEvent
@@ -85,4 +119,9 @@ export function createApiReplica(options: ApiReplicaOptions): NodeService & { de
       events.emit('batch', event)
     },
   }
+}
+
+/** JSON with object keys in order: two fee policies compare equal whatever order their prices were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v))
 }

@@ -1,6 +1,9 @@
 import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { BaseError as ViemBaseError } from 'viem'
 import type { z } from 'zod'
+import { BaseError } from '../errors/index.ts'
+import { toL1Error } from '../settlement/toL1Error.ts'
 import { DEFAULT_EVENT_STREAMS, DEFAULT_RATE_LIMITS } from '../config/nodeConfig.ts'
 import type { Sequencer } from '../sequencer/Sequencer.ts'
 import { createClientKey } from './clientKey.ts'
@@ -97,10 +100,31 @@ export function createApp(options: AppOptions): Hono {
     .notFound((c) => fail(c, 404, 'NOT_FOUND'))
     .onError((error, c) => {
       node.logger.error({ err: error }, 'request failed')
+      // The database or L1 out for a moment (a restart, a failover): the client retries the same
+      // request, which is safe for every route (a transaction's id is its hash).
+      const outage = outageOf(error)
+      if (outage) {
+        c.header('Retry-After', '1')
+        return c.json({ code: outage.code, message: outage.shortMessage }, 503)
+      }
       return c.json({ code: 'INTERNAL', message: 'The node failed to handle the request; it has been logged.' }, 500)
     })
   return app
 }
+
+/**
+ * The outage behind a failed request, as a code and one sentence, or undefined for anything
+ * else (a bug: 500). viem's errors are L1's (reduced to the RPC's origin by `toL1Error`).
+ */
+function outageOf(error: unknown): { code: string; shortMessage: string } | undefined {
+  // Not the store's own sentence, which names the database's host: the client API is public.
+  if (error instanceof BaseError && error.code === 'STORE_UNAVAILABLE') return { code: error.code, shortMessage: "The node's database did not answer: retry in a moment." }
+  if (error instanceof BaseError) return OUTAGES.has(error.code) ? error : undefined
+  if (error instanceof ViemBaseError) return toL1Error(error)
+  return undefined
+}
+
+const OUTAGES = new Set(['L1_UNREACHABLE', 'L1_REQUEST_FAILED'])
 
 /** Routes of the status bucket. */
 const OPERATOR_READS = new Set(['/v1/status', '/readyz', '/metrics'])

@@ -177,19 +177,26 @@ export function nodeApi(options: NodeApiOptions) {
         let overflowed = false
         let wake: (() => void) | undefined
         let deadline: NodeJS.Timeout | undefined
-        const listener = (event: PublicBatchEvent) => {
-          if (queue.length < eventBuffer) queue.push(event)
-          else {
-            overflowed = true
-            unsubscribe()
-            deadline = setTimeout(() => {
-              stream.abort()
-              socket?.destroy()
-            }, OVERFLOW_GRACE_MS)
-          }
+        // Fallen too far behind, or events missed upstream (a replica's channel reconnected):
+        // the client gets what is buffered, then `overflow`, and reads the rest again.
+        const cutOff = () => {
+          overflowed = true
+          unsubscribe()
+          deadline = setTimeout(() => {
+            stream.abort()
+            socket?.destroy()
+          }, OVERFLOW_GRACE_MS)
           wake?.()
         }
-        const unsubscribe = node.onBatchEvent(listener)
+        const listener = (event: PublicBatchEvent) => {
+          if (overflowed) return
+          if (queue.length < eventBuffer) queue.push(event)
+          else return cutOff()
+          wake?.()
+        }
+        const unsubscribe = node.onBatchEvent(listener, () => {
+          if (!overflowed) cutOff()
+        })
         stream.onAbort(() => wake?.())
         try {
           while (!stream.aborted) {

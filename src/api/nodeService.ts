@@ -25,8 +25,11 @@ export type NodeService = {
   submit(tx: ShieldedTransaction): Promise<{ ok: true; id: string; status: 'pending' } | Rejection>
   /** `/v1/status`, or why there is none to give (503). */
   status(): Promise<PublicStatus | Rejection>
-  /** Calls `listener` with each batch event (the public form); returns the unsubscribe. */
-  onBatchEvent(listener: (event: PublicBatchEvent) => void): () => void
+  /**
+   * Calls `listener` with each batch event (the public form), and `onGap` when events may have
+   * been missed (an api replica's channel reconnected); returns the unsubscribe.
+   */
+  onBatchEvent(listener: (event: PublicBatchEvent) => void, onGap?: () => void): () => void
 }
 
 /**

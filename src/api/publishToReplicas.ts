@@ -31,9 +31,11 @@ export function publishToReplicas(node: Pick<NodeService, 'status' | 'onBatchEve
     const payload = notifyPayload(event)
     sending = sending.then(() => channel.notify(BATCH_EVENTS_CHANNEL, payload)).catch((error: unknown) => logger.warn({ err: error, batch: event.number }, 'could not publish a batch event to the api replicas'))
   })
-  let reporting: Promise<void> = Promise.resolve()
+  let reporting: Promise<void> | undefined
   let failures = 0
   const report = () => {
+    // One at a time: reports that overlapped could commit out of order, an older over a newer.
+    if (reporting) return
     reporting = (async () => {
       const status = await node.status()
       if ('ok' in status) return
@@ -42,7 +44,7 @@ export function publishToReplicas(node: Pick<NodeService, 'status' | 'onBatchEve
     })().catch((error: unknown) => {
       // Once per outage, not once a second.
       if (failures++ === 0) logger.warn({ err: error }, 'could not report the sequencer status to the api replicas')
-    })
+    }).finally(() => (reporting = undefined))
   }
   report()
   const timer = setInterval(report, options.reportEveryMs ?? 1_000)

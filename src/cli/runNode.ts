@@ -13,7 +13,8 @@ import { initCrypto } from '../crypto/poseidon.ts'
 import { createLogger, type Logger } from '../log/index.ts'
 import { createLocalProver, createRemoteProver, verifiedProver } from '../prover/index.ts'
 import { createQueueProver, openJobQueue } from '../prover/jobQueue.ts'
-import { Admission, createNodeMetrics, type FeePolicy, Sequencer } from '../sequencer/index.ts'
+import { Admission, createNodeMetrics, type FeePolicy, publicFees, Sequencer } from '../sequencer/index.ts'
+import { MerkleTree } from '../crypto/merkleTree.ts'
 import { createRollupClient, createRollupReader } from '../settlement/createRollupClient.ts'
 import { type NodeStore, openNodeStore } from '../state/index.ts'
 import { acquireLeadership, type LeaderLease } from '../state/postgres/leaderLease.ts'
@@ -162,12 +163,15 @@ export async function runApiReplica(config: NodeConfig, options: { logger?: Logg
   try {
     const l1 = createRollupReader(publicClient, config.rollupAddress)
     const metrics = createNodeMetrics({ store, l1, fromBlock: config.fromBlock, role: 'api', ...(config.replicaId === undefined ? {} : { replica: config.replicaId }), logger })
+    // The empty tree's root is the rollup's first: a replica that starts before any leader
+    // admits transactions proven against it (the leader records it too, once).
+    await store.recordGenesisRoot(new MerkleTree().root)
     const admission = new Admission({ store, l1, ...(fees ? { fees } : {}), depositMarginBlocks: config.depositMarginBlocks, metrics })
-    const replica = createApiReplica({ store, admission, logger, metrics })
-    const listener = listen(databaseUrl, BATCH_EVENTS_CHANNEL, (payload) => replica.deliver(payload), { applicationName: 'zkpay-api-events', logger })
+    const replica = createApiReplica({ store, admission, logger, metrics, fees: publicFees(fees), rollup: config.rollupAddress })
+    const listener = listen(databaseUrl, BATCH_EVENTS_CHANNEL, (payload) => replica.deliver(payload), { applicationName: 'zkpay-api-events', logger, onReconnect: () => replica.gap() })
     const app = createApp({
       node: replica,
-      readiness: nodeReadinessChecks({ store, l1 }),
+      readiness: [...nodeReadinessChecks({ store, l1 }), replica.agreesWithLeader],
       rateLimit: { submit: config.rateLimitSubmit, read: config.rateLimitRead },
       trustedProxies: config.trustedProxies,
       eventStreams: config.eventStreams,

@@ -204,7 +204,8 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   async status() {
     const pending = await this.options.store.getPendingSummary()
     const open = await this.options.store.listBatches(['sealed', 'proving', 'proven', 'submitted'])
-    const balance = await this.options.l1.operatorBalance().catch(() => undefined)
+    // Bounded: a status that waits on a dead RPC's retries would reach replicas stale, or not at all.
+    const balance = await withTimeout(this.options.l1.operatorBalance(), 2_000).catch(() => undefined)
     const stage = this.#publisher.stage
     return {
       root: this.tree.root,
@@ -522,4 +523,11 @@ export class Sequencer extends EventEmitter<{ event: [SequencerEvent] }> {
   #emit(event: SequencerEvent): void {
     this.emit('event', event)
   }
+}
+
+/** `promise`, or a rejection after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

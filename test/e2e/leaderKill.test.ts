@@ -112,4 +112,27 @@ describe('the sequencer leader killed with -9 in every batch state', () => {
     leader = standby
     standby = await spawnSequencer()
   })
+
+  it('failure: Postgres restarts under them: the leader steps down (exit 75, for its supervisor to restart), the standby and the api replica reconnect, and a later transaction settles once', async () => {
+    const posted = await devnet.publicClient.getTransactionCount({ address: operator.address })
+    await db.end()
+    await postgres.restart()
+    db = new pg.Client({ connectionString: env.ZKPAY_DATABASE_URL })
+    await db.connect()
+    // The leader cannot know whether a standby already leads: it stops (fail-stop).
+    await until('the leader to step down', async () => leader.child.exitCode ?? undefined, { timeoutMs: 30_000 })
+    expect(leader.child.exitCode).toBe(75)
+    expect(leader.output()).toMatch(/lost the sequencer leader lease/)
+    await until('the standby to lead', async () => (leads(standby) ? true : undefined), { timeoutMs: 30_000, context: () => standby.output().slice(-3000) })
+    const tx = await escrowedDeposit(devnet, alice, 700n)
+    // The replica's pool reconnects on the next request.
+    const admitted = await until('the replica to admit again', async () => {
+      const r = await postTransaction(api.url, tx)
+      return r.status === 202 ? r : undefined
+    })
+    expect(await untilSettled(api, admitted.body.id!, () => standby.output().slice(-3000))).toMatch(/settled|final/)
+    expect(await devnet.publicClient.getTransactionCount({ address: operator.address })).toBe(posted + 1)
+    leader = standby
+    standby = await spawnSequencer()
+  })
 })

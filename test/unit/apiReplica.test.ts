@@ -31,7 +31,7 @@ const neverAdmits = { submit: async () => ({ ok: false as const, code: 'INVALID_
 const leaderStatus = (block: number): PublicStatus => ({
   root: toHex32(5n),
   leafCount: 64,
-  l1: { ok: true, block: String(block), rollup: `0x${'12'.repeat(20)}`, syncedToBlock: String(block) },
+  l1: { ok: true, block: String(block), rollup: ROLLUP, syncedToBlock: String(block) },
   operator: { address: `0x${'34'.repeat(20)}`, balance: '1000' },
   queue: { pending: 0, oldestPendingAt: null, batchesInFlight: 0, inclusionRequests: 0 },
   prover: { name: 'local', stage: 'idle', batchesProving: 0 },
@@ -54,10 +54,12 @@ function fakeLeader(status: () => PublicStatus) {
 
 const event = (number: number, state: string): PublicBatchEvent => ({ type: 'batch', number, state, at: '2026-01-01T00:00:00.000Z' })
 
-async function replicaOn(url: string, silentAfterMs?: number) {
+const ROLLUP = `0x${'12'.repeat(20)}` as const
+
+async function replicaOn(url: string, silentAfterMs?: number, fees: PublicStatus['fees'] = null) {
   const store = await openPgNodeStore({ url })
-  const replica = createApiReplica({ store, admission: neverAdmits, logger, metrics, ...(silentAfterMs === undefined ? {} : { silentAfterMs }) })
-  return { store, replica, app: createApp({ node: replica }) }
+  const replica = createApiReplica({ store, admission: neverAdmits, logger, metrics, fees, rollup: ROLLUP, ...(silentAfterMs === undefined ? {} : { silentAfterMs }) })
+  return { store, replica, app: createApp({ node: replica, readiness: [replica.agreesWithLeader] }) }
 }
 
 describe('api replica: /v1/status from the leader', () => {
@@ -103,6 +105,34 @@ describe('api replica: /v1/status from the leader', () => {
     }
   })
 
+  it('error: with the database gone, reads are 503 STORE_UNAVAILABLE with Retry-After, in a sentence that does not name the database', async () => {
+    const { store, app } = await replicaOn(await pg.createDatabase())
+    await store.close()
+    for (const path of [`/v1/transactions/0x${'1'.repeat(64)}`, '/v1/status', '/v1/notes']) {
+      const res = await app.request(path)
+      expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '1'])
+      expect(await res.json()).toEqual({ code: 'STORE_UNAVAILABLE', message: "The node's database did not answer: retry in a moment." })
+    }
+  })
+
+  it('error: a replica whose fees differ from the leader’s shows its own and is not ready (CONFIG_INVALID), so that no wallet builds on a fee another replica refuses', async () => {
+    const url = await pg.createDatabase()
+    const ownFees = { address: 'zkpt1fees', prices: [{ asset: `0x${'00'.repeat(20)}` as const, amount: '10', decimals: 18 }] }
+    const { store, app } = await replicaOn(url, undefined, ownFees)
+    try {
+      await store.reportSequencerStatus(leaderStatus(1)) // the leader charges nothing
+      expect(((await (await app.request('/v1/status')).json()) as PublicStatus).fees).toEqual(ownFees)
+      const ready = await app.request('/readyz')
+      expect(ready.status).toBe(503)
+      expect(await ready.json()).toMatchObject({ ready: false, checks: { leader: { ok: false, code: 'CONFIG_INVALID', message: expect.stringMatching(/fees .* differ from the sequencer leader's/) } } })
+      await store.reportSequencerStatus({ ...leaderStatus(1), fees: { prices: ownFees.prices, address: ownFees.address } })
+      await new Promise((resolve) => setTimeout(resolve, 1_100)) // readiness answers are reused for a second
+      expect((await app.request('/readyz')).status).toBe(200)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('error: a report that does not parse as a status is not shown: 503 SEQUENCER_SILENT', async () => {
     const url = await pg.createDatabase()
     const { store, app } = await replicaOn(url)
@@ -120,14 +150,16 @@ describe('api replica: /v1/events relayed over NOTIFY', () => {
   let leaderStore: PgNodeStore
   let replicaStore: PgNodeStore
   let listener: Listener
+  let app: ReturnType<typeof createApp>
   const received: PublicBatchEvent[] = []
   beforeAll(async () => {
     url = await pg.createDatabase()
     leaderStore = await openPgNodeStore({ url })
     const r = await replicaOn(url)
     replicaStore = r.store
+    app = r.app
     r.replica.onBatchEvent((e) => received.push(e))
-    listener = listen(url, BATCH_EVENTS_CHANNEL, (payload) => r.replica.deliver(payload), { logger, retryMs: 200 })
+    listener = listen(url, BATCH_EVENTS_CHANNEL, (payload) => r.replica.deliver(payload), { logger, retryMs: 200, checkEveryMs: 500, onReconnect: () => r.replica.gap() })
     await listener.ready
   })
   afterAll(async () => {
@@ -151,8 +183,11 @@ describe('api replica: /v1/events relayed over NOTIFY', () => {
     }
   })
 
-  it('failure: Postgres restarts; the replica listens again and later events arrive', async () => {
+  it('failure: Postgres restarts; the replica listens again and later events arrive; an open stream ends with `overflow`, so its client reads again what it missed', async () => {
     received.length = 0
+    const stream = await app.request('/v1/events')
+    expect(stream.status).toBe(200)
+    const text = new Response(stream.body).text()
     await pg.restart()
     const leader = fakeLeader(() => leaderStatus(1))
     const stop = publishToReplicas(leader.node, leaderStore, { logger, reportEveryMs: 60_000 })
@@ -168,6 +203,7 @@ describe('api replica: /v1/events relayed over NOTIFY', () => {
         { timeoutMs: 20_000 },
       )
       expect(received[0]).toMatchObject({ number: 2, state: 'sealed' })
+      expect(await text).toMatch(/event: overflow\ndata: \{"code":"EVENT_STREAM_OVERFLOW"/)
     } finally {
       await stop()
     }

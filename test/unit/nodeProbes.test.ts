@@ -6,6 +6,8 @@ import { createLogger } from '../../src/log/index.ts'
 import { createLocalProver, createRemoteProver } from '../../src/prover/index.ts'
 import { openNodeStore } from '../../src/state/index.ts'
 import { useOfflineSequencer } from '../helpers/node.ts'
+import { Actor, MerkleTree } from '../helpers/rollup.ts'
+import { toTransactionJson } from '../../src/circuits/index.ts'
 import { freePort } from '../helpers/nodeProcess.ts'
 
 // What an operator's probes see on a real node (SQLite store, sequencer, local prover) whose L1
@@ -39,6 +41,18 @@ describe('/v1/status with L1 down', () => {
     mempoolPageSchema.parse(await (await app.request('/v1/mempool')).json())
     const missing = await app.request('/v1/transactions/0x12')
     expect([missing.status, errorSchema.parse(await missing.json()).code]).toEqual([404, 'NOT_FOUND'])
+  })
+})
+
+describe('admission with L1 down', () => {
+  it('error: a deposit, whose escrow admission must read on L1, is 503 L1_UNREACHABLE with Retry-After, naming the RPC’s origin only; nothing is admitted', async () => {
+    const { tx } = await new Actor(3).transact(new MerkleTree(), { asset: 0n, extAmount: 5n })
+    const app = createApp({ sequencer: offline().sequencer })
+    const res = await app.request('/v1/transactions', { method: 'POST', body: JSON.stringify(toTransactionJson(tx)), headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('1')
+    expect(await res.json()).toEqual({ code: 'L1_UNREACHABLE', message: `The L1 RPC at ${rpcOrigin} cannot be reached: check the URL and that the chain runs.` })
+    expect((await offline().sequencer.options.store.getPendingSummary()).count).toBe(0)
   })
 })
 

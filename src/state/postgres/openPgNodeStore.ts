@@ -53,6 +53,11 @@ export async function openPgNodeStore(options: OpenPgNodeStoreOptions): Promise<
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     application_name: options.applicationName ?? 'zkpay-node',
+    // A process that vanishes mid-transaction (its machine gone) must not hold its row locks
+    // (a nullifier, an escrow, a batch) for the kernel's two hours: Postgres ends the session.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    idle_in_transaction_session_timeout: 30_000,
   })
   // An idle connection that Postgres closes (a restart, a failover) is reported here; without a
   // listener the pool's 'error' event would end the process. The pool drops it and reconnects.
