@@ -4,15 +4,25 @@
  * by hand.
  *
  * @example
- * const clock = manualClock(Date.parse('2026-01-01T00:00:00Z'))
- * clock.advance(60_000)
+ * const now = (clock: Clock) => new Date(clock.now()).toISOString()
  */
 export type Clock = { now(): number }
 
-/** The machine's clock. */
+/**
+ * The machine's clock.
+ *
+ * @example
+ * const sequencer = await Sequencer.start({ ...options, clock: systemClock })
+ */
 export const systemClock: Clock = { now: () => Date.now() }
 
-/** A clock that moves only when told: for tests of the time rules. */
+/**
+ * A clock that moves only when told: for tests of the time rules.
+ *
+ * @example
+ * const clock = manualClock(Date.now())
+ * clock.advance(batchMaxAgeMs) // the pending transaction is now old enough to seal
+ */
 export function manualClock(start = 0): Clock & { advance(ms: number): void; set(ms: number): void } {
   let now = start
   return {
