@@ -18,7 +18,7 @@ import { MerkleTree } from '../crypto/merkleTree.ts'
 import { createRollupClient, createRollupReader } from '../settlement/createRollupClient.ts'
 import { type NodeStore, openNodeStore } from '../state/index.ts'
 import { acquireLeadership, type LeaderLease } from '../state/postgres/leaderLease.ts'
-import { listen } from '../state/postgres/listen.ts'
+import { type Listener, listen } from '../state/postgres/listen.ts'
 import { openPgNodeStore } from '../state/postgres/openPgNodeStore.ts'
 import type { PgNodeStore } from '../state/postgres/PgNodeStore.ts'
 import { type Deployment, readDeploymentFile } from './deploymentFile.ts'
@@ -160,6 +160,7 @@ export async function runApiReplica(config: NodeConfig, options: { logger?: Logg
   const { chainId, publicClient } = await connectL1Reader(config.rpcUrl)
   const fees = await checkChainKeysAndFees(config, { chainId, publicClient, logger, provingKeys: false, ...options })
   const store = await openPgNodeStore({ url: databaseUrl, applicationName: 'zkpay-api' })
+  let listener: Listener | undefined
   try {
     const l1 = createRollupReader(publicClient, config.rollupAddress)
     const metrics = createNodeMetrics({ store, l1, fromBlock: config.fromBlock, role: 'api', ...(config.replicaId === undefined ? {} : { replica: config.replicaId }), logger })
@@ -168,7 +169,7 @@ export async function runApiReplica(config: NodeConfig, options: { logger?: Logg
     await store.recordGenesisRoot(new MerkleTree().root)
     const admission = new Admission({ store, l1, ...(fees ? { fees } : {}), depositMarginBlocks: config.depositMarginBlocks, metrics })
     const replica = createApiReplica({ store, admission, logger, metrics, fees: publicFees(fees), rollup: config.rollupAddress })
-    const listener = listen(databaseUrl, BATCH_EVENTS_CHANNEL, (payload) => replica.deliver(payload), { applicationName: 'zkpay-api-events', logger, onReconnect: () => replica.gap() })
+    listener = listen(databaseUrl, BATCH_EVENTS_CHANNEL, (payload) => replica.deliver(payload), { applicationName: 'zkpay-api-events', logger, onReconnect: () => replica.gap() })
     const app = createApp({
       node: replica,
       readiness: [...nodeReadinessChecks({ store, l1 }), replica.agreesWithLeader],
@@ -184,11 +185,12 @@ export async function runApiReplica(config: NodeConfig, options: { logger?: Logg
       logger,
       async stop() {
         await close()
-        await listener.close()
+        await listener?.close()
         await store.close()
       },
     }
   } catch (error) {
+    await listener?.close()
     await store.close()
     throw error
   }
