@@ -92,7 +92,7 @@ export function createApiReplica(options: ApiReplicaOptions): NodeService & { de
         if (reported.data.l1.rollup.toLowerCase() !== options.rollup.toLowerCase()) {
           throw new ConfigError('ZKPAY_ROLLUP_ADDRESS', 'This api replica admits for another rollup than the sequencer leader posts to.')
         }
-        if (canonicalJson(reported.data.fees) !== canonicalJson(options.fees)) {
+        if (canonicalFees(reported.data.fees) !== canonicalFees(options.fees)) {
           throw new ConfigError('ZKPAY_FEES', "This api replica's fees (ZKPAY_FEES, the fee key) differ from the sequencer leader's: give every role the same.")
         }
       },
@@ -121,7 +121,9 @@ export function createApiReplica(options: ApiReplicaOptions): NodeService & { de
   }
 }
 
-/** JSON with object keys in order: two fee policies compare equal whatever order their prices were written in. */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v))
+/** A fee policy's public part as one string: the same prices in any order (ZKPAY_FEES lists them as written) compare equal. */
+function canonicalFees(fees: PublicStatus['fees']): string {
+  if (!fees) return 'null'
+  const prices = fees.prices.map((p) => `${p.asset.toLowerCase()}=${p.amount}/${p.decimals}`).sort()
+  return `${fees.address} ${prices.join(',')}`
 }

@@ -117,7 +117,9 @@ describe('api replica: /v1/status from the leader', () => {
 
   it('error: a replica whose fees differ from the leader’s shows its own and is not ready (CONFIG_INVALID), so that no wallet builds on a fee another replica refuses', async () => {
     const url = await pg.createDatabase()
-    const ownFees = { address: 'zkpt1fees', prices: [{ asset: `0x${'00'.repeat(20)}` as const, amount: '10', decimals: 18 }] }
+    const eth = { asset: `0x${'00'.repeat(20)}` as const, amount: '10', decimals: 18 }
+    const tusd = { asset: `0x${'ab'.repeat(20)}` as const, amount: '5', decimals: 6 }
+    const ownFees = { address: 'zkpt1fees', prices: [eth, tusd] }
     const { store, app } = await replicaOn(url, undefined, ownFees)
     try {
       await store.reportSequencerStatus(leaderStatus(1)) // the leader charges nothing
@@ -125,7 +127,8 @@ describe('api replica: /v1/status from the leader', () => {
       const ready = await app.request('/readyz')
       expect(ready.status).toBe(503)
       expect(await ready.json()).toMatchObject({ ready: false, checks: { leader: { ok: false, code: 'CONFIG_INVALID', message: expect.stringMatching(/fees .* differ from the sequencer leader's/) } } })
-      await store.reportSequencerStatus({ ...leaderStatus(1), fees: { prices: ownFees.prices, address: ownFees.address } })
+      // The same policy, its prices listed in another order (as another ZKPAY_FEES may write them): ready.
+      await store.reportSequencerStatus({ ...leaderStatus(1), fees: { address: ownFees.address, prices: [tusd, eth] } })
       await new Promise((resolve) => setTimeout(resolve, 1_100)) // readiness answers are reused for a second
       expect((await app.request('/readyz')).status).toBe(200)
     } finally {
