@@ -37,10 +37,15 @@ async function load(request: Extract<ProverRequest, { type: 'load' }>): Promise<
   if (!entry) throw new CircuitArtifactError('The manifest has no transfer circuit.')
   const base = request.artifactsUrl.endsWith('/') ? request.artifactsUrl : `${request.artifactsUrl}/`
   const options = { cache: request.cache ?? ARTIFACT_CACHE }
-  const [wasm, zkey] = await Promise.all([
+  // Both downloads settle before an answer: a good artifact beside a refused one is cached by
+  // then, so the next visit fetches only the refused one.
+  const settled = await Promise.allSettled([
     fetchArtifact(new URL('transfer.wasm', base).href, entry.wasmSha256, options),
     fetchArtifact(new URL('transfer.zkey', base).href, entry.zkeySha256, options),
   ])
+  const refused = settled.find((s) => s.status === 'rejected')
+  if (refused) throw refused.reason
+  const [wasm, zkey] = settled.map((s) => (s as PromiseFulfilledResult<Uint8Array>).value) as [Uint8Array, Uint8Array]
   try {
     return await loadCircuitFromBytes(wasm, zkey, { name: 'transfer.zkey' })
   } catch (cause) {

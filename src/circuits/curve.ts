@@ -1,4 +1,5 @@
 import { getCurveFromName } from 'ffjavascript'
+import { terminateMsmPool } from './msmPool.ts'
 
 // ffjavascript ships no types; its curve object is used as snarkjs uses it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,10 +22,11 @@ export function bn128(): Promise<Curve> {
   return building
 }
 
-/** Stops the shared curve's worker threads so that Node can exit; `bn128()` builds it again. */
+/** Stops the shared curve's worker threads (and its multi-exponentiation pool's) so that Node can exit; `bn128()` builds it again. */
 export async function terminateCurve(): Promise<void> {
   const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } }
   const curve = g.curve_bn128 ?? (await building)
   g.curve_bn128 = undefined
+  if (curve) terminateMsmPool(curve)
   await curve?.terminate()
 }

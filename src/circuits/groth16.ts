@@ -3,6 +3,7 @@ import { WitnessCalculatorBuilder } from 'circom_runtime'
 import { FIELD_SIZE } from '../crypto/field.ts'
 import { CircuitArtifactError } from '../errors/index.ts'
 import { bn128 } from './curve.ts'
+import { type MsmKey, type MsmPool, msmPool } from './msmPool.ts'
 
 // No node: imports here, nor in anything this imports: the browser's prover worker
 // (src/browser/prover.worker.ts) bundles this file. groth16Prover.ts adds Node's path loader.
@@ -14,8 +15,10 @@ import { bn128 } from './curve.ts'
  * Why not `snarkjs.groth16.fullProve`: per proof it re-instantiates the witness wasm, re-reads
  * the key, and evaluates the QAP matrices (A·w, B·w over ~10^5 coefficients) one wasm call per
  * coefficient with fresh buffers: 0.85 s of a 3.8 s transfer proof here. Below that is one
- * BigInt multiply-add per coefficient (~20 ms). FFTs and multi-exponentiations are
- * ffjavascript's, on its worker threads, exactly as snarkjs runs them.
+ * BigInt multiply-add per coefficient (~20 ms). FFTs are ffjavascript's, on its worker threads,
+ * as snarkjs runs them. The multi-exponentiations are wasmcurves' too, but on msmPool.ts's
+ * workers, which keep the key's points from load on: ffjavascript posts every point again with
+ * every window of every proof, which cost a browser half its proving time.
  *
  * The algorithm (Groth16 with snarkjs's key layout): h's evaluations on the odd coset of the
  * 2^(k+1) roots come from A, B, C by iFFT → ×ω^i → FFT, then A·B − C pointwise; the zkey's H
@@ -43,11 +46,9 @@ type ProvingKey = {
   coefRow: Uint32Array
   coefSignal: Uint32Array
   coefValue: bigint[]
-  basesA: Uint8Array
-  basesB1: Uint8Array
-  basesB2: Uint8Array
-  basesC: Uint8Array
-  basesH: Uint8Array
+  /** the points of A, B1, B2, C and H, held in the pool's workers */
+  pool: MsmPool
+  bases: MsmKey
 }
 
 export type LoadedCircuit = { key: ProvingKey; witness: { calculateWitness(input: unknown, sanityCheck: boolean): Promise<bigint[]> } }
@@ -146,6 +147,14 @@ export async function loadCircuitFromBytes(wasm: Uint8Array, zkey: Uint8Array, o
     // folding R⁻¹ in here leaves one plain multiply per coefficient per proof.
     coefValue[i] = (readLE(coeffsView, p + 12) * R_INV) % FIELD_SIZE
   }
+  const pool = msmPool(curve)
+  const bases = await pool.load({
+    A: { group: 'G1', bytes: await section(fd, sections, 5) },
+    B1: { group: 'G1', bytes: await section(fd, sections, 6) },
+    B2: { group: 'G2', bytes: await section(fd, sections, 7) },
+    C: { group: 'G1', bytes: await section(fd, sections, 8) },
+    H: { group: 'G1', bytes: await section(fd, sections, 9) },
+  })
   const key: ProvingKey = {
     curve,
     nVars,
@@ -161,11 +170,8 @@ export async function loadCircuitFromBytes(wasm: Uint8Array, zkey: Uint8Array, o
     coefRow,
     coefSignal,
     coefValue,
-    basesA: await section(fd, sections, 5),
-    basesB1: await section(fd, sections, 6),
-    basesB2: await section(fd, sections, 7),
-    basesC: await section(fd, sections, 8),
-    basesH: await section(fd, sections, 9),
+    pool,
+    bases,
   }
   await (fd as { close(): Promise<void> }).close()
   const witness = await WitnessCalculatorBuilder(wasm)
@@ -232,12 +238,14 @@ export async function groth16Prove(circuit: LoadedCircuit, input: Record<string,
   const wBuff = new Uint8Array(key.nVars * 32)
   const vW = viewOf(wBuff)
   w.forEach((x, i) => writeLE(vW, i * 32, x))
-  const [piA0, piB10, piB0, piC0, resH] = await Promise.all([
-    G1.multiExpAffine(key.basesA, wBuff),
-    G1.multiExpAffine(key.basesB1, wBuff),
-    G2.multiExpAffine(key.basesB2, wBuff),
-    G1.multiExpAffine(key.basesC, wBuff.slice((key.nPublic + 1) * 32)),
-    G1.multiExpAffine(key.basesH, h),
+  // The longest first (G2's), so that the workers finish together.
+  const { pool, bases } = key
+  const [piB0, resH, piA0, piC0, piB10] = await Promise.all([
+    pool.multiExp(bases, 'B2', wBuff),
+    pool.multiExp(bases, 'H', h),
+    pool.multiExp(bases, 'A', wBuff),
+    pool.multiExp(bases, 'C', wBuff.subarray((key.nPublic + 1) * 32)),
+    pool.multiExp(bases, 'B1', wBuff),
   ])
 
   const r = Fr.random()
