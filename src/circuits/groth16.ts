@@ -46,9 +46,24 @@ type ProvingKey = {
   coefRow: Uint32Array
   coefSignal: Uint32Array
   coefValue: bigint[]
-  /** the points of A, B1, B2, C and H, held in the pool's workers */
-  pool: MsmPool
-  bases: MsmKey
+  /** the points of A, B1, B2, C and H, as the zkey has them */
+  points: Record<'A' | 'B1' | 'B2' | 'C' | 'H', { group: 'G1' | 'G2'; bytes: Uint8Array }>
+  /** the same points loaded in the curve's multi-exponentiation pool, and which pool */
+  loaded?: { pool: MsmPool; bases: Promise<MsmKey> }
+}
+
+/**
+ * The key's points in the curve's current pool: loaded once, and again into a new pool if the
+ * last one stopped (a worker crashed), so that one crash does not stop every later proof.
+ */
+function loadedBases(key: ProvingKey): { pool: MsmPool; bases: Promise<MsmKey> } {
+  const pool = msmPool(key.curve)
+  if (key.loaded?.pool !== pool) {
+    const bases = pool.load(key.points)
+    bases.catch(() => undefined) // awaited by the proof that needs it
+    key.loaded = { pool, bases }
+  }
+  return key.loaded
 }
 
 export type LoadedCircuit = { key: ProvingKey; witness: { calculateWitness(input: unknown, sanityCheck: boolean): Promise<bigint[]> } }
@@ -147,14 +162,6 @@ export async function loadCircuitFromBytes(wasm: Uint8Array, zkey: Uint8Array, o
     // folding R⁻¹ in here leaves one plain multiply per coefficient per proof.
     coefValue[i] = (readLE(coeffsView, p + 12) * R_INV) % FIELD_SIZE
   }
-  const pool = msmPool(curve)
-  const bases = await pool.load({
-    A: { group: 'G1', bytes: await section(fd, sections, 5) },
-    B1: { group: 'G1', bytes: await section(fd, sections, 6) },
-    B2: { group: 'G2', bytes: await section(fd, sections, 7) },
-    C: { group: 'G1', bytes: await section(fd, sections, 8) },
-    H: { group: 'G1', bytes: await section(fd, sections, 9) },
-  })
   const key: ProvingKey = {
     curve,
     nVars,
@@ -170,10 +177,16 @@ export async function loadCircuitFromBytes(wasm: Uint8Array, zkey: Uint8Array, o
     coefRow,
     coefSignal,
     coefValue,
-    pool,
-    bases,
+    points: {
+      A: { group: 'G1', bytes: await section(fd, sections, 5) },
+      B1: { group: 'G1', bytes: await section(fd, sections, 6) },
+      B2: { group: 'G2', bytes: await section(fd, sections, 7) },
+      C: { group: 'G1', bytes: await section(fd, sections, 8) },
+      H: { group: 'G1', bytes: await section(fd, sections, 9) },
+    },
   }
   await (fd as { close(): Promise<void> }).close()
+  await loadedBases(key).bases // into the workers now, not in the first proof's time
   const witness = await WitnessCalculatorBuilder(wasm)
   return { key, witness }
 }
@@ -239,7 +252,8 @@ export async function groth16Prove(circuit: LoadedCircuit, input: Record<string,
   const vW = viewOf(wBuff)
   w.forEach((x, i) => writeLE(vW, i * 32, x))
   // The longest first (G2's), so that the workers finish together.
-  const { pool, bases } = key
+  const { pool, bases: loading } = loadedBases(key)
+  const bases = await loading
   const [piB0, resH, piA0, piC0, piB10] = await Promise.all([
     pool.multiExp(bases, 'B2', wBuff),
     pool.multiExp(bases, 'H', h),

@@ -166,6 +166,11 @@ export class MsmPool {
     this.#ready = Promise.all(this.#workers.map((w) => this.#send(w, { type: 'init', code: code.slice() }))).then(() => undefined)
   }
 
+  /** Whether the pool has stopped (terminated, or a worker crashed): it takes no more work. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
   /** How many workers share each multi-exponentiation. */
   get threads(): number {
     return this.#workers.length
@@ -310,14 +315,15 @@ const pools = new WeakMap<object, MsmPool>()
 
 /**
  * The pool of `curve` (ffjavascript's bn128), started on first use with as many workers as the
- * curve has threads. `terminateCurve` stops it with the curve.
+ * curve has threads, and started again if it stopped (a worker crashed). `terminateCurve` stops
+ * it with the curve.
  *
  * @example
  * const key = await msmPool(curve).load({ H: { group: 'G1', bytes: basesH } })
  */
 export function msmPool(curve: Curve): MsmPool {
   let pool = pools.get(curve)
-  if (!pool) {
+  if (!pool || pool.closed) {
     pool = new MsmPool(curve, curve.tm?.concurrency ?? 1)
     pools.set(curve, pool)
   }

@@ -1,6 +1,8 @@
 import { zeroAddress } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildBatchWitness, buildTransferWitness, type Proof, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from '../../src/circuits/index.ts'
+import { bn128 } from '../../src/circuits/curve.ts'
+import { msmPool } from '../../src/circuits/msmPool.ts'
 import { deriveKeys, extDataHash, FIELD_SIZE, initCrypto, MerkleTree, type Note, noteCommitment, randomFieldElement, toField } from '../../src/crypto/index.ts'
 
 // Full-size circuits (16 levels, 64-leaf batches) with the committed dev keys: real proofs.
@@ -81,6 +83,28 @@ describe('proveTransfer / verifyTransfer', () => {
     const w = await proveTransfer(withdrawal)
     expect(w.publicSignals[1]).toBe(FIELD_SIZE - 300n)
     expect(await verifyTransfer(w.proof, w.publicSignals)).toBe(true)
+  })
+
+  it('behavior: after its multi-exponentiation pool stopped (as a worker crash stops it), the prover proves on a new pool', async () => {
+    const a = alice()
+    const deposit = () =>
+      buildTransferWitness({
+        keys: a,
+        root: new MerkleTree().root,
+        inputs: dummies(a.ownerPk),
+        outputs: [note(a.ownerPk, 7n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
+        publicAmount: 7n,
+        publicAsset: 0n,
+        extDataHash: ext,
+      })
+    const before = await proveTransfer(deposit()) // the circuit is loaded, its points in the pool
+    expect(await verifyTransfer(before.proof, before.publicSignals)).toBe(true)
+    const stopped = msmPool(await bn128())
+    stopped.terminate()
+    expect(stopped.closed).toBe(true)
+    const after = await proveTransfer(deposit())
+    expect(await verifyTransfer(after.proof, after.publicSignals)).toBe(true)
+    expect(msmPool(await bn128())).not.toBe(stopped)
   })
 
   it('error: the witness builder names what the circuit would reject', () => {

@@ -93,5 +93,18 @@ describe('MsmPool', () => {
     await expect(pending).rejects.toThrow('The multi-exponentiation pool was terminated.')
     await expect(pool.multiExp(key, 'P', scalars(2000))).rejects.toThrow('The multi-exponentiation pool was terminated.')
     await expect(pool.load({ P: { group: 'G1', bytes: g1 } })).rejects.toThrow('The multi-exponentiation pool was terminated.')
+    expect(pool.closed).toBe(true)
+  })
+
+  it('behavior: msmPool(curve) replaces a pool that stopped with a new one that works', async () => {
+    const stopped = msmPool(curve)
+    stopped.terminate()
+    const fresh = msmPool(curve)
+    expect(fresh).not.toBe(stopped)
+    expect(fresh.closed).toBe(false)
+    const bases = points('G1', 50)
+    const s = scalars(50)
+    const key = await fresh.load({ P: { group: 'G1', bytes: bases } })
+    expect(curve.G1.eq(await fresh.multiExp(key, 'P', s), await curve.G1.multiExpAffine(bases, s))).toBe(true)
   })
 })
