@@ -90,7 +90,7 @@ console.log(`built ${files} modules into dist/`)
 // the paths it resolves (migrations, worker scripts, circuit artifacts) stay the per-file
 // build's. Native addons and packages that load files or workers of their own stay external.
 const binDir = path.join(out, 'bin')
-const external = ['better-sqlite3', 'sodium-native', 'snarkjs', 'circomlibjs', 'ffjavascript', 'circom_runtime', '@iden3/*', 'solc', 'circom2', '@foundry-rs/*', 'pino', 'playwright-core', 'typescript']
+const external = ['better-sqlite3', 'sodium-native', 'snarkjs', 'circomlibjs', 'ffjavascript', 'web-worker', 'circom_runtime', '@iden3/*', 'solc', 'circom2', '@foundry-rs/*', 'pino', 'playwright-core', 'typescript']
 const result = await esbuild.build({
   entryPoints: { zkpay: path.join(out, 'cli', 'main.js') },
   outdir: binDir,

@@ -1,4 +1,4 @@
-import { groth16Prove, type LoadedCircuit, loadCircuitFromBytes } from '../circuits/groth16.ts'
+import { groth16Prove, type LoadedCircuit, loadCircuitFromBytes, startProver } from '../circuits/groth16.ts'
 import { BaseError, CircuitArtifactError, InvalidParameterError, ProofGenerationError } from '../errors/index.ts'
 import { ARTIFACT_CACHE, fetchArtifact } from './artifacts.ts'
 import type { ProverErrorJson, ProverRequest, ProverResponse } from './protocol.ts'
@@ -37,6 +37,9 @@ async function load(request: Extract<ProverRequest, { type: 'load' }>): Promise<
   if (!entry) throw new CircuitArtifactError('The manifest has no transfer circuit.')
   const base = request.artifactsUrl.endsWith('/') ? request.artifactsUrl : `${request.artifactsUrl}/`
   const options = { cache: request.cache ?? ARTIFACT_CACHE }
+  // The curve's threads and the multi-exponentiation pool start while the artifacts download.
+  const started = startProver()
+  started.catch(() => undefined) // loadCircuitFromBytes meets the same failure and reports it
   // Both downloads settle before an answer: a good artifact beside a refused one is cached by
   // then, so the next visit fetches only the refused one.
   const settled = await Promise.allSettled([
@@ -46,6 +49,7 @@ async function load(request: Extract<ProverRequest, { type: 'load' }>): Promise<
   const refused = settled.find((s) => s.status === 'rejected')
   if (refused) throw refused.reason
   const [wasm, zkey] = settled.map((s) => (s as PromiseFulfilledResult<Uint8Array>).value) as [Uint8Array, Uint8Array]
+  await started.catch(() => undefined)
   try {
     return await loadCircuitFromBytes(wasm, zkey, { name: 'transfer.zkey' })
   } catch (cause) {
