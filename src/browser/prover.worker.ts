@@ -1,4 +1,5 @@
 import { groth16Prove, type LoadedCircuit, loadCircuitFromBytes, startProver } from '../circuits/groth16.ts'
+import { MsmPoolError } from '../circuits/msmPool.ts'
 import { BaseError, CircuitArtifactError, InvalidParameterError, ProofGenerationError } from '../errors/index.ts'
 import { ARTIFACT_CACHE, fetchArtifact } from './artifacts.ts'
 import type { ProverErrorJson, ProverRequest, ProverResponse } from './protocol.ts'
@@ -79,6 +80,7 @@ async function handle(request: ProverRequest): Promise<ProverResponse> {
     } catch (cause) {
       // circom's assertion message names the template whose constraint failed: its first line.
       const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
+      if (cause instanceof MsmPoolError) throw new ProofGenerationError("The prover's worker threads failed: try again.", { details: reason, cause })
       throw new ProofGenerationError('The transfer inputs do not satisfy the circuit.', { details: reason, cause })
     }
   }

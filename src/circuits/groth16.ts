@@ -59,9 +59,12 @@ type ProvingKey = {
 function loadedBases(key: ProvingKey): { pool: MsmPool; bases: Promise<MsmKey> } {
   const pool = msmPool(key.curve)
   if (key.loaded?.pool !== pool) {
-    const bases = pool.load(key.points)
-    bases.catch(() => undefined) // awaited by the proof that needs it
-    key.loaded = { pool, bases }
+    const loaded = { pool, bases: pool.load(key.points) }
+    // A load that failed is tried again by the next proof, not kept as the key's answer.
+    loaded.bases.catch(() => {
+      if (key.loaded === loaded) key.loaded = undefined
+    })
+    key.loaded = loaded
   }
   return key.loaded
 }

@@ -40,6 +40,13 @@ const WINDOW_BITS = [1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 13, 
 const INITIAL_PAGES = 25
 
 /**
+ * At most this many workers, whatever the core count: each holds every loaded key's points
+ * (about 5.5 MB a circuit), and a proof's 26 windows per multi-exponentiation give more workers
+ * little to share.
+ */
+const MAX_THREADS = 8
+
+/**
  * The worker, as source (it runs from a Blob or data: URL, as ffjavascript's threads do, so that
  * one file serves Node and the browser and no bundler has to know about it). Messages:
  * `init {code}`, `load {handle, bases: {name: bytes}}`, `free {handle}`,
@@ -114,7 +121,8 @@ self.onmessage = (event) => {
 
 type Reply = { id: number; out?: Uint8Array; error?: string }
 type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void }
-type Task = { message: Record<string, unknown> & { id: number }; transfer: Transferable[]; pending: Pending }
+/** A part of a multi-exponentiation; it holds its key so that the key is not freed while queued. */
+type Task = { message: Record<string, unknown> & { id: number }; transfer: Transferable[]; pending: Pending; key: MsmKey }
 type PoolWorker = { worker: Worker; busy: boolean; pending: Map<number, Pending> }
 
 /** The bases of one proving key, loaded in every worker of a pool. */
@@ -130,6 +138,19 @@ function workerUrl(): string {
 function log2(n: number): number {
   return 31 - Math.clz32(n)
 }
+
+/**
+ * What the pool throws when it cannot work (it was terminated, a worker crashed or failed): a
+ * fault of the machine, not of the inputs, so callers can say so.
+ *
+ * @example
+ * if (cause instanceof MsmPoolError) throw new ProofGenerationError('The prover failed: try again.', { cause })
+ */
+export class MsmPoolError extends Error {
+  override name = 'MsmPoolError'
+}
+
+const terminatedError = () => new MsmPoolError('The multi-exponentiation pool was terminated.')
 
 /**
  * A pool of multi-exponentiation workers on one ffjavascript curve: `load` a proving key's bases
@@ -153,10 +174,10 @@ export class MsmPool {
   constructor(curve: Curve, threads: number) {
     this.#curve = curve
     const url = workerUrl()
-    this.#workers = Array.from({ length: Math.max(1, threads) }, () => {
+    this.#workers = Array.from({ length: Math.min(MAX_THREADS, Math.max(1, threads)) }, () => {
       const w: PoolWorker = { worker: new Worker(url), busy: false, pending: new Map() }
       w.worker.addEventListener('message', (event: MessageEvent<Reply>) => this.#onReply(w, event.data))
-      w.worker.addEventListener('error', (event: Event) => this.#onCrash(w, event))
+      w.worker.addEventListener('error', (event: Event) => this.#onCrash(event))
       return w
     })
     const builder = new ModuleBuilder()
@@ -164,6 +185,7 @@ export class MsmPool {
     buildBn128(builder)
     const code: Uint8Array = builder.build()
     this.#ready = Promise.all(this.#workers.map((w) => this.#send(w, { type: 'init', code: code.slice() }))).then(() => undefined)
+    this.#ready.catch(() => undefined) // a pool stopped before any load: the next call reports it
   }
 
   /** Whether the pool has stopped (terminated, or a worker crashed): it takes no more work. */
@@ -194,7 +216,12 @@ export class MsmPool {
     }
     await this.#ready
     const pages = INITIAL_PAGES + Math.ceil(total / 65536) + 16
-    await Promise.all(this.#workers.map((w) => this.#send(w, { type: 'load', handle, pages, bases: bytes })))
+    const loads = await Promise.allSettled(this.#workers.map((w) => this.#send(w, { type: 'load', handle, pages, bases: bytes })))
+    const failed = loads.find((l) => l.status === 'rejected')
+    if (failed) {
+      this.#free(handle) // the workers that did load it
+      throw failed.reason
+    }
     const key: MsmKey = { handle, points }
     this.#finalizer.register(key, handle)
     return key
@@ -222,7 +249,7 @@ export class MsmPool {
         const from = Math.floor((p * windows) / parts)
         const to = Math.floor(((p + 1) * windows) / parts)
         const message = { type: 'msm', handle: key.handle, bases: name, fn: WASM_FN[set.group], scalars: scalars.slice(), from, to, bits, jacobianBytes }
-        return this.#enqueue(message, [message.scalars.buffer]).then((reply) => ({ from, out: reply.out! }))
+        return this.#enqueue(key, message, [message.scalars.buffer]).then((reply) => ({ from, out: reply.out! }))
       }),
     )
     let result = G.zero
@@ -237,13 +264,18 @@ export class MsmPool {
 
   /** Stops the workers; pending and later calls reject. */
   terminate(): void {
+    this.#stop(terminatedError())
+  }
+
+  /** Stops the workers and rejects every pending and queued call with `error`. */
+  #stop(error: MsmPoolError): void {
     if (this.#closed) return
     this.#closed = true
-    const error = new Error('The multi-exponentiation pool was terminated.')
     for (const w of this.#workers) {
       w.worker.terminate()
-      for (const p of w.pending.values()) p.reject(error)
+      const pending = [...w.pending.values()]
       w.pending.clear()
+      for (const p of pending) p.reject(error)
     }
     for (const task of this.#queue.splice(0)) task.pending.reject(error)
   }
@@ -255,7 +287,7 @@ export class MsmPool {
 
   /** A message for one given worker, ahead of the queue (init and load go to every worker). */
   #send(w: PoolWorker, message: Record<string, unknown>): Promise<Reply> {
-    if (this.#closed) return Promise.reject(new Error('The multi-exponentiation pool was terminated.'))
+    if (this.#closed) return Promise.reject(terminatedError())
     const id = this.#nextId++
     return new Promise<Reply>((resolve, reject) => {
       w.pending.set(id, { resolve, reject })
@@ -264,26 +296,34 @@ export class MsmPool {
   }
 
   /** A multi-exponentiation part for whichever worker is free first. */
-  #enqueue(message: Record<string, unknown>, transfer: Transferable[]): Promise<Reply> {
-    if (this.#closed) return Promise.reject(new Error('The multi-exponentiation pool was terminated.'))
+  #enqueue(key: MsmKey, message: Record<string, unknown>, transfer: Transferable[]): Promise<Reply> {
+    if (this.#closed) return Promise.reject(terminatedError())
     return new Promise<Reply>((resolve, reject) => {
-      this.#queue.push({ message: { ...message, id: this.#nextId++ }, transfer, pending: { resolve, reject } })
+      this.#queue.push({ message: { ...message, id: this.#nextId++ }, transfer, pending: { resolve, reject }, key })
       this.#dispatch()
     })
   }
 
   #dispatch(): void {
+    if (this.#closed) return
     for (const w of this.#workers) {
       if (w.busy || this.#queue.length === 0) continue
       const task = this.#queue.shift()!
       w.busy = true
+      // Only the answer to this task frees the worker (not one to a load beside it).
+      const done = () => {
+        w.busy = false
+        this.#dispatch()
+      }
       w.pending.set(task.message.id, {
         resolve: (reply) => {
-          w.busy = false
+          done()
           task.pending.resolve(reply)
-          this.#dispatch()
         },
-        reject: task.pending.reject,
+        reject: (error) => {
+          done()
+          task.pending.reject(error)
+        },
       })
       w.worker.postMessage(task.message, task.transfer)
     }
@@ -294,34 +334,34 @@ export class MsmPool {
     if (!pending) return
     w.pending.delete(reply.id)
     if (reply.error !== undefined) {
-      w.busy = false
-      pending.reject(new Error(`A multi-exponentiation worker failed: ${reply.error}`))
-      this.#dispatch()
+      pending.reject(new MsmPoolError(`A multi-exponentiation worker failed: ${reply.error}`))
       return
     }
     pending.resolve(reply)
   }
 
-  #onCrash(w: PoolWorker, event: Event): void {
+  #onCrash(event: Event): void {
+    event.preventDefault?.() // handled here: not also an error of the prover worker that started it
     const message = (event as ErrorEvent).message ?? 'the worker stopped'
-    const error = new Error(`A multi-exponentiation worker crashed: ${message}`)
-    for (const p of w.pending.values()) p.reject(error)
-    w.pending.clear()
-    this.terminate()
+    this.#stop(new MsmPoolError(`A multi-exponentiation worker crashed: ${message}`))
   }
 }
 
 const pools = new WeakMap<object, MsmPool>()
+/** Curves whose threads were stopped: a late caller must not start a pool nobody will stop. */
+const terminatedCurves = new WeakSet<object>()
 
 /**
  * The pool of `curve` (ffjavascript's bn128), started on first use with as many workers as the
- * curve has threads, and started again if it stopped (a worker crashed). `terminateCurve` stops
+ * curve has threads (at most 8), and started again if it stopped (a worker crashed). Throws
+ * `MsmPoolError` for a curve that `terminateMsmPool` stopped. `terminateCurve` stops
  * it with the curve.
  *
  * @example
  * const key = await msmPool(curve).load({ H: { group: 'G1', bytes: basesH } })
  */
 export function msmPool(curve: Curve): MsmPool {
+  if (terminatedCurves.has(curve)) throw new MsmPoolError('The prover was terminated: its curve has no threads left.')
   let pool = pools.get(curve)
   if (!pool || pool.closed) {
     pool = new MsmPool(curve, curve.tm?.concurrency ?? 1)
@@ -331,12 +371,14 @@ export function msmPool(curve: Curve): MsmPool {
 }
 
 /**
- * Stops the pool of `curve`, if it has one.
+ * Stops the pool of `curve`, if it has one, for good: `msmPool(curve)` refuses it from then on
+ * (a new curve gets a new pool).
  *
  * @example
  * terminateMsmPool(curve); await curve.terminate()
  */
 export function terminateMsmPool(curve: Curve): void {
+  terminatedCurves.add(curve)
   pools.get(curve)?.terminate()
   pools.delete(curve)
 }

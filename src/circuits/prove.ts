@@ -4,6 +4,7 @@ import { type CircuitName, artifactPaths } from './artifacts.ts'
 import { terminateCurve } from './curve.ts'
 import { groth16Prove, type LoadedCircuit, loadCircuit } from './groth16Prover.ts'
 import { type Proof, type ProofResult, proofResult, type SnarkjsProofOutput } from './proofResult.ts'
+import { MsmPoolError } from './msmPool.ts'
 import { verifyProofs } from './verifyProofs.ts'
 import type { BatchWitness, CircuitInput, TransferWitness } from './witness.ts'
 
@@ -68,6 +69,7 @@ async function prove(name: CircuitName, input: CircuitInput, expected: bigint[])
     out = await oneAtATime(name, () => groth16Prove(c, input))
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
+    if (cause instanceof MsmPoolError) throw new ProofGenerationError(`The ${name} prover's worker threads failed: try again.`, { details: reason, cause })
     throw new ProofGenerationError(`The ${name} inputs do not satisfy the circuit.`, { details: reason, cause })
   }
   return proofResult(name, out, expected)

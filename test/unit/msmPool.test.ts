@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bn128, terminateCurve } from '../../src/circuits/curve.ts'
-import { MsmPool, msmPool } from '../../src/circuits/msmPool.ts'
+import { type MsmKey, MsmPool, MsmPoolError, msmPool, terminateMsmPool } from '../../src/circuits/msmPool.ts'
 
 // The multi-exponentiation pool against ffjavascript's own G.multiExpAffine (what snarkjs runs):
 // same sums over random points and scalars, with the edge cases a proving key and a witness
@@ -82,6 +82,26 @@ describe('MsmPool', () => {
     const again = await pool.load({ P: { group: 'G1', bytes: bases } })
     const s = scalars(3)
     expect(curve.G1.eq(await pool.multiExp(again, 'P', s), await curve.G1.multiExpAffine(bases, s))).toBe(true)
+  })
+
+  it('errors: a worker that fails a part (a key it does not hold) rejects that call with a sentence; the pool goes on working', async () => {
+    const pool = msmPool(curve)
+    const unknown: MsmKey = { handle: 987_654, points: { P: { group: 'G1', count: 3 } } }
+    const failed = pool.multiExp(unknown, 'P', scalars(3))
+    await expect(failed).rejects.toThrow(MsmPoolError)
+    await expect(failed).rejects.toThrow('A multi-exponentiation worker failed: no key 987654 is loaded in this worker')
+    expect(pool.closed).toBe(false)
+    const bases = points('G1', 40)
+    const key = await pool.load({ P: { group: 'G1', bytes: bases } })
+    const s = [scalars(40), scalars(40), scalars(40)]
+    const sums = await Promise.all(s.map((x) => pool.multiExp(key, 'P', x)))
+    for (const [i, x] of s.entries()) expect(curve.G1.eq(sums[i], await curve.G1.multiExpAffine(bases, x))).toBe(true)
+  })
+
+  it('errors: the pool of a curve that terminateMsmPool stopped is refused for good (a late caller starts no threads)', () => {
+    const stoppedCurve = { tm: { concurrency: 2 } }
+    terminateMsmPool(stoppedCurve)
+    expect(() => msmPool(stoppedCurve)).toThrow(new MsmPoolError('The prover was terminated: its curve has no threads left.'))
   })
 
   it('errors: a terminated pool refuses work, pending and new, with a sentence', async () => {
