@@ -6,8 +6,8 @@ import type { ProverErrorJson, ProverRequest, ProverResponse } from './protocol.
 
 // The prover as a dedicated Web Worker (bundled by scripts/buildWeb.mjs into
 // dist/web/prover.worker.js): proving takes seconds of CPU that must not freeze the page. The
-// witness generator runs here; FFTs and multi-exponentiations run on ffjavascript's own
-// workers, which it starts from here (one per core).
+// witness generator runs here; FFTs run on ffjavascript's own workers and multi-exponentiations
+// on msmPool.ts's, which hold the proving key's points (each starts one worker per core from here).
 //
 // Protocol (protocol.ts): `load` fetches, checks and keeps the transfer circuit; `prove` answers
 // `{ id, proof, publicSignals }` in snarkjs's shape, or `{ id, error: { code, message } }`.
