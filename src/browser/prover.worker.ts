@@ -39,8 +39,8 @@ async function load(request: Extract<ProverRequest, { type: 'load' }>): Promise<
   const base = request.artifactsUrl.endsWith('/') ? request.artifactsUrl : `${request.artifactsUrl}/`
   const options = { cache: request.cache ?? ARTIFACT_CACHE }
   // The curve's threads and the multi-exponentiation pool start while the artifacts download.
-  const started = startProver()
-  started.catch(() => undefined) // loadCircuitFromBytes meets the same failure and reports it
+  // A failure here is met again, and reported, by loadCircuitFromBytes.
+  const started = startProver().catch(() => undefined)
   // Both downloads settle before an answer: a good artifact beside a refused one is cached by
   // then, so the next visit fetches only the refused one.
   const settled = await Promise.allSettled([
@@ -50,7 +50,7 @@ async function load(request: Extract<ProverRequest, { type: 'load' }>): Promise<
   const refused = settled.find((s) => s.status === 'rejected')
   if (refused) throw refused.reason
   const [wasm, zkey] = settled.map((s) => (s as PromiseFulfilledResult<Uint8Array>).value) as [Uint8Array, Uint8Array]
-  await started.catch(() => undefined)
+  await started
   try {
     return await loadCircuitFromBytes(wasm, zkey, { name: 'transfer.zkey' })
   } catch (cause) {

@@ -1,8 +1,8 @@
 import { zeroAddress } from 'viem'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { buildBatchWitness, buildTransferWitness, type Proof, proveBatch, proveTransfer, terminateProver, verifyBatch, verifyTransfer } from '../../src/circuits/index.ts'
 import { bn128 } from '../../src/circuits/curve.ts'
-import { msmPool } from '../../src/circuits/msmPool.ts'
+import { MsmPool, msmPool } from '../../src/circuits/msmPool.ts'
 import { deriveKeys, extDataHash, FIELD_SIZE, initCrypto, MerkleTree, type Note, noteCommitment, randomFieldElement, toField } from '../../src/crypto/index.ts'
 
 // Full-size circuits (16 levels, 64-leaf batches) with the committed dev keys: real proofs.
@@ -19,6 +19,17 @@ const dummies = (ownerPk: bigint) =>
     { note: note(ownerPk, 0n), leafIndex: 0 },
     { note: note(ownerPk, 0n), leafIndex: 1 },
   ] as const
+/** A deposit of `amount` into an empty tree: one note of it and two of zero (`amount` 0: a witness that proves nothing moved). */
+const depositWitness = (keys: ReturnType<typeof alice>, amount: bigint) =>
+  buildTransferWitness({
+    keys,
+    root: new MerkleTree().root,
+    inputs: dummies(keys.ownerPk),
+    outputs: [note(keys.ownerPk, amount), note(keys.ownerPk, 0n), note(keys.ownerPk, 0n)],
+    publicAmount: amount,
+    publicAsset: 0n,
+    extDataHash: ext,
+  })
 
 describe('proveTransfer / verifyTransfer', () => {
   it('default: a private transfer of two notes proves and verifies; any changed public signal fails', async () => {
@@ -55,15 +66,7 @@ describe('proveTransfer / verifyTransfer', () => {
   it('behavior: a deposit (two dummy inputs, publicAmount > 0) and a withdrawal (publicAmount = r − x) prove', async () => {
     const a = alice()
     const tree = new MerkleTree()
-    const deposit = buildTransferWitness({
-      keys: a,
-      root: tree.root,
-      inputs: dummies(a.ownerPk),
-      outputs: [note(a.ownerPk, 500n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
-      publicAmount: 500n,
-      publicAsset: 0n,
-      extDataHash: ext,
-    })
+    const deposit = depositWitness(a, 500n)
     const d = await proveTransfer(deposit)
     expect(await verifyTransfer(d.proof, d.publicSignals)).toBe(true)
     tree.insertMany(deposit.commitments)
@@ -87,24 +90,36 @@ describe('proveTransfer / verifyTransfer', () => {
 
   it('behavior: after its multi-exponentiation pool stopped (as a worker crash stops it), the prover proves on a new pool', async () => {
     const a = alice()
-    const deposit = () =>
-      buildTransferWitness({
-        keys: a,
-        root: new MerkleTree().root,
-        inputs: dummies(a.ownerPk),
-        outputs: [note(a.ownerPk, 7n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
-        publicAmount: 7n,
-        publicAsset: 0n,
-        extDataHash: ext,
-      })
-    const before = await proveTransfer(deposit()) // the circuit is loaded, its points in the pool
+    const before = await proveTransfer(depositWitness(a, 7n)) // the circuit is loaded, its points in the pool
     expect(await verifyTransfer(before.proof, before.publicSignals)).toBe(true)
     const stopped = msmPool(await bn128())
     stopped.terminate()
     expect(stopped.closed).toBe(true)
-    const after = await proveTransfer(deposit())
+    const after = await proveTransfer(depositWitness(a, 7n))
     expect(await verifyTransfer(after.proof, after.publicSignals)).toBe(true)
     expect(msmPool(await bn128())).not.toBe(stopped)
+  })
+
+  it('error: a pool that stops in the middle of a proof fails it as the prover\'s fault (PROOF_GENERATION_FAILED, "try again"), not the inputs\'; the next proof succeeds', async () => {
+    const a = alice()
+    await proveTransfer(depositWitness(a, 3n)) // loaded, so the stop below lands among the proof's multi-exponentiations
+    const multiExp = MsmPool.prototype.multiExp
+    const spy = vi.spyOn(MsmPool.prototype, 'multiExp').mockImplementationOnce(function (this: MsmPool, ...args) {
+      const sum = multiExp.apply(this, args)
+      this.terminate() // its first part is queued or running: as when a worker crashes
+      return sum
+    })
+    try {
+      await expect(proveTransfer(depositWitness(a, 3n))).rejects.toMatchObject({
+        code: 'PROOF_GENERATION_FAILED',
+        shortMessage: "The transfer prover's worker threads failed: try again.",
+        details: 'The multi-exponentiation pool was terminated.',
+      })
+    } finally {
+      spy.mockRestore()
+    }
+    const again = await proveTransfer(depositWitness(a, 3n))
+    expect(await verifyTransfer(again.proof, again.publicSignals)).toBe(true)
   })
 
   it('error: the witness builder names what the circuit would reject', () => {
@@ -156,16 +171,7 @@ describe('groth16Prove', () => {
     const { loadCircuit, groth16Prove } = await import('../../src/circuits/groth16Prover.ts')
     const { artifactPaths } = await import('../../src/circuits/artifacts.ts')
     const mismatched = await loadCircuit(artifactPaths('transfer').wasm, artifactPaths('batch').zkey)
-    const a = alice()
-    const w = buildTransferWitness({
-      keys: a,
-      root: new MerkleTree().root,
-      inputs: dummies(a.ownerPk),
-      outputs: [note(a.ownerPk, 0n), note(a.ownerPk, 0n), note(a.ownerPk, 0n)],
-      publicAmount: 0n,
-      publicAsset: 0n,
-      extDataHash: ext,
-    })
+    const w = depositWitness(alice(), 0n)
     await expect(groth16Prove(mismatched, w.input)).rejects.toThrow(/the proving key expects/)
   })
 
